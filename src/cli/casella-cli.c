@@ -1,0 +1,55 @@
+/* casella-cli.c — the engine from a terminal
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "casella-cli.h"
+#include "casella-engine.h"
+
+static int
+casella_cli_version (int argc, char **argv)
+{
+  g_print ("casella-cli %s\n", casella_engine_get_version ());
+  return CASELLA_CLI_EXIT_OK;
+}
+
+static int casella_cli_help (int argc, char **argv);
+
+static const CasellaCliCommand commands[] = {
+  { "help", N_("Show this help"), casella_cli_help },
+  { "version", N_("Show the version"), casella_cli_version },
+};
+
+static int
+casella_cli_help (int argc, char **argv)
+{
+  g_print ("%s\n\n", _("Usage: casella-cli COMMAND [OPTIONS…]"));
+  g_print ("%s\n", _("Commands:"));
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_print ("  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  g_print ("\n%s\n", _("Run “casella-cli COMMAND --help” for a command’s options."));
+  return CASELLA_CLI_EXIT_OK;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  casella_i18n_init ();
+  casella_engine_init ();
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    return casella_cli_help (argc, argv);
+  if (g_str_equal (argv[1], "--version"))
+    return casella_cli_version (argc, argv);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].run (argc - 1, argv + 1);
+
+  g_printerr (_("casella-cli: unknown command “%s”. Run “casella-cli help”.\n"), argv[1]);
+  return CASELLA_CLI_EXIT_USAGE;
+}

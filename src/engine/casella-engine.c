@@ -1,0 +1,44 @@
+/* casella-engine.c — entry point of the mail engine
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <gmime/gmime.h>
+#include <locale.h>
+
+#include "casella-engine.h"
+
+/* gmime keeps global tables (charsets, parser options); set them up once
+ * for the whole process, whichever front end starts first. */
+void
+casella_engine_init (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      g_mime_init ();
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+const char *
+casella_engine_get_version (void)
+{
+  return PACKAGE_VERSION;
+}
+
+/* CASELLA_LOCALEDIR lets the build tree's translations be used before
+ * installing (set by `meson devenv`, which ./dev run uses). */
+void
+casella_i18n_init (void)
+{
+  const char *localedir = g_getenv ("CASELLA_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}

@@ -1,0 +1,16 @@
+/* casella-application.h — the GUI application object
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_APPLICATION (casella_application_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaApplication, casella_application, CASELLA, APPLICATION, AdwApplication)
+
+CasellaApplication *casella_application_new (void);
+
+G_END_DECLS
