@@ -1,0 +1,404 @@
+/* casella-test-dovecot.c — a private Dovecot (IMAP, POP3, both TLS modes)
+ *
+ * Everything lives in one temporary directory: config, state, sockets,
+ * Maildirs. Dovecot runs in the foreground as our child and is stopped at
+ * teardown. As root, Dovecot refuses uid 0 for mail, so the Maildirs
+ * belong to the `dovecot` user; as anyone else everything runs as them.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "casella-test-dovecot.h"
+#include "casella-test-pki.h"
+#include "casella-test-util.h"
+
+#include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+struct _CasellaTestDovecot
+{
+  char        *dir;
+  char        *config;
+  char        *cert_file;
+  char        *key_file;
+  GPtrArray   *users;      /* "user:{PLAIN}password" lines */
+  GSubprocess *process;
+  guint16      ports[CASELLA_TEST_N_SERVICES];
+  uid_t        mail_uid;
+  gid_t        mail_gid;
+};
+
+static const char *
+find_dovecot (void)
+{
+  static const char *candidates[] = { "/usr/sbin/dovecot", "/usr/bin/dovecot", NULL };
+
+  for (guint i = 0; candidates[i]; i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_EXECUTABLE))
+      return candidates[i];
+  return "dovecot";
+}
+
+static const char *
+find_doveadm (void)
+{
+  return g_file_test ("/usr/bin/doveadm", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/bin/doveadm" : "doveadm";
+}
+
+CasellaTestDovecot *
+casella_test_dovecot_new (void)
+{
+  const CasellaTestPki *pki = casella_test_pki_get ();
+  CasellaTestDovecot *self = g_new0 (CasellaTestDovecot, 1);
+
+  self->dir = casella_test_make_tmpdir ("casella-dovecot");
+  self->config = g_build_filename (self->dir, "dovecot.conf", NULL);
+  self->cert_file = g_strdup (pki->cert_file);
+  self->key_file = g_strdup (pki->key_file);
+  self->users = g_ptr_array_new_with_free_func (g_free);
+  casella_test_dovecot_add_user (self, "alice@example.test", "alicepw");
+  casella_test_dovecot_add_user (self, "bob@example.test", "bobpw");
+
+  if (getuid () == 0)
+    {
+      struct passwd *pw = getpwnam ("dovecot");
+      g_assert_nonnull (pw);
+      self->mail_uid = pw->pw_uid;
+      self->mail_gid = pw->pw_gid;
+    }
+  else
+    {
+      self->mail_uid = getuid ();
+      self->mail_gid = getgid ();
+    }
+
+  return self;
+}
+
+void
+casella_test_dovecot_set_certificate (CasellaTestDovecot *self,
+                                      const char         *cert_file,
+                                      const char         *key_file)
+{
+  g_free (self->cert_file);
+  g_free (self->key_file);
+  self->cert_file = g_strdup (cert_file);
+  self->key_file = g_strdup (key_file);
+}
+
+void
+casella_test_dovecot_add_user (CasellaTestDovecot *self,
+                               const char         *user,
+                               const char         *password)
+{
+  g_ptr_array_add (self->users, g_strdup_printf ("%s:{PLAIN}%s", user, password));
+}
+
+/* One login service with its plain (STARTTLS-capable) and implicit-TLS ports. */
+static void
+append_login_service (GString    *conf,
+                      const char *protocol,
+                      guint16     plain_port,
+                      guint16     tls_port,
+                      const char *chroot)
+{
+  g_string_append_printf (conf,
+                          "service %1$s-login {\n"
+                          "  chroot = %4$s\n"
+                          "  inet_listener %1$s {\n"
+                          "    address = 127.0.0.1\n"
+                          "    port = %2$u\n"
+                          "  }\n"
+                          "  inet_listener %1$ss {\n"
+                          "    address = 127.0.0.1\n"
+                          "    port = %3$u\n"
+                          "    ssl = yes\n"
+                          "  }\n"
+                          "}\n",
+                          protocol, plain_port, tls_port, chroot);
+}
+
+static char *
+casella_test_dovecot_build_config (CasellaTestDovecot *self)
+{
+  GString *conf = g_string_new (NULL);
+  gboolean root = getuid () == 0;
+  const char *login_user = root ? "dovenull" : g_get_user_name ();
+  const char *internal_user = root ? "dovecot" : g_get_user_name ();
+  struct group *gr = getgrgid (root ? self->mail_gid : getgid ());
+  const char *chroot = root ? "login" : "";
+
+  g_string_append_printf (conf,
+    "base_dir = %1$s/run\n"
+    "state_dir = %1$s/state\n"
+    "instance_name = casella-test-%2$s\n"
+    "log_path = %1$s/dovecot.log\n"
+    "listen = 127.0.0.1\n"
+    "protocols = imap pop3\n"
+    "default_login_user = %3$s\n"
+    "default_internal_user = %4$s\n"
+    "default_internal_group = %5$s\n"
+    "login_trusted_networks =\n"
+    "ssl = yes\n"
+    "ssl_cert = <%6$s\n"
+    "ssl_key = <%7$s\n"
+    "ssl_min_protocol = TLSv1.2\n"
+    "disable_plaintext_auth = no\n"
+    "auth_mechanisms = plain login\n"
+    "auth_failure_delay = 0\n"
+    "first_valid_uid = 1\n"
+    "hostname = mail.example.test\n"
+    "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %1$s/users\n}\n"
+    "userdb {\n  driver = static\n  args = uid=%8$u gid=%9$u home=%1$s/mail/%%u\n}\n"
+    "mail_location = maildir:~/Maildir\n"
+    "namespace inbox {\n"
+    "  inbox = yes\n"
+    "  separator = /\n"
+    "  mailbox Drafts {\n    special_use = \\Drafts\n    auto = subscribe\n  }\n"
+    "  mailbox Sent {\n    special_use = \\Sent\n    auto = subscribe\n  }\n"
+    "  mailbox Trash {\n    special_use = \\Trash\n    auto = subscribe\n  }\n"
+    "  mailbox Junk {\n    special_use = \\Junk\n    auto = subscribe\n  }\n"
+    "  mailbox Archive {\n    special_use = \\Archive\n    auto = subscribe\n  }\n"
+    "}\n",
+    self->dir, strrchr (self->dir, '-') + 1, login_user, internal_user,
+    gr ? gr->gr_name : "dovecot", self->cert_file, self->key_file,
+    (guint) self->mail_uid, (guint) self->mail_gid);
+
+  append_login_service (conf, "imap", self->ports[CASELLA_TEST_IMAP],
+                        self->ports[CASELLA_TEST_IMAPS], chroot);
+  append_login_service (conf, "pop3", self->ports[CASELLA_TEST_POP3],
+                        self->ports[CASELLA_TEST_POP3S], chroot);
+
+  if (!root)
+    {
+      /* chroot() needs root: switch it off where Dovecot uses it. */
+      static const char *services[] = { "anvil", "ipc", "aggregator", "old-stats",
+                                        "imap-urlauth-login", NULL };
+      for (guint i = 0; services[i]; i++)
+        g_string_append_printf (conf, "service %s {\n  chroot =\n}\n", services[i]);
+    }
+
+  return g_string_free (conf, FALSE);
+}
+
+static gboolean
+casella_test_dovecot_write_files (CasellaTestDovecot  *self,
+                                  GError             **error)
+{
+  g_autofree char *conf = casella_test_dovecot_build_config (self);
+  g_autofree char *users_file = g_build_filename (self->dir, "users", NULL);
+  g_autofree char *users = NULL;
+  g_autofree char *mail = g_build_filename (self->dir, "mail", NULL);
+
+  g_ptr_array_add (self->users, NULL);
+  users = g_strjoinv ("\n", (char **) self->users->pdata);
+  g_ptr_array_remove_index (self->users, self->users->len - 1);
+
+  for (const char *sub = "run"; sub; sub = g_str_equal (sub, "run") ? "state" : NULL)
+    {
+      g_autofree char *path = g_build_filename (self->dir, sub, NULL);
+      g_mkdir_with_parents (path, 0755);
+    }
+  g_mkdir_with_parents (mail, 0755);
+  if (chown (mail, self->mail_uid, self->mail_gid) != 0)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                        "Cannot give %s to the mail user", mail), FALSE;
+
+  return g_file_set_contents (users_file, users, -1, error) &&
+         g_file_set_contents (self->config, conf, -1, error);
+}
+
+static gboolean
+casella_test_dovecot_try_start (CasellaTestDovecot  *self,
+                                GError             **error)
+{
+  g_autofree char *log = g_build_filename (self->dir, "dovecot.log", NULL);
+  g_autofree char *stderr_log = g_build_filename (self->dir, "dovecot.stderr", NULL);
+
+  for (guint i = 0; i < CASELLA_TEST_N_SERVICES; i++)
+    self->ports[i] = casella_test_free_port ();
+
+  if (!casella_test_dovecot_write_files (self, error))
+    return FALSE;
+
+  self->process = casella_test_spawn ((const char *[]) { find_dovecot (), "-F", "-c", self->config, NULL },
+                                     stderr_log, FALSE, error);
+  if (self->process == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < CASELLA_TEST_N_SERVICES; i++)
+    if (!casella_test_wait_for_port (self->ports[i], 10000, error))
+      {
+        g_autofree char *text = NULL;
+        g_file_get_contents (log, &text, NULL, NULL);
+        g_prefix_error (error, "Dovecot did not start (log: %s): ", text ? text : "none");
+        casella_test_stop_subprocess (self->process, 10000);
+        g_clear_object (&self->process);
+        return FALSE;
+      }
+
+  return TRUE;
+}
+
+/* A port taken by someone else between our probe and Dovecot's bind makes
+ * the start fail; new ports then almost always work. */
+gboolean
+casella_test_dovecot_start (CasellaTestDovecot  *self,
+                            GError             **error)
+{
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (casella_test_dovecot_try_start (self, &local_error))
+        return TRUE;
+      if (attempt == 2)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  return FALSE;
+}
+
+void
+casella_test_dovecot_free (CasellaTestDovecot *self)
+{
+  if (self == NULL)
+    return;
+
+  casella_test_stop_subprocess (self->process, 10000);
+  g_clear_object (&self->process);
+  casella_test_rm_rf (self->dir);
+  g_free (self->dir);
+  g_free (self->config);
+  g_free (self->cert_file);
+  g_free (self->key_file);
+  g_ptr_array_unref (self->users);
+  g_free (self);
+}
+
+guint16
+casella_test_dovecot_get_port (CasellaTestDovecot *self,
+                               CasellaTestService  service)
+{
+  g_assert (service < CASELLA_TEST_N_SERVICES);
+  return self->ports[service];
+}
+
+const char *
+casella_test_dovecot_get_dir (CasellaTestDovecot *self)
+{
+  return self->dir;
+}
+
+const char *
+casella_test_dovecot_get_config (CasellaTestDovecot *self)
+{
+  return self->config;
+}
+
+/* Maildir++: INBOX is the Maildir itself, "A/B" lives in ".A.B". */
+char *
+casella_test_dovecot_get_maildir (CasellaTestDovecot *self,
+                                  const char         *user,
+                                  const char         *folder)
+{
+  g_autofree char *sub = NULL;
+
+  if (folder == NULL || g_ascii_strcasecmp (folder, "INBOX") == 0)
+    return g_build_filename (self->dir, "mail", user, "Maildir", NULL);
+
+  sub = g_strdelimit (g_strconcat (".", folder, NULL), "/", '.');
+  return g_build_filename (self->dir, "mail", user, "Maildir", sub, NULL);
+}
+
+static gboolean
+make_owned_dir (CasellaTestDovecot  *self,
+                const char          *path,
+                GError             **error)
+{
+  if (g_mkdir_with_parents (path, 0700) != 0 || chown (path, self->mail_uid, self->mail_gid) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot create %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Write a message straight into a Maildir (as a mail delivery agent
+ * would); Dovecot notices it at the next SELECT, STAT or NOOP. */
+gboolean
+casella_test_dovecot_deliver (CasellaTestDovecot  *self,
+                              const char          *user,
+                              const char          *folder,
+                              const char          *message,
+                              gssize               length,
+                              const char          *flags,
+                              GError             **error)
+{
+  static guint counter;
+  g_autofree char *maildir = casella_test_dovecot_get_maildir (self, user, folder);
+  g_autofree char *user_dir = g_build_filename (self->dir, "mail", user, NULL);
+  g_autofree char *root_maildir = g_build_filename (user_dir, "Maildir", NULL);
+  g_autofree char *name = NULL, *tmp_path = NULL, *final_path = NULL;
+  gsize len = length < 0 ? strlen (message) : (gsize) length;
+  gint64 now = g_get_real_time ();
+
+  if (!make_owned_dir (self, user_dir, error) || !make_owned_dir (self, root_maildir, error))
+    return FALSE;
+  for (const char *sub = "cur"; sub; sub = g_str_equal (sub, "cur") ? "new" : g_str_equal (sub, "new") ? "tmp" : NULL)
+    {
+      g_autofree char *path = g_build_filename (maildir, sub, NULL);
+      if (!make_owned_dir (self, maildir, error) || !make_owned_dir (self, path, error))
+        return FALSE;
+    }
+
+  name = g_strdup_printf ("%" G_GINT64_FORMAT ".M%" G_GINT64_FORMAT "P%dQ%u.casella,S=%" G_GSIZE_FORMAT,
+                          now / G_USEC_PER_SEC, now % G_USEC_PER_SEC, (int) getpid (),
+                          g_atomic_int_add (&counter, 1), len);
+  tmp_path = g_build_filename (maildir, "tmp", name, NULL);
+  if (flags != NULL)
+    final_path = g_strdup_printf ("%s/cur/%s:2,%s", maildir, name, flags);
+  else
+    final_path = g_build_filename (maildir, "new", name, NULL);
+
+  if (!g_file_set_contents (tmp_path, message, len, error))
+    return FALSE;
+  if (chown (tmp_path, self->mail_uid, self->mail_gid) != 0 || g_rename (tmp_path, final_path) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot deliver into %s", maildir);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+casella_test_dovecot_doveadm (CasellaTestDovecot  *self,
+                              const char * const  *args,
+                              char               **output,
+                              GError             **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_strv_builder_add_many (builder, find_doveadm (), "-c", self->config, NULL);
+  g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+
+  process = g_subprocess_newv ((const char * const *) argv,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, error))
+    return FALSE;
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "doveadm %s failed: %s", args[0], err);
+      return FALSE;
+    }
+  if (output)
+    *output = g_steal_pointer (&out);
+  return TRUE;
+}

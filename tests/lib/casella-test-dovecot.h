@@ -1,0 +1,54 @@
+/* casella-test-dovecot.h — a private Dovecot (IMAP, POP3, both TLS modes)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CASELLA_TEST_IMAP,   /* 143-style: plain greeting, STARTTLS offered */
+  CASELLA_TEST_IMAPS,  /* 993-style: implicit TLS */
+  CASELLA_TEST_POP3,   /* 110-style: plain greeting, STLS offered */
+  CASELLA_TEST_POP3S,  /* 995-style: implicit TLS */
+  CASELLA_TEST_N_SERVICES
+} CasellaTestService;
+
+typedef struct _CasellaTestDovecot CasellaTestDovecot;
+
+/* Users alice@example.test / alicepw and bob@example.test / bobpw exist. */
+CasellaTestDovecot *casella_test_dovecot_new             (void);
+void                casella_test_dovecot_set_certificate (CasellaTestDovecot  *self,
+                                                          const char          *cert_file,
+                                                          const char          *key_file);
+void                casella_test_dovecot_add_user        (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *password);
+gboolean            casella_test_dovecot_start           (CasellaTestDovecot  *self,
+                                                          GError             **error);
+void                casella_test_dovecot_free            (CasellaTestDovecot  *self);
+
+guint16             casella_test_dovecot_get_port        (CasellaTestDovecot  *self,
+                                                          CasellaTestService   service);
+const char         *casella_test_dovecot_get_dir         (CasellaTestDovecot  *self);
+const char         *casella_test_dovecot_get_config      (CasellaTestDovecot  *self);
+char               *casella_test_dovecot_get_maildir     (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *folder);
+gboolean            casella_test_dovecot_deliver         (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *folder,
+                                                          const char          *message,
+                                                          gssize               length,
+                                                          const char          *flags,
+                                                          GError             **error);
+gboolean            casella_test_dovecot_doveadm         (CasellaTestDovecot  *self,
+                                                          const char * const  *args,
+                                                          char               **output,
+                                                          GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestDovecot, casella_test_dovecot_free)
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* casella-test-gtk.h — helpers for driving GTK widgets in tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+void       casella_test_gtk_iterate         (guint       ms);
+void       casella_test_gtk_wait_mapped     (GtkWidget  *widget);
+GtkWidget *casella_test_gtk_find_label      (GtkWidget  *root,
+                                             const char *text);
+GtkWidget *casella_test_gtk_find_button     (GtkWidget  *root,
+                                             const char *label);
+GtkWidget *casella_test_gtk_find_by_type    (GtkWidget  *root,
+                                             GType       type);
+gboolean   casella_test_gtk_wait_for_label  (GtkWidget  *root,
+                                             const char *text,
+                                             guint       timeout_ms);
+GtkWindow *casella_test_gtk_wait_for_window (GType       type,
+                                             guint       timeout_ms);
+
+G_END_DECLS

@@ -1,0 +1,28 @@
+/* casella-test-https.h — an HTTPS (and plain HTTP) file server on loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CasellaTestHttps CasellaTestHttps;
+
+CasellaTestHttps *casella_test_https_new          (void);
+void              casella_test_https_add_file     (CasellaTestHttps  *self,
+                                                   const char        *path,
+                                                   const char        *contents);
+gboolean          casella_test_https_start        (CasellaTestHttps  *self,
+                                                   GError           **error);
+void              casella_test_https_free         (CasellaTestHttps  *self);
+guint16           casella_test_https_get_port     (CasellaTestHttps  *self);
+guint16           casella_test_https_get_http_port (CasellaTestHttps *self);
+char             *casella_test_https_get_url      (CasellaTestHttps  *self,
+                                                   const char        *path);
+GStrv             casella_test_https_get_requests (CasellaTestHttps  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestHttps, casella_test_https_free)
+
+G_END_DECLS

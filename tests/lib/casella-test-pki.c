@@ -1,0 +1,98 @@
+/* casella-test-pki.c — a test certificate authority made once per test run
+ *
+ * The server certificate names localhost, 127.0.0.1 and the test domains,
+ * so every loopback server (Dovecot, SMTP sink, HTTPS) can share it and a
+ * client needs to trust just the one CA.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "casella-test-pki.h"
+#include "casella-test-util.h"
+
+#include <stdlib.h>
+
+static CasellaTestPki *pki;
+
+static const char server_ext[] =
+  "subjectAltName=DNS:localhost,DNS:example.test,DNS:*.example.test,"
+  "DNS:autoconfig.example.test,DNS:mail.example.test,IP:127.0.0.1\n"
+  "basicConstraints=CA:FALSE\n"
+  "extendedKeyUsage=serverAuth\n";
+
+static void
+casella_test_pki_cleanup (void)
+{
+  if (pki != NULL)
+    casella_test_rm_rf (pki->dir);
+}
+
+static void
+openssl (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!casella_test_run (argv, &error))
+    g_error ("Could not make the test CA: %s", error->message);
+}
+
+static void
+casella_test_pki_generate (CasellaTestPki *p)
+{
+  g_autofree char *ca_key = g_build_filename (p->dir, "ca.key", NULL);
+  g_autofree char *csr = g_build_filename (p->dir, "server.csr", NULL);
+  g_autofree char *leaf = g_build_filename (p->dir, "server-leaf.pem", NULL);
+  g_autofree char *ext = g_build_filename (p->dir, "server.ext", NULL);
+  g_autofree char *leaf_pem = NULL, *ca_pem = NULL, *chain = NULL;
+
+  g_file_set_contents (ext, server_ext, -1, NULL);
+
+  openssl ((const char *[]) { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                              "-days", "30", "-subj", "/CN=Casella Test CA",
+                              "-addext", "basicConstraints=critical,CA:TRUE",
+                              "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                              "-keyout", ca_key, "-out", p->ca_file, NULL });
+  openssl ((const char *[]) { "openssl", "req", "-newkey", "rsa:2048", "-nodes",
+                              "-subj", "/CN=localhost", "-keyout", p->key_file,
+                              "-out", csr, NULL });
+  openssl ((const char *[]) { "openssl", "x509", "-req", "-in", csr, "-CA", p->ca_file,
+                              "-CAkey", ca_key, "-CAcreateserial", "-days", "30",
+                              "-extfile", ext, "-out", leaf, NULL });
+  /* A certificate that no CA signed, as a user's own server might have. */
+  openssl ((const char *[]) { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                              "-days", "30", "-subj", "/CN=selfsigned.example.test",
+                              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                              "-keyout", p->self_signed_key, "-out", p->self_signed_cert, NULL });
+
+  g_file_get_contents (leaf, &leaf_pem, NULL, NULL);
+  g_file_get_contents (p->ca_file, &ca_pem, NULL, NULL);
+  chain = g_strconcat (leaf_pem, ca_pem, NULL);
+  g_file_set_contents (p->cert_file, chain, -1, NULL);
+}
+
+const CasellaTestPki *
+casella_test_pki_get (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (pki != NULL)
+    return pki;
+
+  pki = g_new0 (CasellaTestPki, 1);
+  pki->dir = casella_test_make_tmpdir ("casella-pki");
+  pki->ca_file = g_build_filename (pki->dir, "ca.pem", NULL);
+  pki->cert_file = g_build_filename (pki->dir, "server.pem", NULL);
+  pki->key_file = g_build_filename (pki->dir, "server.key", NULL);
+  pki->self_signed_cert = g_build_filename (pki->dir, "selfsigned.pem", NULL);
+  pki->self_signed_key = g_build_filename (pki->dir, "selfsigned.key", NULL);
+  atexit (casella_test_pki_cleanup);
+
+  casella_test_pki_generate (pki);
+
+  /* GTlsFileDatabase insists on an absolute path; dir is absolute. */
+  pki->database = g_tls_file_database_new (pki->ca_file, &error);
+  g_assert_no_error (error);
+  pki->server_certificate = g_tls_certificate_new_from_files (pki->cert_file, pki->key_file, &error);
+  g_assert_no_error (error);
+
+  return pki;
+}

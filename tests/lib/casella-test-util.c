@@ -1,0 +1,193 @@
+/* casella-test-util.c — small helpers shared by the test fixtures
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "casella-test-util.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Bind port 0 on loopback and hand back what the kernel chose. Another
+ * process could take it before the server binds; fixtures retry then. */
+guint16
+casella_test_free_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+gboolean
+casella_test_wait_for_port (guint16   port,
+                            guint     timeout_ms,
+                            GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) conn = NULL;
+
+      conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+      if (conn != NULL)
+        return TRUE;
+      g_usleep (10 * 1000);
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "Nothing listens on 127.0.0.1:%u after %u ms", port, timeout_ms);
+  return FALSE;
+}
+
+/* Dovecot's auth and mail processes run as other users when the tests run
+ * as root, so the directory must be traversable (0755) and must not sit
+ * under root's private home. */
+char *
+casella_test_make_tmpdir (const char *prefix)
+{
+  g_autofree char *tmpl = g_strdup_printf ("%s-XXXXXX", prefix);
+  g_autofree char *path = NULL;
+  const char *base = getuid () == 0 ? "/tmp" : g_get_tmp_dir ();
+  g_autofree char *full = g_build_filename (base, tmpl, NULL);
+
+  path = g_mkdtemp_full (full, 0755) ? g_steal_pointer (&full) : NULL;
+  g_assert_nonnull (path);
+  g_chmod (path, 0755);
+
+  return g_steal_pointer (&path);
+}
+
+void
+casella_test_rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (path == NULL)
+    return;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_unlink (path);
+      return;
+    }
+
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      casella_test_rm_rf (child);
+    }
+  g_rmdir (path);
+}
+
+gboolean
+casella_test_run (const char * const  *argv,
+                  GError             **error)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *err_text = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  if (process == NULL)
+    return FALSE;
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err_text, error))
+    return FALSE;
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s", argv[0],
+                   err_text ? err_text : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Where the harness scripts live (set by tests/meson.build). */
+const char *
+casella_test_lib_dir (void)
+{
+  const char *dir = g_getenv ("CASELLA_TEST_LIB_DIR");
+
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+/* Iterate the thread-default main context until check() says yes. */
+gboolean
+casella_test_wait_until (GSourceFunc check,
+                         gpointer    data,
+                         guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  while (!check (data))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      if (!g_main_context_iteration (context, FALSE))
+        g_usleep (2 * 1000);
+    }
+  return TRUE;
+}
+
+/* SIGTERM, then SIGKILL if it is still there after timeout_ms. GLib's
+ * worker thread reaps the child, which clears the identifier. */
+void
+casella_test_stop_subprocess (GSubprocess *process,
+                              guint        timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  if (process == NULL)
+    return;
+
+  g_subprocess_send_signal (process, SIGTERM);
+  while (g_subprocess_get_identifier (process) != NULL && g_get_monotonic_time () < deadline)
+    g_usleep (5 * 1000);
+  if (g_subprocess_get_identifier (process) != NULL)
+    g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A server for a test: it dies with the test process (so a crashed test
+ * leaves nothing behind), and its output goes to log_path rather than to
+ * the test's stdout, which meson waits on. */
+GSubprocess *
+casella_test_spawn (const char * const  *argv,
+                    const char          *log_path,
+                    gboolean             pipe_stdout,
+                    GError             **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+
+  launcher = g_subprocess_launcher_new (pipe_stdout ? G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                    : G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (!pipe_stdout)
+    g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
+}

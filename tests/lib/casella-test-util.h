@@ -1,0 +1,30 @@
+/* casella-test-util.h — small helpers shared by the test fixtures
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+guint16   casella_test_free_port       (void);
+gboolean  casella_test_wait_for_port   (guint16      port,
+                                        guint        timeout_ms,
+                                        GError     **error);
+char     *casella_test_make_tmpdir     (const char  *prefix);
+void      casella_test_rm_rf           (const char  *path);
+gboolean  casella_test_run             (const char * const *argv,
+                                        GError     **error);
+const char *casella_test_lib_dir       (void);
+gboolean  casella_test_wait_until      (GSourceFunc  check,
+                                        gpointer     data,
+                                        guint        timeout_ms);
+GSubprocess *casella_test_spawn        (const char * const *argv,
+                                        const char  *log_path,
+                                        gboolean     pipe_stdout,
+                                        GError     **error);
+void      casella_test_stop_subprocess (GSubprocess *process,
+                                        guint        timeout_ms);
+
+G_END_DECLS
