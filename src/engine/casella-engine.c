@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #include "casella-engine.h"
+#include "casella-engine-util.h"
 
 /* gmime keeps global tables (charsets, parser options); set them up once
  * for the whole process, whichever front end starts first. */
@@ -41,4 +42,17 @@ casella_i18n_init (void)
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+}
+
+/* Like g_timeout_add(), but on the thread-default main context, where the
+ * engine's asynchronous operations run. */
+guint
+casella_timeout_add (guint       interval_ms,
+                     GSourceFunc function,
+                     gpointer    data)
+{
+  g_autoptr(GSource) source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, function, data, NULL);
+  return g_source_attach (source, g_main_context_get_thread_default ());
 }

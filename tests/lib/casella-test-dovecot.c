@@ -23,6 +23,7 @@ struct _CasellaTestDovecot
   char        *cert_file;
   char        *key_file;
   GPtrArray   *users;      /* "user:{PLAIN}password" lines */
+  GString     *extra;      /* appended to dovecot.conf */
   GSubprocess *process;
   guint16      ports[CASELLA_TEST_N_SERVICES];
   uid_t        mail_uid;
@@ -57,6 +58,7 @@ casella_test_dovecot_new (void)
   self->cert_file = g_strdup (pki->cert_file);
   self->key_file = g_strdup (pki->key_file);
   self->users = g_ptr_array_new_with_free_func (g_free);
+  self->extra = g_string_new (NULL);
   casella_test_dovecot_add_user (self, "alice@example.test", "alicepw");
   casella_test_dovecot_add_user (self, "bob@example.test", "bobpw");
 
@@ -96,6 +98,15 @@ casella_test_dovecot_add_user (CasellaTestDovecot *self,
 }
 
 /* One login service with its plain (STARTTLS-capable) and implicit-TLS ports. */
+/* Extra configuration, e.g. "imap_capability = IMAP4rev1 IDLE" to take
+ * an extension away and test a client's fallback on a real server. */
+void
+casella_test_dovecot_add_config (CasellaTestDovecot *self,
+                                 const char         *lines)
+{
+  g_string_append_printf (self->extra, "%s\n", lines);
+}
+
 static void
 append_login_service (GString    *conf,
                       const char *protocol,
@@ -169,6 +180,8 @@ casella_test_dovecot_build_config (CasellaTestDovecot *self)
                         self->ports[CASELLA_TEST_IMAPS], chroot);
   append_login_service (conf, "pop3", self->ports[CASELLA_TEST_POP3],
                         self->ports[CASELLA_TEST_POP3S], chroot);
+
+  g_string_append (conf, self->extra->str);
 
   if (!root)
     {
@@ -276,6 +289,7 @@ casella_test_dovecot_free (CasellaTestDovecot *self)
   g_free (self->cert_file);
   g_free (self->key_file);
   g_ptr_array_unref (self->users);
+  g_string_free (self->extra, TRUE);
   g_free (self);
 }
 
@@ -299,7 +313,8 @@ casella_test_dovecot_get_config (CasellaTestDovecot *self)
   return self->config;
 }
 
-/* Maildir++: INBOX is the Maildir itself, "A/B" lives in ".A.B". */
+/* Maildir++: INBOX is the Maildir itself, "A/B" lives in ".A.B". folder is
+ * the name as IMAP spells it (modified UTF-7), which is what is on disk. */
 char *
 casella_test_dovecot_get_maildir (CasellaTestDovecot *self,
                                   const char         *user,

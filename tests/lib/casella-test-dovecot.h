@@ -26,6 +26,8 @@ void                casella_test_dovecot_set_certificate (CasellaTestDovecot  *s
 void                casella_test_dovecot_add_user        (CasellaTestDovecot  *self,
                                                           const char          *user,
                                                           const char          *password);
+void                casella_test_dovecot_add_config      (CasellaTestDovecot  *self,
+                                                          const char          *lines);
 gboolean            casella_test_dovecot_start           (CasellaTestDovecot  *self,
                                                           GError             **error);
 void                casella_test_dovecot_free            (CasellaTestDovecot  *self);

@@ -191,3 +191,44 @@ casella_test_spawn (const char * const  *argv,
 
   return g_subprocess_launcher_spawnv (launcher, argv, error);
 }
+
+void
+casella_test_store_result (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+on_await_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+casella_test_await_timeout (GAsyncResult **slot,
+                            guint          timeout_ms)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  g_autoptr(GSource) timer = g_timeout_source_new (timeout_ms);
+  gboolean timed_out = FALSE;
+
+  g_source_set_callback (timer, on_await_timeout, &timed_out, NULL);
+  g_source_attach (timer, context);
+  while (*slot == NULL && !timed_out)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  if (*slot == NULL)
+    g_error ("An asynchronous operation did not finish within %u ms", timeout_ms);
+}
+
+void
+casella_test_await (GAsyncResult **slot)
+{
+  casella_test_await_timeout (slot, 30000);
+}

@@ -27,4 +27,16 @@ GSubprocess *casella_test_spawn        (const char * const *argv,
 void      casella_test_stop_subprocess (GSubprocess *process,
                                         guint        timeout_ms);
 
+/* Await an async call in a test:
+ *   g_autoptr(GAsyncResult) result = NULL;
+ *   foo_async (…, casella_test_store_result, &result);
+ *   casella_test_await (&result);
+ *   foo_finish (…, result, &error); */
+void      casella_test_store_result    (GObject       *source,
+                                        GAsyncResult  *result,
+                                        gpointer       user_data);
+void      casella_test_await           (GAsyncResult **slot);
+void      casella_test_await_timeout   (GAsyncResult **slot,
+                                        guint          timeout_ms);
+
 G_END_DECLS

@@ -1,0 +1,15 @@
+/* casella-engine-util.h — small helpers shared inside the engine
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+guint casella_timeout_add (guint       interval_ms,
+                           GSourceFunc function,
+                           gpointer    data);
+
+G_END_DECLS

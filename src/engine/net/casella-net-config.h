@@ -1,0 +1,50 @@
+/* casella-net-config.h — where and how to reach one server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CASELLA_SECURITY_TLS,       /* encrypted from the first byte (993, 995, 465) */
+  CASELLA_SECURITY_STARTTLS,  /* plain greeting, then upgraded; never continues unencrypted */
+  CASELLA_SECURITY_NONE,      /* unencrypted: only when the user chose it after a warning */
+} CasellaSecurity;
+
+#define CASELLA_TYPE_NET_CONFIG (casella_net_config_get_type ())
+
+typedef struct _CasellaNetConfig CasellaNetConfig;
+
+GType             casella_net_config_get_type               (void) G_GNUC_CONST;
+CasellaNetConfig *casella_net_config_new                    (const char       *host,
+                                                             guint16           port,
+                                                             CasellaSecurity   security);
+CasellaNetConfig *casella_net_config_copy                   (const CasellaNetConfig *self);
+CasellaNetConfig *casella_net_config_ref                    (CasellaNetConfig *self);
+void              casella_net_config_unref                  (CasellaNetConfig *self);
+
+const char       *casella_net_config_get_host               (const CasellaNetConfig *self);
+guint16           casella_net_config_get_port               (const CasellaNetConfig *self);
+CasellaSecurity   casella_net_config_get_security           (const CasellaNetConfig *self);
+GTlsDatabase     *casella_net_config_get_tls_database       (const CasellaNetConfig *self);
+void              casella_net_config_set_tls_database       (CasellaNetConfig *self,
+                                                             GTlsDatabase     *database);
+GBytes           *casella_net_config_get_pinned_certificate (const CasellaNetConfig *self);
+void              casella_net_config_set_pinned_certificate (CasellaNetConfig *self,
+                                                             GBytes           *der);
+guint             casella_net_config_get_connect_timeout    (const CasellaNetConfig *self);
+guint             casella_net_config_get_io_timeout         (const CasellaNetConfig *self);
+void              casella_net_config_set_timeouts           (CasellaNetConfig *self,
+                                                             guint             connect_timeout_ms,
+                                                             guint             io_timeout_ms);
+
+const char       *casella_security_to_string                (CasellaSecurity   security);
+gboolean          casella_security_from_string              (const char       *text,
+                                                             CasellaSecurity  *security);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaNetConfig, casella_net_config_unref)
+
+G_END_DECLS
