@@ -65,7 +65,8 @@ class Sink:
                        "mail_from": envelope.mail_from,
                        "rcpt_tos": envelope.rcpt_tos,
                        "auth_user": session.auth_data,
-                       "tls": session.ssl is not None}, f)
+                       # implicit TLS leaves session.ssl unset: ask the transport
+                       "tls": server.transport.get_extra_info("ssl_object") is not None}, f)
         with open(base + ".tmp", "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(base + ".tmp", base + ".eml")

@@ -704,3 +704,24 @@ casella_net_connection_get_peer_certificate_errors (CasellaNetConnection *self)
 {
   return self->peer_errors;
 }
+
+/* "[192.0.2.1]" or "[IPv6:2001:db8::1]": how SMTP names the client in
+ * EHLO without revealing the machine's host name. */
+char *
+casella_net_connection_dup_local_literal (CasellaNetConnection *self)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autofree char *ip = NULL;
+  GInetAddress *address;
+
+  if (self->socket_connection == NULL)
+    return g_strdup ("[127.0.0.1]");
+  local = g_socket_connection_get_local_address (self->socket_connection, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (local))
+    return g_strdup ("[127.0.0.1]");
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  ip = g_inet_address_to_string (address);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[IPv6:%s]", ip);
+  return g_strdup_printf ("[%s]", ip);
+}

@@ -55,6 +55,7 @@ void                  casella_net_connection_close            (CasellaNetConnect
 
 gboolean              casella_net_connection_is_connected     (CasellaNetConnection  *self);
 gboolean              casella_net_connection_is_encrypted     (CasellaNetConnection  *self);
+char                 *casella_net_connection_dup_local_literal (CasellaNetConnection *self);
 GTlsCertificate      *casella_net_connection_get_peer_certificate (CasellaNetConnection *self);
 GTlsCertificateFlags  casella_net_connection_get_peer_certificate_errors (CasellaNetConnection *self);
 

@@ -1,0 +1,59 @@
+/* casella-smtp-client.h — an SMTP submission client over GIO
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include "casella-line-client.h"
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_SMTP_CLIENT (casella_smtp_client_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaSmtpClient, casella_smtp_client, CASELLA, SMTP_CLIENT, CasellaLineClient)
+
+CasellaSmtpClient *casella_smtp_client_new             (CasellaNetConfig    *config);
+gboolean           casella_smtp_client_has_extension   (CasellaSmtpClient   *self,
+                                                        const char          *keyword);
+gboolean           casella_smtp_client_has_auth        (CasellaSmtpClient   *self,
+                                                        const char          *mechanism);
+guint64            casella_smtp_client_get_size_limit  (CasellaSmtpClient   *self);
+
+/* Greeting and EHLO (HELO when refused); with STARTTLS security the
+ * upgrade, then EHLO again. */
+void     casella_smtp_client_connect_async  (CasellaSmtpClient *self, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean casella_smtp_client_connect_finish (CasellaSmtpClient *self, GAsyncResult *result, GError **error);
+
+/* AUTH PLAIN, else AUTH LOGIN. With no AUTH offered there is nothing to
+ * do and this succeeds. */
+void     casella_smtp_client_login_async    (CasellaSmtpClient *self, const char *username, const char *password,
+                                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gboolean casella_smtp_client_login_finish   (CasellaSmtpClient *self, GAsyncResult *result, GError **error);
+
+/* Sends message. from: the envelope sender (NULL: the From address);
+ * recipients: NULL for To, Cc and Bcc. Bcc is never transmitted. Returns
+ * the server's acceptance text (it usually carries a queue id). */
+void     casella_smtp_client_send_message_async  (CasellaSmtpClient *self, GMimeMessage *message,
+                                                  const char *from, const char * const *recipients,
+                                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+char    *casella_smtp_client_send_message_finish (CasellaSmtpClient *self, GAsyncResult *result, GError **error);
+
+void     casella_smtp_client_rset_async     (CasellaSmtpClient *self, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+void     casella_smtp_client_noop_async     (CasellaSmtpClient *self, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+void     casella_smtp_client_quit_async     (CasellaSmtpClient *self, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean casella_smtp_client_simple_finish  (CasellaSmtpClient *self, GAsyncResult *result, GError **error);
+
+/* The bytes DATA carries for message: CRLF line ends, no Bcc header,
+ * dot-stuffed, ending with the "." line. */
+GBytes  *casella_smtp_encode_data           (GMimeMessage *message);
+GBytes  *casella_smtp_dot_stuff             (const guint8 *data,
+                                             gsize         length);
+
+G_END_DECLS
