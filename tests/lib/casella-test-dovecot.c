@@ -13,6 +13,7 @@
 
 #include <glib/gstdio.h>
 #include <grp.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -386,6 +387,94 @@ casella_test_dovecot_deliver (CasellaTestDovecot  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot deliver into %s", maildir);
       return FALSE;
     }
+  return TRUE;
+}
+
+static const char *fill_names[] = {
+  "Marta Rossi", "Luca Bianchi", "Giulia Ferrari", "Alessandro Esposito", "Chiara Romano",
+  "Anna Müller", "John Smith", "Emily Clarke", "Ufficio Tributi", "Newsletter Libreria",
+};
+static const char *fill_subjects[] = {
+  "Riunione di giovedì", "Fattura n.", "Re: Cena sabato?", "Your order has shipped",
+  "Foto delle vacanze", "=?UTF-8?Q?Caff=C3=A8_domani=3F?=", "Promemoria: appuntamento dal dentista",
+  "Fwd: documenti per il mutuo", "Weekly report", "Auguri di buon compleanno!",
+};
+
+/* n realistic messages straight into a Maildir (as a delivery agent
+ * would, but fast): varied senders, subjects, dates and sizes. */
+gboolean
+casella_test_dovecot_fill (CasellaTestDovecot  *self,
+                           const char          *user,
+                           const char          *folder,
+                           guint                n_messages,
+                           GError             **error)
+{
+  g_autofree char *maildir = casella_test_dovecot_get_maildir (self, user, folder);
+  g_autofree char *user_dir = g_build_filename (self->dir, "mail", user, NULL);
+  g_autofree char *root_maildir = g_build_filename (user_dir, "Maildir", NULL);
+  g_autofree char *cur = g_build_filename (maildir, "cur", NULL);
+  GString *message = g_string_sized_new (2048);
+  GRand *rand = g_rand_new_with_seed (42);
+  gint64 base = g_get_real_time () / G_USEC_PER_SEC - (gint64) n_messages * 600;
+
+  if (!make_owned_dir (self, user_dir, error) || !make_owned_dir (self, root_maildir, error) ||
+      !make_owned_dir (self, maildir, error) || !make_owned_dir (self, cur, error))
+    return FALSE;
+  for (const char *sub = "new"; sub; sub = g_str_equal (sub, "new") ? "tmp" : NULL)
+    {
+      g_autofree char *path = g_build_filename (maildir, sub, NULL);
+      if (!make_owned_dir (self, path, error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (base + (gint64) i * 600);
+      g_autofree char *date_text = g_date_time_format (date, "%a, %d %b %Y %H:%M:%S %z");
+      g_autofree char *subject = g_strdup_printf ("%s %u", fill_subjects[i % G_N_ELEMENTS (fill_subjects)], i);
+      const char *name = fill_names[g_rand_int_range (rand, 0, G_N_ELEMENTS (fill_names))];
+      g_autofree char *path = NULL;
+      guint paragraphs = g_rand_int_range (rand, 1, 12);
+
+      g_string_truncate (message, 0);
+      g_string_append_printf (message,
+                              "Return-Path: <sender%u@example.test>\r\n"
+                              "From: %s <sender%u@example.test>\r\n"
+                              "To: %s\r\n"
+                              "%s"
+                              "Subject: %s\r\n"
+                              "Date: %s\r\n"
+                              "Message-ID: <fill.%u.%u@example.test>\r\n"
+                              "MIME-Version: 1.0\r\n"
+                              "Content-Type: text/plain; charset=utf-8\r\n"
+                              "Content-Transfer-Encoding: 8bit\r\n"
+                              "\r\n",
+                              i % 97, name, i % 97, user,
+                              i % 5 == 0 ? "Cc: Team <team@example.test>, Boss <boss@example.test>\r\n" : "",
+                              subject, date_text, i, g_rand_int (rand));
+      for (guint p = 0; p < paragraphs; p++)
+        g_string_append (message, "Ciao, ti scrivo per confermare quanto detto al telefono. "
+                                  "Grazie mille e a presto – Lorem ipsum dolor sit amet.\r\n");
+
+      path = g_strdup_printf ("%s/%" G_GINT64_FORMAT ".M%uP%d.fill,S=%" G_GSIZE_FORMAT ":2,%s", cur,
+                              base + (gint64) i * 600, i, (int) getpid (), message->len,
+                              g_rand_boolean (rand) ? "S" : "");
+      /* No fsync per file: this is test data, and 100,000 of them. */
+      FILE *file = fopen (path, "wb");
+      gboolean written = file != NULL && fwrite (message->str, 1, message->len, file) == message->len;
+
+      if (file != NULL)
+        written = fclose (file) == 0 && written;
+      if (!written || chown (path, self->mail_uid, self->mail_gid) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write %s", path);
+          g_string_free (message, TRUE);
+          g_rand_free (rand);
+          return FALSE;
+        }
+    }
+  g_string_free (message, TRUE);
+  g_rand_free (rand);
   return TRUE;
 }
 

@@ -46,6 +46,11 @@ gboolean            casella_test_dovecot_deliver         (CasellaTestDovecot  *s
                                                           gssize               length,
                                                           const char          *flags,
                                                           GError             **error);
+gboolean            casella_test_dovecot_fill            (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *folder,
+                                                          guint                n_messages,
+                                                          GError             **error);
 gboolean            casella_test_dovecot_doveadm         (CasellaTestDovecot  *self,
                                                           const char * const  *args,
                                                           char               **output,

@@ -102,7 +102,7 @@ take_line (CasellaPop3Parser  *parser,
 {
   const guint8 *begin = parser->buffer->data + parser->start;
   gsize avail = parser->buffer->len - parser->start;
-  const guint8 *newline = memchr (begin, '\n', avail);
+  const guint8 *newline = avail > 0 ? memchr (begin, '\n', avail) : NULL;
 
   if (newline == NULL)
     return FALSE;

@@ -161,7 +161,7 @@ casella_smtp_parser_next (CasellaSmtpParser  *parser,
     {
       const char *begin = (const char *) parser->buffer->data + parser->start;
       gsize avail = parser->buffer->len - parser->start;
-      const char *newline = memchr (begin, '\n', avail);
+      const char *newline = avail > 0 ? memchr (begin, '\n', avail) : NULL;
       gsize length;
       guint code;
       gboolean last;
