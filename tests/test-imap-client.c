@@ -418,7 +418,9 @@ test_append_fetch_search_store (void)
   g_assert_cmpint (f->internaldate, ==, g_date_time_to_unix (date));
   g_assert_cmpuint (f->size, ==, strlen (text));
   g_assert_cmpstr (f->envelope->message_id, ==, "<append-1@example.test>");
-  g_assert_cmpstr (((CasellaImapAddress *) f->envelope->from->pdata[0])->address, ==, "bob@example.test");
+  g_assert_cmpuint (f->envelope->from.n, ==, 1);
+  g_assert_cmpstr (f->envelope->from.items[0].address, ==, "bob@example.test");
+  g_assert_cmpstr (f->envelope->from.items[0].name, ==, "Bob");
   g_assert_cmpstr (f->body->type, ==, "text");
   body = casella_imap_fetch_get_section (f, "BODY[]");
   g_assert_nonnull (body);

@@ -358,18 +358,42 @@ test_envelope_and_flags (void)
 
   g_assert_nonnull (e);
   g_assert_cmpstr (e->subject, ==, "IMAP4rev1 WG mtg summary and minutes");
-  g_assert_cmpuint (e->from->len, ==, 1);
-  a = e->from->pdata[0];
+  g_assert_cmpuint (e->from.n, ==, 1);
+  a = &e->from.items[0];
   g_assert_cmpstr (a->name, ==, "Terry Gray");
   g_assert_cmpstr (a->address, ==, "gray@cac.washington.edu");
-  g_assert_cmpuint (e->to->len, ==, 1);
-  g_assert_null (((CasellaImapAddress *) e->to->pdata[0])->name);
+  g_assert_cmpuint (e->sender.n, ==, 1);
+  g_assert_cmpuint (e->reply_to.n, ==, 1);
+  g_assert_cmpuint (e->to.n, ==, 1);
+  g_assert_null (e->to.items[0].name);
+  g_assert_cmpstr (e->to.items[0].address, ==, "imap@cac.washington.edu");
   /* The group markers are skipped, its member kept. */
-  g_assert_cmpuint (e->cc->len, ==, 3);
-  g_assert_cmpstr (((CasellaImapAddress *) e->cc->pdata[2])->address, ==, "x@y.z");
-  g_assert_cmpuint (e->bcc->len, ==, 0);
+  g_assert_cmpuint (e->cc.n, ==, 3);
+  g_assert_cmpstr (e->cc.items[0].address, ==, "minutes@CNRI.Reston.VA.US");
+  g_assert_cmpstr (e->cc.items[1].name, ==, "John Klensin");
+  g_assert_cmpstr (e->cc.items[2].address, ==, "x@y.z");
+  g_assert_cmpuint (e->bcc.n, ==, 0);
   g_assert_null (e->in_reply_to);
   g_assert_cmpstr (e->message_id, ==, "<B27397-0100000@cac.washington.edu>");
+}
+
+/* Bytes that are not UTF-8 come out repaired, not raw. */
+static void
+test_envelope_invalid_utf8 (void)
+{
+  g_autoptr(CasellaImapFetch) fetch = parse_fetch (
+    "* 1 FETCH (ENVELOPE (NIL \"caf\xe9\" ((\"Jos\xe9\" NIL \"j\xe9\" \"x.y\")) NIL NIL NIL NIL NIL NIL NIL))\r\n");
+  CasellaImapEnvelope *e = fetch->envelope;
+
+  g_assert_nonnull (e);
+  g_assert_true (g_utf8_validate (e->subject, -1, NULL));
+  g_assert_true (g_str_has_prefix (e->subject, "caf"));
+  g_assert_cmpuint (e->from.n, ==, 1);
+  g_assert_true (g_utf8_validate (e->from.items[0].name, -1, NULL));
+  g_assert_true (g_utf8_validate (e->from.items[0].address, -1, NULL));
+  g_assert_true (g_str_has_suffix (e->from.items[0].address, "@x.y"));
+  g_assert_null (e->date);
+  g_assert_null (e->message_id);
 }
 
 static void
@@ -546,6 +570,7 @@ main (int argc, char **argv)
   g_test_add_func ("/imap/parser/garbage-and-limits", test_garbage_and_limits);
   g_test_add_func ("/imap/parser/ten-megabyte-literal", test_ten_megabyte_literal);
   g_test_add_func ("/imap/types/envelope-and-flags", test_envelope_and_flags);
+  g_test_add_func ("/imap/types/envelope-invalid-utf8", test_envelope_invalid_utf8);
   g_test_add_func ("/imap/types/bodystructure", test_bodystructure);
   g_test_add_func ("/imap/types/single-part", test_single_part_body);
   g_test_add_func ("/imap/types/list", test_list_mailbox);

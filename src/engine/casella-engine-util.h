@@ -12,4 +12,7 @@ guint casella_timeout_add (guint       interval_ms,
                            GSourceFunc function,
                            gpointer    data);
 
+guint casella_idle_add    (GSourceFunc function,
+                           gpointer    data);
+
 G_END_DECLS

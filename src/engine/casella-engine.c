@@ -56,3 +56,14 @@ casella_timeout_add (guint       interval_ms,
   g_source_set_callback (source, function, data, NULL);
   return g_source_attach (source, g_main_context_get_thread_default ());
 }
+
+/* Like g_idle_add(), but on the thread-default main context. */
+guint
+casella_idle_add (GSourceFunc function,
+                  gpointer    data)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, function, data, NULL);
+  return g_source_attach (source, g_main_context_get_thread_default ());
+}

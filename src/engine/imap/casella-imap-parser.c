@@ -69,7 +69,7 @@ arena_new_value (CasellaImapParser *parser)
       parser->used = 0;
     }
   value = &parser->current->values[parser->used++];
-  memset (value, 0, sizeof *value);
+  *value = (CasellaImapValue) { 0 };
   return value;
 }
 
@@ -221,17 +221,19 @@ static gboolean
 parse_quoted (Cursor           *c,
               CasellaImapValue *value)
 {
-  char *out, *in;
+  char *in = ++c->p, *out;
 
-  in = ++c->p;
-  out = in;
   value->type = CASELLA_IMAP_VALUE_STRING;
   value->data = in;
 
-  while (in < c->end && *in != '"')
+  /* Most strings have no escapes: find the end without copying. */
+  while (in < c->end && *in != '"' && *in != '\\' && *in != '\r' && *in != '\n')
+    in++;
+  out = in;
+
+  /* From the first escape on, unescape in place (the result is shorter). */
+  while (in < c->end && *in != '"' && *in != '\r' && *in != '\n')
     {
-      if (*in == '\r' || *in == '\n')
-        break;
       if (*in == '\\' && in + 1 < c->end && in[1] != '\r' && in[1] != '\n')
         in++;
       *out++ = *in++;

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,89 +222,163 @@ casella_imap_status_info_free (CasellaImapStatusInfo *info)
 
 /* ---- ENVELOPE ---- */
 
-static void
-address_free (CasellaImapAddress *address)
+/* The envelope is built in two passes over the values: the first sizes
+ * one block, the second fills it. Strings that are not valid UTF-8 (rare)
+ * are repaired into a side list during the first pass. */
+typedef struct {
+  gsize      size;         /* bytes the block needs */
+  GPtrArray *repaired;     /* made-valid copies, in order of use */
+  guint      next_repair;
+  char      *cursor;       /* filling: where the next string goes */
+} EnvelopeBuild;
+
+static gboolean
+is_address_item (const CasellaImapValue *item)
 {
-  g_free (address->name);
-  g_free (address->address);
-  g_free (address);
+  const CasellaImapValue *mailbox = casella_imap_value_nth (item, 2);
+  const CasellaImapValue *host = casella_imap_value_nth (item, 3);
+
+  /* Group markers (host NIL) are not addresses. */
+  return item->type == CASELLA_IMAP_VALUE_LIST && V_STRINGISH (mailbox) && V_STRINGISH (host);
 }
 
-/* (name adl mailbox host) items; group markers (host NIL) are skipped. */
-static GPtrArray *
-addresses_from_value (const CasellaImapValue *list)
+static void
+size_string (EnvelopeBuild          *build,
+             const CasellaImapValue *value)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) address_free);
-
-  if (list == NULL || list->type != CASELLA_IMAP_VALUE_LIST)
-    return out;
-
-  for (const CasellaImapValue *item = list->first; item; item = item->next)
+  if (!V_STRINGISH (value))
+    return;
+  if (g_utf8_validate_len (value->data, value->length, NULL))
+    build->size += value->length + 1;
+  else
     {
-      const CasellaImapValue *name = casella_imap_value_nth (item, 0);
-      const CasellaImapValue *mailbox = casella_imap_value_nth (item, 2);
-      const CasellaImapValue *host = casella_imap_value_nth (item, 3);
-      CasellaImapAddress *address;
+      char *valid = g_utf8_make_valid (value->data, value->length);
 
-      if (item->type != CASELLA_IMAP_VALUE_LIST || !V_STRINGISH (mailbox) || !V_STRINGISH (host))
-        continue;
+      if (build->repaired == NULL)
+        build->repaired = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (build->repaired, valid);
+      build->size += strlen (valid) + 1;
+    }
+}
 
-      address = g_new0 (CasellaImapAddress, 1);
-      address->name = dup_text (name);
-      address->address = g_strdup_printf ("%.*s@%.*s", (int) mailbox->length, mailbox->data,
-                                          (int) host->length, host->data);
-      if (!g_utf8_validate (address->address, -1, NULL))
-        {
-          char *valid = g_utf8_make_valid (address->address, -1);
-          g_free (address->address);
-          address->address = valid;
-        }
-      g_ptr_array_add (out, address);
+static const char *
+put_string (EnvelopeBuild          *build,
+            const CasellaImapValue *value)
+{
+  char *out = build->cursor;
+
+  if (!V_STRINGISH (value))
+    return NULL;
+  if (g_utf8_validate_len (value->data, value->length, NULL))
+    {
+      memcpy (out, value->data, value->length);
+      out[value->length] = '\0';
+      build->cursor += value->length + 1;
+    }
+  else
+    {
+      const char *valid = build->repaired->pdata[build->next_repair++];
+      gsize n = strlen (valid) + 1;
+
+      memcpy (out, valid, n);
+      build->cursor += n;
     }
   return out;
+}
+
+static guint
+size_addresses (EnvelopeBuild          *build,
+                const CasellaImapValue *list)
+{
+  guint n = 0;
+
+  if (list == NULL || list->type != CASELLA_IMAP_VALUE_LIST)
+    return 0;
+  for (const CasellaImapValue *item = list->first; item; item = item->next)
+    if (is_address_item (item))
+      {
+        const CasellaImapValue *mailbox = casella_imap_value_nth (item, 2);
+        const CasellaImapValue *host = casella_imap_value_nth (item, 3);
+
+        size_string (build, item->first);
+        /* "mailbox@host": one string, both parts validated with it below. */
+        size_string (build, mailbox);
+        size_string (build, host);
+        n++;
+      }
+  build->size += n * sizeof (CasellaImapAddress);
+  return n;
+}
+
+static void
+put_addresses (EnvelopeBuild          *build,
+               const CasellaImapValue *list,
+               CasellaImapAddressList *out,
+               CasellaImapAddress    **slots)
+{
+  out->items = *slots;
+  out->n = 0;
+  if (list == NULL || list->type != CASELLA_IMAP_VALUE_LIST)
+    return;
+  for (const CasellaImapValue *item = list->first; item; item = item->next)
+    if (is_address_item (item))
+      {
+        CasellaImapAddress *address = &out->items[out->n++];
+        char *at;
+
+        address->name = put_string (build, item->first);
+        /* mailbox and host land side by side: join them with "@". */
+        address->address = put_string (build, casella_imap_value_nth (item, 2));
+        at = build->cursor - 1;
+        put_string (build, casella_imap_value_nth (item, 3));
+        *at = '@';
+      }
+  *slots += out->n;
 }
 
 CasellaImapEnvelope *
 casella_imap_envelope_from_value (const CasellaImapValue *value)
 {
   const CasellaImapValue *v[10] = { NULL };
+  EnvelopeBuild build = { sizeof (CasellaImapEnvelope) };
   CasellaImapEnvelope *envelope;
-  guint i = 0;
+  CasellaImapAddress *slots;
+  guint i = 0, n_addresses = 0;
 
   if (value == NULL || value->type != CASELLA_IMAP_VALUE_LIST || value->length < 10)
     return NULL;
   for (const CasellaImapValue *item = value->first; item && i < 10; item = item->next)
     v[i++] = item;
 
-  envelope = g_new0 (CasellaImapEnvelope, 1);
-  envelope->date = dup_text (v[0]);
-  envelope->subject = dup_text (v[1]);
-  envelope->from = addresses_from_value (v[2]);
-  envelope->sender = addresses_from_value (v[3]);
-  envelope->reply_to = addresses_from_value (v[4]);
-  envelope->to = addresses_from_value (v[5]);
-  envelope->cc = addresses_from_value (v[6]);
-  envelope->bcc = addresses_from_value (v[7]);
-  envelope->in_reply_to = dup_text (v[8]);
-  envelope->message_id = dup_text (v[9]);
+  size_string (&build, v[0]);
+  size_string (&build, v[1]);
+  for (i = 2; i <= 7; i++)
+    n_addresses += size_addresses (&build, v[i]);
+  size_string (&build, v[8]);
+  size_string (&build, v[9]);
+
+  envelope = g_malloc0 (build.size);
+  slots = (CasellaImapAddress *) (envelope + 1);
+  build.cursor = (char *) (slots + n_addresses);
+
+  envelope->date = put_string (&build, v[0]);
+  envelope->subject = put_string (&build, v[1]);
+  put_addresses (&build, v[2], &envelope->from, &slots);
+  put_addresses (&build, v[3], &envelope->sender, &slots);
+  put_addresses (&build, v[4], &envelope->reply_to, &slots);
+  put_addresses (&build, v[5], &envelope->to, &slots);
+  put_addresses (&build, v[6], &envelope->cc, &slots);
+  put_addresses (&build, v[7], &envelope->bcc, &slots);
+  envelope->in_reply_to = put_string (&build, v[8]);
+  envelope->message_id = put_string (&build, v[9]);
+
+  g_clear_pointer (&build.repaired, g_ptr_array_unref);
   return envelope;
 }
 
 void
 casella_imap_envelope_free (CasellaImapEnvelope *envelope)
 {
-  if (envelope == NULL)
-    return;
-  g_free (envelope->date);
-  g_free (envelope->subject);
-  g_ptr_array_unref (envelope->from);
-  g_ptr_array_unref (envelope->sender);
-  g_ptr_array_unref (envelope->reply_to);
-  g_ptr_array_unref (envelope->to);
-  g_ptr_array_unref (envelope->cc);
-  g_ptr_array_unref (envelope->bcc);
-  g_free (envelope->in_reply_to);
-  g_free (envelope->message_id);
   g_free (envelope);
 }
 
@@ -552,39 +625,71 @@ is_section_item (const CasellaImapValue *key)
 }
 
 static void
+fetch_add_section (CasellaImapFetch       *fetch,
+                   const CasellaImapValue *key,
+                   const CasellaImapValue *val)
+{
+  CasellaImapSection *section = g_new0 (CasellaImapSection, 1);
+
+  section->name = g_ascii_strup (key->data, key->length);
+  if (val->type == CASELLA_IMAP_VALUE_STRING || V_ATOMISH (val))
+    section->data = g_bytes_new (val->data, val->length);
+  if (fetch->sections == NULL)
+    fetch->sections = g_ptr_array_new_with_free_func ((GDestroyNotify) section_free);
+  g_ptr_array_add (fetch->sections, section);
+}
+
+/* Dispatch on the first letter before comparing names: this runs for
+ * every item of every message in a large fetch. */
+static void
 fetch_add_item (CasellaImapFetch       *fetch,
                 const CasellaImapValue *key,
                 const CasellaImapValue *val)
 {
-  if (casella_imap_value_is (key, "UID"))
-    casella_imap_value_get_uint32 (val, &fetch->uid);
-  else if (casella_imap_value_is (key, "FLAGS"))
+  switch (g_ascii_toupper (key->data[0]))
     {
-      fetch->has_flags = TRUE;
-      g_strfreev (fetch->keywords);
-      fetch->flags = casella_imap_flags_from_value (val, &fetch->keywords);
-    }
-  else if (casella_imap_value_is (key, "RFC822.SIZE"))
-    casella_imap_value_get_uint64 (val, &fetch->size);
-  else if (casella_imap_value_is (key, "INTERNALDATE") && V_STRINGISH (val))
-    fetch->internaldate = casella_imap_parse_internaldate (val->data, val->length);
-  else if (casella_imap_value_is (key, "MODSEQ") && val->type == CASELLA_IMAP_VALUE_LIST)
-    casella_imap_value_get_uint64 (val->first, &fetch->modseq);
-  else if (casella_imap_value_is (key, "ENVELOPE") && fetch->envelope == NULL)
-    fetch->envelope = casella_imap_envelope_from_value (val);
-  else if ((casella_imap_value_is (key, "BODYSTRUCTURE") || casella_imap_value_is (key, "BODY")) &&
-           fetch->body == NULL)
-    fetch->body = casella_imap_body_from_value (val);
-  else if (is_section_item (key))
-    {
-      CasellaImapSection *section = g_new0 (CasellaImapSection, 1);
-
-      section->name = g_ascii_strup (key->data, key->length);
-      if (val->type == CASELLA_IMAP_VALUE_STRING || V_ATOMISH (val))
-        section->data = g_bytes_new (val->data, val->length);
-      if (fetch->sections == NULL)
-        fetch->sections = g_ptr_array_new_with_free_func ((GDestroyNotify) section_free);
-      g_ptr_array_add (fetch->sections, section);
+    case 'U':
+      if (casella_imap_value_is (key, "UID"))
+        casella_imap_value_get_uint32 (val, &fetch->uid);
+      break;
+    case 'F':
+      if (casella_imap_value_is (key, "FLAGS"))
+        {
+          fetch->has_flags = TRUE;
+          g_strfreev (fetch->keywords);
+          fetch->flags = casella_imap_flags_from_value (val, &fetch->keywords);
+        }
+      break;
+    case 'I':
+      if (casella_imap_value_is (key, "INTERNALDATE") && V_STRINGISH (val))
+        fetch->internaldate = casella_imap_parse_internaldate (val->data, val->length);
+      break;
+    case 'M':
+      if (casella_imap_value_is (key, "MODSEQ") && val->type == CASELLA_IMAP_VALUE_LIST)
+        casella_imap_value_get_uint64 (val->first, &fetch->modseq);
+      break;
+    case 'E':
+      if (casella_imap_value_is (key, "ENVELOPE") && fetch->envelope == NULL)
+        fetch->envelope = casella_imap_envelope_from_value (val);
+      break;
+    case 'R':
+      if (casella_imap_value_is (key, "RFC822.SIZE"))
+        casella_imap_value_get_uint64 (val, &fetch->size);
+      else if (is_section_item (key))
+        fetch_add_section (fetch, key, val);
+      break;
+    case 'B':
+      if ((casella_imap_value_is (key, "BODYSTRUCTURE") || casella_imap_value_is (key, "BODY")) &&
+          val->type == CASELLA_IMAP_VALUE_LIST)
+        {
+          if (fetch->body == NULL)
+            fetch->body = casella_imap_body_from_value (val);
+        }
+      else if (is_section_item (key))
+        fetch_add_section (fetch, key, val);
+      break;
+    default:
+      break;
     }
 }
 
@@ -770,32 +875,73 @@ days_from_civil (gint64 y,
   return era * 146097 + doe - 719468;
 }
 
+static gboolean
+take_number (const char **p,
+             const char  *end,
+             guint        digits,
+             int         *out)
+{
+  int value = 0;
+
+  for (guint i = 0; i < digits; i++, (*p)++)
+    {
+      if (*p >= end || !g_ascii_isdigit (**p))
+        return FALSE;
+      value = value * 10 + (**p - '0');
+    }
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+take_char (const char **p,
+           const char  *end,
+           char         c)
+{
+  if (*p >= end || **p != c)
+    return FALSE;
+  (*p)++;
+  return TRUE;
+}
+
 /* INTERNALDATE: "17-Jul-1996 02:44:25 -0700" (day may have a leading
- * space). Arithmetic rather than GTimeZone: this runs once per message. */
+ * space). Parsed by hand rather than with sscanf or GTimeZone: this runs
+ * once per message of a large fetch. */
 gint64
 casella_imap_parse_internaldate (const char *text,
                                  gsize       length)
 {
-  static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-  char buf[40], mon[4] = { 0 }, sign;
-  int day, year, hour, min, sec, zone, month = -1, offset;
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const char *p = text, *end = text + length;
+  int day = 0, year, hour, min, sec, zh, zm, month = -1, offset;
+  char sign;
 
-  if (length >= sizeof buf)
+  while (p < end && *p == ' ')
+    p++;
+  if (p + 2 <= end && g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[1]))
+    take_number (&p, end, 2, &day);
+  else if (!take_number (&p, end, 1, &day))
     return 0;
-  memcpy (buf, text, length);
-  buf[length] = '\0';
-
-  if (sscanf (buf, " %d-%3s-%d %d:%d:%d %c%4d", &day, mon, &year, &hour, &min, &sec, &sign, &zone) != 8)
+  if (!take_char (&p, end, '-') || p + 3 > end)
     return 0;
   for (int i = 0; i < 12; i++)
-    if (g_ascii_strcasecmp (mon, months[i]) == 0)
-      month = i + 1;
-  if (month < 0 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60 ||
-      (sign != '+' && sign != '-') || zone < 0 || zone > 2359)
+    if (g_ascii_toupper (p[0]) == months[3 * i] && g_ascii_strncasecmp (p, months + 3 * i, 3) == 0)
+      {
+        month = i + 1;
+        break;
+      }
+  p += 3;
+  if (month < 0 || !take_char (&p, end, '-') || !take_number (&p, end, 4, &year) ||
+      !take_char (&p, end, ' ') || !take_number (&p, end, 2, &hour) || !take_char (&p, end, ':') ||
+      !take_number (&p, end, 2, &min) || !take_char (&p, end, ':') || !take_number (&p, end, 2, &sec) ||
+      !take_char (&p, end, ' ') || p >= end)
+    return 0;
+  sign = *p++;
+  if ((sign != '+' && sign != '-') || !take_number (&p, end, 2, &zh) || !take_number (&p, end, 2, &zm) ||
+      day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60 || zm > 59)
     return 0;
 
-  offset = (zone / 100) * 3600 + (zone % 100) * 60;
+  offset = zh * 3600 + zm * 60;
   if (sign == '-')
     offset = -offset;
   return days_from_civil (year, month, day) * 86400 + hour * 3600 + min * 60 + sec - offset;

@@ -99,21 +99,28 @@ typedef struct {
 } CasellaImapStatusInfo;
 
 typedef struct {
-  char *name;      /* display name, raw (may hold RFC 2047 words) */
-  char *address;   /* mailbox@host */
+  const char *name;      /* display name, raw (may hold RFC 2047 words); NULL if none */
+  const char *address;   /* mailbox@host */
 } CasellaImapAddress;
 
 typedef struct {
-  char      *date;
-  char      *subject;      /* raw (may hold RFC 2047 words) */
-  GPtrArray *from;         /* CasellaImapAddress; never NULL */
-  GPtrArray *sender;
-  GPtrArray *reply_to;
-  GPtrArray *to;
-  GPtrArray *cc;
-  GPtrArray *bcc;
-  char      *in_reply_to;
-  char      *message_id;
+  CasellaImapAddress *items;
+  guint               n;
+} CasellaImapAddressList;
+
+/* One block of memory holds the envelope, its lists and its strings:
+ * casella_imap_envelope_free() releases everything. */
+typedef struct {
+  const char             *date;
+  const char             *subject;      /* raw (may hold RFC 2047 words) */
+  CasellaImapAddressList  from;
+  CasellaImapAddressList  sender;
+  CasellaImapAddressList  reply_to;
+  CasellaImapAddressList  to;
+  CasellaImapAddressList  cc;
+  CasellaImapAddressList  bcc;
+  const char             *in_reply_to;
+  const char             *message_id;
 } CasellaImapEnvelope;
 
 typedef struct _CasellaImapBodyPart CasellaImapBodyPart;

@@ -22,6 +22,8 @@
 #include "casella-net-connection.h"
 
 #define READ_CHUNK 65536
+/* At most this much is read per wake-up before the main loop gets a turn. */
+#define READ_BURST (1024 * 1024)
 
 struct _CasellaNetConnection
 {
@@ -44,6 +46,10 @@ struct _CasellaNetConnection
   GTlsCertificateFlags  peer_errors;
 
   guint                 watchdog_id;
+  gint64                last_activity;   /* monotonic µs of the last bytes read */
+  GSource              *read_source;     /* the socket is readable: drain without blocking */
+  guint                 burst_id;        /* an idle that continues a capped burst */
+  guint8               *read_buffer;
   guint                 reading : 1;
   guint                 expecting : 1;
   guint                 closed : 1;
@@ -124,12 +130,16 @@ deadline_error (Deadline    *deadline,
 
 /* ---- object ---- */
 
+static void casella_net_connection_stop_read_source (CasellaNetConnection *self);
+
 static void
 casella_net_connection_finalize (GObject *object)
 {
   CasellaNetConnection *self = CASELLA_NET_CONNECTION (object);
 
   casella_net_connection_close (self);
+  casella_net_connection_stop_read_source (self);
+  g_free (self->read_buffer);
   g_queue_clear_full (&self->write_queue, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->writing, g_bytes_unref);
   g_clear_object (&self->stream);
@@ -426,7 +436,15 @@ casella_net_connection_starttls_async (CasellaNetConnection *self,
   g_task_set_task_data (task, deadline_new (cancellable, casella_net_config_get_connect_timeout (self->config)),
                         (GDestroyNotify) deadline_free);
 
-  if (self->closed || self->stream == NULL || self->encrypted || self->reading)
+  /* The reply that agreed to STARTTLS may be handled inside a read burst:
+   * no more plaintext is read from here on. */
+  if (self->reading)
+    {
+      self->reading = FALSE;
+      casella_net_connection_stop_read_source (self);
+    }
+
+  if (self->closed || self->stream == NULL || self->encrypted)
     {
       g_task_return_new_error (task, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_STARTTLS_FAILED,
                                "The connection cannot be upgraded now");
@@ -468,24 +486,25 @@ casella_net_connection_fail (CasellaNetConnection *self,
 
 /* ---- watchdog ---- */
 
+/* One timer per wait rather than one per chunk: each chunk only notes the
+ * time, and the timer, when it fires, sleeps again for what is left. */
 static gboolean
 on_watchdog (gpointer user_data)
 {
   CasellaNetConnection *self = user_data;
+  gint64 timeout = (gint64) casella_net_config_get_io_timeout (self->config) * 1000;
+  gint64 idle = g_get_monotonic_time () - self->last_activity;
 
   self->watchdog_id = 0;
+  if (idle < timeout)
+    {
+      self->watchdog_id = casella_timeout_add ((guint) ((timeout - idle) / 1000) + 1, on_watchdog, self);
+      return G_SOURCE_REMOVE;
+    }
   casella_net_connection_fail (self, g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_TIMEOUT,
                                                   "%s did not answer in time",
                                                   casella_net_config_get_host (self->config)));
   return G_SOURCE_REMOVE;
-}
-
-static void
-casella_net_connection_rearm_watchdog (CasellaNetConnection *self)
-{
-  g_clear_handle_id (&self->watchdog_id, g_source_remove);
-  if (self->expecting && !self->closed)
-    self->watchdog_id = casella_timeout_add (casella_net_config_get_io_timeout (self->config), on_watchdog, self);
 }
 
 /* While a reply is expected, silence longer than the I/O timeout fails
@@ -497,7 +516,12 @@ casella_net_connection_expect_reply (CasellaNetConnection *self,
   if (self->expecting == !!expecting)
     return;
   self->expecting = !!expecting;
-  casella_net_connection_rearm_watchdog (self);
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->expecting && !self->closed)
+    {
+      self->last_activity = g_get_monotonic_time ();
+      self->watchdog_id = casella_timeout_add (casella_net_config_get_io_timeout (self->config), on_watchdog, self);
+    }
 }
 
 /* ---- reading ---- */
@@ -514,58 +538,147 @@ casella_net_connection_set_handlers (CasellaNetConnection *self,
 }
 
 static void
-on_read (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+casella_net_connection_stop_read_source (CasellaNetConnection *self)
+{
+  g_clear_handle_id (&self->burst_id, g_source_remove);
+  if (self->read_source != NULL)
+    {
+      g_source_destroy (self->read_source);
+      g_clear_pointer (&self->read_source, g_source_unref);
+    }
+}
+
+/* Delivers a chunk; FALSE when reading should stop (paused or closed). */
+static gboolean
+casella_net_connection_deliver (CasellaNetConnection *self,
+                                const guint8         *data,
+                                gsize                 length)
+{
+  self->last_activity = g_get_monotonic_time ();
+  if (self->read_func != NULL && !self->read_func (self->handler_data, data, length))
+    return FALSE;
+  return !self->closed;
+}
+
+static void
+casella_net_connection_read_failed (CasellaNetConnection *self,
+                                    GError               *error)
+{
+  if (error == NULL)
+    casella_net_connection_fail (self, g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_CONNECTION_LOST,
+                                                    "%s closed the connection",
+                                                    casella_net_config_get_host (self->config)));
+  else if (!self->closed)
+    {
+      GError *mapped = casella_mail_error_from_io_error (error);
+      g_prefix_error (&mapped, "Reading from %s: ", casella_net_config_get_host (self->config));
+      casella_net_connection_fail (self, mapped);
+    }
+  g_clear_error (&error);
+}
+
+static gboolean on_readable (GObject *stream, gpointer user_data);
+
+static gboolean
+on_burst_continue (gpointer user_data)
 {
   CasellaNetConnection *self = user_data;
-  g_autoptr(GBytes) bytes = NULL;
-  GError *error = NULL;
-  gboolean more;
 
-  self->reading = FALSE;
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  self->burst_id = 0;
+  if (self->reading && self->read_source != NULL)
+    on_readable (G_OBJECT (g_io_stream_get_input_stream (self->stream)), self);
+  return G_SOURCE_REMOVE;
+}
 
-  if (bytes == NULL)
+static gboolean
+on_socket_readable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  CasellaNetConnection *self = user_data;
+
+  return on_readable (G_OBJECT (g_io_stream_get_input_stream (self->stream)), self);
+}
+
+/* The socket is readable: read until the stream would block, into one
+ * reused buffer, so a fast server costs one wake-up per burst rather
+ * than one per TLS record. Reading to "would block" also empties what TLS
+ * has decrypted but not handed out, which the socket cannot show. */
+static gboolean
+on_readable (GObject  *stream,
+             gpointer  user_data)
+{
+  g_autoptr(CasellaNetConnection) self = g_object_ref (user_data);
+  GSource *me = self->read_source;
+  gsize burst = 0;
+
+  while (burst < READ_BURST)
     {
-      if (!self->closed)
+      GError *error = NULL;
+      gssize got = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), self->read_buffer,
+                                                              READ_CHUNK, NULL, &error);
+
+      if (got < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
-          GError *mapped = casella_mail_error_from_io_error (error);
-          g_prefix_error (&mapped, "Reading from %s: ", casella_net_config_get_host (self->config));
-          casella_net_connection_fail (self, mapped);
+          g_error_free (error);
+          return G_SOURCE_CONTINUE;
         }
-      g_error_free (error);
-      g_object_unref (self);
-      return;
+      if (got <= 0)
+        {
+          self->reading = FALSE;
+          g_clear_pointer (&self->read_source, g_source_unref);
+          casella_net_connection_read_failed (self, error);
+          return G_SOURCE_REMOVE;
+        }
+      burst += got;
+      if (!casella_net_connection_deliver (self, self->read_buffer, got))
+        {
+          /* Paused, or STARTTLS already took the source away. */
+          if (self->read_source == me)
+            {
+              self->reading = FALSE;
+              g_clear_pointer (&self->read_source, g_source_unref);
+            }
+          return G_SOURCE_REMOVE;
+        }
+      if (self->read_source != me)
+        return G_SOURCE_REMOVE;
     }
 
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      casella_net_connection_fail (self, g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_CONNECTION_LOST,
-                                                      "%s closed the connection",
-                                                      casella_net_config_get_host (self->config)));
-      g_object_unref (self);
-      return;
-    }
-
-  casella_net_connection_rearm_watchdog (self);
-  more = self->read_func == NULL ||
-         self->read_func (self->handler_data, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (more)
-    casella_net_connection_resume_reading (self);
-  g_object_unref (self);
+  /* The burst limit was reached with data perhaps still decrypted inside
+   * TLS, which the socket's readiness would not show: come back soon. */
+  if (self->burst_id == 0)
+    self->burst_id = casella_idle_add (on_burst_continue, self);
+  return G_SOURCE_CONTINUE;
 }
 
 void
 casella_net_connection_resume_reading (CasellaNetConnection *self)
 {
+  GInputStream *input;
+
   if (self->reading || self->closed || self->stream == NULL)
     return;
 
+  input = g_io_stream_get_input_stream (self->stream);
+  g_return_if_fail (G_IS_POLLABLE_INPUT_STREAM (input) &&
+                    g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (input)));
+
+  if (self->read_buffer == NULL)
+    self->read_buffer = g_malloc (READ_CHUNK);
   self->reading = TRUE;
-  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (self->stream), READ_CHUNK,
-                                   G_PRIORITY_DEFAULT, self->cancellable, on_read,
-                                   g_object_ref (self));
+  /* Watch the socket itself: a TLS stream's own source makes
+   * glib-networking signal an eventfd on every read (about six writes
+   * per read, 33,000 in a 100,000-message fetch). */
+  self->read_source = g_socket_create_source (g_socket_connection_get_socket (self->socket_connection),
+                                              G_IO_IN | G_IO_HUP | G_IO_ERR, self->cancellable);
+  g_source_set_callback (self->read_source, (GSourceFunc) (GCallback) on_socket_readable, self, NULL);
+  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+
+  /* Something may already wait inside TLS (bytes that came with the
+   * handshake's last record): read at once rather than wait for more. */
+  if (self->burst_id == 0)
+    self->burst_id = casella_idle_add (on_burst_continue, self);
 }
 
 /* ---- writing ---- */
@@ -661,6 +774,8 @@ casella_net_connection_close (CasellaNetConnection *self)
     return;
 
   self->closed = TRUE;
+  self->reading = FALSE;
+  casella_net_connection_stop_read_source (self);
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
 

@@ -31,7 +31,7 @@ casella_pop3_parser_new (void)
 {
   CasellaPop3Parser *parser = g_new0 (CasellaPop3Parser, 1);
 
-  parser->buffer = g_byte_array_new ();
+  parser->buffer = g_byte_array_sized_new (4096);   /* never NULL: no arithmetic on NULL */
   parser->max_body = DEFAULT_MAX_BODY;
   return parser;
 }

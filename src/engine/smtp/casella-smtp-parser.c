@@ -29,7 +29,7 @@ casella_smtp_parser_new (void)
 {
   CasellaSmtpParser *parser = g_new0 (CasellaSmtpParser, 1);
 
-  parser->buffer = g_byte_array_new ();
+  parser->buffer = g_byte_array_sized_new (4096);   /* never NULL: no arithmetic on NULL */
   parser->lines = g_ptr_array_new_with_free_func (g_free);
   return parser;
 }
