@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #include "casella-engine.h"
+#include "casella-engine-resources.h"
 #include "casella-engine-util.h"
 
 /* gmime keeps global tables (charsets, parser options); set them up once
@@ -21,6 +22,9 @@ casella_engine_init (void)
   if (g_once_init_enter (&initialized))
     {
       g_mime_init ();
+      /* Registered by hand: in a static library a constructor would be
+       * dropped by the linker. */
+      casella_engine_register_resource ();
       g_once_init_leave (&initialized, 1);
     }
 }
