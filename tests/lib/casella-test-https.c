@@ -24,6 +24,10 @@ struct _CasellaTestHttps
   gboolean      ready;
   GError       *error;
   GPtrArray    *requests;
+  GHashTable   *hang;        /* paths that never answer */
+  GHashTable   *redirects;   /* path -> Location */
+  GHashTable   *delays;      /* path -> milliseconds before answering */
+  GPtrArray    *paused;      /* messages held forever */
   guint16       port;
   guint16       http_port;
 };
@@ -35,6 +39,10 @@ casella_test_https_new (void)
 
   self->root = casella_test_make_tmpdir ("casella-https");
   self->requests = g_ptr_array_new_with_free_func (g_free);
+  self->hang = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->redirects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->delays = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->paused = g_ptr_array_new_with_free_func (g_object_unref);
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   return self;
@@ -50,6 +58,38 @@ casella_test_https_add_file (CasellaTestHttps *self,
 
   g_mkdir_with_parents (dir, 0755);
   g_assert_true (g_file_set_contents (file, contents, -1, NULL));
+}
+
+/* Requests for path are held and never answered (a hanging server). */
+void
+casella_test_https_add_hang (CasellaTestHttps *self,
+                             const char       *path)
+{
+  g_hash_table_add (self->hang, g_strdup (path));
+}
+
+/* Requests for path are answered after delay_ms (a slow server). */
+void
+casella_test_https_add_delay (CasellaTestHttps *self,
+                              const char       *path,
+                              guint             delay_ms)
+{
+  g_hash_table_replace (self->delays, g_strdup (path), GUINT_TO_POINTER (delay_ms));
+}
+
+static gboolean
+unpause_later (gpointer data)
+{
+  soup_server_message_unpause (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+casella_test_https_add_redirect (CasellaTestHttps *self,
+                                 const char       *path,
+                                 const char       *location)
+{
+  g_hash_table_replace (self->redirects, g_strdup (path), g_strdup (location));
 }
 
 static void
@@ -72,6 +112,27 @@ casella_test_https_handle (SoupServer        *server,
                                     g_uri_get_query (uri) ? "?" : "",
                                     g_uri_get_query (uri) ? g_uri_get_query (uri) : ""));
   g_mutex_unlock (&self->mutex);
+
+  if (g_hash_table_contains (self->hang, path))
+    {
+      soup_server_message_pause (msg);
+      g_ptr_array_add (self->paused, g_object_ref (msg));
+      return;
+    }
+  if (g_hash_table_contains (self->delays, path) && g_object_get_data (G_OBJECT (msg), "delayed") == NULL)
+    {
+      g_autoptr(GSource) timer = g_timeout_source_new (GPOINTER_TO_UINT (g_hash_table_lookup (self->delays, path)));
+
+      g_object_set_data (G_OBJECT (msg), "delayed", GINT_TO_POINTER (1));
+      soup_server_message_pause (msg);
+      g_source_set_callback (timer, unpause_later, g_object_ref (msg), g_object_unref);
+      g_source_attach (timer, self->context);
+    }
+  if (g_hash_table_contains (self->redirects, path))
+    {
+      soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, g_hash_table_lookup (self->redirects, path));
+      return;
+    }
 
   if (strstr (path, "..") != NULL)
     {
@@ -135,6 +196,7 @@ casella_test_https_thread (gpointer data)
     g_main_loop_run (self->loop);
 
   soup_server_disconnect (server);
+  g_ptr_array_set_size (self->paused, 0);
   g_clear_object (&server);
   while (g_main_context_iteration (self->context, FALSE))
     ;
@@ -188,6 +250,10 @@ casella_test_https_free (CasellaTestHttps *self)
   casella_test_rm_rf (self->root);
   g_free (self->root);
   g_ptr_array_unref (self->requests);
+  g_hash_table_unref (self->hang);
+  g_hash_table_unref (self->redirects);
+  g_hash_table_unref (self->delays);
+  g_ptr_array_unref (self->paused);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_free (self);

@@ -14,6 +14,14 @@ CasellaTestHttps *casella_test_https_new          (void);
 void              casella_test_https_add_file     (CasellaTestHttps  *self,
                                                    const char        *path,
                                                    const char        *contents);
+void              casella_test_https_add_hang     (CasellaTestHttps  *self,
+                                                   const char        *path);
+void              casella_test_https_add_delay    (CasellaTestHttps  *self,
+                                                   const char        *path,
+                                                   guint              delay_ms);
+void              casella_test_https_add_redirect (CasellaTestHttps  *self,
+                                                   const char        *path,
+                                                   const char        *location);
 gboolean          casella_test_https_start        (CasellaTestHttps  *self,
                                                    GError           **error);
 void              casella_test_https_free         (CasellaTestHttps  *self);

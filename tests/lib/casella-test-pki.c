@@ -13,9 +13,12 @@
 
 static CasellaTestPki *pki;
 
+/* The names test servers answer for: one domain per detection scenario. */
 static const char server_ext[] =
-  "subjectAltName=DNS:localhost,DNS:example.test,DNS:*.example.test,"
-  "DNS:autoconfig.example.test,DNS:mail.example.test,IP:127.0.0.1\n"
+  "subjectAltName=DNS:localhost,IP:127.0.0.1,"
+  "DNS:example.test,DNS:*.example.test,DNS:probe.test,DNS:*.probe.test,"
+  "DNS:liar.test,DNS:*.liar.test,DNS:ispdb.test,DNS:*.ispdb.test,"
+  "DNS:srv.test,DNS:*.srv.test,DNS:custom.test,DNS:*.custom.test,DNS:demo.test,DNS:*.demo.test\n"
   "basicConstraints=CA:FALSE\n"
   "extendedKeyUsage=serverAuth\n";
 

@@ -456,9 +456,10 @@ host_in_domain (const char *host,
 }
 
 /* May this host have the password without asking? Yes when it belongs to
- * the address's domain or to the provider's own domains, or when the
- * provider itself named it (our database, the provider's HTTPS
- * autoconfig, the ISPDB). Guesses (MX, SRV, probing, HTTP) pointing
+ * the address's domain. Otherwise only when a trusted source (our
+ * database, the domain's own HTTPS autoconfig, the ISPDB) named the
+ * provider: then its own domains and the hosts it lists count too.
+ * Guesses (MX and SRV are unsigned DNS, probing, plain HTTP) that lead
  * elsewhere need the user's approval. */
 gboolean
 casella_mail_config_host_is_own (const CasellaMailConfig *config,
@@ -469,19 +470,18 @@ casella_mail_config_host_is_own (const CasellaMailConfig *config,
 
   if (domain && host_in_domain (host, domain))
     return TRUE;
+  if (config->trust != CASELLA_TRUST_BUNDLED && config->trust != CASELLA_TRUST_PROVIDER &&
+      config->trust != CASELLA_TRUST_ISPDB)
+    return FALSE;
+
   for (guint i = 0; config->provider_domains && config->provider_domains[i]; i++)
     if (host_in_domain (host, config->provider_domains[i]))
       return TRUE;
-
-  if (config->trust == CASELLA_TRUST_BUNDLED || config->trust == CASELLA_TRUST_PROVIDER ||
-      config->trust == CASELLA_TRUST_ISPDB)
-    {
-      for (guint i = 0; i < config->incoming->len; i++)
-        if (g_ascii_strcasecmp (((CasellaServerConfig *) config->incoming->pdata[i])->host, host) == 0)
-          return TRUE;
-      for (guint i = 0; i < config->outgoing->len; i++)
-        if (g_ascii_strcasecmp (((CasellaServerConfig *) config->outgoing->pdata[i])->host, host) == 0)
-          return TRUE;
-    }
+  for (guint i = 0; i < config->incoming->len; i++)
+    if (g_ascii_strcasecmp (((CasellaServerConfig *) config->incoming->pdata[i])->host, host) == 0)
+      return TRUE;
+  for (guint i = 0; i < config->outgoing->len; i++)
+    if (g_ascii_strcasecmp (((CasellaServerConfig *) config->outgoing->pdata[i])->host, host) == 0)
+      return TRUE;
   return FALSE;
 }
