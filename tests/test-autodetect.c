@@ -115,7 +115,7 @@ test_bundled_first_and_alone (void)
     g_assert_cmpint (result->reports[s].state, ==, CASELLA_SOURCE_STATE_NOT_NEEDED);
   g_assert_cmpuint (casella_test_resolver_count (resolver, "libero.it"), ==, 0);
   g_assert_cmpuint (casella_test_resolver_count (resolver, "autoconfig.libero.it"), ==, 0);
-  g_assert_cmpuint (result->elapsed_ms, <, 100);
+  /* How fast: tests/bench/bench-detect.c measures it. */
 }
 
 static void

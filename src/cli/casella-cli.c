@@ -19,6 +19,10 @@ casella_cli_version (int argc, char **argv)
 static int casella_cli_help (int argc, char **argv);
 
 static const CasellaCliCommand commands[] = {
+  { "detect", N_("Find the mail settings for an address"), casella_cli_detect },
+  { "add", N_("Find, check and save an account"), casella_cli_add },
+  { "accounts", N_("List the accounts"), casella_cli_accounts },
+  { "remove", N_("Forget an account and its password"), casella_cli_remove },
   { "help", N_("Show this help"), casella_cli_help },
   { "version", N_("Show the version"), casella_cli_version },
 };

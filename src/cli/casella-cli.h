@@ -4,15 +4,21 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
-/* Exit codes scripts can rely on; documented in README.md. */
+/* Exit codes scripts can rely on; README.md lists them. */
 typedef enum {
   CASELLA_CLI_EXIT_OK = 0,
-  CASELLA_CLI_EXIT_FAILURE = 1,
-  CASELLA_CLI_EXIT_USAGE = 2,
+  CASELLA_CLI_EXIT_FAILURE = 1,         /* anything not below */
+  CASELLA_CLI_EXIT_USAGE = 2,           /* wrong arguments */
+  CASELLA_CLI_EXIT_NOT_FOUND = 3,       /* no settings found, no such account */
+  CASELLA_CLI_EXIT_AUTH = 4,            /* the servers refused the user name or password */
+  CASELLA_CLI_EXIT_USER_ACTION = 5,     /* the user must do something first (app password, consent…) */
+  CASELLA_CLI_EXIT_NETWORK = 6,         /* unreachable, timed out, no such host */
+  CASELLA_CLI_EXIT_CERTIFICATE = 7,     /* a server's certificate is not trusted */
+  CASELLA_CLI_EXIT_KEYRING = 8,         /* the password could not be stored */
 } CasellaCliExit;
 
 typedef struct {
@@ -20,5 +26,25 @@ typedef struct {
   const char *summary;
   int (*run) (int argc, char **argv);
 } CasellaCliCommand;
+
+int  casella_cli_detect   (int argc, char **argv);
+int  casella_cli_add      (int argc, char **argv);
+int  casella_cli_accounts (int argc, char **argv);
+int  casella_cli_remove   (int argc, char **argv);
+
+/* A tiny JSON writer: enough for our own output. */
+typedef struct {
+  GString *out;
+  guint    depth;
+  gboolean need_comma;
+} CasellaJson;
+
+void casella_json_begin_object (CasellaJson *json, const char *key);
+void casella_json_end_object   (CasellaJson *json);
+void casella_json_begin_array  (CasellaJson *json, const char *key);
+void casella_json_end_array    (CasellaJson *json);
+void casella_json_string       (CasellaJson *json, const char *key, const char *value);
+void casella_json_int          (CasellaJson *json, const char *key, gint64 value);
+void casella_json_bool         (CasellaJson *json, const char *key, gboolean value);
 
 G_END_DECLS

@@ -239,6 +239,17 @@ run_step (Run         *run,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the client sent more, starting with “%c”", byte);
       return got == 0;
     }
+  if (g_str_equal (step, "accept"))
+    {
+      g_autoptr(GSocketConnection) next = NULL;
+
+      g_io_stream_close (run->stream, NULL, NULL);
+      next = g_socket_listener_accept (run->script->listener, NULL, run->script->cancellable, error);
+      if (next == NULL)
+        return FALSE;
+      run_attach (run, G_IO_STREAM (next));
+      return !run->script->implicit_tls || run_starttls (run, error);
+    }
   if (g_str_equal (step, "close"))
     return g_io_stream_close (run->stream, NULL, error);
 
@@ -277,6 +288,8 @@ script_thread (gpointer data)
     }
 
 out:
+  /* Whoever connects after the script's end is refused. */
+  g_socket_listener_close (self->listener);
   if (error != NULL)
     self->failure = g_strdup (error->message);
   g_clear_error (&error);

@@ -15,6 +15,8 @@
  *   hang            stop answering; wait for the client to go away
  *   eof             the client must close without sending anything more
  *   close           close the connection
+ *   accept          close it and serve the next connection
+ * When the script ends the listener closes: later connections are refused.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -1,0 +1,32 @@
+/* casella-account-store.h — the accounts, kept in the user's config folder
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "casella-account.h"
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_ACCOUNT_STORE (casella_account_store_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaAccountStore, casella_account_store, CASELLA, ACCOUNT_STORE, GObject)
+
+/* dir NULL: ~/.config/casella. The store is a GListModel of CasellaAccount. */
+CasellaAccountStore *casella_account_store_new      (const char           *dir);
+const char          *casella_account_store_get_path (CasellaAccountStore  *self);
+gboolean             casella_account_store_load     (CasellaAccountStore  *self,
+                                                     GError              **error);
+gboolean             casella_account_store_add      (CasellaAccountStore  *self,
+                                                     CasellaAccount       *account,
+                                                     GError              **error);
+gboolean             casella_account_store_save     (CasellaAccountStore  *self,
+                                                     GError              **error);
+gboolean             casella_account_store_remove   (CasellaAccountStore  *self,
+                                                     const char           *id,
+                                                     GError              **error);
+CasellaAccount      *casella_account_store_lookup   (CasellaAccountStore  *self,
+                                                     const char           *id_or_address);
+
+G_END_DECLS

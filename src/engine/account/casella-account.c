@@ -1,0 +1,331 @@
+/* casella-account.c — one mail account's settings (never its password)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "casella-account.h"
+
+struct _CasellaAccount
+{
+  GObject              parent_instance;
+
+  char                *id;
+  char                *address;
+  char                *display_name;
+  char                *provider_id;
+  char                *provider_name;
+  CasellaServerConfig *incoming;
+  CasellaServerConfig *outgoing;
+  GBytes              *pinned_incoming;
+  GBytes              *pinned_outgoing;
+  CasellaPop3Policy    pop3_policy;
+  guint                pop3_days;
+};
+
+G_DEFINE_FINAL_TYPE (CasellaAccount, casella_account, G_TYPE_OBJECT)
+
+static void
+casella_account_finalize (GObject *object)
+{
+  CasellaAccount *self = CASELLA_ACCOUNT (object);
+
+  g_free (self->id);
+  g_free (self->address);
+  g_free (self->display_name);
+  g_free (self->provider_id);
+  g_free (self->provider_name);
+  casella_server_config_free (self->incoming);
+  casella_server_config_free (self->outgoing);
+  g_clear_pointer (&self->pinned_incoming, g_bytes_unref);
+  g_clear_pointer (&self->pinned_outgoing, g_bytes_unref);
+  G_OBJECT_CLASS (casella_account_parent_class)->finalize (object);
+}
+
+static void
+casella_account_class_init (CasellaAccountClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = casella_account_finalize;
+}
+
+static void
+casella_account_init (CasellaAccount *self)
+{
+  self->pop3_policy = CASELLA_POP3_KEEP;
+  self->pop3_days = 30;
+}
+
+/* A new account gets an id that never changes, even if the address does. */
+CasellaAccount *
+casella_account_new (const char *address)
+{
+  CasellaAccount *self = g_object_new (CASELLA_TYPE_ACCOUNT, NULL);
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  self->id = g_strndup (uuid, 8);
+  self->address = g_strdup (address);
+  return self;
+}
+
+const char *
+casella_account_get_id (CasellaAccount *self)
+{
+  return self->id;
+}
+
+const char *
+casella_account_get_address (CasellaAccount *self)
+{
+  return self->address;
+}
+
+const char *
+casella_account_get_display_name (CasellaAccount *self)
+{
+  return self->display_name;
+}
+
+void
+casella_account_set_display_name (CasellaAccount *self,
+                                  const char     *name)
+{
+  g_free (self->display_name);
+  self->display_name = g_strdup (name);
+}
+
+const char *
+casella_account_get_provider_name (CasellaAccount *self)
+{
+  return self->provider_name;
+}
+
+const char *
+casella_account_get_provider_id (CasellaAccount *self)
+{
+  return self->provider_id;
+}
+
+void
+casella_account_set_provider (CasellaAccount *self,
+                              const char     *id,
+                              const char     *name)
+{
+  g_free (self->provider_id);
+  g_free (self->provider_name);
+  self->provider_id = g_strdup (id);
+  self->provider_name = g_strdup (name);
+}
+
+CasellaServerConfig *
+casella_account_get_incoming (CasellaAccount *self)
+{
+  return self->incoming;
+}
+
+void
+casella_account_set_incoming (CasellaAccount            *self,
+                              const CasellaServerConfig *server)
+{
+  casella_server_config_free (self->incoming);
+  self->incoming = server ? casella_server_config_copy (server) : NULL;
+}
+
+CasellaServerConfig *
+casella_account_get_outgoing (CasellaAccount *self)
+{
+  return self->outgoing;
+}
+
+void
+casella_account_set_outgoing (CasellaAccount            *self,
+                              const CasellaServerConfig *server)
+{
+  casella_server_config_free (self->outgoing);
+  self->outgoing = server ? casella_server_config_copy (server) : NULL;
+}
+
+GBytes *
+casella_account_get_pinned_certificate (CasellaAccount  *self,
+                                        CasellaProtocol  protocol)
+{
+  return protocol == CASELLA_PROTOCOL_SMTP ? self->pinned_outgoing : self->pinned_incoming;
+}
+
+/* The user's explicit, remembered "trust this certificate" for a server. */
+void
+casella_account_set_pinned_certificate (CasellaAccount  *self,
+                                        CasellaProtocol  protocol,
+                                        GBytes          *der)
+{
+  GBytes **slot = protocol == CASELLA_PROTOCOL_SMTP ? &self->pinned_outgoing : &self->pinned_incoming;
+
+  g_clear_pointer (slot, g_bytes_unref);
+  if (der != NULL)
+    *slot = g_bytes_ref (der);
+}
+
+CasellaPop3Policy
+casella_account_get_pop3_policy (CasellaAccount *self,
+                                 guint          *days)
+{
+  if (days)
+    *days = self->pop3_days;
+  return self->pop3_policy;
+}
+
+void
+casella_account_set_pop3_policy (CasellaAccount    *self,
+                                 CasellaPop3Policy  policy,
+                                 guint              days)
+{
+  self->pop3_policy = policy;
+  self->pop3_days = days ? days : 30;
+}
+
+CasellaNetConfig *
+casella_account_dup_net_config (CasellaAccount  *self,
+                                CasellaProtocol  protocol,
+                                GTlsDatabase    *tls_database)
+{
+  CasellaServerConfig *server = protocol == CASELLA_PROTOCOL_SMTP ? self->outgoing : self->incoming;
+  CasellaNetConfig *config;
+
+  g_return_val_if_fail (server != NULL, NULL);
+  config = casella_server_config_to_net (server);
+  casella_net_config_set_tls_database (config, tls_database);
+  casella_net_config_set_pinned_certificate (config, casella_account_get_pinned_certificate (self, protocol));
+  return config;
+}
+
+/* ---- key file ---- */
+
+static void
+save_server (GKeyFile            *file,
+             const char          *group,
+             const char          *prefix,
+             CasellaServerConfig *server,
+             GBytes              *pinned)
+{
+  g_autofree char *k_protocol = g_strconcat (prefix, "Protocol", NULL);
+  g_autofree char *k_host = g_strconcat (prefix, "Host", NULL);
+  g_autofree char *k_port = g_strconcat (prefix, "Port", NULL);
+  g_autofree char *k_security = g_strconcat (prefix, "Security", NULL);
+  g_autofree char *k_username = g_strconcat (prefix, "Username", NULL);
+  g_autofree char *k_pinned = g_strconcat (prefix, "TrustedCertificate", NULL);
+
+  if (server == NULL)
+    return;
+  g_key_file_set_string (file, group, k_protocol, casella_protocol_to_string (server->protocol));
+  g_key_file_set_string (file, group, k_host, server->host);
+  g_key_file_set_integer (file, group, k_port, server->port);
+  g_key_file_set_string (file, group, k_security, casella_security_to_string (server->security));
+  if (server->username)
+    g_key_file_set_string (file, group, k_username, server->username);
+  if (pinned != NULL)
+    {
+      /* A certificate is public: its bytes are no secret. */
+      g_autofree char *b64 = g_base64_encode (g_bytes_get_data (pinned, NULL), g_bytes_get_size (pinned));
+      g_key_file_set_string (file, group, k_pinned, b64);
+    }
+}
+
+void
+casella_account_save_to_key_file (CasellaAccount *self,
+                                  GKeyFile       *file)
+{
+  g_autofree char *group = g_strconcat ("Account ", self->id, NULL);
+  static const char *policies[] = { "keep", "delete-after-days", "delete-when-deleted" };
+
+  g_key_file_remove_group (file, group, NULL);
+  g_key_file_set_string (file, group, "Address", self->address);
+  if (self->display_name)
+    g_key_file_set_string (file, group, "Name", self->display_name);
+  if (self->provider_id)
+    g_key_file_set_string (file, group, "ProviderId", self->provider_id);
+  if (self->provider_name)
+    g_key_file_set_string (file, group, "ProviderName", self->provider_name);
+  save_server (file, group, "Incoming", self->incoming, self->pinned_incoming);
+  save_server (file, group, "Outgoing", self->outgoing, self->pinned_outgoing);
+  g_key_file_set_string (file, group, "Pop3Policy", policies[self->pop3_policy]);
+  g_key_file_set_integer (file, group, "Pop3DeleteAfterDays", self->pop3_days);
+}
+
+static CasellaServerConfig *
+load_server (GKeyFile    *file,
+             const char  *group,
+             const char  *prefix,
+             GBytes     **pinned,
+             GError     **error)
+{
+  g_autofree char *k_protocol = g_strconcat (prefix, "Protocol", NULL);
+  g_autofree char *k_host = g_strconcat (prefix, "Host", NULL);
+  g_autofree char *k_port = g_strconcat (prefix, "Port", NULL);
+  g_autofree char *k_security = g_strconcat (prefix, "Security", NULL);
+  g_autofree char *k_username = g_strconcat (prefix, "Username", NULL);
+  g_autofree char *k_pinned = g_strconcat (prefix, "TrustedCertificate", NULL);
+  g_autofree char *protocol_name = g_key_file_get_string (file, group, k_protocol, NULL);
+  g_autofree char *host = g_key_file_get_string (file, group, k_host, NULL);
+  g_autofree char *security_name = g_key_file_get_string (file, group, k_security, NULL);
+  g_autofree char *pinned_b64 = g_key_file_get_string (file, group, k_pinned, NULL);
+  int port = g_key_file_get_integer (file, group, k_port, NULL);
+  CasellaProtocol protocol;
+  CasellaSecurity security;
+  CasellaServerConfig *server;
+
+  if (!casella_protocol_from_string (protocol_name, &protocol) || host == NULL || host[0] == '\0' ||
+      port <= 0 || port > 65535 || !casella_security_from_string (security_name, &security))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] has no usable %s server", group, prefix);
+      return NULL;
+    }
+  server = casella_server_config_new (protocol, host, (guint16) port, security);
+  server->username = g_key_file_get_string (file, group, k_username, NULL);
+  if (pinned_b64 != NULL)
+    {
+      gsize length;
+      guchar *der = g_base64_decode (pinned_b64, &length);
+      *pinned = g_bytes_new_take (der, length);
+    }
+  return server;
+}
+
+CasellaAccount *
+casella_account_load_from_key_file (GKeyFile    *file,
+                                    const char  *group,
+                                    GError     **error)
+{
+  g_autoptr(CasellaAccount) self = NULL;
+  g_autofree char *address = g_key_file_get_string (file, group, "Address", error);
+  g_autofree char *policy = NULL;
+
+  if (address == NULL)
+    return NULL;
+  if (!g_str_has_prefix (group, "Account ") || group[8] == '\0')
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, "[%s] is not an account", group);
+      return NULL;
+    }
+
+  self = g_object_new (CASELLA_TYPE_ACCOUNT, NULL);
+  self->id = g_strdup (group + 8);
+  self->address = g_steal_pointer (&address);
+  self->display_name = g_key_file_get_string (file, group, "Name", NULL);
+  self->provider_id = g_key_file_get_string (file, group, "ProviderId", NULL);
+  self->provider_name = g_key_file_get_string (file, group, "ProviderName", NULL);
+  self->incoming = load_server (file, group, "Incoming", &self->pinned_incoming, error);
+  if (self->incoming == NULL)
+    return NULL;
+  self->outgoing = load_server (file, group, "Outgoing", &self->pinned_outgoing, error);
+  if (self->outgoing == NULL)
+    return NULL;
+
+  policy = g_key_file_get_string (file, group, "Pop3Policy", NULL);
+  if (g_strcmp0 (policy, "delete-after-days") == 0)
+    self->pop3_policy = CASELLA_POP3_DELETE_AFTER_DAYS;
+  else if (g_strcmp0 (policy, "delete-when-deleted") == 0)
+    self->pop3_policy = CASELLA_POP3_DELETE_WHEN_DELETED;
+  if (g_key_file_has_key (file, group, "Pop3DeleteAfterDays", NULL))
+    self->pop3_days = (guint) CLAMP (g_key_file_get_integer (file, group, "Pop3DeleteAfterDays", NULL), 1, 3650);
+  return g_steal_pointer (&self);
+}

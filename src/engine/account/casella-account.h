@@ -1,0 +1,61 @@
+/* casella-account.h — one mail account's settings (never its password)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "casella-mail-config.h"
+
+G_BEGIN_DECLS
+
+/* What happens on the server to mail a POP3 account has downloaded. */
+typedef enum {
+  CASELLA_POP3_KEEP,                 /* never delete (the default) */
+  CASELLA_POP3_DELETE_AFTER_DAYS,
+  CASELLA_POP3_DELETE_WHEN_DELETED,  /* when deleted here */
+} CasellaPop3Policy;
+
+#define CASELLA_TYPE_ACCOUNT (casella_account_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaAccount, casella_account, CASELLA, ACCOUNT, GObject)
+
+CasellaAccount      *casella_account_new                 (const char           *address);
+const char          *casella_account_get_id              (CasellaAccount       *self);
+const char          *casella_account_get_address         (CasellaAccount       *self);
+const char          *casella_account_get_display_name    (CasellaAccount       *self);
+void                 casella_account_set_display_name    (CasellaAccount       *self,
+                                                          const char           *name);
+const char          *casella_account_get_provider_name   (CasellaAccount       *self);
+void                 casella_account_set_provider        (CasellaAccount       *self,
+                                                          const char           *id,
+                                                          const char           *name);
+const char          *casella_account_get_provider_id     (CasellaAccount       *self);
+CasellaServerConfig *casella_account_get_incoming        (CasellaAccount       *self);
+void                 casella_account_set_incoming        (CasellaAccount       *self,
+                                                          const CasellaServerConfig *server);
+CasellaServerConfig *casella_account_get_outgoing        (CasellaAccount       *self);
+void                 casella_account_set_outgoing        (CasellaAccount       *self,
+                                                          const CasellaServerConfig *server);
+GBytes              *casella_account_get_pinned_certificate (CasellaAccount    *self,
+                                                          CasellaProtocol       protocol);
+void                 casella_account_set_pinned_certificate (CasellaAccount    *self,
+                                                          CasellaProtocol       protocol,
+                                                          GBytes               *der);
+CasellaPop3Policy    casella_account_get_pop3_policy     (CasellaAccount       *self,
+                                                          guint                *days);
+void                 casella_account_set_pop3_policy     (CasellaAccount       *self,
+                                                          CasellaPop3Policy     policy,
+                                                          guint                 days);
+CasellaNetConfig    *casella_account_dup_net_config      (CasellaAccount       *self,
+                                                          CasellaProtocol       protocol,
+                                                          GTlsDatabase         *tls_database);
+
+/* Settings as key file entries (for CasellaAccountStore). */
+void                 casella_account_save_to_key_file    (CasellaAccount       *self,
+                                                          GKeyFile             *file);
+CasellaAccount      *casella_account_load_from_key_file  (GKeyFile             *file,
+                                                          const char           *group,
+                                                          GError              **error);
+
+G_END_DECLS

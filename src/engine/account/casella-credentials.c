@@ -1,0 +1,139 @@
+/* casella-credentials.c — passwords in the Secret Service, and nowhere else
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <libsecret/secret.h>
+
+#include "casella-credentials.h"
+
+static const SecretSchema schema = {
+  "io.github.casellamail.Casella.Account", SECRET_SCHEMA_NONE,
+  {
+    { "account-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "role", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "address", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static const char *
+role_name (CasellaCredentialRole role)
+{
+  return role == CASELLA_CREDENTIAL_OUTGOING ? "outgoing" : "incoming";
+}
+
+static void
+on_stored (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+casella_credentials_store_async (CasellaAccount         *account,
+                                 CasellaCredentialRole   role,
+                                 const char             *password,
+                                 GCancellable           *cancellable,
+                                 GAsyncReadyCallback     callback,
+                                 gpointer                user_data)
+{
+  GTask *task = g_task_new (account, cancellable, callback, user_data);
+  /* The label is what people see in Passwords and Keys. */
+  g_autofree char *label = g_strdup_printf ("Casella: %s (%s mail)", casella_account_get_address (account),
+                                            role == CASELLA_CREDENTIAL_OUTGOING ? "sending" : "receiving");
+
+  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, label, password, cancellable, on_stored, task,
+                         "account-id", casella_account_get_id (account), "role", role_name (role),
+                         "address", casella_account_get_address (account), NULL);
+}
+
+gboolean
+casella_credentials_store_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_looked_up (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *password = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, password, (GDestroyNotify) secret_password_free);
+}
+
+void
+casella_credentials_lookup_async (CasellaAccount         *account,
+                                  CasellaCredentialRole   role,
+                                  GCancellable           *cancellable,
+                                  GAsyncReadyCallback     callback,
+                                  gpointer                user_data)
+{
+  GTask *task = g_task_new (account, cancellable, callback, user_data);
+
+  secret_password_lookup (&schema, cancellable, on_looked_up, task,
+                          "account-id", casella_account_get_id (account), "role", role_name (role), NULL);
+}
+
+char *
+casella_credentials_lookup_finish (GAsyncResult  *result,
+                                   GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_cleared (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+casella_credentials_clear_async (const char          *account_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  secret_password_clear (&schema, cancellable, on_cleared, task, "account-id", account_id, NULL);
+}
+
+gboolean
+casella_credentials_clear_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Passwords from the keyring are wiped when freed. */
+void
+casella_credentials_free (char *password)
+{
+  secret_password_free (password);
+}
