@@ -4,7 +4,8 @@
  */
 #include "config.h"
 
-#include <gio/gio.h>
+#include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "casella-ui.h"
 #include "casella-ui-resources.h"
@@ -22,4 +23,36 @@ casella_ui_init (void)
       casella_ui_register_resource ();
       g_once_init_leave (&initialized, 1);
     }
+}
+
+/* libadwaita 1.2 leaves the text inside an entry row, and the eye button
+ * of a password row, without a name for screen readers: give them the
+ * row's title and "Show password". */
+static void
+label_icon_buttons (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Show password"), -1);
+      label_icon_buttons (child);
+    }
+}
+
+void
+casella_ui_label_entry_rows (GtkWidget *root)
+{
+  if (ADW_IS_ENTRY_ROW (root))
+    {
+      GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (root));
+      const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root));
+
+      if (text != NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (text), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      if (ADW_IS_PASSWORD_ENTRY_ROW (root))
+        label_icon_buttons (root);
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    casella_ui_label_entry_rows (child);
 }

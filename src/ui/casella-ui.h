@@ -4,10 +4,11 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
-void casella_ui_init (void);
+void casella_ui_init             (void);
+void casella_ui_label_entry_rows (GtkWidget *root);
 
 G_END_DECLS

@@ -6,13 +6,19 @@
 
 #include <adwaita.h>
 
+#include "casella-account-store.h"
+
 G_BEGIN_DECLS
 
 #define CASELLA_TYPE_WINDOW (casella_window_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaWindow, casella_window, CASELLA, WINDOW, AdwApplicationWindow)
 
-CasellaWindow *casella_window_new       (AdwApplication *application);
-void           casella_window_add_toast (CasellaWindow  *self,
-                                         const char     *title);
+CasellaWindow *casella_window_new          (AdwApplication      *application,
+                                            CasellaAccountStore *store);
+/* account_id: as CasellaAccount gives it */
+void           casella_window_show_account (CasellaWindow       *self,
+                                            const char          *account_id);
+void           casella_window_add_toast    (CasellaWindow       *self,
+                                            const char          *title);
 
 G_END_DECLS
