@@ -360,34 +360,6 @@ test_keyring_round_trip (void)
   g_assert_no_error (error);
 }
 
-/* Every file under the config, data and cache folders, read whole. */
-static void
-assert_no_file_holds (const char *dir,
-                      const char *secret)
-{
-  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
-  g_autofree char *b64 = g_base64_encode ((const guchar *) secret, strlen (secret));
-  const char *name;
-
-  while (listing && (name = g_dir_read_name (listing)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *data = NULL;
-      gsize length;
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          assert_no_file_holds (path, secret);
-          continue;
-        }
-      if (!g_file_get_contents (path, &data, &length, NULL))
-        continue;
-      g_test_message ("scanned %s (%" G_GSIZE_FORMAT " bytes)", path, length);
-      g_assert_null (g_strstr_len (data, length, secret));
-      g_assert_null (g_strstr_len (data, length, b64));
-    }
-}
-
 static void
 test_no_password_in_files (void)
 {
@@ -403,9 +375,9 @@ test_no_password_in_files (void)
   g_assert_true (casella_credentials_store_finish (stored, &error));
   g_assert_true (g_file_test (casella_account_store_get_path (store), G_FILE_TEST_EXISTS));
 
-  assert_no_file_holds (g_get_user_config_dir (), secret);
-  assert_no_file_holds (g_get_user_data_dir (), secret);
-  assert_no_file_holds (g_get_user_cache_dir (), secret);
+  casella_test_assert_no_file_holds (g_get_user_config_dir (), secret);
+  casella_test_assert_no_file_holds (g_get_user_data_dir (), secret);
+  casella_test_assert_no_file_holds (g_get_user_cache_dir (), secret);
 }
 
 int

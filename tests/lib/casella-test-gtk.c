@@ -124,3 +124,79 @@ casella_test_gtk_wait_for_window (GType type,
 
   return NULL;
 }
+
+/* Renders what the window shows now into a PNG: a test artifact a person
+ * looks at (pages, both languages). */
+gboolean
+casella_test_gtk_screenshot (GtkWidget  *window,
+                             const char *path)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  GskRenderer *renderer;
+  int width = 0, height = 0;
+
+  /* Let pending layout and drawing settle; a window that has not drawn
+   * its first frame yet has nothing to show, so give it a moment. */
+  paintable = gtk_widget_paintable_new (window);
+  for (int tries = 0; node == NULL && tries < 20; tries++)
+    {
+      casella_test_gtk_iterate (tries == 0 ? 400 : 100);   /* past a page transition */
+      width = gtk_widget_get_width (window);
+      height = gtk_widget_get_height (window);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
+  renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  if (node == NULL || renderer == NULL)
+    return FALSE;
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir, 0755);
+  return gdk_texture_save_to_png (texture, path);
+}
+
+/* Everything a keyboard can reach must say what it is: a button's own
+ * label, an accessible label, or a label it points to. */
+static gboolean
+has_accessible_name (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+      gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return TRUE;
+  if (GTK_IS_BUTTON (widget) && !GTK_IS_LINK_BUTTON (widget))
+    {
+      const char *label = gtk_button_get_label (GTK_BUTTON (widget));
+      if (label != NULL && label[0] != '\0' && !gtk_button_get_icon_name (GTK_BUTTON (widget)))
+        return TRUE;
+    }
+  if (GTK_IS_LINK_BUTTON (widget))
+    return gtk_button_get_label (GTK_BUTTON (widget)) != NULL;
+  return FALSE;
+}
+
+static gboolean
+is_control (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget) || GTK_IS_SWITCH (widget) || GTK_IS_SPIN_BUTTON (widget) ||
+         GTK_IS_TEXT (widget) || GTK_IS_CHECK_BUTTON (widget) || GTK_IS_DROP_DOWN (widget);
+}
+
+void
+casella_test_gtk_collect_unlabelled (GtkWidget *root,
+                                     GPtrArray *unlabelled)
+{
+  if (!gtk_widget_get_visible (root))
+    return;
+  /* A spin button's text is part of it: the spin button carries the name. */
+  if (is_control (root) && gtk_widget_get_focusable (root) && !has_accessible_name (root) &&
+      !(GTK_IS_TEXT (root) && gtk_widget_get_ancestor (root, GTK_TYPE_SPIN_BUTTON)))
+    g_ptr_array_add (unlabelled, root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    casella_test_gtk_collect_unlabelled (child, unlabelled);
+}

@@ -22,4 +22,11 @@ gboolean   casella_test_gtk_wait_for_label  (GtkWidget  *root,
 GtkWindow *casella_test_gtk_wait_for_window (GType       type,
                                              guint       timeout_ms);
 
+gboolean   casella_test_gtk_screenshot      (GtkWidget  *window,
+                                             const char *path);
+/* Adds to unlabelled each visible, focusable control under root that
+ * has no accessible name. */
+void       casella_test_gtk_collect_unlabelled (GtkWidget *root,
+                                                GPtrArray *unlabelled);
+
 G_END_DECLS

@@ -4,6 +4,8 @@
  */
 #include "casella-test-util.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -231,4 +233,31 @@ void
 casella_test_await (GAsyncResult **slot)
 {
   casella_test_await_timeout (slot, 30000);
+}
+
+/* Every file under dir, read whole: none holds secret, plain or in
+ * base64 (as an AUTH PLAIN line would carry it). */
+void
+casella_test_assert_no_file_holds (const char *dir,
+                                   const char *secret)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  g_autofree char *b64 = g_base64_encode ((const guchar *) secret, strlen (secret));
+  const char *name;
+
+  while (listing && (name = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *data = NULL;
+      gsize length;
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        casella_test_assert_no_file_holds (path, secret);
+      else if (g_file_get_contents (path, &data, &length, NULL))
+        {
+          g_test_message ("scanned %s (%" G_GSIZE_FORMAT " bytes)", path, length);
+          g_assert_null (g_strstr_len (data, length, secret));
+          g_assert_null (g_strstr_len (data, length, b64));
+        }
+    }
 }

@@ -39,4 +39,7 @@ void      casella_test_await           (GAsyncResult **slot);
 void      casella_test_await_timeout   (GAsyncResult **slot,
                                         guint          timeout_ms);
 
+void      casella_test_assert_no_file_holds (const char *dir,
+                                             const char *secret);
+
 G_END_DECLS
