@@ -1,0 +1,383 @@
+/* casella-message-text.c — a message's readable text
+ *
+ * The HTML reader is deliberately small: it turns markup into text and
+ * nothing else (no fetching, no scripts), in one pass, for any input.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "casella-message-text.h"
+
+/* ---- HTML ---- */
+
+typedef struct {
+  GString *out;
+  gboolean space;      /* a space is owed before the next word */
+  int      newlines;   /* newlines at the end of out */
+  int      pre;        /* inside <pre> */
+} Html;
+
+static void
+put_newline (Html *html,
+             int   count)
+{
+  /* A blank line at most, and none at the very start. */
+  while (html->out->len > 0 && html->newlines < MIN (count, 2))
+    {
+      g_string_append_c (html->out, '\n');
+      html->newlines++;
+    }
+  html->space = FALSE;
+}
+
+static void
+put_text (Html       *html,
+          const char *text,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (html->pre == 0 && g_ascii_isspace (c))
+        {
+          html->space = html->out->len > 0 && html->newlines == 0;
+          continue;
+        }
+      if (c == '\n')
+        {
+          g_string_append_c (html->out, '\n');
+          html->newlines++;
+          continue;
+        }
+      if (html->space)
+        g_string_append_c (html->out, ' ');
+      html->space = FALSE;
+      g_string_append_c (html->out, c);
+      html->newlines = 0;
+    }
+}
+
+static const struct { const char *name; const char *text; } entities[] = {
+  { "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" }, { "nbsp", " " },
+  { "hellip", "…" }, { "mdash", "—" }, { "ndash", "–" }, { "laquo", "«" }, { "raquo", "»" },
+  { "lsquo", "‘" }, { "rsquo", "’" }, { "ldquo", "“" }, { "rdquo", "”" }, { "euro", "€" },
+  { "copy", "©" }, { "reg", "®" }, { "trade", "™" }, { "middot", "·" }, { "bull", "•" },
+  { "agrave", "à" }, { "egrave", "è" }, { "eacute", "é" }, { "igrave", "ì" }, { "ograve", "ò" },
+  { "ugrave", "ù" }, { "Agrave", "À" }, { "Egrave", "È" }, { "Eacute", "É" }, { "ccedil", "ç" },
+  { "auml", "ä" }, { "ouml", "ö" }, { "uuml", "ü" }, { "szlig", "ß" }, { "deg", "°" },
+};
+
+/* text points after '&'; returns how much was used (0: not an entity). */
+static gsize
+put_entity (Html       *html,
+            const char *text,
+            gsize       length)
+{
+  gsize end = 0;
+  char name[16];
+
+  while (end < length && end < sizeof name - 1 && text[end] != ';' && (g_ascii_isalnum (text[end]) || text[end] == '#'))
+    end++;
+  if (end == 0 || end >= length || text[end] != ';')
+    return 0;
+  memcpy (name, text, end);
+  name[end] = '\0';
+  if (name[0] == '#')
+    {
+      gboolean hex = name[1] == 'x' || name[1] == 'X';
+      guint64 code = g_ascii_strtoull (name + (hex ? 2 : 1), NULL, hex ? 16 : 10);
+      char utf8[8];
+
+      if (code == 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+        code = 0xfffd;
+      put_text (html, utf8, g_unichar_to_utf8 ((gunichar) code, utf8));
+      return end + 1;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
+    if (g_str_equal (name, entities[i].name))
+      {
+        put_text (html, entities[i].text, strlen (entities[i].text));
+        return end + 1;
+      }
+  return 0;
+}
+
+static gboolean
+tag_is (const char *tag,
+        gsize       length,
+        const char *name)
+{
+  return strlen (name) == length && g_ascii_strncasecmp (tag, name, length) == 0;
+}
+
+static gboolean
+is_block (const char *tag,
+          gsize       length)
+{
+  static const char *const blocks[] = { "p", "div", "br", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4",
+                                        "h5", "h6", "blockquote", "hr", "section", "article", "header",
+                                        "footer", "dl", "dt", "dd", "address", "center" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    if (tag_is (tag, length, blocks[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Skips to the end of an element whose content is never text
+ * (</script>, </style>); returns where reading goes on. */
+static gsize
+skip_element (const char *text,
+              gsize       length,
+              gsize       from,
+              const char *name)
+{
+  gsize name_length = strlen (name);
+
+  for (gsize i = from; i + 2 + name_length <= length; i++)
+    if (text[i] == '<' && text[i + 1] == '/' && g_ascii_strncasecmp (text + i + 2, name, name_length) == 0)
+      {
+        const char *close = memchr (text + i, '>', length - i);
+        return close ? (gsize) (close - text) + 1 : length;
+      }
+  return length;
+}
+
+/* text[at] is '<'; returns where reading goes on. */
+static gsize
+handle_tag (Html       *html,
+            const char *text,
+            gsize       length,
+            gsize       at)
+{
+  gsize i = at + 1, name_start, name_length, end;
+  gboolean closing = FALSE;
+  char quote = 0;
+
+  if (i < length && text[i] == '/')
+    closing = TRUE, i++;
+  name_start = i;
+  while (i < length && (g_ascii_isalnum (text[i]) || text[i] == '!' || text[i] == '-'))
+    i++;
+  name_length = i - name_start;
+  /* The end of the tag, with quoted attribute values skipped over. */
+  for (end = i; end < length; end++)
+    {
+      if (quote != 0)
+        quote = text[end] == quote ? 0 : quote;
+      else if (text[end] == '"' || text[end] == '\'')
+        quote = text[end];
+      else if (text[end] == '>')
+        break;
+    }
+  if (name_length >= 3 && strncmp (text + name_start, "!--", 3) == 0)
+    {
+      const char *close = g_strstr_len (text + name_start, (gssize) (length - name_start), "-->");
+      return close ? (gsize) (close - text) + 3 : length;
+    }
+  end = MIN (end + 1, length);
+  if (!closing && (tag_is (text + name_start, name_length, "script") || tag_is (text + name_start, name_length, "style") ||
+                   tag_is (text + name_start, name_length, "head") || tag_is (text + name_start, name_length, "title")))
+    return skip_element (text, length, end, tag_is (text + name_start, name_length, "head") ? "head"
+                                            : tag_is (text + name_start, name_length, "title") ? "title"
+                                            : tag_is (text + name_start, name_length, "script") ? "script" : "style");
+  if (tag_is (text + name_start, name_length, "pre"))
+    html->pre = MAX (0, html->pre + (closing ? -1 : 1));
+  if (tag_is (text + name_start, name_length, "li") && !closing)
+    {
+      put_newline (html, 1);
+      put_text (html, "• ", strlen ("• "));
+    }
+  else if (tag_is (text + name_start, name_length, "br"))
+    {
+      g_string_append_c (html->out, '\n');
+      html->newlines++;
+      html->space = FALSE;
+    }
+  else if (tag_is (text + name_start, name_length, "td") || tag_is (text + name_start, name_length, "th"))
+    html->space = html->out->len > 0 && html->newlines == 0;
+  else if (is_block (text + name_start, name_length))
+    put_newline (html, tag_is (text + name_start, name_length, "p") ? 2 : 1);
+  return end;
+}
+
+char *
+casella_html_to_text (const char *text,
+                      gssize      length)
+{
+  Html html = { g_string_new (NULL), FALSE, 0, 0 };
+  gsize n = length < 0 ? strlen (text) : (gsize) length;
+  gsize i = 0;
+
+  while (i < n)
+    {
+      gsize run;
+
+      if (text[i] == '<')
+        {
+          i = handle_tag (&html, text, n, i);
+          continue;
+        }
+      if (text[i] == '&')
+        {
+          gsize used = put_entity (&html, text + i + 1, n - i - 1);
+          if (used > 0)
+            {
+              i += used + 1;
+              continue;
+            }
+        }
+      /* Plain text up to the next tag or entity. */
+      run = i + 1;
+      while (run < n && text[run] != '<' && text[run] != '&')
+        run++;
+      put_text (&html, text + i, run - i);
+      i = run;
+    }
+  while (html.out->len > 0 && g_ascii_isspace (html.out->str[html.out->len - 1]))
+    g_string_truncate (html.out, html.out->len - 1);
+  {
+    char *valid = g_utf8_make_valid (html.out->str, (gssize) html.out->len);
+    g_string_free (html.out, TRUE);
+    return valid;
+  }
+}
+
+/* ---- MIME ---- */
+
+typedef struct {
+  GMimeTextPart *plain;
+  GMimeTextPart *html;
+  gboolean       has_attachment;
+} Walk;
+
+/* Valid UTF-8 with "\n" line ends, whatever the part had. */
+static char *
+normalize_newlines (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p; p++)
+    if (*p != '\r' || p[1] != '\n')
+      g_string_append_c (out, *p == '\r' ? '\n' : *p);
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+is_attachment (GMimeObject *part)
+{
+  GMimeContentDisposition *disposition = g_mime_object_get_content_disposition (part);
+
+  if (disposition != NULL && g_mime_content_disposition_is_attachment (disposition))
+    return TRUE;
+  return GMIME_IS_PART (part) && g_mime_part_get_filename (GMIME_PART (part)) != NULL &&
+         !GMIME_IS_TEXT_PART (part);
+}
+
+static void
+walk_part (GMimeObject *parent,
+           GMimeObject *part,
+           gpointer     user_data)
+{
+  Walk *walk = user_data;
+
+  if (GMIME_IS_MULTIPART (part) || GMIME_IS_MESSAGE_PART (part))
+    return;
+  if (is_attachment (part))
+    {
+      walk->has_attachment = TRUE;
+      return;
+    }
+  if (!GMIME_IS_TEXT_PART (part))
+    return;
+  if (walk->plain == NULL && g_mime_content_type_is_type (g_mime_object_get_content_type (part), "text", "plain"))
+    walk->plain = GMIME_TEXT_PART (part);
+  else if (walk->html == NULL && g_mime_content_type_is_type (g_mime_object_get_content_type (part), "text", "html"))
+    walk->html = GMIME_TEXT_PART (part);
+}
+
+char *
+casella_message_get_text (GMimeMessage *message,
+                          gboolean     *has_attachment)
+{
+  Walk walk = { NULL, NULL, FALSE };
+  g_autofree char *text = NULL;
+
+  g_mime_message_foreach (message, walk_part, &walk);
+  if (GMIME_IS_TEXT_PART (g_mime_message_get_mime_part (message)) && walk.plain == NULL && walk.html == NULL)
+    walk.plain = GMIME_TEXT_PART (g_mime_message_get_mime_part (message));
+  if (has_attachment != NULL)
+    *has_attachment = walk.has_attachment;
+  if (walk.plain != NULL)
+    text = g_mime_text_part_get_text (walk.plain);
+  else if (walk.html != NULL)
+    {
+      g_autofree char *html = g_mime_text_part_get_text (walk.html);
+      return html ? casella_html_to_text (html, -1) : g_strdup ("");
+    }
+  if (text == NULL)
+    return g_strdup ("");
+  return normalize_newlines (text);
+}
+
+/* ---- preview ---- */
+
+static gboolean
+is_quote_intro (const char *line)
+{
+  gsize length = strlen (line);
+
+  while (length > 0 && g_ascii_isspace (line[length - 1]))
+    length--;
+  return length > 0 && line[length - 1] == ':' &&
+         (g_strstr_len (line, (gssize) length, "wrote") || g_strstr_len (line, (gssize) length, "scritto"));
+}
+
+char *
+casella_text_preview (const char *text,
+                      guint       max_chars)
+{
+  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+  GString *out = g_string_new (NULL);
+  guint chars = 0;
+
+  for (guint i = 0; lines[i] && chars < max_chars; i++)
+    {
+      char *line = lines[i];
+
+      if (g_str_equal (line, "-- ") || g_str_equal (line, "--"))
+        break;   /* the signature */
+      if (line[0] == '>' || is_quote_intro (line))
+        continue;
+      for (const char *p = line; *p && chars < max_chars; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+          if (g_unichar_isspace (c))
+            {
+              if (out->len > 0 && out->str[out->len - 1] != ' ')
+                g_string_append_c (out, ' '), chars++;
+              continue;
+            }
+          g_string_append_unichar (out, c);
+          chars++;
+        }
+      if (out->len > 0 && out->str[out->len - 1] != ' ')
+        g_string_append_c (out, ' '), chars++;
+    }
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}
+
+char *
+casella_address_list_display (InternetAddressList *list)
+{
+  if (list == NULL || internet_address_list_length (list) == 0)
+    return NULL;
+  return internet_address_list_to_string (list, NULL, FALSE);
+}

@@ -1,0 +1,684 @@
+/* casella-store-messages.c — message rows, bodies and the search index
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "casella-gmime.h"
+#include "casella-message-text.h"
+#include "casella-store-private.h"
+
+#define MESSAGE_COLUMNS \
+  "id, folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject, message_id," \
+  " in_reply_to, refs, size, has_attachment, preview, has_body, modseq"
+
+/* Rows fetched per statement when loading by id (the list's page size). */
+#define ID_CHUNK 64
+
+CasellaMessageInfo *
+casella_message_info_copy (const CasellaMessageInfo *info)
+{
+  CasellaMessageInfo *copy = g_memdup2 (info, sizeof *info);
+
+  copy->uidl = g_strdup (info->uidl);
+  copy->from_name = g_strdup (info->from_name);
+  copy->from_address = g_strdup (info->from_address);
+  copy->to = g_strdup (info->to);
+  copy->cc = g_strdup (info->cc);
+  copy->subject = g_strdup (info->subject);
+  copy->message_id = g_strdup (info->message_id);
+  copy->in_reply_to = g_strdup (info->in_reply_to);
+  copy->references = g_strdup (info->references);
+  copy->preview = g_strdup (info->preview);
+  return copy;
+}
+
+void
+casella_message_info_free (CasellaMessageInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->uidl);
+  g_free (info->from_name);
+  g_free (info->from_address);
+  g_free (info->to);
+  g_free (info->cc);
+  g_free (info->subject);
+  g_free (info->message_id);
+  g_free (info->in_reply_to);
+  g_free (info->references);
+  g_free (info->preview);
+  g_free (info);
+}
+
+static CasellaMessageInfo *
+message_from_row (sqlite3_stmt *statement)
+{
+  CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
+
+  info->id = sqlite3_column_int64 (statement, 0);
+  info->folder_id = sqlite3_column_int64 (statement, 1);
+  info->uid = (guint32) sqlite3_column_int64 (statement, 2);
+  info->uidl = casella_store_column_text (statement, 3);
+  info->flags = sqlite3_column_int (statement, 4);
+  info->date = sqlite3_column_int64 (statement, 5);
+  info->from_name = casella_store_column_text (statement, 6);
+  info->from_address = casella_store_column_text (statement, 7);
+  info->to = casella_store_column_text (statement, 8);
+  info->cc = casella_store_column_text (statement, 9);
+  info->subject = casella_store_column_text (statement, 10);
+  info->message_id = casella_store_column_text (statement, 11);
+  info->in_reply_to = casella_store_column_text (statement, 12);
+  info->references = casella_store_column_text (statement, 13);
+  info->size = (guint64) sqlite3_column_int64 (statement, 14);
+  info->has_attachment = sqlite3_column_int (statement, 15);
+  info->preview = casella_store_column_text (statement, 16);
+  info->has_body = sqlite3_column_int (statement, 17);
+  info->modseq = (guint64) sqlite3_column_int64 (statement, 18);
+  return info;
+}
+
+static CasellaMessageInfo *
+one_message (sqlite3_stmt *statement)
+{
+  CasellaMessageInfo *info = NULL;
+
+  if (statement != NULL && sqlite3_step (statement) == SQLITE_ROW)
+    info = message_from_row (statement);
+  if (statement != NULL)
+    sqlite3_reset (statement);
+  return info;
+}
+
+/* Names and addresses together, for finding mail by who sent it. */
+static char *
+search_addresses (const CasellaMessageInfo *info)
+{
+  return g_strjoin (" ", info->from_name ? info->from_name : "", info->from_address ? info->from_address : "",
+                    info->to ? info->to : "", info->cc ? info->cc : "", NULL);
+}
+
+static gboolean
+index_message (CasellaStore              *self,
+               gint64                     id,
+               const CasellaMessageInfo  *info,
+               GError                   **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "INSERT INTO search (rowid, subject, addresses, body) VALUES (?, ?, ?, '')", error);
+  g_autofree char *addresses = search_addresses (info);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, id);
+  casella_store_bind_text (statement, 2, info->subject);
+  casella_store_bind_text (statement, 3, addresses);
+  return casella_store_run (self, statement, error);
+}
+
+static void
+bind_message (sqlite3_stmt             *statement,
+              const CasellaMessageInfo *info)
+{
+  sqlite3_bind_int64 (statement, 1, info->folder_id);
+  /* No UID yet (a message only here, or moved and not yet replayed). */
+  if (info->uid == 0)
+    sqlite3_bind_null (statement, 2);
+  else
+    sqlite3_bind_int64 (statement, 2, info->uid);
+  casella_store_bind_text (statement, 3, info->uidl);
+  sqlite3_bind_int (statement, 4, info->flags);
+  sqlite3_bind_int64 (statement, 5, info->date);
+  casella_store_bind_text (statement, 6, info->from_name);
+  casella_store_bind_text (statement, 7, info->from_address);
+  casella_store_bind_text (statement, 8, info->to);
+  casella_store_bind_text (statement, 9, info->cc);
+  casella_store_bind_text (statement, 10, info->subject);
+  casella_store_bind_text (statement, 11, info->message_id);
+  casella_store_bind_text (statement, 12, info->in_reply_to);
+  casella_store_bind_text (statement, 13, info->references);
+  sqlite3_bind_int64 (statement, 14, (gint64) info->size);
+  sqlite3_bind_int (statement, 15, info->has_attachment);
+  casella_store_bind_text (statement, 16, info->preview);
+  sqlite3_bind_int64 (statement, 17, (gint64) info->modseq);
+}
+
+/* A message already there (same folder and UID) is left as it is. */
+gint64
+casella_store_add_message (CasellaStore              *self,
+                           const CasellaMessageInfo  *info,
+                           GError                   **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
+    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (folder_id, uid) DO NOTHING RETURNING id", error);
+  gint64 id = 0;
+  int rc;
+
+  if (statement == NULL)
+    return 0;
+  bind_message (statement, info);
+  rc = sqlite3_step (statement);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (statement, 0);
+  sqlite3_reset (statement);
+  if (rc == SQLITE_DONE && info->uid != 0)
+    {
+      g_autoptr(CasellaMessageInfo) existing = casella_store_find_message (self, info->folder_id, info->uid);
+      return existing ? existing->id : 0;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      casella_store_set_error (self, rc, error);
+      return 0;
+    }
+  if (!index_message (self, id, info, error))
+    return 0;
+  casella_store_mark_changed (self, info->folder_id);
+  casella_store_emit_changes (self);
+  return id;
+}
+
+CasellaMessageInfo *
+casella_store_get_message (CasellaStore *self,
+                           gint64        id)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE id = ?", NULL);
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, id);
+  return one_message (statement);
+}
+
+CasellaMessageInfo *
+casella_store_find_message (CasellaStore *self,
+                            gint64        folder_id,
+                            guint32       uid)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE folder_id = ? AND uid = ?", NULL);
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  sqlite3_bind_int64 (statement, 2, uid);
+  return one_message (statement);
+}
+
+static gboolean
+load_chunk (CasellaStore  *self,
+            const gint64  *ids,
+            guint          n,
+            GHashTable    *found,
+            GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT " MESSAGE_COLUMNS " FROM messages WHERE id IN (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
+  int rc;
+
+  G_STATIC_ASSERT (ID_CHUNK == 64);
+  if (statement == NULL)
+    return FALSE;
+  for (guint i = 0; i < ID_CHUNK; i++)
+    sqlite3_bind_int64 (statement, (int) i + 1, i < n ? ids[i] : -1);
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      CasellaMessageInfo *info = message_from_row (statement);
+      g_hash_table_insert (found, &info->id, info);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+casella_store_get_messages (CasellaStore  *self,
+                            const gint64  *ids,
+                            guint          n_ids,
+                            GError       **error)
+{
+  g_autoptr(GHashTable) found = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                                       (GDestroyNotify) casella_message_info_free);
+  GPtrArray *messages;
+
+  for (guint i = 0; i < n_ids; i += ID_CHUNK)
+    if (!load_chunk (self, ids + i, MIN (ID_CHUNK, n_ids - i), found, error))
+      return NULL;
+  messages = g_ptr_array_new_full (n_ids, (GDestroyNotify) casella_message_info_free);
+  for (guint i = 0; i < n_ids; i++)
+    {
+      CasellaMessageInfo *info = g_hash_table_lookup (found, &ids[i]);
+      if (info != NULL && g_hash_table_steal (found, &ids[i]))
+        g_ptr_array_add (messages, info);
+    }
+  return messages;
+}
+
+/* Words as typed become an FTS5 query: each word must appear, the last
+ * may be the start of a word (so results come while typing). */
+static char *
+fts_query (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit_set (text, " \t\n", -1);
+  GString *query = g_string_new (NULL);
+  guint last = 0;
+
+  for (guint i = 0; words[i]; i++)
+    if (words[i][0])
+      last = i;
+  for (guint i = 0; words[i]; i++)
+    {
+      if (!words[i][0])
+        continue;
+      if (query->len > 0)
+        g_string_append_c (query, ' ');
+      g_string_append_c (query, '"');
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (query, '"');
+          g_string_append_c (query, *p);
+        }
+      g_string_append_c (query, '"');
+      if (i == last)
+        g_string_append_c (query, '*');
+    }
+  return g_string_free (query, FALSE);
+}
+
+static GArray *
+collect_ids (CasellaStore  *self,
+             sqlite3_stmt  *statement,
+             GError       **error)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (statement, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_array_unref (ids);
+      return NULL;
+    }
+  return ids;
+}
+
+GArray *
+casella_store_list_message_ids (CasellaStore  *self,
+                                gint64         folder_id,
+                                const char    *query,
+                                GError       **error)
+{
+  sqlite3_stmt *statement;
+
+  if (query != NULL && query[0] != '\0')
+    return casella_store_search (self, folder_id, query, error);
+  statement = casella_store_prepare (self,
+    "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0 ORDER BY date DESC, id DESC", error);
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  return collect_ids (self, statement, error);
+}
+
+GArray *
+casella_store_search (CasellaStore  *self,
+                      gint64         folder_id,
+                      const char    *query,
+                      GError       **error)
+{
+  g_autofree char *match = fts_query (query);
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT m.id FROM search JOIN messages m ON m.id = search.rowid"
+    " WHERE search MATCH ?1 AND (?2 = 0 OR m.folder_id = ?2) AND (m.flags & 8) = 0"
+    " ORDER BY m.date DESC, m.id DESC", error);
+
+  if (statement == NULL)
+    return NULL;
+  if (match[0] == '\0')
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
+  casella_store_bind_text (statement, 1, match);
+  sqlite3_bind_int64 (statement, 2, folder_id);
+  return collect_ids (self, statement, error);
+}
+
+GArray *
+casella_store_list_uids (CasellaStore  *self,
+                         gint64         folder_id,
+                         GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT uid FROM messages WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid", error);
+  GArray *uids;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      guint32 uid = (guint32) sqlite3_column_int64 (statement, 0);
+      g_array_append_val (uids, uid);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_array_unref (uids);
+      return NULL;
+    }
+  return uids;
+}
+
+guint32
+casella_store_get_max_uid (CasellaStore *self,
+                           gint64        folder_id)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT max(uid) FROM messages WHERE folder_id = ?", NULL);
+  guint32 uid = 0;
+
+  if (statement == NULL)
+    return 0;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    uid = (guint32) sqlite3_column_int64 (statement, 0);
+  sqlite3_reset (statement);
+  return uid;
+}
+
+/* Runs a one-message statement and notes the folder as changed. */
+static gboolean
+change_message (CasellaStore  *self,
+                sqlite3_stmt  *statement,
+                gint64         message_id,
+                GError       **error)
+{
+  g_autoptr(CasellaMessageInfo) before = casella_store_get_message (self, message_id);
+
+  if (statement == NULL || !casella_store_run (self, statement, error))
+    return FALSE;
+  if (before != NULL)
+    casella_store_mark_changed (self, before->folder_id);
+  casella_store_emit_changes (self);
+  return TRUE;
+}
+
+gboolean
+casella_store_set_flags (CasellaStore         *self,
+                         gint64                message_id,
+                         CasellaMessageFlags   flags,
+                         guint64               modseq,
+                         GError              **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "UPDATE messages SET flags = ?, modseq = max(modseq, ?) WHERE id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int (statement, 1, flags);
+  sqlite3_bind_int64 (statement, 2, (gint64) modseq);
+  sqlite3_bind_int64 (statement, 3, message_id);
+  return change_message (self, statement, message_id, error);
+}
+
+gboolean
+casella_store_move_message (CasellaStore  *self,
+                            gint64         message_id,
+                            gint64         folder_id,
+                            guint32        uid,
+                            GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "UPDATE messages SET folder_id = ?, uid = ? WHERE id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  if (uid == 0)
+    sqlite3_bind_null (statement, 2);
+  else
+    sqlite3_bind_int64 (statement, 2, uid);
+  sqlite3_bind_int64 (statement, 3, message_id);
+  casella_store_mark_changed (self, folder_id);
+  return change_message (self, statement, message_id, error);
+}
+
+gboolean
+casella_store_set_uid (CasellaStore  *self,
+                       gint64         message_id,
+                       guint32        uid,
+                       GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "UPDATE messages SET uid = ? WHERE id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, uid);
+  sqlite3_bind_int64 (statement, 2, message_id);
+  return change_message (self, statement, message_id, error);
+}
+
+gboolean
+casella_store_delete_message (CasellaStore  *self,
+                              gint64         message_id,
+                              GError       **error)
+{
+  g_autoptr(CasellaMessageInfo) before = casella_store_get_message (self, message_id);
+  sqlite3_stmt *statement = casella_store_prepare (self, "DELETE FROM messages WHERE id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, message_id);
+  if (!casella_store_run (self, statement, error))
+    return FALSE;
+  if (before != NULL)
+    casella_store_mark_changed (self, before->folder_id);
+  casella_store_emit_changes (self);
+  return TRUE;
+}
+
+gboolean
+casella_store_delete_uids (CasellaStore   *self,
+                           gint64          folder_id,
+                           const guint32  *uids,
+                           guint           n_uids,
+                           GError        **error)
+{
+  sqlite3_stmt *statement;
+
+  if (n_uids == 0)
+    return TRUE;
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  statement = casella_store_prepare (self, "DELETE FROM messages WHERE folder_id = ? AND uid = ?", error);
+  for (guint i = 0; statement != NULL && i < n_uids; i++)
+    {
+      sqlite3_bind_int64 (statement, 1, folder_id);
+      sqlite3_bind_int64 (statement, 2, uids[i]);
+      if (!casella_store_run (self, statement, error))
+        {
+          casella_store_rollback (self);
+          return FALSE;
+        }
+    }
+  if (statement == NULL)
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  casella_store_mark_changed (self, folder_id);
+  return casella_store_commit (self, error);
+}
+
+/* ---- bodies ---- */
+
+typedef struct {
+  char     *text;
+  char     *preview;
+  gboolean  has_attachment;
+  gboolean  parsed;
+} BodyFacts;
+
+static BodyFacts
+read_body (GBytes *raw)
+{
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
+                                                                     g_bytes_get_size (raw));
+  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+  g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+  BodyFacts facts = { NULL, NULL, FALSE, FALSE };
+
+  if (message == NULL)
+    return facts;
+  facts.text = casella_message_get_text (message, &facts.has_attachment);
+  facts.preview = casella_text_preview (facts.text, 160);
+  facts.parsed = TRUE;
+  return facts;
+}
+
+static gboolean
+store_body_row (CasellaStore  *self,
+                gint64         message_id,
+                GBytes        *raw,
+                GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "INSERT OR REPLACE INTO bodies (message_id, raw) VALUES (?, ?)", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, message_id);
+  sqlite3_bind_blob64 (statement, 2, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), SQLITE_STATIC);
+  return casella_store_run (self, statement, error);
+}
+
+static gboolean
+note_body (CasellaStore     *self,
+           gint64            message_id,
+           const BodyFacts  *facts,
+           GError          **error)
+{
+  sqlite3_stmt *row = casella_store_prepare (self,
+    "UPDATE messages SET has_body = 1, preview = coalesce (?, preview),"
+    " has_attachment = CASE WHEN ? THEN ? ELSE has_attachment END WHERE id = ?", error);
+  sqlite3_stmt *index;
+
+  if (row == NULL)
+    return FALSE;
+  casella_store_bind_text (row, 1, facts->preview);
+  sqlite3_bind_int (row, 2, facts->parsed);
+  sqlite3_bind_int (row, 3, facts->has_attachment);
+  sqlite3_bind_int64 (row, 4, message_id);
+  if (!casella_store_run (self, row, error))
+    return FALSE;
+  index = casella_store_prepare (self, "UPDATE search SET body = ? WHERE rowid = ?", error);
+  if (index == NULL)
+    return FALSE;
+  casella_store_bind_text (index, 1, facts->text ? facts->text : "");
+  sqlite3_bind_int64 (index, 2, message_id);
+  return casella_store_run (self, index, error);
+}
+
+/* The body and the row that says it is here land in one transaction:
+ * never a row pointing at a body that is not there. */
+gboolean
+casella_store_set_body (CasellaStore  *self,
+                        gint64         message_id,
+                        GBytes        *raw,
+                        GError       **error)
+{
+  BodyFacts facts = read_body (raw);
+  g_autoptr(CasellaMessageInfo) info = NULL;
+  gboolean ok;
+
+  ok = casella_store_begin (self, error) &&
+       store_body_row (self, message_id, raw, error) &&
+       note_body (self, message_id, &facts, error);
+  g_free (facts.text);
+  g_free (facts.preview);
+  if (!ok)
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  info = casella_store_get_message (self, message_id);
+  if (info != NULL)
+    casella_store_mark_changed (self, info->folder_id);
+  return casella_store_commit (self, error);
+}
+
+GBytes *
+casella_store_get_body (CasellaStore  *self,
+                        gint64         message_id,
+                        GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT raw FROM bodies WHERE message_id = ?", error);
+  GBytes *body = NULL;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, message_id);
+  rc = sqlite3_step (statement);
+  if (rc == SQLITE_ROW)
+    body = g_bytes_new (sqlite3_column_blob (statement, 0), (gsize) sqlite3_column_bytes (statement, 0));
+  sqlite3_reset (statement);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "The message is not downloaded");
+  else if (rc != SQLITE_ROW)
+    casella_store_set_error (self, rc, error);
+  return body;
+}
+
+GArray *
+casella_store_list_missing_bodies (CasellaStore  *self,
+                                   gint64         folder_id,
+                                   guint64        budget,
+                                   GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT uid, size FROM messages WHERE folder_id = ? AND has_body = 0 AND uid IS NOT NULL"
+    " ORDER BY date DESC, id DESC", error);
+  GArray *uids;
+  guint64 total = 0;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      guint32 uid = (guint32) sqlite3_column_int64 (statement, 0);
+      guint64 size = (guint64) sqlite3_column_int64 (statement, 1);
+
+      if (uids->len > 0 && total + size > budget)
+        break;
+      total += size;
+      g_array_append_val (uids, uid);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      casella_store_set_error (self, rc, error);
+      g_array_unref (uids);
+      return NULL;
+    }
+  return uids;
+}

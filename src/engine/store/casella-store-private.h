@@ -1,0 +1,51 @@
+/* casella-store-private.h — shared by the store's files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "casella-store.h"
+
+G_BEGIN_DECLS
+
+struct _CasellaStore
+{
+  GObject      parent_instance;
+
+  char        *path;
+  sqlite3     *db;
+  GHashTable  *statements;      /* SQL text → sqlite3_stmt, prepared once */
+  int          depth;           /* nested begin/commit */
+  GHashTable  *changed;         /* folder ids changed in this transaction */
+  gboolean     folders_changed;
+};
+
+sqlite3_stmt *casella_store_prepare      (CasellaStore  *self,
+                                          const char    *sql,
+                                          GError       **error);
+/* Steps a prepared statement to the end (no rows expected). */
+gboolean      casella_store_run          (CasellaStore  *self,
+                                          sqlite3_stmt  *statement,
+                                          GError       **error);
+gboolean      casella_store_exec         (CasellaStore  *self,
+                                          const char    *sql,
+                                          GError       **error);
+void          casella_store_set_error    (CasellaStore  *self,
+                                          int            code,
+                                          GError       **error);
+void          casella_store_mark_changed (CasellaStore  *self,
+                                          gint64         folder_id);
+void          casella_store_mark_folders_changed (CasellaStore *self);
+/* Emits what changed when no transaction is open. */
+void          casella_store_emit_changes (CasellaStore  *self);
+
+/* Binding helpers: NULL text binds NULL. */
+void          casella_store_bind_text    (sqlite3_stmt  *statement,
+                                          int            index,
+                                          const char    *text);
+char         *casella_store_column_text  (sqlite3_stmt  *statement,
+                                          int            column);
+
+G_END_DECLS

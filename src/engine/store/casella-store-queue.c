@@ -1,0 +1,427 @@
+/* casella-store-queue.c — pending changes, the outbox, the POP3 record
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "casella-gmime.h"
+#include "casella-message-text.h"
+#include "casella-store-private.h"
+#include "casella-store-queue.h"
+
+/* ---- pending changes ---- */
+
+void
+casella_pending_op_free (CasellaPendingOp *op)
+{
+  if (op == NULL)
+    return;
+  g_free (op->arg);
+  g_free (op->undo);
+  g_free (op);
+}
+
+gint64
+casella_store_queue_op (CasellaStore        *self,
+                        CasellaPendingKind   kind,
+                        gint64               folder_id,
+                        gint64               message_id,
+                        const char          *arg,
+                        const char          *undo,
+                        GError             **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "INSERT INTO pending (kind, folder_id, message_id, arg, undo, created) VALUES (?, ?, ?, ?, ?, ?)", error);
+
+  if (statement == NULL)
+    return 0;
+  sqlite3_bind_int (statement, 1, kind);
+  sqlite3_bind_int64 (statement, 2, folder_id);
+  sqlite3_bind_int64 (statement, 3, message_id);
+  casella_store_bind_text (statement, 4, arg);
+  casella_store_bind_text (statement, 5, undo);
+  sqlite3_bind_int64 (statement, 6, g_get_real_time () / G_USEC_PER_SEC);
+  if (!casella_store_run (self, statement, error))
+    return 0;
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+GPtrArray *
+casella_store_list_ops (CasellaStore  *self,
+                        GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT id, kind, folder_id, message_id, arg, undo FROM pending ORDER BY id", error);
+  GPtrArray *ops;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  ops = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_pending_op_free);
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      CasellaPendingOp *op = g_new0 (CasellaPendingOp, 1);
+
+      op->id = sqlite3_column_int64 (statement, 0);
+      op->kind = sqlite3_column_int (statement, 1);
+      op->folder_id = sqlite3_column_int64 (statement, 2);
+      op->message_id = sqlite3_column_int64 (statement, 3);
+      op->arg = casella_store_column_text (statement, 4);
+      op->undo = casella_store_column_text (statement, 5);
+      g_ptr_array_add (ops, op);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_ptr_array_unref (ops);
+      return NULL;
+    }
+  return ops;
+}
+
+gboolean
+casella_store_remove_op (CasellaStore  *self,
+                         gint64         op_id,
+                         GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "DELETE FROM pending WHERE id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, op_id);
+  return casella_store_run (self, statement, error);
+}
+
+/* ---- header facts ---- */
+
+static void
+set_sender (CasellaMessageInfo *info,
+            GMimeMessage       *message)
+{
+  InternetAddressList *from = g_mime_message_get_from (message);
+  InternetAddress *first;
+
+  if (from == NULL || internet_address_list_length (from) == 0)
+    return;
+  first = internet_address_list_get_address (from, 0);
+  info->from_name = g_strdup (internet_address_get_name (first));
+  if (INTERNET_ADDRESS_IS_MAILBOX (first))
+    info->from_address = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first)));
+  if (info->from_name != NULL && info->from_name[0] == '\0')
+    g_clear_pointer (&info->from_name, g_free);
+}
+
+CasellaMessageInfo *
+casella_message_info_from_mime (GMimeMessage *message,
+                                gsize         size)
+{
+  CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
+  GDateTime *date = g_mime_message_get_date (message);
+  GMimeObject *object = GMIME_OBJECT (message);
+
+  set_sender (info, message);
+  info->to = casella_address_list_display (g_mime_message_get_to (message));
+  info->cc = casella_address_list_display (g_mime_message_get_cc (message));
+  info->subject = g_strdup (g_mime_message_get_subject (message));
+  info->date = date ? g_date_time_to_unix (date) : g_get_real_time () / G_USEC_PER_SEC;
+  info->message_id = g_strdup (g_mime_message_get_message_id (message));
+  info->in_reply_to = g_strdup (g_mime_object_get_header (object, "In-Reply-To"));
+  info->references = g_strdup (g_mime_object_get_header (object, "References"));
+  info->size = size;
+  return info;
+}
+
+CasellaMessageInfo *
+casella_message_info_from_bytes (GBytes *raw)
+{
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
+                                                                     g_bytes_get_size (raw));
+  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+  g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+
+  if (message == NULL)
+    {
+      CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
+      info->date = g_get_real_time () / G_USEC_PER_SEC;
+      info->size = g_bytes_get_size (raw);
+      return info;
+    }
+  return casella_message_info_from_mime (message, g_bytes_get_size (raw));
+}
+
+/* ---- outbox ---- */
+
+CasellaStoreFolder *
+casella_store_ensure_outbox (CasellaStore  *self,
+                             GError       **error)
+{
+  CasellaStoreFolder folder = { 0 };
+  CasellaStoreFolder *outbox = casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_OUTBOX);
+
+  if (outbox != NULL)
+    return outbox;
+  /* A name no IMAP server hands out: it is never confused with one. */
+  folder.path = (char *) "\x01Outbox";
+  folder.name = (char *) "Outbox";
+  folder.role = CASELLA_FOLDER_ROLE_OUTBOX;
+  folder.flags = CASELLA_FOLDER_LOCAL;
+  folder.subscribed = TRUE;
+  if (casella_store_save_folder (self, &folder, error) == 0)
+    return NULL;
+  return casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_OUTBOX);
+}
+
+static gboolean
+outbox_row (CasellaStore  *self,
+            gint64         message_id,
+            GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "INSERT INTO outbox (message_id, queued) VALUES (?, ?)", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, message_id);
+  sqlite3_bind_int64 (statement, 2, g_get_real_time () / G_USEC_PER_SEC);
+  return casella_store_run (self, statement, error);
+}
+
+gint64
+casella_store_outbox_add (CasellaStore  *self,
+                          GBytes        *raw,
+                          GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) outbox = NULL;
+  g_autoptr(CasellaMessageInfo) info = casella_message_info_from_bytes (raw);
+  gint64 id;
+
+  if (!casella_store_begin (self, error))
+    return 0;
+  outbox = casella_store_ensure_outbox (self, error);
+  if (outbox == NULL)
+    goto failed;
+  info->folder_id = outbox->id;
+  info->flags = CASELLA_MESSAGE_SEEN;
+  id = casella_store_add_message (self, info, error);
+  if (id == 0 || !casella_store_set_body (self, id, raw, error) || !outbox_row (self, id, error) ||
+      !casella_store_update_counts (self, outbox->id, error))
+    goto failed;
+  if (!casella_store_commit (self, error))
+    return 0;
+  return id;
+
+failed:
+  casella_store_rollback (self);
+  return 0;
+}
+
+GArray *
+casella_store_outbox_list (CasellaStore  *self,
+                           GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT message_id FROM outbox ORDER BY queued, message_id",
+                                                   error);
+  GArray *ids;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (statement, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_array_unref (ids);
+      return NULL;
+    }
+  return ids;
+}
+
+gboolean
+casella_store_outbox_failed (CasellaStore  *self,
+                             gint64         message_id,
+                             const char    *reason,
+                             GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE message_id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, reason);
+  sqlite3_bind_int64 (statement, 2, message_id);
+  return casella_store_run (self, statement, error);
+}
+
+char *
+casella_store_outbox_get_error (CasellaStore *self,
+                                gint64        message_id)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT last_error FROM outbox WHERE message_id = ?", NULL);
+  char *reason = NULL;
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, message_id);
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    reason = casella_store_column_text (statement, 0);
+  sqlite3_reset (statement);
+  return reason;
+}
+
+gboolean
+casella_store_outbox_sent (CasellaStore  *self,
+                           gint64         message_id,
+                           GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) outbox = casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_OUTBOX);
+
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!casella_store_delete_message (self, message_id, error) ||
+      (outbox != NULL && !casella_store_update_counts (self, outbox->id, error)))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
+}
+
+/* ---- POP3 ---- */
+
+gboolean
+casella_store_pop3_is_known (CasellaStore *self,
+                             const char   *uidl)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT 1 FROM pop3_seen WHERE uidl = ?", NULL);
+  gboolean known;
+
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, uidl);
+  known = sqlite3_step (statement) == SQLITE_ROW;
+  sqlite3_reset (statement);
+  return known;
+}
+
+static gboolean
+pop3_note (CasellaStore  *self,
+           const char    *uidl,
+           gint64         now,
+           GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "INSERT OR IGNORE INTO pop3_seen (uidl, downloaded) VALUES (?, ?)", error);
+
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, uidl);
+  sqlite3_bind_int64 (statement, 2, now);
+  return casella_store_run (self, statement, error);
+}
+
+gint64
+casella_store_pop3_add (CasellaStore  *self,
+                        gint64         folder_id,
+                        const char    *uidl,
+                        GBytes        *raw,
+                        gint64         now,
+                        GError       **error)
+{
+  g_autoptr(CasellaMessageInfo) info = casella_message_info_from_bytes (raw);
+  gint64 id;
+
+  if (!casella_store_begin (self, error))
+    return 0;
+  info->folder_id = folder_id;
+  info->uid = casella_store_get_max_uid (self, folder_id) + 1;
+  info->uidl = g_strdup (uidl);
+  id = casella_store_add_message (self, info, error);
+  if (id == 0 || !casella_store_set_body (self, id, raw, error) || !pop3_note (self, uidl, now, error))
+    {
+      casella_store_rollback (self);
+      return 0;
+    }
+  if (!casella_store_commit (self, error))
+    return 0;
+  return id;
+}
+
+GPtrArray *
+casella_store_pop3_deletable (CasellaStore  *self,
+                              gint64         older_than,
+                              gboolean       deleted_here,
+                              GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT uidl FROM pop3_seen WHERE (?1 > 0 AND downloaded < ?1) OR (?2 AND deleted_here)", error);
+  GPtrArray *uidls;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, older_than);
+  sqlite3_bind_int (statement, 2, deleted_here);
+  uidls = g_ptr_array_new_with_free_func (g_free);
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    g_ptr_array_add (uidls, casella_store_column_text (statement, 0));
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_ptr_array_unref (uidls);
+      return NULL;
+    }
+  return uidls;
+}
+
+gboolean
+casella_store_pop3_forget (CasellaStore  *self,
+                           const char    *uidl,
+                           GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "DELETE FROM pop3_seen WHERE uidl = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, uidl);
+  return casella_store_run (self, statement, error);
+}
+
+gboolean
+casella_store_pop3_keep_only (CasellaStore  *self,
+                              GHashTable    *on_server,
+                              GError       **error)
+{
+  g_autoptr(GPtrArray) all = casella_store_pop3_deletable (self, G_MAXINT64, FALSE, error);
+
+  if (all == NULL || !casella_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < all->len; i++)
+    if (!g_hash_table_contains (on_server, all->pdata[i]) && !casella_store_pop3_forget (self, all->pdata[i], error))
+      {
+        casella_store_rollback (self);
+        return FALSE;
+      }
+  return casella_store_commit (self, error);
+}
+
+gboolean
+casella_store_pop3_deleted_here (CasellaStore  *self,
+                                 const char    *uidl,
+                                 GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "UPDATE pop3_seen SET deleted_here = 1 WHERE uidl = ?",
+                                                   error);
+
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, uidl);
+  return casella_store_run (self, statement, error);
+}

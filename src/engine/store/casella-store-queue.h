@@ -1,0 +1,102 @@
+/* casella-store-queue.h — what waits in the store: changes made here
+ * that the server has not seen yet, mail waiting to be sent, and the
+ * POP3 messages already downloaded
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include "casella-store.h"
+
+G_BEGIN_DECLS
+
+/* A change made here first, replayed to the server later. */
+typedef enum {
+  CASELLA_PENDING_FLAGS,           /* arg: "ADD REMOVE" flag bits; undo: the old flags */
+  CASELLA_PENDING_MOVE,            /* to folder_id; undo: "OLD_FOLDER_ID OLD_UID" */
+  CASELLA_PENDING_EXPUNGE,         /* delete for good; undo: the old flags */
+  CASELLA_PENDING_CREATE_FOLDER,   /* folder_id */
+  CASELLA_PENDING_RENAME_FOLDER,   /* folder_id; undo: the old path */
+  CASELLA_PENDING_DELETE_FOLDER,   /* arg: the path; undo: the folder's separator */
+} CasellaPendingKind;
+
+typedef struct {
+  gint64              id;
+  CasellaPendingKind  kind;
+  gint64              folder_id;
+  gint64              message_id;
+  char               *arg;
+  char               *undo;
+} CasellaPendingOp;
+
+gint64      casella_store_queue_op          (CasellaStore        *self,
+                                             CasellaPendingKind   kind,
+                                             gint64               folder_id,
+                                             gint64               message_id,
+                                             const char          *arg,
+                                             const char          *undo,
+                                             GError             **error);
+GPtrArray  *casella_store_list_ops          (CasellaStore        *self,
+                                             GError             **error);
+gboolean    casella_store_remove_op         (CasellaStore        *self,
+                                             gint64               op_id,
+                                             GError             **error);
+void        casella_pending_op_free         (CasellaPendingOp    *op);
+
+/* Header facts of a whole message, for a row (folder_id and uid unset). */
+CasellaMessageInfo *casella_message_info_from_mime (GMimeMessage  *message,
+                                                    gsize          size);
+CasellaMessageInfo *casella_message_info_from_bytes (GBytes       *raw);
+
+/* ---- outbox ---- */
+CasellaStoreFolder *casella_store_ensure_outbox     (CasellaStore        *self,
+                                                     GError             **error);
+/* The message is on disk before this returns; its row id. */
+gint64      casella_store_outbox_add        (CasellaStore        *self,
+                                             GBytes              *raw,
+                                             GError             **error);
+GArray     *casella_store_outbox_list       (CasellaStore        *self,
+                                             GError             **error);
+gboolean    casella_store_outbox_failed     (CasellaStore        *self,
+                                             gint64               message_id,
+                                             const char          *reason,
+                                             GError             **error);
+char       *casella_store_outbox_get_error  (CasellaStore        *self,
+                                             gint64               message_id);
+gboolean    casella_store_outbox_sent       (CasellaStore        *self,
+                                             gint64               message_id,
+                                             GError             **error);
+
+/* ---- POP3 ---- */
+gboolean    casella_store_pop3_is_known     (CasellaStore        *self,
+                                             const char          *uidl);
+/* Row, body and "downloaded" note in one transaction. */
+gint64      casella_store_pop3_add          (CasellaStore        *self,
+                                             gint64               folder_id,
+                                             const char          *uidl,
+                                             GBytes              *raw,
+                                             gint64               now,
+                                             GError             **error);
+/* UIDLs that may go from the server: downloaded before older_than (0:
+ * none by age), or deleted here when deleted_here is set. */
+GPtrArray  *casella_store_pop3_deletable    (CasellaStore        *self,
+                                             gint64               older_than,
+                                             gboolean             deleted_here,
+                                             GError             **error);
+gboolean    casella_store_pop3_forget       (CasellaStore        *self,
+                                             const char          *uidl,
+                                             GError             **error);
+/* Forgets every UIDL not in on_server (gone from the server). */
+gboolean    casella_store_pop3_keep_only    (CasellaStore        *self,
+                                             GHashTable          *on_server,
+                                             GError             **error);
+/* Deleting a downloaded message here remembers not to fetch it again. */
+gboolean    casella_store_pop3_deleted_here (CasellaStore        *self,
+                                             const char          *uidl,
+                                             GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaPendingOp, casella_pending_op_free)
+
+G_END_DECLS

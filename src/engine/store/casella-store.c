@@ -1,0 +1,452 @@
+/* casella-store.c — the SQLite file: opening, migrations, transactions
+ *
+ * WAL, synchronous=NORMAL (a commit survives the app being killed; only
+ * a power cut can take the last ones, and casella_store_flush() closes
+ * that window where it matters), foreign keys, a busy timeout so the UI
+ * and the sync can share the file, numbered migrations by user_version.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "casella-store-private.h"
+
+G_DEFINE_QUARK (casella-store-error-quark, casella_store_error)
+G_DEFINE_FINAL_TYPE (CasellaStore, casella_store, G_TYPE_OBJECT)
+
+enum { SIGNAL_FOLDERS_CHANGED, SIGNAL_FOLDER_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* Each entry moves the schema one version up; never edit a released one. */
+static const char *const migrations[] = {
+  /* 1: folders, messages, bodies, search, pending work, outbox, POP3 */
+  "CREATE TABLE folders ("
+  "  id INTEGER PRIMARY KEY,"
+  "  path TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL,"
+  "  separator INTEGER NOT NULL DEFAULT 0,"
+  "  role INTEGER NOT NULL DEFAULT 0,"
+  "  flags INTEGER NOT NULL DEFAULT 0,"
+  "  subscribed INTEGER NOT NULL DEFAULT 1,"
+  "  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+  "  uidnext INTEGER NOT NULL DEFAULT 0,"
+  "  highestmodseq INTEGER NOT NULL DEFAULT 0,"
+  "  total INTEGER NOT NULL DEFAULT 0,"
+  "  unread INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE messages ("
+  "  id INTEGER PRIMARY KEY,"
+  "  folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,"
+  "  uid INTEGER,"                     /* NULL: not on the server (yet) */
+  "  uidl TEXT,"
+  "  flags INTEGER NOT NULL DEFAULT 0,"
+  "  date INTEGER NOT NULL DEFAULT 0,"
+  "  from_name TEXT, from_address TEXT, recipients TEXT, cc TEXT,"
+  "  subject TEXT, message_id TEXT, in_reply_to TEXT, refs TEXT,"
+  "  size INTEGER NOT NULL DEFAULT 0,"
+  "  has_attachment INTEGER NOT NULL DEFAULT 0,"
+  "  preview TEXT,"
+  "  has_body INTEGER NOT NULL DEFAULT 0,"
+  "  modseq INTEGER NOT NULL DEFAULT 0,"
+  "  UNIQUE (folder_id, uid));"
+  "CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC);"
+  "CREATE TABLE bodies ("
+  "  message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,"
+  "  raw BLOB NOT NULL);"
+  "CREATE VIRTUAL TABLE search USING fts5 (subject, addresses, body,"
+  "  tokenize = 'unicode61 remove_diacritics 2');"
+  "CREATE TRIGGER messages_unindex AFTER DELETE ON messages BEGIN"
+  "  DELETE FROM search WHERE rowid = old.id;"
+  "END;"
+  "CREATE TABLE pending ("
+  "  id INTEGER PRIMARY KEY,"
+  "  kind INTEGER NOT NULL,"
+  "  folder_id INTEGER,"
+  "  message_id INTEGER,"
+  "  arg TEXT,"
+  "  undo TEXT,"
+  "  created INTEGER NOT NULL);"
+  "CREATE TABLE outbox ("
+  "  message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  last_error TEXT,"
+  "  queued INTEGER NOT NULL);"
+  "CREATE TABLE pop3_seen ("
+  "  uidl TEXT PRIMARY KEY,"
+  "  downloaded INTEGER NOT NULL,"
+  "  deleted_here INTEGER NOT NULL DEFAULT 0);",
+};
+
+/* ---- errors ---- */
+
+void
+casella_store_set_error (CasellaStore  *self,
+                         int            code,
+                         GError       **error)
+{
+  const char *message = self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (code);
+
+  switch (code & 0xff)
+    {
+    case SQLITE_FULL:
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FULL,
+                   "The disk is full: %s", message);
+      break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT,
+                   "The mail store is damaged: %s", message);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_BUSY,
+                   "The mail store is busy: %s", message);
+      break;
+    default:
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED,
+                   "The mail store failed: %s", message);
+    }
+}
+
+/* ---- statements ---- */
+
+sqlite3_stmt *
+casella_store_prepare (CasellaStore  *self,
+                       const char    *sql,
+                       GError       **error)
+{
+  sqlite3_stmt *statement = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (statement != NULL)
+    {
+      sqlite3_reset (statement);
+      sqlite3_clear_bindings (statement);
+      return statement;
+    }
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, NULL);
+  if (rc != SQLITE_OK)
+    {
+      casella_store_set_error (self, rc, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, (gpointer) sql, statement);
+  return statement;
+}
+
+gboolean
+casella_store_run (CasellaStore  *self,
+                   sqlite3_stmt  *statement,
+                   GError       **error)
+{
+  int rc;
+
+  if (statement == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    ;
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+casella_store_exec (CasellaStore  *self,
+                    const char    *sql,
+                    GError       **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+casella_store_bind_text (sqlite3_stmt *statement,
+                         int           index,
+                         const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (statement, index);
+  else
+    sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
+}
+
+char *
+casella_store_column_text (sqlite3_stmt *statement,
+                           int           column)
+{
+  const unsigned char *text = sqlite3_column_text (statement, column);
+
+  return text ? g_strdup ((const char *) text) : NULL;
+}
+
+/* ---- transactions and change notices ---- */
+
+void
+casella_store_mark_changed (CasellaStore *self,
+                            gint64        folder_id)
+{
+  g_hash_table_add (self->changed, g_memdup2 (&folder_id, sizeof folder_id));
+}
+
+void
+casella_store_mark_folders_changed (CasellaStore *self)
+{
+  self->folders_changed = TRUE;
+}
+
+void
+casella_store_emit_changes (CasellaStore *self)
+{
+  g_autoptr(GList) ids = NULL;
+  gboolean folders = self->folders_changed;
+
+  if (self->depth > 0)
+    return;
+  ids = g_hash_table_get_keys (self->changed);
+  self->folders_changed = FALSE;
+  g_hash_table_steal_all (self->changed);
+  for (GList *l = ids; l; l = l->next)
+    {
+      g_signal_emit (self, signals[SIGNAL_FOLDER_CHANGED], 0, *(gint64 *) l->data);
+      g_free (l->data);
+    }
+  if (folders)
+    g_signal_emit (self, signals[SIGNAL_FOLDERS_CHANGED], 0);
+}
+
+gboolean
+casella_store_begin (CasellaStore  *self,
+                     GError       **error)
+{
+  g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
+
+  if (self->depth++ > 0)
+    return TRUE;
+  /* IMMEDIATE: take the write lock now, not halfway through. */
+  if (!casella_store_exec (self, "BEGIN IMMEDIATE", error))
+    {
+      self->depth--;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+casella_store_commit (CasellaStore  *self,
+                      GError       **error)
+{
+  g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (--self->depth > 0)
+    return TRUE;
+  if (!casella_store_exec (self, "COMMIT", error))
+    {
+      casella_store_exec (self, "ROLLBACK", NULL);
+      g_hash_table_remove_all (self->changed);
+      self->folders_changed = FALSE;
+      return FALSE;
+    }
+  casella_store_emit_changes (self);
+  return TRUE;
+}
+
+void
+casella_store_rollback (CasellaStore *self)
+{
+  g_return_if_fail (CASELLA_IS_STORE (self));
+
+  if (self->depth == 0)
+    return;
+  self->depth = 0;
+  casella_store_exec (self, "ROLLBACK", NULL);
+  g_hash_table_remove_all (self->changed);
+  self->folders_changed = FALSE;
+}
+
+/* A full checkpoint writes the WAL into the database and syncs it. */
+gboolean
+casella_store_flush (CasellaStore  *self,
+                     GError       **error)
+{
+  int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_FULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+casella_store_check_integrity (CasellaStore  *self,
+                               GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "PRAGMA integrity_check", error);
+  g_autofree char *answer = NULL;
+
+  if (statement == NULL)
+    return FALSE;
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    answer = casella_store_column_text (statement, 0);
+  sqlite3_reset (statement);
+  if (g_strcmp0 (answer, "ok") != 0)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT,
+                   "The mail store is damaged: %s", answer ? answer : "no answer");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- opening ---- */
+
+int
+casella_store_get_version (CasellaStore *self)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "PRAGMA user_version", NULL);
+  int version = 0;
+
+  if (statement != NULL && sqlite3_step (statement) == SQLITE_ROW)
+    version = sqlite3_column_int (statement, 0);
+  if (statement != NULL)
+    sqlite3_reset (statement);
+  return version;
+}
+
+static gboolean
+migrate (CasellaStore  *self,
+         GError       **error)
+{
+  int version = casella_store_get_version (self);
+
+  if (version > (int) G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_TOO_NEW,
+                   "The mail store was made by a newer Casella (version %d)", version);
+      return FALSE;
+    }
+  for (int v = version; v < (int) G_N_ELEMENTS (migrations); v++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", v + 1);
+
+      /* Each step and its version number land together, or neither. */
+      if (!casella_store_begin (self, error))
+        return FALSE;
+      if (!casella_store_exec (self, migrations[v], error) || !casella_store_exec (self, bump, error))
+        {
+          casella_store_rollback (self);
+          return FALSE;
+        }
+      if (!casella_store_commit (self, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+configure (CasellaStore  *self,
+           GError       **error)
+{
+  sqlite3_busy_timeout (self->db, 5000);
+  return casella_store_exec (self,
+                             "PRAGMA journal_mode = WAL;"
+                             "PRAGMA synchronous = NORMAL;"
+                             "PRAGMA foreign_keys = ON;"
+                             "PRAGMA temp_store = MEMORY;", error);
+}
+
+CasellaStore *
+casella_store_open (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(CasellaStore) self = g_object_new (CASELLA_TYPE_STORE, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create %s: %s", dir, g_strerror (saved));
+      return NULL;
+    }
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      casella_store_set_error (self, rc, error);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  if (!configure (self, error) || !migrate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+casella_store_get_path (CasellaStore *self)
+{
+  g_return_val_if_fail (CASELLA_IS_STORE (self), NULL);
+
+  return self->path;
+}
+
+char *
+casella_store_path_for_account (const char *account_id)
+{
+  return g_build_filename (g_get_user_data_dir (), "casella", account_id, "mail.db", NULL);
+}
+
+static void
+casella_store_finalize (GObject *object)
+{
+  CasellaStore *self = CASELLA_STORE (object);
+
+  g_hash_table_unref (self->statements);   /* finalizes the statements */
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  g_hash_table_unref (self->changed);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (casella_store_parent_class)->finalize (object);
+}
+
+static void
+casella_store_class_init (CasellaStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = casella_store_finalize;
+
+  /* Folders were added, removed or renamed. */
+  signals[SIGNAL_FOLDERS_CHANGED] = g_signal_new ("folders-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A folder's messages or counts changed (gint64 folder id). */
+  signals[SIGNAL_FOLDER_CHANGED] = g_signal_new ("folder-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+}
+
+static void
+finalize_statement (gpointer statement)
+{
+  sqlite3_finalize (statement);
+}
+
+static void
+casella_store_init (CasellaStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_statement);
+  self->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}

@@ -1,0 +1,223 @@
+/* casella-store.h — one account's mail on this computer: folders,
+ * message summaries, bodies, the search index, work waiting for the
+ * server, the outbox, and what POP3 has already downloaded
+ *
+ * One SQLite file per account (WAL). A CasellaStore is one connection,
+ * used from one thread; the UI and the sync each open their own.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define CASELLA_STORE_ERROR (casella_store_error_quark ())
+
+typedef enum {
+  CASELLA_STORE_ERROR_FAILED,
+  CASELLA_STORE_ERROR_FULL,        /* the disk is full: nothing was half-written */
+  CASELLA_STORE_ERROR_CORRUPT,
+  CASELLA_STORE_ERROR_BUSY,
+  CASELLA_STORE_ERROR_NOT_FOUND,
+  CASELLA_STORE_ERROR_TOO_NEW,     /* made by a newer Casella */
+} CasellaStoreError;
+
+/* What a folder is for (IMAP special use, or Casella's own). */
+typedef enum {
+  CASELLA_FOLDER_ROLE_NONE,
+  CASELLA_FOLDER_ROLE_INBOX,
+  CASELLA_FOLDER_ROLE_DRAFTS,
+  CASELLA_FOLDER_ROLE_SENT,
+  CASELLA_FOLDER_ROLE_ARCHIVE,
+  CASELLA_FOLDER_ROLE_JUNK,
+  CASELLA_FOLDER_ROLE_TRASH,
+  CASELLA_FOLDER_ROLE_ALL,
+  CASELLA_FOLDER_ROLE_FLAGGED,
+  CASELLA_FOLDER_ROLE_OUTBOX,      /* local only: mail waiting to be sent */
+} CasellaFolderRole;
+
+typedef enum {
+  CASELLA_FOLDER_NOSELECT    = 1 << 0,   /* holds only folders */
+  CASELLA_FOLDER_NOINFERIORS = 1 << 1,
+  CASELLA_FOLDER_LOCAL       = 1 << 2,   /* not on the server */
+} CasellaFolderFlags;
+
+/* Message flags, bit for bit as CasellaImapFlags. */
+typedef enum {
+  CASELLA_MESSAGE_SEEN      = 1 << 0,
+  CASELLA_MESSAGE_ANSWERED  = 1 << 1,
+  CASELLA_MESSAGE_FLAGGED   = 1 << 2,
+  CASELLA_MESSAGE_DELETED   = 1 << 3,
+  CASELLA_MESSAGE_DRAFT     = 1 << 4,
+  CASELLA_MESSAGE_FORWARDED = 1 << 6,
+  CASELLA_MESSAGE_JUNK      = 1 << 7,
+} CasellaMessageFlags;
+
+#define CASELLA_MESSAGE_SERVER_FLAGS 0xdf
+
+typedef struct {
+  gint64             id;
+  char              *path;          /* the server's name, UTF-8 */
+  char              *name;          /* last part of the path, for display */
+  char               separator;     /* 0: flat */
+  CasellaFolderRole  role;
+  CasellaFolderFlags flags;
+  gboolean           subscribed;
+  guint32            uidvalidity;
+  guint32            uidnext;
+  guint64            highestmodseq;
+  guint              total;
+  guint              unread;
+} CasellaStoreFolder;
+
+typedef struct {
+  gint64               id;
+  gint64               folder_id;
+  guint32              uid;          /* IMAP UID; for POP3 a local number */
+  char                *uidl;         /* POP3 unique id, else NULL */
+  CasellaMessageFlags  flags;
+  gint64               date;         /* seconds since the epoch */
+  char                *from_name;
+  char                *from_address;
+  char                *to;           /* "Name <a@b>, c@d" */
+  char                *cc;
+  char                *subject;
+  char                *message_id;
+  char                *in_reply_to;
+  char                *references;
+  guint64              size;
+  gboolean             has_attachment;
+  char                *preview;      /* a line of the text, once the body is here */
+  gboolean             has_body;
+  guint64              modseq;
+} CasellaMessageInfo;
+
+#define CASELLA_TYPE_STORE (casella_store_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaStore, casella_store, CASELLA, STORE, GObject)
+
+GQuark              casella_store_error_quark       (void);
+char               *casella_store_path_for_account  (const char          *account_id);
+
+CasellaStore       *casella_store_open              (const char          *path,
+                                                     GError             **error);
+const char         *casella_store_get_path          (CasellaStore        *self);
+int                 casella_store_get_version       (CasellaStore        *self);
+gboolean            casella_store_begin             (CasellaStore        *self,
+                                                     GError             **error);
+gboolean            casella_store_commit            (CasellaStore        *self,
+                                                     GError             **error);
+void                casella_store_rollback          (CasellaStore        *self);
+/* Everything committed so far is on disk (before POP3 deletes on the server). */
+gboolean            casella_store_flush             (CasellaStore        *self,
+                                                     GError             **error);
+gboolean            casella_store_check_integrity   (CasellaStore        *self,
+                                                     GError             **error);
+
+/* ---- folders ---- */
+GPtrArray          *casella_store_list_folders      (CasellaStore        *self,
+                                                     GError             **error);
+CasellaStoreFolder *casella_store_get_folder        (CasellaStore        *self,
+                                                     gint64               id);
+CasellaStoreFolder *casella_store_find_folder       (CasellaStore        *self,
+                                                     const char          *path);
+CasellaStoreFolder *casella_store_find_folder_by_role (CasellaStore      *self,
+                                                     CasellaFolderRole    role);
+/* Adds the folder, or updates the one with the same path; returns its id. */
+gint64              casella_store_save_folder       (CasellaStore        *self,
+                                                     const CasellaStoreFolder *folder,
+                                                     GError             **error);
+gboolean            casella_store_delete_folder     (CasellaStore        *self,
+                                                     gint64               id,
+                                                     GError             **error);
+gboolean            casella_store_rename_folder     (CasellaStore        *self,
+                                                     gint64               id,
+                                                     const char          *path,
+                                                     GError             **error);
+/* Forgets the folder's messages: its UIDVALIDITY changed. */
+gboolean            casella_store_reset_folder      (CasellaStore        *self,
+                                                     gint64               id,
+                                                     guint32              uidvalidity,
+                                                     GError             **error);
+gboolean            casella_store_update_counts     (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     GError             **error);
+
+CasellaStoreFolder *casella_store_folder_copy       (const CasellaStoreFolder *folder);
+void                casella_store_folder_free       (CasellaStoreFolder  *folder);
+const char         *casella_folder_role_to_string   (CasellaFolderRole    role);
+
+/* ---- messages ---- */
+gint64              casella_store_add_message       (CasellaStore        *self,
+                                                     const CasellaMessageInfo *info,
+                                                     GError             **error);
+CasellaMessageInfo *casella_store_get_message       (CasellaStore        *self,
+                                                     gint64               id);
+CasellaMessageInfo *casella_store_find_message      (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     guint32              uid);
+/* Rows in ids order; ids not found are left out. */
+GPtrArray          *casella_store_get_messages      (CasellaStore        *self,
+                                                     const gint64        *ids,
+                                                     guint                n_ids,
+                                                     GError             **error);
+/* The folder's messages newest first; query (words to find) may be NULL. */
+GArray             *casella_store_list_message_ids  (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     const char          *query,
+                                                     GError             **error);
+/* Every folder when folder_id is 0. */
+GArray             *casella_store_search            (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     const char          *query,
+                                                     GError             **error);
+GArray             *casella_store_list_uids         (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     GError             **error);
+guint32             casella_store_get_max_uid       (CasellaStore        *self,
+                                                     gint64               folder_id);
+gboolean            casella_store_set_flags         (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     CasellaMessageFlags  flags,
+                                                     guint64              modseq,
+                                                     GError             **error);
+gboolean            casella_store_move_message      (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     gint64               folder_id,
+                                                     guint32              uid,
+                                                     GError             **error);
+gboolean            casella_store_set_uid           (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     guint32              uid,
+                                                     GError             **error);
+gboolean            casella_store_delete_message    (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     GError             **error);
+gboolean            casella_store_delete_uids       (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     const guint32       *uids,
+                                                     guint                n_uids,
+                                                     GError             **error);
+/* The body, whole (RFC 5322), stored with the row in one transaction;
+ * the preview, attachment mark and search text come from it. */
+gboolean            casella_store_set_body          (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     GBytes              *raw,
+                                                     GError             **error);
+GBytes             *casella_store_get_body          (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     GError             **error);
+/* UIDs of messages without a body, newest first, up to budget bytes. */
+GArray             *casella_store_list_missing_bodies (CasellaStore      *self,
+                                                     gint64               folder_id,
+                                                     guint64              budget,
+                                                     GError             **error);
+
+CasellaMessageInfo *casella_message_info_copy       (const CasellaMessageInfo *info);
+void                casella_message_info_free       (CasellaMessageInfo  *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaStoreFolder, casella_store_folder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaMessageInfo, casella_message_info_free)
+
+G_END_DECLS

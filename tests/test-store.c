@@ -1,0 +1,466 @@
+/* test-store.c — the SQLite store on its own: migrations, folders,
+ * messages, bodies, search, pending work, the outbox, the POP3 record,
+ * the text of a message, and a disk that fills up mid-write
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define _GNU_SOURCE   /* unshare () */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sched.h>
+#include <sqlite3.h>
+#include <sys/mount.h>
+
+#include "casella-engine.h"
+#include "casella-message-text.h"
+#include "casella-store.h"
+#include "casella-store-queue.h"
+#include "casella-test-util.h"
+
+typedef struct {
+  char         *dir;
+  CasellaStore *store;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  fixture->dir = casella_test_make_tmpdir ("casella-store");
+  path = g_build_filename (fixture->dir, "account", "mail.db", NULL);
+  fixture->store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->store);
+  casella_test_rm_rf (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static gint64
+add_folder (CasellaStore      *store,
+            const char        *path,
+            CasellaFolderRole  role)
+{
+  CasellaStoreFolder folder = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  folder.path = (char *) path;
+  folder.separator = '/';
+  folder.role = role;
+  folder.subscribed = TRUE;
+  folder.uidvalidity = 7;
+  id = casella_store_save_folder (store, &folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  return id;
+}
+
+static gint64
+add_message (CasellaStore *store,
+             gint64        folder_id,
+             guint32       uid,
+             gint64        date,
+             const char   *subject,
+             const char   *from)
+{
+  CasellaMessageInfo info = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  info.folder_id = folder_id;
+  info.uid = uid;
+  info.date = date;
+  info.subject = (char *) subject;
+  info.from_name = (char *) from;
+  info.from_address = (char *) "someone@example.test";
+  info.size = 1000;
+  id = casella_store_add_message (store, &info, &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+/* ---- schema ---- */
+
+static void
+test_migrations (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *path = g_strdup (casella_store_get_path (fixture->store));
+  g_autoptr(GError) error = NULL;
+  CasellaStore *again;
+  sqlite3 *db;
+
+  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 1);
+  g_assert_true (casella_store_check_integrity (fixture->store, &error));
+  g_clear_object (&fixture->store);
+
+  /* Opening again changes nothing. */
+  again = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (casella_store_get_version (again), ==, 1);
+  g_object_unref (again);
+
+  /* A store from a newer Casella is refused, not damaged. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_null (casella_store_open (path, &error));
+  g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_TOO_NEW);
+}
+
+/* ---- folders and messages ---- */
+
+static void
+test_folders (Fixture       *fixture,
+              gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 work = add_folder (store, "Lavoro/Progetti", CASELLA_FOLDER_ROLE_NONE);
+  g_autoptr(CasellaStoreFolder) found = NULL, renamed = NULL, by_role = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaStoreFolder update = { 0 };
+
+  found = casella_store_find_folder (store, "Lavoro/Progetti");
+  g_assert_nonnull (found);
+  g_assert_cmpstr (found->name, ==, "Progetti");
+  g_assert_cmpint (found->uidvalidity, ==, 7);
+  by_role = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_cmpint (by_role->id, ==, inbox);
+
+  /* Saving by path updates the same row. */
+  update = *found;
+  update.uidvalidity = 8;
+  update.name = NULL;
+  g_assert_cmpint (casella_store_save_folder (store, &update, &error), ==, work);
+
+  g_assert_true (casella_store_rename_folder (store, work, "Lavoro/Clienti", &error));
+  renamed = casella_store_get_folder (store, work);
+  g_assert_cmpstr (renamed->path, ==, "Lavoro/Clienti");
+  g_assert_cmpstr (renamed->name, ==, "Clienti");
+
+  /* Deleting a folder takes its messages and their index entries along. */
+  add_message (store, work, 1, 100, "Preventivo", "Anna");
+  g_assert_true (casella_store_delete_folder (store, work, &error));
+  folders = casella_store_list_folders (store, &error);
+  g_assert_cmpuint (folders->len, ==, 1);
+  ids = casella_store_search (store, 0, "Preventivo", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 0);
+}
+
+static void
+test_messages (Fixture       *fixture,
+               gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 a = add_message (store, inbox, 10, 1000, "Old", "Anna");
+  gint64 b = add_message (store, inbox, 11, 3000, "New", "Bruno");
+  gint64 c = add_message (store, inbox, 12, 2000, "Middle", "Carla");
+  g_autoptr(GArray) ids = NULL, uids = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(CasellaStoreFolder) folder = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 order[3];
+
+  /* The same UID again is the same message. */
+  g_assert_cmpint (add_message (store, inbox, 11, 3000, "New", "Bruno"), ==, b);
+
+  ids = casella_store_list_message_ids (store, inbox, NULL, &error);
+  g_assert_cmpuint (ids->len, ==, 3);
+  g_assert_cmpint (g_array_index (ids, gint64, 0), ==, b);   /* newest first */
+  g_assert_cmpint (g_array_index (ids, gint64, 1), ==, c);
+  g_assert_cmpint (g_array_index (ids, gint64, 2), ==, a);
+
+  order[0] = a, order[1] = c, order[2] = b;
+  rows = casella_store_get_messages (store, order, 3, &error);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpstr (((CasellaMessageInfo *) rows->pdata[0])->subject, ==, "Old");
+  g_assert_cmpstr (((CasellaMessageInfo *) rows->pdata[2])->subject, ==, "New");
+
+  g_assert_true (casella_store_set_flags (store, a, CASELLA_MESSAGE_SEEN, 5, &error));
+  g_assert_true (casella_store_update_counts (store, inbox, &error));
+  folder = casella_store_get_folder (store, inbox);
+  g_assert_cmpuint (folder->total, ==, 3);
+  g_assert_cmpuint (folder->unread, ==, 2);
+
+  /* A message marked for deletion is no longer listed. */
+  g_assert_true (casella_store_set_flags (store, c, CASELLA_MESSAGE_DELETED, 0, &error));
+  g_clear_pointer (&ids, g_array_unref);
+  ids = casella_store_list_message_ids (store, inbox, NULL, &error);
+  g_assert_cmpuint (ids->len, ==, 2);
+
+  uids = casella_store_list_uids (store, inbox, &error);
+  g_assert_cmpuint (uids->len, ==, 3);
+  g_assert_cmpuint (casella_store_get_max_uid (store, inbox), ==, 12);
+  g_assert_true (casella_store_delete_uids (store, inbox, (guint32[]) { 10, 12 }, 2, &error));
+  g_assert_null (casella_store_get_message (store, a));
+  g_assert_nonnull (casella_store_get_message (store, b));
+}
+
+static const char multipart[] =
+  "From: Anna Bianchi <anna@example.test>\r\n"
+  "To: Bruno <bruno@example.test>\r\n"
+  "Subject: =?UTF-8?Q?Perch=C3=A9_no=3F?=\r\n"
+  "Date: Tue, 24 Nov 2026 10:00:00 +0100\r\n"
+  "Message-ID: <m1@example.test>\r\n"
+  "MIME-Version: 1.0\r\n"
+  "Content-Type: multipart/mixed; boundary=XX\r\n"
+  "\r\n"
+  "--XX\r\n"
+  "Content-Type: text/plain; charset=ISO-8859-1\r\n"
+  "Content-Transfer-Encoding: quoted-printable\r\n"
+  "\r\n"
+  "Ciao Bruno,\r\n"
+  "il preventivo =E8 pronto.\r\n"
+  "\r\n"
+  "> vecchio testo\r\n"
+  "-- \r\n"
+  "Anna\r\n"
+  "--XX\r\n"
+  "Content-Type: application/pdf; name=preventivo.pdf\r\n"
+  "Content-Disposition: attachment; filename=preventivo.pdf\r\n"
+  "Content-Transfer-Encoding: base64\r\n"
+  "\r\n"
+  "JVBERi0xLjQK\r\n"
+  "--XX--\r\n";
+
+static void
+test_bodies_and_search (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(GBytes) raw = g_bytes_new_static (multipart, sizeof multipart - 1);
+  g_autoptr(CasellaMessageInfo) parsed = casella_message_info_from_bytes (raw);
+  g_autoptr(CasellaMessageInfo) stored = NULL;
+  g_autoptr(GBytes) back = NULL;
+  g_autoptr(GArray) hits = NULL, none = NULL, prefix = NULL, accents = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  g_assert_cmpstr (parsed->subject, ==, "Perché no?");
+  g_assert_cmpstr (parsed->from_name, ==, "Anna Bianchi");
+  g_assert_cmpstr (parsed->from_address, ==, "anna@example.test");
+  g_assert_cmpstr (parsed->message_id, ==, "m1@example.test");
+  g_assert_cmpint (parsed->date, ==, 1795510800);   /* 09:00 UTC */
+  parsed->folder_id = inbox;
+  parsed->uid = 1;
+  id = casella_store_add_message (store, parsed, &error);
+  g_assert_no_error (error);
+
+  g_assert_null (casella_store_get_body (store, id, &error));
+  g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (casella_store_set_body (store, id, raw, &error));
+  back = casella_store_get_body (store, id, &error);
+  g_assert_true (g_bytes_equal (back, raw));
+
+  stored = casella_store_get_message (store, id);
+  g_assert_true (stored->has_body);
+  g_assert_true (stored->has_attachment);
+  /* The preview leaves out the quote and the signature. */
+  g_assert_cmpstr (stored->preview, ==, "Ciao Bruno, il preventivo è pronto.");
+
+  hits = casella_store_search (store, inbox, "preventivo pronto", &error);
+  g_assert_cmpuint (hits->len, ==, 1);
+  prefix = casella_store_search (store, 0, "prevent", &error);   /* while typing */
+  g_assert_cmpuint (prefix->len, ==, 1);
+  accents = casella_store_search (store, 0, "perche", &error);   /* without the accent */
+  g_assert_cmpuint (accents->len, ==, 1);
+  none = casella_store_search (store, 0, "\"unbalanced", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+}
+
+static void
+test_pending_outbox_pop3 (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(GBytes) raw = g_bytes_new_static (multipart, sizeof multipart - 1);
+  g_autoptr(GPtrArray) ops = NULL, old = NULL, here = NULL;
+  g_autoptr(GArray) queued = NULL;
+  g_autoptr(GHashTable) on_server = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  gint64 op, sent, first, second;
+
+  op = casella_store_queue_op (store, CASELLA_PENDING_FLAGS, inbox, 1, "1 0", "0", &error);
+  g_assert_cmpint (op, >, 0);
+  ops = casella_store_list_ops (store, &error);
+  g_assert_cmpuint (ops->len, ==, 1);
+  g_assert_cmpstr (((CasellaPendingOp *) ops->pdata[0])->arg, ==, "1 0");
+  g_assert_true (casella_store_remove_op (store, op, &error));
+
+  sent = casella_store_outbox_add (store, raw, &error);
+  g_assert_no_error (error);
+  queued = casella_store_outbox_list (store, &error);
+  g_assert_cmpuint (queued->len, ==, 1);
+  g_assert_true (casella_store_outbox_failed (store, sent, "550 no such user", &error));
+  reason = casella_store_outbox_get_error (store, sent);
+  g_assert_cmpstr (reason, ==, "550 no such user");
+  g_assert_true (casella_store_outbox_sent (store, sent, &error));
+  g_assert_null (casella_store_get_message (store, sent));
+
+  first = casella_store_pop3_add (store, inbox, "uidl-1", raw, 1000, &error);
+  second = casella_store_pop3_add (store, inbox, "uidl-2", raw, 5000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (casella_store_get_message (store, second)->uid, ==, casella_store_get_message (store, first)->uid + 1);
+  g_assert_true (casella_store_pop3_is_known (store, "uidl-1"));
+  g_assert_false (casella_store_pop3_is_known (store, "uidl-3"));
+  old = casella_store_pop3_deletable (store, 2000, FALSE, &error);
+  g_assert_cmpuint (old->len, ==, 1);
+  g_assert_cmpstr (old->pdata[0], ==, "uidl-1");
+  g_assert_true (casella_store_pop3_deleted_here (store, "uidl-2", &error));
+  here = casella_store_pop3_deletable (store, 0, TRUE, &error);
+  g_assert_cmpuint (here->len, ==, 1);
+  g_assert_cmpstr (here->pdata[0], ==, "uidl-2");
+  g_hash_table_add (on_server, (gpointer) "uidl-2");
+  g_assert_true (casella_store_pop3_keep_only (store, on_server, &error));
+  g_assert_false (casella_store_pop3_is_known (store, "uidl-1"));
+  g_assert_true (casella_store_pop3_is_known (store, "uidl-2"));
+}
+
+/* ---- text ---- */
+
+static void
+test_html_to_text (void)
+{
+  struct { const char *html, *text; } cases[] = {
+    { "<p>Ciao <b>Anna</b>,</p><p>a presto&hellip;</p>", "Ciao Anna,\n\na presto…" },
+    { "<html><head><title>x</title><style>p{}</style></head><body>Uno<br>Due</body></html>", "Uno\nDue" },
+    { "<script>alert('no')</script>Testo &amp; altro &#233;&#x20AC;", "Testo & altro é€" },
+    { "<ul><li>uno</li><li>due</li></ul>", "• uno\n• due" },
+    { "a <!-- commento <p> --> b", "a b" },
+    { "<a href=\"x>y\">link</a> &bogus; &", "link &bogus; &" },
+    { "<pre>  due\n  righe</pre>", "  due\n  righe" },
+    { "<", "" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = casella_html_to_text (cases[i].html, -1);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static void
+test_preview (void)
+{
+  g_autofree char *preview = casella_text_preview ("Ciao,\n\n  come   stai?\nOn Monday Anna wrote:\n> x\n-- \nfirma", 100);
+  g_autofree char *cut = casella_text_preview ("abcdefghij", 4);
+
+  g_assert_cmpstr (preview, ==, "Ciao, come stai?");
+  g_assert_cmpstr (cut, ==, "abcd");
+}
+
+/* ---- a full disk ---- */
+
+static char *
+fill_disk (const char *dir)
+{
+  g_autofree char *filler = g_build_filename (dir, "filler", NULL);
+  static char block[4096];
+  FILE *file = fopen (filler, "w");
+
+  g_assert_nonnull (file);
+  while (fwrite (block, 1, sizeof block, file) == sizeof block && fflush (file) == 0)
+    ;
+  fclose (file);
+  return g_steal_pointer (&filler);
+}
+
+/* Runs in a child with its own mount namespace: a 4 MiB tmpfs is the
+ * disk. A body that does not fit fails with a clear error, and the
+ * store stays as it was. */
+static void
+disk_full_child (void)
+{
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-full");
+  g_autofree char *path = g_build_filename (dir, "mail.db", NULL);
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(CasellaMessageInfo) info = NULL;
+  g_autoptr(GBytes) big = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *filler = NULL;
+  GString *body = g_string_new ("Subject: big\r\n\r\n");
+  gint64 inbox, id;
+
+  if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount ("tmpfs", dir, "tmpfs", 0, "size=4m") != 0)
+    g_error ("cannot make a small disk (needs CAP_SYS_ADMIN): %s", g_strerror (errno));
+
+  store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  id = add_message (store, inbox, 1, 1000, "big", "Anna");
+  filler = fill_disk (dir);
+
+  while (body->len < 512 * 1024)
+    g_string_append (body, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n");
+  big = g_string_free_to_bytes (body);
+  g_assert_false (casella_store_set_body (store, id, big, &error));
+  g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FULL);
+  g_clear_error (&error);
+
+  /* Nothing half-written: the row says no body, and there is none. */
+  info = casella_store_get_message (store, id);
+  g_assert_nonnull (info);
+  g_assert_false (info->has_body);
+  g_assert_null (casella_store_get_body (store, id, &error));
+  g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Room again: the same write now works. */
+  g_unlink (filler);
+  casella_store_set_body (store, id, big, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_check_integrity (store, &error));
+  g_clear_object (&store);
+  umount (dir);
+}
+
+static void
+test_disk_full (void)
+{
+  if (g_test_subprocess ())
+    {
+      disk_full_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  casella_engine_init ();
+
+  g_test_add ("/store/migrations", Fixture, NULL, fixture_setup, test_migrations, fixture_teardown);
+  g_test_add ("/store/folders", Fixture, NULL, fixture_setup, test_folders, fixture_teardown);
+  g_test_add ("/store/messages", Fixture, NULL, fixture_setup, test_messages, fixture_teardown);
+  g_test_add ("/store/bodies-and-search", Fixture, NULL, fixture_setup, test_bodies_and_search, fixture_teardown);
+  g_test_add ("/store/pending-outbox-pop3", Fixture, NULL, fixture_setup, test_pending_outbox_pop3, fixture_teardown);
+  g_test_add_func ("/store/html-to-text", test_html_to_text);
+  g_test_add_func ("/store/preview", test_preview);
+  g_test_add_func ("/store/disk-full", test_disk_full);
+
+  return g_test_run ();
+}
