@@ -4,6 +4,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <signal.h>
+
+#include "casella-account-store.h"
+#include "casella-store.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-https.h"
 #include "casella-test-pki.h"
@@ -145,6 +149,236 @@ test_pop3_choice (void)
   g_assert_cmpint (removed.status, ==, 0);
 }
 
+/* ---- mail: sync, list, show, search, send ---- */
+
+static void
+add_account (const char *address,
+             const char *password,
+             const char *protocol)
+{
+  g_autofree char *input = g_strdup_printf ("%s\n", password);
+  g_auto(Run) added = cli (input, "add", "--password-stdin", "--protocol", protocol, LOCAL_SOURCES, address, NULL);
+
+  g_assert_cmpint (added.status, ==, 0);
+}
+
+static CasellaStore *
+account_store (const char *address)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  CasellaAccount *account;
+  CasellaStore *store;
+
+  g_assert_true (casella_account_store_load (accounts, &error));
+  account = casella_account_store_lookup (accounts, address);
+  g_assert_nonnull (account);
+  path = casella_store_path_for_account (casella_account_get_id (account));
+  store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static guint
+server_count (const char *user,
+              const char *folder)
+{
+  const char *args[] = { "mailbox", "status", "-u", user, "messages", folder, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
+  g_assert_no_error (error);
+  return (guint) g_ascii_strtoull (strstr (out, "messages=") + strlen ("messages="), NULL, 10);
+}
+
+static const char letter[] =
+  "From: Alice <alice@example.test>\r\nTo: %s\r\nSubject: %s\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n"
+  "Message-ID: <%s@example.test>\r\n\r\nUna lettera con la parola girasole.\r\n";
+
+static void
+test_mail_commands (void)
+{
+  g_autofree char *rare = g_strdup_printf (letter, "alice@example.test", "Girasoli", "girasoli");
+  g_autofree char *good = g_strdup_printf (letter, "bob@example.test", "Per Bob", "perbob");
+  g_autofree char *bad = g_strdup_printf (letter, "nobody@example.test", "Respinta", "respinta");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStore) store = NULL;
+  g_autofree char *store_path = NULL;
+  guint before;
+
+  casella_test_dovecot_fill (dovecot, "alice@example.test", "INBOX", 20, &error);
+  g_assert_no_error (error);
+  casella_test_dovecot_deliver (dovecot, "alice@example.test", "INBOX", rare, -1, NULL, &error);
+  g_assert_no_error (error);
+  add_account ("alice@example.test", "alicepw", "imap");
+
+  {
+    g_auto(Run) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
+    g_auto(Run) listed = cli (NULL, "list", "alice@example.test", "INBOX", NULL);
+    g_auto(Run) shown = cli (NULL, "show", "alice@example.test", "INBOX", "21", NULL);
+    g_auto(Run) found = cli (NULL, "search", "--local", "alice@example.test", "girasole", NULL);
+    g_auto(Run) missing = cli (NULL, "list", "alice@example.test", "Nowhere", NULL);
+
+    g_assert_cmpint (synced.status, ==, 0);
+    g_assert_nonnull (strstr (synced.out, "21 messages"));
+    g_assert_cmpint (listed.status, ==, 0);
+    g_assert_nonnull (strstr (listed.out, "Girasoli"));
+    g_assert_nonnull (strstr (listed.out, "of 21 messages in INBOX"));
+    g_assert_cmpint (shown.status, ==, 0);
+    g_assert_nonnull (strstr (shown.out, "Subject: Girasoli"));
+    g_assert_nonnull (strstr (shown.out, "la parola girasole"));
+    g_assert_cmpint (found.status, ==, 0);
+    g_assert_nonnull (strstr (found.out, "1 found"));
+    g_assert_cmpint (missing.status, ==, 3);
+  }
+
+  /* Sent, and refused: the refused one stays in the outbox. */
+  before = casella_test_smtp_get_messages (sink)->len;
+  {
+    g_auto(Run) sent = cli (good, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
+    g_auto(Run) refused = cli (bad, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
+    g_auto(Run) outbox = cli (NULL, "list", "alice@example.test", "\001Outbox", NULL);
+
+    g_assert_cmpint (sent.status, ==, 0);
+    g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
+    g_assert_cmpint (refused.status, ==, 1);
+    g_assert_nonnull (strstr (refused.err, "stays in the outbox"));
+    g_assert_nonnull (strstr (outbox.out, "Respinta"));
+    g_assert_null (strstr (outbox.out, "Per Bob"));
+  }
+
+  store = account_store ("alice@example.test");
+  store_path = g_strdup (casella_store_get_path (store));
+  g_clear_object (&store);
+  {
+    g_auto(Run) removed = cli (NULL, "remove", "alice@example.test", NULL);
+    g_assert_cmpint (removed.status, ==, 0);
+    g_assert_false (g_file_test (store_path, G_FILE_TEST_EXISTS));   /* its mail went too */
+  }
+}
+
+/* ---- kill -9 ---- */
+
+static GSubprocess *
+spawn_sync (const char *address,
+            gboolean    offline)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CASELLA_CLI"), "sync",
+                                         offline ? "--offline" : "--quiet", "--tls-ca-file",
+                                         casella_test_pki_get ()->ca_file, address, NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
+/* Runs sync and kills it with SIGKILL after ms; TRUE if it died by it. */
+static gboolean
+sync_and_kill (const char *address,
+               guint       ms)
+{
+  g_autoptr(GSubprocess) process = spawn_sync (address, TRUE);
+  g_autoptr(GError) error = NULL;
+
+  g_usleep (ms * 1000);
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_if_signaled (process) && g_subprocess_get_term_sig (process) == SIGKILL;
+}
+
+static void
+assert_store_complete (const char *address,
+                       const char *user,
+                       gboolean    pop3)
+{
+  g_autoptr(CasellaStore) store = account_store (address);
+  g_autoptr(CasellaStoreFolder) inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(GArray) ids = casella_store_list_message_ids (store, inbox->id, NULL, NULL);
+  g_autoptr(GPtrArray) rows = casella_store_get_messages (store, (gint64 *) ids->data, ids->len, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_store_check_integrity (store, &error));
+  g_assert_cmpuint (rows->len, ==, server_count (user, "INBOX"));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CasellaMessageInfo *info = rows->pdata[i];
+      /* Once each: the fill gives every message its own Message-ID. */
+      g_assert_true (g_hash_table_add (seen, info->message_id));
+      g_assert_true (info->has_body);
+      if (pop3)
+        g_assert_nonnull (info->uidl);
+    }
+}
+
+static void
+kill_and_resume (const char *address,
+                 const char *user,
+                 gboolean    pop3)
+{
+  guint killed = 0;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(CasellaStore) store = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_autoptr(CasellaStoreFolder) inbox = NULL;
+      g_autoptr(GArray) ids = NULL, bodiless = NULL;
+
+      killed += sync_and_kill (address, 100 + i * 60);
+      store = account_store (address);
+      g_assert_true (casella_store_check_integrity (store, &error));
+      inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+      ids = inbox ? casella_store_list_message_ids (store, inbox->id, NULL, NULL) : NULL;
+      bodiless = inbox ? casella_store_list_missing_bodies (store, inbox->id, G_MAXUINT64, NULL) : NULL;
+      g_test_message ("killed after %u ms: %u messages here, %u of them without body", 100 + i * 60,
+                      ids ? ids->len : 0, bodiless ? bodiless->len : 0);
+    }
+  g_test_message ("%u of 5 runs were killed mid-sync", killed);
+  g_assert_cmpuint (killed, >=, 3);
+  {
+    g_autoptr(GSubprocess) last = spawn_sync (address, TRUE);
+    g_autoptr(GError) error = NULL;
+    g_subprocess_wait_check (last, NULL, &error);
+    g_assert_no_error (error);
+  }
+  assert_store_complete (address, user, pop3);
+}
+
+static void
+test_kill_during_imap_sync (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_fill (dovecot, "crash@example.test", "INBOX", 6000, &error);
+  g_assert_no_error (error);
+  add_account ("crash@example.test", "crashpw", "imap");
+  kill_and_resume ("crash@example.test", "crash@example.test", FALSE);
+}
+
+static void
+test_kill_during_pop3_download (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_fill (dovecot, "pop@example.test", "INBOX", 3000, &error);
+  g_assert_no_error (error);
+  add_account ("pop@example.test", "poppw", "pop3");
+  kill_and_resume ("pop@example.test", "pop@example.test", TRUE);
+  /* The server still has them all: the default keeps copies there. */
+  g_assert_cmpuint (server_count ("pop@example.test", "INBOX"), ==, 3000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -155,9 +389,14 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   dovecot = casella_test_dovecot_new ();
+  casella_test_dovecot_add_user (dovecot, "crash@example.test", "crashpw");
+  casella_test_dovecot_add_user (dovecot, "pop@example.test", "poppw");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
   sink = casella_test_smtp_new ();
+  casella_test_smtp_add_user (sink, "crash@example.test", "crashpw");
+  casella_test_smtp_add_user (sink, "pop@example.test", "poppw");
+  casella_test_smtp_reject_recipient (sink, "nobody@example.test");
   casella_test_smtp_start (sink, &error);
   g_assert_no_error (error);
 
@@ -184,6 +423,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/detect-from-ispdb", test_detect_from_ispdb);
   g_test_add_func ("/cli/add-list-remove", test_add_list_remove);
   g_test_add_func ("/cli/pop3-choice", test_pop3_choice);
+  g_test_add_func ("/cli/mail/commands", test_mail_commands);
+  g_test_add_func ("/cli/mail/kill-during-imap-sync", test_kill_during_imap_sync);
+  g_test_add_func ("/cli/mail/kill-during-pop3-download", test_kill_during_pop3_download);
 
   status = g_test_run ();
   casella_test_https_free (https);

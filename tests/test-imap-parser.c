@@ -558,6 +558,31 @@ test_error_classification (void)
                      ==, cases[i].code);
 }
 
+/* VANISHED and friends: any shape a server sends, merged for lookup. */
+static void
+test_uid_set_parse (void)
+{
+  g_autoptr(GArray) ranges = casella_imap_uid_set_parse ("9:7,1,3:4,5,20:*");
+  g_autoptr(GArray) bad1 = casella_imap_uid_set_parse ("1:");
+  g_autoptr(GArray) bad2 = casella_imap_uid_set_parse ("0:3");
+  g_autoptr(GArray) bad3 = casella_imap_uid_set_parse ("1,,2");
+  g_autoptr(GArray) bad4 = casella_imap_uid_set_parse ("99999999999");
+
+  g_assert_nonnull (ranges);
+  g_assert_cmpuint (ranges->len, ==, 4);   /* 1, 3:5, 7:9, 20:* */
+  g_assert_true (casella_imap_uid_ranges_contain (ranges, 1));
+  g_assert_false (casella_imap_uid_ranges_contain (ranges, 2));
+  g_assert_true (casella_imap_uid_ranges_contain (ranges, 5));
+  g_assert_false (casella_imap_uid_ranges_contain (ranges, 6));
+  g_assert_true (casella_imap_uid_ranges_contain (ranges, 8));
+  g_assert_true (casella_imap_uid_ranges_contain (ranges, G_MAXUINT32));
+  g_assert_null (bad1);
+  g_assert_null (bad2);
+  g_assert_null (bad3);
+  g_assert_null (bad4);
+  g_assert_null (casella_imap_uid_set_parse (""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -576,6 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/imap/types/list", test_list_mailbox);
   g_test_add_func ("/imap/types/utf7", test_utf7);
   g_test_add_func ("/imap/types/uid-sets-and-dates", test_uid_sets_and_dates);
+  g_test_add_func ("/imap/types/uid-set-parse", test_uid_set_parse);
   g_test_add_func ("/mail-error/classification", test_error_classification);
 
   return g_test_run ();

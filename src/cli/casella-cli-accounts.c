@@ -15,113 +15,7 @@
 #include "casella-cli.h"
 #include "casella-credentials.h"
 #include "casella-mail-error.h"
-
-/* ---- shared ---- */
-
-typedef struct {
-  GMainLoop    *loop;
-  GAsyncResult *result;
-} Wait;
-
-static void
-on_done (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-  g_main_loop_quit (wait->loop);
-}
-
-static GAsyncResult *
-wait_for (Wait *wait)
-{
-  g_main_loop_run (wait->loop);
-  return wait->result;
-}
-
-static void
-wait_clear (Wait *wait)
-{
-  g_clear_object (&wait->result);
-  g_clear_pointer (&wait->loop, g_main_loop_unref);
-}
-
-static Wait
-wait_new (void)
-{
-  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
-  return wait;
-}
-
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_printerr ("casella-cli: %s\n", message);
-  g_printerr (_("Run “casella-cli %s --help” for help.\n"), g_option_context_get_summary (context));
-  return CASELLA_CLI_EXIT_USAGE;
-}
-
-static GTlsDatabase *
-load_ca (const char *file)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *absolute = NULL;
-  GTlsDatabase *database;
-
-  if (file == NULL)
-    return NULL;
-  absolute = g_canonicalize_filename (file, NULL);
-  database = g_tls_file_database_new (absolute, &error);
-  if (database == NULL)
-    g_printerr (_("casella-cli: cannot read certificates from %s: %s\n"), file, error->message);
-  return database;
-}
-
-/* Where to ask the central database: the setting, unless told otherwise. */
-static char *
-default_ispdb_url (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
-  g_autoptr(GSettings) settings = NULL;
-
-  if (schema == NULL)
-    return g_strdup (CASELLA_DEFAULT_ISPDB_URL);
-  settings = g_settings_new (APP_ID);
-  return g_settings_get_string (settings, "ispdb-url");
-}
-
-static int
-exit_code_for (const GError *error)
-{
-  if (error->domain == CASELLA_VERIFY_ERROR)
-    return error->code == CASELLA_VERIFY_ERROR_APPROVAL_REQUIRED ? CASELLA_CLI_EXIT_USER_ACTION
-                                                                   : CASELLA_CLI_EXIT_FAILURE;
-  if (error->domain != CASELLA_MAIL_ERROR)
-    return CASELLA_CLI_EXIT_FAILURE;
-  switch (error->code)
-    {
-    case CASELLA_MAIL_ERROR_AUTH_FAILED:
-      return CASELLA_CLI_EXIT_AUTH;
-    case CASELLA_MAIL_ERROR_APP_PASSWORD_REQUIRED:
-    case CASELLA_MAIL_ERROR_PROTOCOL_DISABLED:
-    case CASELLA_MAIL_ERROR_OAUTH_REQUIRED:
-    case CASELLA_MAIL_ERROR_AUTH_MECHANISM_UNSUPPORTED:
-      return CASELLA_CLI_EXIT_USER_ACTION;
-    case CASELLA_MAIL_ERROR_CERTIFICATE_UNTRUSTED:
-      return CASELLA_CLI_EXIT_CERTIFICATE;
-    case CASELLA_MAIL_ERROR_CONNECTION_REFUSED:
-    case CASELLA_MAIL_ERROR_HOST_NOT_FOUND:
-    case CASELLA_MAIL_ERROR_TIMEOUT:
-    case CASELLA_MAIL_ERROR_CONNECTION_LOST:
-      return CASELLA_CLI_EXIT_NETWORK;
-    default:
-      return CASELLA_CLI_EXIT_FAILURE;
-    }
-}
+#include "casella-store.h"
 
 static const char *
 security_label (CasellaSecurity security)
@@ -275,8 +169,8 @@ autodetect_options (DetectOptions *opts)
   CasellaAutodetectOptions *options = casella_autodetect_options_new ();
 
   g_free (options->ispdb_base_url);
-  options->ispdb_base_url = opts->ispdb_url ? g_strdup (opts->ispdb_url) : default_ispdb_url ();
-  options->tls_database = load_ca (opts->ca_file);
+  options->ispdb_base_url = opts->ispdb_url ? g_strdup (opts->ispdb_url) : casella_cli_default_ispdb_url ();
+  options->tls_database = casella_cli_load_ca (opts->ca_file);
   if (opts->sources != NULL)
     parse_sources (opts->sources, &options->disabled);
   if (opts->deadline_ms > 0)
@@ -291,12 +185,12 @@ run_detect (const char     *address,
 {
   g_autoptr(CasellaAutodetectOptions) options = autodetect_options (opts);
   g_autoptr(CasellaAutodetect) detector = casella_autodetect_new (address, options);
-  Wait wait = wait_new ();
+  CasellaCliWait wait = casella_cli_wait_new ();
   CasellaAutodetectResult *result;
 
-  casella_autodetect_run_async (detector, NULL, on_done, &wait);
-  result = casella_autodetect_run_finish (detector, wait_for (&wait), error);
-  wait_clear (&wait);
+  casella_autodetect_run_async (detector, NULL, casella_cli_on_done, &wait);
+  result = casella_autodetect_run_finish (detector, casella_cli_wait_for (&wait), error);
+  casella_cli_wait_clear (&wait);
   return result;
 }
 
@@ -388,13 +282,13 @@ casella_cli_detect (int    argc,
   g_option_context_set_summary (context, "detect");
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return casella_cli_usage_error (context, error->message);
   if (argc != 2 || !casella_address_is_valid (argv[1]))
-    return usage_error (context, _("give one email address, like name@example.com"));
+    return casella_cli_usage_error (context, _("give one email address, like name@example.com"));
   {
     guint disabled;
     if (opts.sources != NULL && !parse_sources (opts.sources, &disabled))
-      return usage_error (context, _("unknown source in --sources"));
+      return casella_cli_usage_error (context, _("unknown source in --sources"));
   }
 
   result = run_detect (argv[1], &opts, &error);
@@ -487,12 +381,12 @@ verify (CasellaVerifyRequest  *request,
         CasellaVerifyFailure  *failure,
         GError               **error)
 {
-  Wait wait = wait_new ();
+  CasellaCliWait wait = casella_cli_wait_new ();
   CasellaVerifyResult *result;
 
-  casella_account_verify_async (request, NULL, on_done, &wait);
-  result = casella_account_verify_finish (wait_for (&wait), failure, error);
-  wait_clear (&wait);
+  casella_account_verify_async (request, NULL, casella_cli_on_done, &wait);
+  result = casella_account_verify_finish (casella_cli_wait_for (&wait), failure, error);
+  casella_cli_wait_clear (&wait);
   return result;
 }
 
@@ -502,12 +396,12 @@ store_password (CasellaAccount         *account,
                 const char             *password,
                 GError                **error)
 {
-  Wait wait = wait_new ();
+  CasellaCliWait wait = casella_cli_wait_new ();
   gboolean ok;
 
-  casella_credentials_store_async (account, role, password, NULL, on_done, &wait);
-  ok = casella_credentials_store_finish (wait_for (&wait), error);
-  wait_clear (&wait);
+  casella_credentials_store_async (account, role, password, NULL, casella_cli_on_done, &wait);
+  ok = casella_credentials_store_finish (casella_cli_wait_for (&wait), error);
+  casella_cli_wait_clear (&wait);
   return ok;
 }
 
@@ -544,14 +438,14 @@ casella_cli_add (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, detect_options, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return casella_cli_usage_error (context, error->message);
   if (argc != 2 || !casella_address_is_valid (argv[1]))
-    return usage_error (context, _("give one email address, like name@example.com"));
+    return casella_cli_usage_error (context, _("give one email address, like name@example.com"));
   address = argv[1];
 
   password = read_password (password_stdin, address);
   if (password == NULL)
-    return usage_error (context, _("no password: type it, or give --password-stdin"));
+    return casella_cli_usage_error (context, _("no password: type it, or give --password-stdin"));
 
   detected = run_detect (address, &opts, &error);
   if (detected == NULL || detected->configs->len == 0)
@@ -574,7 +468,7 @@ casella_cli_add (int    argc,
     }
 
   request = casella_verify_request_new (address, password, config, incoming, casella_mail_config_get_outgoing (config));
-  request->tls_database = load_ca (opts.ca_file);
+  request->tls_database = casella_cli_load_ca (opts.ca_file);
   request->approved_hosts = g_steal_pointer (&approve);
   verified = verify (request, &failure, &error);
 
@@ -602,7 +496,7 @@ casella_cli_add (int    argc,
     {
       g_printerr (_("Not added: %s\n"), error->message);
       print_needs (config);
-      return exit_code_for (error);
+      return casella_cli_exit_code (error);
     }
 
   account = casella_account_new (address);
@@ -653,7 +547,7 @@ casella_cli_accounts (int    argc,
   g_option_context_set_summary (context, "accounts");
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1)
-    return usage_error (context, error ? error->message : _("this command takes no arguments"));
+    return casella_cli_usage_error (context, error ? error->message : _("this command takes no arguments"));
   if (!casella_account_store_load (store, &error))
     {
       g_printerr ("casella-cli: %s\n", error->message);
@@ -714,13 +608,13 @@ casella_cli_remove (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   CasellaAccount *account;
-  Wait wait;
+  CasellaCliWait wait;
 
   g_option_context_set_summary (context, "remove");
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (context, error->message);
+    return casella_cli_usage_error (context, error->message);
   if (argc != 2)
-    return usage_error (context, _("give the account’s id or address"));
+    return casella_cli_usage_error (context, _("give the account’s id or address"));
   if (!casella_account_store_load (store, &error))
     {
       g_printerr ("casella-cli: %s\n", error->message);
@@ -734,20 +628,22 @@ casella_cli_remove (int    argc,
     }
   id = g_strdup (casella_account_get_id (account));
 
-  wait = wait_new ();
-  casella_credentials_clear_async (id, NULL, on_done, &wait);
-  if (!casella_credentials_clear_finish (wait_for (&wait), &error))
+  wait = casella_cli_wait_new ();
+  casella_credentials_clear_async (id, NULL, casella_cli_on_done, &wait);
+  if (!casella_credentials_clear_finish (casella_cli_wait_for (&wait), &error))
     {
-      wait_clear (&wait);
+      casella_cli_wait_clear (&wait);
       g_printerr (_("Not removed: the keyring refused: %s\n"), error->message);
       return CASELLA_CLI_EXIT_KEYRING;
     }
-  wait_clear (&wait);
+  casella_cli_wait_clear (&wait);
   if (!casella_account_store_remove (store, id, &error))
     {
       g_printerr (_("Not removed: %s\n"), error->message);
       return CASELLA_CLI_EXIT_FAILURE;
     }
+  if (!casella_store_delete_for_account (id, &error))
+    g_printerr (_("Removed, but its mail is still on disk: %s\n"), error->message);
   g_print (_("Removed %s\n"), argv[1]);
   return CASELLA_CLI_EXIT_OK;
 }

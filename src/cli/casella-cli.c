@@ -23,6 +23,11 @@ static const CasellaCliCommand commands[] = {
   { "add", N_("Find, check and save an account"), casella_cli_add },
   { "accounts", N_("List the accounts"), casella_cli_accounts },
   { "remove", N_("Forget an account and its password"), casella_cli_remove },
+  { "sync", N_("Bring an account’s mail here up to date"), casella_cli_sync },
+  { "list", N_("List the messages in a folder"), casella_cli_list },
+  { "show", N_("Show one message"), casella_cli_show },
+  { "search", N_("Find messages"), casella_cli_search },
+  { "send", N_("Send a message read from standard input"), casella_cli_send },
   { "help", N_("Show this help"), casella_cli_help },
   { "version", N_("Show the version"), casella_cli_version },
 };

@@ -18,7 +18,8 @@ typedef enum {
   CASELLA_CLI_EXIT_USER_ACTION = 5,     /* the user must do something first (app password, consent…) */
   CASELLA_CLI_EXIT_NETWORK = 6,         /* unreachable, timed out, no such host */
   CASELLA_CLI_EXIT_CERTIFICATE = 7,     /* a server's certificate is not trusted */
-  CASELLA_CLI_EXIT_KEYRING = 8,         /* the password could not be stored */
+  CASELLA_CLI_EXIT_KEYRING = 8,         /* the password could not be stored or found */
+  CASELLA_CLI_EXIT_STORE = 9,           /* the mail store failed (disk full, damaged) */
 } CasellaCliExit;
 
 typedef struct {
@@ -27,10 +28,31 @@ typedef struct {
   int (*run) (int argc, char **argv);
 } CasellaCliCommand;
 
+typedef struct {
+  GMainLoop    *loop;
+  GAsyncResult *result;
+} CasellaCliWait;
+
+/* Waiting for one asynchronous call in the main loop. */
+CasellaCliWait casella_cli_wait_new   (void);
+void           casella_cli_on_done    (GObject *source, GAsyncResult *result, gpointer user_data);
+GAsyncResult  *casella_cli_wait_for   (CasellaCliWait *wait);
+void           casella_cli_wait_clear (CasellaCliWait *wait);
+
+int            casella_cli_usage_error (GOptionContext *context, const char *message);
+GTlsDatabase  *casella_cli_load_ca     (const char *file);
+char          *casella_cli_default_ispdb_url (void);
+int            casella_cli_exit_code   (const GError *error);
+
 int  casella_cli_detect   (int argc, char **argv);
 int  casella_cli_add      (int argc, char **argv);
 int  casella_cli_accounts (int argc, char **argv);
 int  casella_cli_remove   (int argc, char **argv);
+int  casella_cli_sync     (int argc, char **argv);
+int  casella_cli_list     (int argc, char **argv);
+int  casella_cli_show     (int argc, char **argv);
+int  casella_cli_search   (int argc, char **argv);
+int  casella_cli_send     (int argc, char **argv);
 
 /* A tiny JSON writer: enough for our own output. */
 typedef struct {

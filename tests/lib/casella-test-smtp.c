@@ -11,6 +11,7 @@ struct _CasellaTestSmtp
   char        *dir;
   char        *outdir;
   GPtrArray   *rejected;
+  GPtrArray   *users;       /* "user:password" besides alice and bob */
   GSubprocess *process;
   guint16      starttls_port;
   guint16      smtps_port;
@@ -24,7 +25,16 @@ casella_test_smtp_new (void)
   self->dir = casella_test_make_tmpdir ("casella-smtp");
   self->outdir = g_build_filename (self->dir, "received", NULL);
   self->rejected = g_ptr_array_new_with_free_func (g_free);
+  self->users = g_ptr_array_new_with_free_func (g_free);
   return self;
+}
+
+void
+casella_test_smtp_add_user (CasellaTestSmtp *self,
+                            const char      *user,
+                            const char      *password)
+{
+  g_ptr_array_add (self->users, g_strdup_printf ("%s:%s", user, password));
 }
 
 void
@@ -59,6 +69,8 @@ casella_test_smtp_try_start (CasellaTestSmtp  *self,
                            "--user", "bob@example.test:bobpw", NULL);
   for (guint i = 0; i < self->rejected->len; i++)
     g_strv_builder_add_many (builder, "--reject-rcpt", self->rejected->pdata[i], NULL);
+  for (guint i = 0; i < self->users->len; i++)
+    g_strv_builder_add_many (builder, "--user", self->users->pdata[i], NULL);
   argv = g_strv_builder_end (builder);
 
   self->process = casella_test_spawn ((const char * const *) argv, log, TRUE, error);
@@ -107,6 +119,7 @@ casella_test_smtp_free (CasellaTestSmtp *self)
   g_free (self->dir);
   g_free (self->outdir);
   g_ptr_array_unref (self->rejected);
+  g_ptr_array_unref (self->users);
   g_free (self);
 }
 

@@ -17,6 +17,10 @@ typedef struct _CasellaTestSmtp CasellaTestSmtp;
 
 /* Users alice@example.test / alicepw and bob@example.test / bobpw exist. */
 CasellaTestSmtp *casella_test_smtp_new              (void);
+/* Before start: another user the sink accepts (alice and bob always). */
+void             casella_test_smtp_add_user         (CasellaTestSmtp      *self,
+                                                     const char           *user,
+                                                     const char           *password);
 void             casella_test_smtp_reject_recipient (CasellaTestSmtp      *self,
                                                      const char           *address);
 gboolean         casella_test_smtp_start            (CasellaTestSmtp      *self,

@@ -946,3 +946,102 @@ casella_imap_parse_internaldate (const char *text,
     offset = -offset;
   return days_from_civil (year, month, day) * 86400 + hour * 3600 + min * 60 + sec - offset;
 }
+
+static int
+compare_ranges (gconstpointer a,
+                gconstpointer b)
+{
+  const CasellaImapUidRange *x = a, *y = b;
+
+  return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sorted and merged, so a lookup is a binary search however many
+ * pieces a server sends. */
+static void
+merge_ranges (GArray *ranges)
+{
+  guint out = 0;
+
+  g_array_sort (ranges, compare_ranges);
+  for (guint i = 0; i < ranges->len; i++)
+    {
+      CasellaImapUidRange *range = &g_array_index (ranges, CasellaImapUidRange, i);
+      CasellaImapUidRange *last = out ? &g_array_index (ranges, CasellaImapUidRange, out - 1) : NULL;
+
+      if (last != NULL && (guint64) range->first <= (guint64) last->last + 1)
+        last->last = MAX (last->last, range->last);
+      else
+        g_array_index (ranges, CasellaImapUidRange, out++) = *range;
+    }
+  g_array_set_size (ranges, out);
+}
+
+/* "1:3,7,9:*" as ranges; "*" is the highest UID there can be. NULL when
+ * the set is not one. */
+GArray *
+casella_imap_uid_set_parse (const char *set)
+{
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (CasellaImapUidRange));
+  const char *p = set;
+
+  if (set == NULL || *set == '\0')
+    return NULL;
+  while (*p)
+    {
+      CasellaImapUidRange range;
+      guint64 first, last;
+      char *end;
+
+      if (*p == '*')
+        first = G_MAXUINT32, end = (char *) p + 1;
+      else if (g_ascii_isdigit (*p))
+        first = g_ascii_strtoull (p, &end, 10);
+      else
+        return NULL;
+      last = first;
+      if (*end == ':')
+        {
+          p = end + 1;
+          if (*p == '*')
+            last = G_MAXUINT32, end = (char *) p + 1;
+          else if (g_ascii_isdigit (*p))
+            last = g_ascii_strtoull (p, &end, 10);
+          else
+            return NULL;
+        }
+      if (first == 0 || last == 0 || first > G_MAXUINT32 || last > G_MAXUINT32)
+        return NULL;
+      range.first = (guint32) MIN (first, last);
+      range.last = (guint32) MAX (first, last);
+      g_array_append_val (ranges, range);
+      if (*end == ',')
+        end++;
+      else if (*end != '\0')
+        return NULL;
+      p = end;
+    }
+  merge_ranges (ranges);
+  return g_steal_pointer (&ranges);
+}
+
+gboolean
+casella_imap_uid_ranges_contain (GArray  *ranges,
+                                 guint32  uid)
+{
+  guint low = 0, high = ranges ? ranges->len : 0;
+
+  while (low < high)
+    {
+      guint middle = low + (high - low) / 2;
+      CasellaImapUidRange *range = &g_array_index (ranges, CasellaImapUidRange, middle);
+
+      if (uid < range->first)
+        high = middle;
+      else if (uid > range->last)
+        low = middle + 1;
+      else
+        return TRUE;
+    }
+  return FALSE;
+}

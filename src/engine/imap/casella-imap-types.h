@@ -207,6 +207,15 @@ void                   casella_imap_namespaces_free        (CasellaImapNamespace
 void                   casella_imap_select_info_free       (CasellaImapSelectInfo  *info);
 void                   casella_imap_copy_uid_free          (CasellaImapCopyUid     *copy);
 
+typedef struct {
+  guint32 first;
+  guint32 last;
+} CasellaImapUidRange;
+
+/* CasellaImapUidRange items; NULL if set is not a uid-set. */
+GArray                *casella_imap_uid_set_parse          (const char             *set);
+gboolean               casella_imap_uid_ranges_contain     (GArray                 *ranges,
+                                                            guint32                 uid);
 char                  *casella_imap_uid_set_from_array     (const guint32          *uids,
                                                             guint                   n_uids);
 gint64                 casella_imap_parse_internaldate     (const char             *text,

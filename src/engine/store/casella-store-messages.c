@@ -437,6 +437,36 @@ casella_store_set_flags (CasellaStore         *self,
   return change_message (self, statement, message_id, error);
 }
 
+/* What the server says, unless a change made here still waits to be
+ * sent for this message: that one wins until it is replayed. */
+gboolean
+casella_store_update_server_flags (CasellaStore         *self,
+                                   gint64                folder_id,
+                                   guint32               uid,
+                                   CasellaMessageFlags   flags,
+                                   guint64               modseq,
+                                   GError              **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "UPDATE messages SET flags = ?1, modseq = max(modseq, ?2) WHERE folder_id = ?3 AND uid = ?4 AND flags != ?1"
+    " AND NOT EXISTS (SELECT 1 FROM pending WHERE pending.message_id = messages.id)", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int (statement, 1, flags);
+  sqlite3_bind_int64 (statement, 2, (gint64) modseq);
+  sqlite3_bind_int64 (statement, 3, folder_id);
+  sqlite3_bind_int64 (statement, 4, uid);
+  if (!casella_store_run (self, statement, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) > 0)
+    {
+      casella_store_mark_changed (self, folder_id);
+      casella_store_emit_changes (self);
+    }
+  return TRUE;
+}
+
 gboolean
 casella_store_move_message (CasellaStore  *self,
                             gint64         message_id,

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 
 #include "casella-store-private.h"
@@ -75,7 +76,10 @@ static const char *const migrations[] = {
   "CREATE TABLE pop3_seen ("
   "  uidl TEXT PRIMARY KEY,"
   "  downloaded INTEGER NOT NULL,"
-  "  deleted_here INTEGER NOT NULL DEFAULT 0);",
+  "  deleted_here INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE meta ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT);",
 };
 
 /* ---- errors ---- */
@@ -311,6 +315,40 @@ casella_store_check_integrity (CasellaStore  *self,
   return TRUE;
 }
 
+/* ---- small facts about the store ---- */
+
+char *
+casella_store_get_meta (CasellaStore *self,
+                        const char   *key)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
+  char *value = NULL;
+
+  if (statement == NULL)
+    return NULL;
+  casella_store_bind_text (statement, 1, key);
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    value = casella_store_column_text (statement, 0);
+  sqlite3_reset (statement);
+  return value;
+}
+
+gboolean
+casella_store_set_meta (CasellaStore  *self,
+                        const char    *key,
+                        const char    *value,
+                        GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                                   error);
+
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, key);
+  casella_store_bind_text (statement, 2, value);
+  return casella_store_run (self, statement, error);
+}
+
 /* ---- opening ---- */
 
 int
@@ -409,6 +447,30 @@ char *
 casella_store_path_for_account (const char *account_id)
 {
   return g_build_filename (g_get_user_data_dir (), "casella", account_id, "mail.db", NULL);
+}
+
+/* An account removed: its mail goes too (the file and WAL beside it). */
+gboolean
+casella_store_delete_for_account (const char  *account_id,
+                                  GError     **error)
+{
+  g_autofree char *path = casella_store_path_for_account (account_id);
+  g_autofree char *dir = g_path_get_dirname (path);
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot delete %s: %s", file,
+                       g_strerror (saved));
+          return FALSE;
+        }
+    }
+  g_rmdir (dir);
+  return TRUE;
 }
 
 static void

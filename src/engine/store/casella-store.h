@@ -99,6 +99,8 @@ G_DECLARE_FINAL_TYPE (CasellaStore, casella_store, CASELLA, STORE, GObject)
 
 GQuark              casella_store_error_quark       (void);
 char               *casella_store_path_for_account  (const char          *account_id);
+gboolean            casella_store_delete_for_account (const char         *account_id,
+                                                     GError             **error);
 
 CasellaStore       *casella_store_open              (const char          *path,
                                                      GError             **error);
@@ -113,6 +115,13 @@ void                casella_store_rollback          (CasellaStore        *self);
 gboolean            casella_store_flush             (CasellaStore        *self,
                                                      GError             **error);
 gboolean            casella_store_check_integrity   (CasellaStore        *self,
+                                                     GError             **error);
+/* Small facts kept with the mail ("protocol": "imap" or "pop3"). */
+char               *casella_store_get_meta          (CasellaStore        *self,
+                                                     const char          *key);
+gboolean            casella_store_set_meta          (CasellaStore        *self,
+                                                     const char          *key,
+                                                     const char          *value,
                                                      GError             **error);
 
 /* ---- folders ---- */
@@ -179,6 +188,12 @@ guint32             casella_store_get_max_uid       (CasellaStore        *self,
                                                      gint64               folder_id);
 gboolean            casella_store_set_flags         (CasellaStore        *self,
                                                      gint64               message_id,
+                                                     CasellaMessageFlags  flags,
+                                                     guint64              modseq,
+                                                     GError             **error);
+gboolean            casella_store_update_server_flags (CasellaStore      *self,
+                                                     gint64               folder_id,
+                                                     guint32              uid,
                                                      CasellaMessageFlags  flags,
                                                      guint64              modseq,
                                                      GError             **error);

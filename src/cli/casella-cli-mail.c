@@ -1,0 +1,509 @@
+/* casella-cli-mail.c — sync, list, show, search, send
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <gio/gunixinputstream.h>
+#include <unistd.h>
+
+#include "casella-account-store.h"
+#include "casella-account-sync.h"
+#include "casella-cli.h"
+#include "casella-credentials.h"
+#include "casella-gmime.h"
+#include "casella-message-text.h"
+#include "casella-store-actions.h"
+#include "casella-store-queue.h"
+
+/* ---- an account, its store and its password ---- */
+
+typedef struct {
+  CasellaAccountStore *accounts;
+  CasellaAccount      *account;       /* owned by accounts */
+  CasellaStore        *store;
+  char                *password;
+  char                *smtp_password;
+  GTlsDatabase        *tls_database;
+} Mailbox;
+
+static void
+mailbox_clear (Mailbox *mailbox)
+{
+  g_clear_object (&mailbox->store);
+  g_clear_object (&mailbox->accounts);
+  g_clear_object (&mailbox->tls_database);
+  g_clear_pointer (&mailbox->password, casella_credentials_free);
+  g_clear_pointer (&mailbox->smtp_password, casella_credentials_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Mailbox, mailbox_clear)
+
+static char *
+lookup_password (CasellaAccount        *account,
+                 CasellaCredentialRole  role,
+                 GError               **error)
+{
+  CasellaCliWait wait = casella_cli_wait_new ();
+  char *password;
+
+  casella_credentials_lookup_async (account, role, NULL, casella_cli_on_done, &wait);
+  password = casella_credentials_lookup_finish (casella_cli_wait_for (&wait), error);
+  casella_cli_wait_clear (&wait);
+  return password;
+}
+
+/* The passwords from the keyring, for talking to the servers. */
+static int
+mailbox_unlock (Mailbox *mailbox)
+{
+  g_autoptr(GError) error = NULL;
+
+  mailbox->password = lookup_password (mailbox->account, CASELLA_CREDENTIAL_INCOMING, &error);
+  if (mailbox->password != NULL)
+    mailbox->smtp_password = lookup_password (mailbox->account, CASELLA_CREDENTIAL_OUTGOING, NULL);
+  if (mailbox->password == NULL)
+    {
+      g_printerr (_("casella-cli: no password in the keyring for %s%s%s\n"), casella_account_get_address (mailbox->account),
+                  error ? ": " : "", error ? error->message : "");
+      return CASELLA_CLI_EXIT_KEYRING;
+    }
+  return CASELLA_CLI_EXIT_OK;
+}
+
+/* Opens the account's store; with need_password, its passwords too. */
+static int
+mailbox_open (Mailbox    *mailbox,
+              const char *name,
+              gboolean    need_password,
+              const char *ca_file)
+{
+  g_autoptr(GError) error = NULL;
+
+  mailbox->accounts = casella_account_store_new (NULL);
+  if (!casella_account_store_load (mailbox->accounts, &error))
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return CASELLA_CLI_EXIT_FAILURE;
+    }
+  mailbox->account = casella_account_store_lookup (mailbox->accounts, name);
+  if (mailbox->account == NULL)
+    {
+      g_printerr (_("No account “%s”.\n"), name);
+      return CASELLA_CLI_EXIT_NOT_FOUND;
+    }
+  mailbox->store = casella_account_open_store (mailbox->account, &error);
+  if (mailbox->store == NULL)
+    {
+      g_printerr (_("casella-cli: cannot open the mail store: %s\n"), error->message);
+      return casella_cli_exit_code (error);
+    }
+  mailbox->tls_database = casella_cli_load_ca (ca_file);
+  return need_password ? mailbox_unlock (mailbox) : CASELLA_CLI_EXIT_OK;
+}
+
+static CasellaAccountSyncOptions
+sync_options (Mailbox *mailbox)
+{
+  CasellaAccountSyncOptions options = { 0 };
+
+  options.password = mailbox->password;
+  options.smtp_password = mailbox->smtp_password;
+  options.tls_database = mailbox->tls_database;
+  options.body_budget = 32 * 1024 * 1024;
+  return options;
+}
+
+static CasellaStoreFolder *
+find_folder (Mailbox    *mailbox,
+             const char *path)
+{
+  CasellaStoreFolder *folder = casella_store_find_folder (mailbox->store, path);
+
+  if (folder == NULL)
+    g_printerr (_("No folder “%s” (run “casella-cli sync” first?).\n"), path);
+  return folder;
+}
+
+/* ---- sync ---- */
+
+static void
+show_progress (const char *folder,
+               const char *stage,
+               guint       done,
+               guint       total,
+               gpointer    user_data)
+{
+  g_printerr ("\r");
+  /* Translators: progress, e.g. "INBOX: headers 500/10000" */
+  g_printerr (_("%s: %s %u/%u"), folder, stage, done, total);
+  g_printerr ("   ");
+  if (done == total)
+    g_printerr ("\n");
+}
+
+int
+casella_cli_sync (int    argc,
+                  char **argv)
+{
+  gboolean offline = FALSE, headers_only = FALSE, quiet = FALSE;
+  g_autofree char *ca_file = NULL;
+  GOptionEntry entries[] = {
+    { "offline", 0, 0, G_OPTION_ARG_NONE, &offline, N_("Download every message whole, to read offline"), NULL },
+    { "headers-only", 0, 0, G_OPTION_ARG_NONE, &headers_only, N_("Download only the message list, no bodies"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("No progress"), NULL },
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificates in FILE (a private CA)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT — bring the mail here up to date"));
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  CasellaAccountSyncOptions options;
+  gint64 start = g_get_monotonic_time ();
+  guint total = 0;
+  int status;
+
+  g_option_context_set_summary (context, "sync");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != 2)
+    return casella_cli_usage_error (context, _("give the account’s id or address"));
+  if ((status = mailbox_open (&mailbox, argv[1], TRUE, ca_file)) != CASELLA_CLI_EXIT_OK)
+    return status;
+
+  options = sync_options (&mailbox);
+  options.body_budget = offline ? CASELLA_SYNC_BODIES_ALL : headers_only ? CASELLA_SYNC_BODIES_NONE : options.body_budget;
+  options.progress = quiet || !isatty (STDERR_FILENO) ? NULL : show_progress;
+  if (!casella_account_sync (mailbox.account, mailbox.store, &options, NULL, &error))
+    {
+      g_printerr (_("Sync stopped: %s\n"), error->message);
+      return casella_cli_exit_code (error);
+    }
+  folders = casella_store_list_folders (mailbox.store, NULL);
+  for (guint i = 0; folders && i < folders->len; i++)
+    total += ((CasellaStoreFolder *) folders->pdata[i])->total;
+  g_print (_("Synced %s: %u folders, %u messages, %.1f s\n"), casella_account_get_address (mailbox.account),
+           folders ? folders->len : 0, total, (g_get_monotonic_time () - start) / 1e6);
+  return CASELLA_CLI_EXIT_OK;
+}
+
+/* ---- list ---- */
+
+static char *
+format_date (gint64 date)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (date);
+
+  return time ? g_date_time_format (time, "%Y-%m-%d %H:%M") : g_strdup ("?");
+}
+
+static void
+print_row (const CasellaMessageInfo *info)
+{
+  g_autofree char *date = format_date (info->date);
+  const char *from = info->from_name ? info->from_name : info->from_address ? info->from_address : "";
+
+  /* N: not read yet, F: flagged, A: has attachments */
+  g_print ("%8u  %c%c%c  %s  %-24.24s  %s\n", info->uid, (info->flags & CASELLA_MESSAGE_SEEN) ? ' ' : 'N',
+           (info->flags & CASELLA_MESSAGE_FLAGGED) ? 'F' : ' ', info->has_attachment ? 'A' : ' ', date, from,
+           info->subject ? info->subject : "");
+}
+
+int
+casella_cli_list (int    argc,
+                  char **argv)
+{
+  int limit = 50;
+  GOptionEntry entries[] = {
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, N_("Show at most N messages (0: all)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT FOLDER — the messages in a folder, newest first"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStoreFolder) folder = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  int status;
+
+  g_option_context_set_summary (context, "list");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != 3)
+    return casella_cli_usage_error (context, _("give an account and a folder"));
+  if ((status = mailbox_open (&mailbox, argv[1], FALSE, NULL)) != CASELLA_CLI_EXIT_OK)
+    return status;
+  if ((folder = find_folder (&mailbox, argv[2])) == NULL)
+    return CASELLA_CLI_EXIT_NOT_FOUND;
+  ids = casella_store_list_message_ids (mailbox.store, folder->id, NULL, &error);
+  if (ids == NULL)
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return casella_cli_exit_code (error);
+    }
+  rows = casella_store_get_messages (mailbox.store, (gint64 *) ids->data,
+                                     limit > 0 ? MIN ((guint) limit, ids->len) : ids->len, &error);
+  for (guint i = 0; rows && i < rows->len; i++)
+    print_row (rows->pdata[i]);
+  g_print (_("%u of %u messages in %s, %u not read\n"), rows ? rows->len : 0, ids->len, folder->path, folder->unread);
+  return CASELLA_CLI_EXIT_OK;
+}
+
+/* ---- show ---- */
+
+static void
+print_message (GBytes *raw)
+{
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+  g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+  g_autofree char *from = NULL, *to = NULL, *text = NULL;
+  GDateTime *date;
+
+  if (message == NULL)
+    {
+      g_print ("%.*s\n", (int) g_bytes_get_size (raw), (const char *) g_bytes_get_data (raw, NULL));
+      return;
+    }
+  from = casella_address_list_display (g_mime_message_get_from (message));
+  to = casella_address_list_display (g_mime_message_get_to (message));
+  date = g_mime_message_get_date (message);
+  g_print (_("From: %s\n"), from ? from : "");
+  g_print (_("To: %s\n"), to ? to : "");
+  if (date != NULL)
+    {
+      g_autofree char *when = g_date_time_format (date, "%Y-%m-%d %H:%M %z");
+      g_print (_("Date: %s\n"), when);
+    }
+  g_print (_("Subject: %s\n\n"), g_mime_message_get_subject (message) ? g_mime_message_get_subject (message) : "");
+  text = casella_message_get_text (message, NULL);
+  g_print ("%s\n", text);
+}
+
+int
+casella_cli_show (int    argc,
+                  char **argv)
+{
+  gboolean raw_output = FALSE;
+  g_autofree char *ca_file = NULL;
+  GOptionEntry entries[] = {
+    { "raw", 0, 0, G_OPTION_ARG_NONE, &raw_output, N_("Print the message exactly as stored"), NULL },
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificates in FILE (a private CA)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT FOLDER UID — one message"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStoreFolder) folder = NULL;
+  g_autoptr(CasellaMessageInfo) info = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  guint64 uid;
+  int status;
+
+  g_option_context_set_summary (context, "show");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != 4 || !g_ascii_string_to_unsigned (argv[3], 10, 1, G_MAXUINT32, &uid, NULL))
+    return casella_cli_usage_error (context, _("give an account, a folder and a message’s UID"));
+  if ((status = mailbox_open (&mailbox, argv[1], FALSE, ca_file)) != CASELLA_CLI_EXIT_OK)
+    return status;
+  if ((folder = find_folder (&mailbox, argv[2])) == NULL)
+    return CASELLA_CLI_EXIT_NOT_FOUND;
+  info = casella_store_find_message (mailbox.store, folder->id, (guint32) uid);
+  if (info == NULL)
+    {
+      g_printerr (_("No message %s in %s.\n"), argv[3], folder->path);
+      return CASELLA_CLI_EXIT_NOT_FOUND;
+    }
+  body = casella_store_get_body (mailbox.store, info->id, NULL);
+  if (body == NULL)
+    {
+      /* Not downloaded yet: fetch it now (IMAP keeps it on the server). */
+      CasellaAccountSyncOptions options;
+      g_autoptr(CasellaImapSync) sync = NULL;
+
+      if ((status = mailbox_unlock (&mailbox)) != CASELLA_CLI_EXIT_OK)
+        return status;
+      options = sync_options (&mailbox);
+      sync = casella_account_new_imap_sync (mailbox.account, mailbox.store, &options);
+      body = casella_imap_sync_fetch_body (sync, info->id, NULL, &error);
+      if (body == NULL)
+        {
+          g_printerr (_("Cannot get the message: %s\n"), error->message);
+          return casella_cli_exit_code (error);
+        }
+    }
+  if (raw_output)
+    fwrite (g_bytes_get_data (body, NULL), 1, g_bytes_get_size (body), stdout);
+  else
+    print_message (body);
+  return CASELLA_CLI_EXIT_OK;
+}
+
+/* ---- search ---- */
+
+static void
+add_ids (GHashTable *seen,
+         GArray     *all,
+         GArray     *ids)
+{
+  for (guint i = 0; ids && i < ids->len; i++)
+    if (g_hash_table_add (seen, g_memdup2 (&g_array_index (ids, gint64, i), sizeof (gint64))))
+      g_array_append_val (all, g_array_index (ids, gint64, i));
+}
+
+/* The server looks where bodies are not all here. */
+static void
+search_server (Mailbox    *mailbox,
+               const char *text,
+               GHashTable *seen,
+               GArray     *all)
+{
+  CasellaAccountSyncOptions options = sync_options (mailbox);
+  g_autoptr(CasellaImapSync) sync = casella_account_new_imap_sync (mailbox->account, mailbox->store, &options);
+  g_autoptr(GPtrArray) folders = casella_store_list_folders (mailbox->store, NULL);
+
+  for (guint i = 0; folders && i < folders->len; i++)
+    {
+      CasellaStoreFolder *folder = folders->pdata[i];
+      g_autoptr(GArray) missing = NULL, found = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (folder->flags & (CASELLA_FOLDER_LOCAL | CASELLA_FOLDER_NOSELECT))
+        continue;
+      missing = casella_store_list_missing_bodies (mailbox->store, folder->id, 1, NULL);
+      if (missing == NULL || missing->len == 0)
+        continue;
+      found = casella_imap_sync_search (sync, folder->id, text, NULL, &error);
+      if (found == NULL)
+        {
+          g_printerr (_("The server could not search %s: %s\n"), folder->path, error->message);
+          return;
+        }
+      add_ids (seen, all, found);
+    }
+}
+
+int
+casella_cli_search (int    argc,
+                    char **argv)
+{
+  gboolean local_only = FALSE;
+  g_autofree char *ca_file = NULL;
+  GOptionEntry entries[] = {
+    { "local", 0, 0, G_OPTION_ARG_NONE, &local_only, N_("Search only what is on this computer"), NULL },
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificates in FILE (a private CA)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT TEXT — find messages"));
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) local = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  int status;
+
+  g_option_context_set_summary (context, "search");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != 3)
+    return casella_cli_usage_error (context, _("give an account and the words to find"));
+  if ((status = mailbox_open (&mailbox, argv[1], FALSE, ca_file)) != CASELLA_CLI_EXIT_OK)
+    return status;
+  local_only = local_only || casella_account_get_incoming (mailbox.account)->protocol != CASELLA_PROTOCOL_IMAP;
+  if (!local_only && (status = mailbox_unlock (&mailbox)) != CASELLA_CLI_EXIT_OK)
+    return status;
+  local = casella_store_search (mailbox.store, 0, argv[2], &error);
+  if (local == NULL)
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return casella_cli_exit_code (error);
+    }
+  add_ids (seen, all, local);
+  if (!local_only)
+    search_server (&mailbox, argv[2], seen, all);
+  rows = casella_store_get_messages (mailbox.store, (gint64 *) all->data, all->len, NULL);
+  for (guint i = 0; rows && i < rows->len; i++)
+    {
+      CasellaMessageInfo *info = rows->pdata[i];
+      g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (mailbox.store, info->folder_id);
+      g_print ("%-12.12s ", folder ? folder->path : "");
+      print_row (info);
+    }
+  g_print (_("%u found\n"), all->len);
+  return all->len > 0 ? CASELLA_CLI_EXIT_OK : CASELLA_CLI_EXIT_NOT_FOUND;
+}
+
+/* ---- send ---- */
+
+static GBytes *
+read_stdin (void)
+{
+  g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+
+  if (g_output_stream_splice (memory, input, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL) < 0)
+    return NULL;
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
+int
+casella_cli_send (int    argc,
+                  char **argv)
+{
+  g_autofree char *ca_file = NULL;
+  GOptionEntry entries[] = {
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificates in FILE (a private CA)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT < MESSAGE — send a message (RFC 5322) read from standard input"));
+  g_autoptr(CasellaImapSync) imap = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  CasellaAccountSyncOptions options;
+  CasellaOutboxResult result = { 0, 0 };
+  gint64 id;
+  int status;
+
+  g_option_context_set_summary (context, "send");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != 2)
+    return casella_cli_usage_error (context, _("give the account’s id or address"));
+  raw = read_stdin ();
+  if (raw == NULL || g_bytes_get_size (raw) == 0)
+    return casella_cli_usage_error (context, _("no message on standard input"));
+  if ((status = mailbox_open (&mailbox, argv[1], TRUE, ca_file)) != CASELLA_CLI_EXIT_OK)
+    return status;
+
+  /* In the outbox first: whatever happens next, the message is kept. */
+  id = casella_store_outbox_add (mailbox.store, raw, &error);
+  if (id == 0)
+    {
+      g_printerr (_("Not sent, and not kept: %s\n"), error->message);
+      return casella_cli_exit_code (error);
+    }
+  options = sync_options (&mailbox);
+  if (casella_account_get_incoming (mailbox.account)->protocol == CASELLA_PROTOCOL_IMAP)
+    imap = casella_account_new_imap_sync (mailbox.account, mailbox.store, &options);
+  if (!casella_account_send_outbox (mailbox.account, mailbox.store, &options, imap, &result, NULL, &error))
+    {
+      reason = casella_store_outbox_get_error (mailbox.store, id);
+      g_printerr (_("Not sent; it stays in the outbox: %s\n"), reason ? reason : error->message);
+      return casella_cli_exit_code (error);
+    }
+  g_print (ngettext ("Sent (%u message from the outbox)\n", "Sent (%u messages from the outbox)\n", result.sent),
+           result.sent);
+  return CASELLA_CLI_EXIT_OK;
+}

@@ -1,0 +1,270 @@
+/* casella-store-actions.c — local-first changes
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "casella-store-actions.h"
+#include "casella-store-private.h"
+#include "casella-store-queue.h"
+
+gboolean
+casella_store_is_pop3 (CasellaStore *self)
+{
+  g_autofree char *protocol = casella_store_get_meta (self, "protocol");
+
+  return g_strcmp0 (protocol, "pop3") == 0;
+}
+
+/* Runs step for each message inside one transaction. */
+typedef gboolean (*MessageStep) (CasellaStore             *self,
+                                 const CasellaMessageInfo *message,
+                                 gpointer                  data,
+                                 GError                  **error);
+
+static gboolean
+for_each_message (CasellaStore  *self,
+                  const gint64  *ids,
+                  guint          n_ids,
+                  MessageStep    step,
+                  gpointer       data,
+                  GError       **error)
+{
+  g_autoptr(GHashTable) folders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < n_ids; i++)
+    {
+      g_autoptr(CasellaMessageInfo) message = casella_store_get_message (self, ids[i]);
+
+      if (message == NULL)
+        continue;
+      g_hash_table_add (folders, g_memdup2 (&message->folder_id, sizeof (gint64)));
+      if (!step (self, message, data, error))
+        {
+          casella_store_rollback (self);
+          return FALSE;
+        }
+    }
+  g_hash_table_iter_init (&iter, folders);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!casella_store_update_counts (self, *(gint64 *) key, error))
+      {
+        casella_store_rollback (self);
+        return FALSE;
+      }
+  return casella_store_commit (self, error);
+}
+
+/* ---- flags ---- */
+
+typedef struct {
+  CasellaMessageFlags add;
+  CasellaMessageFlags remove;
+  gboolean            remote;
+} Mark;
+
+static gboolean
+mark_one (CasellaStore             *self,
+          const CasellaMessageInfo *message,
+          gpointer                  data,
+          GError                  **error)
+{
+  Mark *mark = data;
+  CasellaMessageFlags flags = (message->flags | mark->add) & ~mark->remove;
+  g_autofree char *arg = g_strdup_printf ("%u %u", mark->add, mark->remove);
+  g_autofree char *undo = g_strdup_printf ("%u", message->flags);
+
+  if (flags == message->flags)
+    return TRUE;
+  if (!casella_store_set_flags (self, message->id, flags, 0, error))
+    return FALSE;
+  return !mark->remote ||
+         casella_store_queue_op (self, CASELLA_PENDING_FLAGS, message->folder_id, message->id, arg, undo, error) != 0;
+}
+
+gboolean
+casella_store_local_mark (CasellaStore         *self,
+                          const gint64         *ids,
+                          guint                 n_ids,
+                          CasellaMessageFlags   add,
+                          CasellaMessageFlags   remove,
+                          GError              **error)
+{
+  Mark mark = { add, remove, !casella_store_is_pop3 (self) };
+
+  return for_each_message (self, ids, n_ids, mark_one, &mark, error);
+}
+
+/* ---- moving and deleting ---- */
+
+typedef struct {
+  gint64   folder_id;
+  gboolean remote;
+} Move;
+
+static gboolean
+move_one (CasellaStore             *self,
+          const CasellaMessageInfo *message,
+          gpointer                  data,
+          GError                  **error)
+{
+  Move *move = data;
+  g_autofree char *undo = g_strdup_printf ("%" G_GINT64_FORMAT " %u", message->folder_id, message->uid);
+  /* POP3 folders are all here: a local number in the new folder. */
+  guint32 uid = move->remote ? 0 : casella_store_get_max_uid (self, move->folder_id) + 1;
+
+  if (message->folder_id == move->folder_id)
+    return TRUE;
+  casella_store_mark_changed (self, message->folder_id);
+  if (!casella_store_move_message (self, message->id, move->folder_id, uid, error))
+    return FALSE;
+  return !move->remote ||
+         casella_store_queue_op (self, CASELLA_PENDING_MOVE, move->folder_id, message->id, NULL, undo, error) != 0;
+}
+
+gboolean
+casella_store_local_move (CasellaStore  *self,
+                          const gint64  *ids,
+                          guint          n_ids,
+                          gint64         folder_id,
+                          GError       **error)
+{
+  Move move = { folder_id, !casella_store_is_pop3 (self) };
+
+  return for_each_message (self, ids, n_ids, move_one, &move, error);
+}
+
+static gboolean
+delete_one (CasellaStore             *self,
+            const CasellaMessageInfo *message,
+            gpointer                  data,
+            GError                  **error)
+{
+  g_autofree char *undo = g_strdup_printf ("%u", message->flags);
+
+  if (casella_store_is_pop3 (self))
+    {
+      /* Remembered, so the next download does not bring it back. */
+      if (message->uidl != NULL && !casella_store_pop3_deleted_here (self, message->uidl, error))
+        return FALSE;
+      return casella_store_delete_message (self, message->id, error);
+    }
+  if (message->uid == 0)
+    return casella_store_delete_message (self, message->id, error);
+  /* Hidden at once; gone for good when the server has expunged it. */
+  return casella_store_set_flags (self, message->id, message->flags | CASELLA_MESSAGE_DELETED, 0, error) &&
+         casella_store_queue_op (self, CASELLA_PENDING_EXPUNGE, message->folder_id, message->id, NULL, undo,
+                                 error) != 0;
+}
+
+gboolean
+casella_store_local_trash (CasellaStore  *self,
+                           const gint64  *ids,
+                           guint          n_ids,
+                           GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) trash = casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
+  g_autoptr(GArray) to_trash = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) to_delete = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Move move = { trash ? trash->id : 0, !casella_store_is_pop3 (self) };
+
+  for (guint i = 0; i < n_ids; i++)
+    {
+      g_autoptr(CasellaMessageInfo) message = casella_store_get_message (self, ids[i]);
+      if (message != NULL && trash != NULL && message->folder_id != trash->id)
+        g_array_append_val (to_trash, ids[i]);
+      else if (message != NULL)
+        g_array_append_val (to_delete, ids[i]);
+    }
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!for_each_message (self, (gint64 *) to_trash->data, to_trash->len, move_one, &move, error) ||
+      !for_each_message (self, (gint64 *) to_delete->data, to_delete->len, delete_one, NULL, error))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
+}
+
+/* ---- folders ---- */
+
+gint64
+casella_store_local_create_folder (CasellaStore  *self,
+                                   const char    *path,
+                                   char           separator,
+                                   GError       **error)
+{
+  CasellaStoreFolder folder = { 0 };
+  gint64 id;
+
+  folder.path = (char *) path;
+  folder.separator = separator;
+  folder.subscribed = TRUE;
+  folder.flags = casella_store_is_pop3 (self) ? CASELLA_FOLDER_LOCAL : 0;
+  if (!casella_store_begin (self, error))
+    return 0;
+  id = casella_store_save_folder (self, &folder, error);
+  if (id == 0 || (!(folder.flags & CASELLA_FOLDER_LOCAL) &&
+                  casella_store_queue_op (self, CASELLA_PENDING_CREATE_FOLDER, id, 0, NULL, NULL, error) == 0))
+    {
+      casella_store_rollback (self);
+      return 0;
+    }
+  return casella_store_commit (self, error) ? id : 0;
+}
+
+gboolean
+casella_store_local_rename_folder (CasellaStore  *self,
+                                   gint64         folder_id,
+                                   const char    *path,
+                                   GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self, folder_id);
+
+  if (folder == NULL)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "No such folder");
+      return FALSE;
+    }
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!casella_store_rename_folder (self, folder_id, path, error) ||
+      (!(folder->flags & CASELLA_FOLDER_LOCAL) &&
+       casella_store_queue_op (self, CASELLA_PENDING_RENAME_FOLDER, folder_id, 0, NULL, folder->path, error) == 0))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
+}
+
+gboolean
+casella_store_local_delete_folder (CasellaStore  *self,
+                                   gint64         folder_id,
+                                   GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self, folder_id);
+  char separator[2] = { 0, 0 };
+
+  if (folder == NULL)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "No such folder");
+      return FALSE;
+    }
+  separator[0] = folder->separator;
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!casella_store_delete_folder (self, folder_id, error) ||
+      (!(folder->flags & CASELLA_FOLDER_LOCAL) &&
+       casella_store_queue_op (self, CASELLA_PENDING_DELETE_FOLDER, folder_id, 0, folder->path, separator, error) == 0))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
+}

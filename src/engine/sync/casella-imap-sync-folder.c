@@ -1,0 +1,520 @@
+/* casella-imap-sync-folder.c — one folder: what changed on the server
+ * since last time, then what is new, then bodies
+ *
+ * Changes: with QRESYNC the SELECT itself says what vanished and which
+ * flags changed; with CONDSTORE a FETCH CHANGEDSINCE gives the flags and
+ * a UID SEARCH the expunges; without either, all flags and a UID SEARCH.
+ * New messages come newest first, a batch per transaction.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "casella-gmime.h"
+#include "casella-imap-sync-private.h"
+
+#define BODY_CHUNK 100
+
+/* ---- a FETCH into a row ---- */
+
+static char *
+decode_text (const char *text)
+{
+  return text ? g_mime_utils_header_decode_text (NULL, text) : NULL;
+}
+
+static char *
+address_display (const CasellaImapAddressList *list)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < list->n; i++)
+    {
+      g_autofree char *name = decode_text (list->items[i].name);
+      const char *address = list->items[i].address;
+
+      if (address == NULL && name == NULL)
+        continue;   /* the end of an RFC 5322 group */
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      if (name != NULL && name[0] != '\0')
+        g_string_append_printf (out, "%s <%s>", name, address ? address : "");
+      else
+        g_string_append (out, address ? address : "");
+    }
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gint64
+envelope_date (const CasellaImapFetch *fetch)
+{
+  g_autoptr(GDateTime) date = NULL;
+
+  if (fetch->envelope != NULL && fetch->envelope->date != NULL)
+    date = g_mime_utils_header_decode_date (fetch->envelope->date);
+  if (date != NULL)
+    return g_date_time_to_unix (date);
+  return fetch->internaldate;
+}
+
+/* "References: <a> <b>" (folded) as "<a> <b>". */
+static char *
+references_of (const CasellaImapFetch *fetch)
+{
+  GBytes *header = casella_imap_fetch_get_section (fetch, "BODY[HEADER.FIELDS (REFERENCES)]");
+  g_autofree char *text = NULL;
+  const char *colon;
+
+  if (header == NULL)
+    return NULL;
+  text = g_strndup (g_bytes_get_data (header, NULL), g_bytes_get_size (header));
+  colon = strchr (text, ':');
+  if (colon == NULL)
+    return NULL;
+  return g_strstrip (g_strdelimit (g_strdup (colon + 1), "\r\n\t", ' '));
+}
+
+static char *
+strip_angles (const char *id)
+{
+  return id ? g_mime_utils_decode_message_id (id) : NULL;
+}
+
+static CasellaMessageInfo *
+info_from_fetch (const CasellaImapFetch *fetch,
+                 gint64                  folder_id)
+{
+  CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
+  const CasellaImapEnvelope *envelope = fetch->envelope;
+
+  info->folder_id = folder_id;
+  info->uid = fetch->uid;
+  info->flags = fetch->flags & CASELLA_MESSAGE_SERVER_FLAGS;
+  info->size = fetch->size;
+  info->modseq = fetch->modseq;
+  info->date = envelope_date (fetch);
+  info->has_attachment = fetch->body != NULL && casella_imap_body_has_attachment (fetch->body);
+  info->references = references_of (fetch);
+  if (envelope == NULL)
+    return info;
+  info->subject = decode_text (envelope->subject);
+  if (envelope->from.n > 0)
+    {
+      info->from_name = decode_text (envelope->from.items[0].name);
+      info->from_address = g_strdup (envelope->from.items[0].address);
+    }
+  info->to = address_display (&envelope->to);
+  info->cc = address_display (&envelope->cc);
+  info->message_id = strip_angles (envelope->message_id);
+  info->in_reply_to = g_strdup (envelope->in_reply_to);
+  return info;
+}
+
+/* ---- flags ---- */
+
+typedef struct {
+  CasellaImapSync *self;
+  gint64           folder_id;
+  GError          *error;
+  guint            count;
+  guint64          bytes;
+} Batch;
+
+static void
+on_flags (CasellaImapFetch *fetch,
+          gpointer          user_data)
+{
+  Batch *batch = user_data;
+
+  if (batch->error != NULL || !fetch->has_flags)
+    return;
+  casella_store_update_server_flags (batch->self->store, batch->folder_id, fetch->uid,
+                                     fetch->flags & CASELLA_MESSAGE_SERVER_FLAGS, fetch->modseq, &batch->error);
+}
+
+static gboolean
+finish_batch (CasellaImapSync  *self,
+              Batch            *batch,
+              gboolean          fetched,
+              GError           *fetch_error,
+              GError          **error)
+{
+  /* What arrived complete is kept even when the rest did not come. */
+  GError *commit_error = NULL;
+  gboolean committed = batch->error == NULL && casella_store_commit (self->store, &commit_error);
+
+  if (!committed)
+    casella_store_rollback (self->store);
+  if (batch->error != NULL)
+    {
+      g_clear_error (&fetch_error);
+      g_clear_error (&commit_error);
+      g_propagate_error (error, batch->error);
+      return FALSE;
+    }
+  if (fetch_error != NULL)
+    {
+      g_clear_error (&commit_error);
+      g_propagate_error (error, fetch_error);
+      return FALSE;
+    }
+  if (commit_error != NULL)
+    {
+      g_propagate_error (error, commit_error);
+      return FALSE;
+    }
+  return fetched;
+}
+
+static gboolean
+fetch_into_store (CasellaImapSync       *self,
+                  const char            *set,
+                  const char            *items,
+                  guint64                changed_since,
+                  CasellaImapFetchFunc   func,
+                  Batch                 *batch,
+                  GCancellable          *cancellable,
+                  GError               **error)
+{
+  g_auto(CasellaAwait) await = { 0 };
+  GError *fetch_error = NULL;
+
+  if (!casella_store_begin (self->store, error))
+    return FALSE;
+  casella_await_init (&await);
+  casella_imap_client_uid_fetch_async (self->client, set, items, changed_since, func, batch, cancellable,
+                                       casella_await_done, &await);
+  casella_imap_client_uid_fetch_finish (self->client, casella_await (&await), &fetch_error);
+  return finish_batch (self, batch, TRUE, fetch_error, error);
+}
+
+static gboolean
+refresh_flags (CasellaImapSync           *self,
+               const CasellaStoreFolder  *folder,
+               const char                *set,
+               guint64                    changed_since,
+               GCancellable              *cancellable,
+               GError                   **error)
+{
+  Batch batch = { self, folder->id, NULL, 0, 0 };
+
+  return fetch_into_store (self, set, self->condstore ? "(UID FLAGS MODSEQ)" : "(UID FLAGS)", changed_since,
+                           on_flags, &batch, cancellable, error);
+}
+
+/* QRESYNC: the SELECT already carried what vanished and what changed. */
+static gboolean
+apply_qresync (CasellaImapSync              *self,
+               const CasellaStoreFolder     *folder,
+               const CasellaImapSelectInfo  *info,
+               GError                      **error)
+{
+  g_autoptr(GArray) vanished = casella_imap_uid_set_parse (info->vanished);
+  g_autoptr(GArray) local = NULL;
+  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  if (vanished != NULL)
+    {
+      local = casella_store_list_uids (self->store, folder->id, error);
+      if (local == NULL)
+        return FALSE;
+      for (guint i = 0; i < local->len; i++)
+        if (casella_imap_uid_ranges_contain (vanished, g_array_index (local, guint32, i)))
+          g_array_append_val (gone, g_array_index (local, guint32, i));
+      if (!casella_store_delete_uids (self->store, folder->id, (guint32 *) gone->data, gone->len, error))
+        return FALSE;
+    }
+  for (guint i = 0; info->changed && i < info->changed->len; i++)
+    {
+      CasellaImapFetch *fetch = info->changed->pdata[i];
+      if (fetch->has_flags &&
+          !casella_store_update_server_flags (self->store, folder->id, fetch->uid,
+                                              fetch->flags & CASELLA_MESSAGE_SERVER_FLAGS, fetch->modseq, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- new and gone ---- */
+
+static GArray *
+server_uids (CasellaImapSync  *self,
+             GCancellable     *cancellable,
+             GError          **error)
+{
+  g_auto(CasellaAwait) await = { 0 };
+
+  casella_await_init (&await);
+  casella_imap_client_uid_search_async (self->client, "ALL", cancellable, casella_await_done, &await);
+  return casella_imap_client_uid_search_finish (self->client, casella_await (&await), error);
+}
+
+static int
+compare_uids_descending (gconstpointer a,
+                         gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return x > y ? -1 : x < y;
+}
+
+/* Both sorted ascending: what only one side has. */
+static void
+diff_uids (GArray *server,
+           GArray *local,
+           GArray *missing,
+           GArray *gone)
+{
+  guint s = 0, l = 0;
+
+  while (s < server->len || l < local->len)
+    {
+      guint32 a = s < server->len ? g_array_index (server, guint32, s) : G_MAXUINT32;
+      guint32 b = l < local->len ? g_array_index (local, guint32, l) : G_MAXUINT32;
+
+      if (s < server->len && (l >= local->len || a < b))
+        g_array_append_val (missing, a), s++;
+      else if (l < local->len && (s >= server->len || b < a))
+        g_array_append_val (gone, b), l++;
+      else
+        s++, l++;
+    }
+}
+
+static int
+compare_uids (gconstpointer a,
+              gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gboolean
+find_new_and_gone (CasellaImapSync           *self,
+                   const CasellaStoreFolder  *folder,
+                   GArray                    *missing,
+                   GCancellable              *cancellable,
+                   GError                   **error)
+{
+  g_autoptr(GArray) server = server_uids (self, cancellable, error);
+  g_autoptr(GArray) local = server ? casella_store_list_uids (self->store, folder->id, error) : NULL;
+  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  if (local == NULL)
+    return FALSE;
+  g_array_sort (server, compare_uids);
+  diff_uids (server, local, missing, gone);
+  g_array_sort (missing, compare_uids_descending);
+  return casella_store_delete_uids (self->store, folder->id, (guint32 *) gone->data, gone->len, error);
+}
+
+static void
+on_header (CasellaImapFetch *fetch,
+           gpointer          user_data)
+{
+  Batch *batch = user_data;
+  g_autoptr(CasellaMessageInfo) info = NULL;
+
+  if (batch->error != NULL)
+    return;
+  info = info_from_fetch (fetch, batch->folder_id);
+  if (casella_store_add_message (batch->self->store, info, &batch->error) != 0)
+    batch->count++;
+}
+
+static char *
+header_items (CasellaImapSync *self)
+{
+  return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE%s"
+                          " BODY.PEEK[HEADER.FIELDS (REFERENCES)])", self->condstore ? " MODSEQ" : "");
+}
+
+/* uids newest first; a transaction and a progress report per batch. */
+gboolean
+casella_imap_sync_fetch_headers (CasellaImapSync           *self,
+                                 const CasellaStoreFolder  *folder,
+                                 GArray                    *uids,
+                                 GCancellable              *cancellable,
+                                 GError                   **error)
+{
+  g_autofree char *items = header_items (self);
+
+  for (guint i = 0; i < uids->len; i += self->batch_size)
+    {
+      guint n = MIN (self->batch_size, uids->len - i);
+      g_autofree char *set = casella_imap_uid_set_from_array (&g_array_index (uids, guint32, i), n);
+      Batch batch = { self, folder->id, NULL, 0, 0 };
+
+      if (!fetch_into_store (self, set, items, 0, on_header, &batch, cancellable, error))
+        return FALSE;
+      casella_imap_sync_progress (self, folder->path, "headers", i + n, uids->len);
+    }
+  return TRUE;
+}
+
+/* ---- the folder ---- */
+
+static gboolean
+sync_changes (CasellaImapSync              *self,
+              CasellaStoreFolder           *folder,
+              const CasellaImapSelectInfo  *info,
+              gboolean                      qresync_used,
+              GCancellable                 *cancellable,
+              GError                      **error)
+{
+  guint32 max_uid = casella_store_get_max_uid (self->store, folder->id);
+  g_autofree char *all = g_strdup_printf ("1:%u", max_uid);
+
+  if (qresync_used)
+    return apply_qresync (self, folder, info, error);
+  if (self->condstore && folder->highestmodseq != 0 && !info->nomodseq)
+    return refresh_flags (self, folder, "1:*", folder->highestmodseq, cancellable, error);
+  if (max_uid == 0)
+    return TRUE;
+  return refresh_flags (self, folder, all, 0, cancellable, error);
+}
+
+static gboolean
+save_state (CasellaImapSync              *self,
+            CasellaStoreFolder           *folder,
+            const CasellaImapSelectInfo  *info,
+            GError                      **error)
+{
+  folder->uidvalidity = info->uidvalidity;
+  folder->uidnext = info->uidnext;
+  folder->highestmodseq = info->nomodseq ? 0 : info->highestmodseq;
+  return casella_store_save_folder (self->store, folder, error) != 0 &&
+         casella_store_update_counts (self->store, folder->id, error);
+}
+
+gboolean
+casella_imap_sync_folder_headers (CasellaImapSync     *self,
+                                  CasellaStoreFolder  *folder,
+                                  GCancellable        *cancellable,
+                                  GError             **error)
+{
+  g_autoptr(CasellaImapSelectInfo) info = casella_imap_sync_select (self, folder, TRUE, cancellable, error);
+  g_autoptr(GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GArray) local = NULL;
+  gboolean qresync_used;
+
+  if (info == NULL)
+    return FALSE;
+  /* A new UIDVALIDITY: every UID we have means another message now. */
+  if (folder->uidvalidity != 0 && info->uidvalidity != folder->uidvalidity)
+    {
+      if (!casella_store_reset_folder (self->store, folder->id, info->uidvalidity, error))
+        return FALSE;
+      folder->highestmodseq = 0;
+    }
+  qresync_used = self->qresync && folder->uidvalidity == info->uidvalidity && folder->highestmodseq != 0;
+  if (!sync_changes (self, folder, info, qresync_used, cancellable, error))
+    return FALSE;
+
+  local = casella_store_list_uids (self->store, folder->id, error);
+  if (local == NULL)
+    return FALSE;
+  /* After QRESYNC, as many messages here as there: nothing new or gone. */
+  if (!(qresync_used && local->len == info->exists) &&
+      !find_new_and_gone (self, folder, missing, cancellable, error))
+    return FALSE;
+  if (!casella_imap_sync_fetch_headers (self, folder, missing, cancellable, error) ||
+      !save_state (self, folder, info, error))
+    return FALSE;
+  g_signal_emit (self, casella_imap_sync_signals[SIGNAL_FOLDER_SYNCED], 0, folder->id);
+  return TRUE;
+}
+
+/* ---- bodies ---- */
+
+static void
+on_body (CasellaImapFetch *fetch,
+         gpointer          user_data)
+{
+  Batch *batch = user_data;
+  GBytes *raw = casella_imap_fetch_get_section (fetch, "BODY[]");
+  g_autoptr(CasellaMessageInfo) info = NULL;
+
+  if (batch->error != NULL || raw == NULL)
+    return;
+  info = casella_store_find_message (batch->self->store, batch->folder_id, fetch->uid);
+  if (info == NULL)
+    return;
+  if (casella_store_set_body (batch->self->store, info->id, raw, &batch->error))
+    {
+      batch->count++;
+      batch->bytes += g_bytes_get_size (raw);
+    }
+}
+
+static gboolean
+fetch_bodies_counted (CasellaImapSync           *self,
+                      const CasellaStoreFolder  *folder,
+                      const guint32             *uids,
+                      guint                      n_uids,
+                      guint64                   *bytes,
+                      GCancellable              *cancellable,
+                      GError                   **error)
+{
+  for (guint i = 0; i < n_uids; i += BODY_CHUNK)
+    {
+      guint n = MIN (BODY_CHUNK, n_uids - i);
+      g_autofree char *set = casella_imap_uid_set_from_array (uids + i, n);
+      Batch batch = { self, folder->id, NULL, 0, 0 };
+      gboolean ok = fetch_into_store (self, set, "(UID BODY.PEEK[])", 0, on_body, &batch, cancellable, error);
+
+      *bytes += batch.bytes;
+      if (!ok)
+        return FALSE;
+      casella_imap_sync_progress (self, folder->path, "bodies", i + n, n_uids);
+    }
+  return TRUE;
+}
+
+gboolean
+casella_imap_sync_fetch_bodies (CasellaImapSync           *self,
+                                const CasellaStoreFolder  *folder,
+                                const guint32             *uids,
+                                guint                      n_uids,
+                                GCancellable              *cancellable,
+                                GError                   **error)
+{
+  guint64 bytes = 0;
+
+  return fetch_bodies_counted (self, folder, uids, n_uids, &bytes, cancellable, error);
+}
+
+gboolean
+casella_imap_sync_folder_bodies (CasellaImapSync     *self,
+                                 CasellaStoreFolder  *folder,
+                                 guint64             *budget,
+                                 GCancellable        *cancellable,
+                                 GError             **error)
+{
+  g_autoptr(GArray) missing = casella_store_list_missing_bodies (self->store, folder->id, *budget, error);
+  g_autoptr(CasellaImapSelectInfo) info = NULL;
+  guint64 bytes = 0;
+  gboolean ok;
+
+  if (missing == NULL)
+    return FALSE;
+  if (missing->len == 0)
+    return TRUE;
+  if (g_strcmp0 (casella_imap_client_get_selected (self->client), folder->path) != 0)
+    {
+      info = casella_imap_sync_select (self, folder, FALSE, cancellable, error);
+      if (info == NULL)
+        return FALSE;
+    }
+  ok = fetch_bodies_counted (self, folder, (guint32 *) missing->data, missing->len, &bytes, cancellable, error);
+  *budget = bytes >= *budget ? 0 : *budget - bytes;
+  return ok;
+}

@@ -1,0 +1,73 @@
+/* casella-imap-sync-private.h — shared by the IMAP sync's files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "casella-await.h"
+#include "casella-imap-client.h"
+#include "casella-imap-sync.h"
+
+G_BEGIN_DECLS
+
+struct _CasellaImapSync
+{
+  GObject            parent_instance;
+
+  CasellaStore      *store;
+  CasellaNetConfig  *config;
+  char              *username;
+  char              *password;
+  CasellaImapClient *client;
+  gboolean           qresync;       /* ENABLEd: SELECT brings what changed */
+  gboolean           condstore;
+  gboolean           uidplus;
+  guint64            body_budget;
+  guint              batch_size;
+};
+
+enum { SIGNAL_PROGRESS, SIGNAL_REPLAY_FAILED, SIGNAL_FOLDER_SYNCED, N_SYNC_SIGNALS };
+extern guint casella_imap_sync_signals[N_SYNC_SIGNALS];
+
+/* casella-imap-sync.c */
+gboolean casella_imap_sync_ensure_connected (CasellaImapSync     *self,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+/* SELECT (with CONDSTORE or QRESYNC as known); NULL on failure. */
+CasellaImapSelectInfo *casella_imap_sync_select (CasellaImapSync          *self,
+                                                 const CasellaStoreFolder *folder,
+                                                 gboolean                  qresync,
+                                                 GCancellable             *cancellable,
+                                                 GError                  **error);
+/* A connection error makes the next call reconnect. */
+void     casella_imap_sync_note_error       (CasellaImapSync     *self,
+                                             const GError        *error);
+void     casella_imap_sync_progress         (CasellaImapSync     *self,
+                                             const char          *folder,
+                                             const char          *stage,
+                                             guint                done,
+                                             guint                total);
+
+/* casella-imap-sync-folder.c */
+gboolean casella_imap_sync_folder_headers   (CasellaImapSync     *self,
+                                             CasellaStoreFolder  *folder,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+gboolean casella_imap_sync_folder_bodies    (CasellaImapSync     *self,
+                                             CasellaStoreFolder  *folder,
+                                             guint64             *budget,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+gboolean casella_imap_sync_fetch_headers    (CasellaImapSync     *self,
+                                             const CasellaStoreFolder *folder,
+                                             GArray              *uids,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+gboolean casella_imap_sync_fetch_bodies     (CasellaImapSync     *self,
+                                             const CasellaStoreFolder *folder,
+                                             const guint32       *uids,
+                                             guint                n_uids,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+
+G_END_DECLS

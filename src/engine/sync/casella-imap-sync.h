@@ -1,0 +1,79 @@
+/* casella-imap-sync.h — keeps an account's store and its IMAP server in
+ * step: folders, new mail (newest first, headers before bodies), flags,
+ * expunges, UIDVALIDITY changes, and the changes made here replayed
+ *
+ * Blocking calls, in order, on the calling thread's default main
+ * context (see casella-await.h): run them on a thread of their own, or
+ * in a command-line tool's main loop. The store passed in must belong to
+ * that thread too.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "casella-net-config.h"
+#include "casella-store.h"
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_IMAP_SYNC (casella_imap_sync_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaImapSync, casella_imap_sync, CASELLA, IMAP_SYNC, GObject)
+
+/* Body budget: how many bytes of bodies one run downloads ahead of need. */
+#define CASELLA_SYNC_BODIES_NONE 0
+#define CASELLA_SYNC_BODIES_ALL  G_MAXUINT64
+
+CasellaImapSync *casella_imap_sync_new              (CasellaStore     *store,
+                                                     CasellaNetConfig *config,
+                                                     const char       *username,
+                                                     const char       *password);
+void             casella_imap_sync_set_body_budget  (CasellaImapSync  *self,
+                                                     guint64           bytes);
+void             casella_imap_sync_set_batch_size   (CasellaImapSync  *self,
+                                                     guint             messages);
+CasellaStore    *casella_imap_sync_get_store        (CasellaImapSync  *self);
+
+/* Connects if needed, replays pending changes, then syncs every folder. */
+gboolean         casella_imap_sync_run              (CasellaImapSync  *self,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* One folder only (by store id). */
+gboolean         casella_imap_sync_folder           (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* Sends the changes made here; a change the server refuses is undone
+ * here and reported with the "replay-failed" signal. */
+gboolean         casella_imap_sync_replay           (CasellaImapSync  *self,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* Downloads one body now (it is stored too). */
+GBytes          *casella_imap_sync_fetch_body       (CasellaImapSync  *self,
+                                                     gint64            message_id,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* The server's search (UID SEARCH TEXT) in one folder; headers of
+ * messages not yet here are fetched. Returns message ids. */
+GArray          *casella_imap_sync_search           (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     const char       *text,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* Appends a message to a folder (the Sent copy). */
+gboolean         casella_imap_sync_append           (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     GBytes           *raw,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* IDLE on a folder until the server reports a change (TRUE), timeout_ms
+ * passes or the cancellable fires (FALSE, no error). */
+gboolean         casella_imap_sync_wait_for_change  (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     guint             timeout_ms,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+void             casella_imap_sync_disconnect       (CasellaImapSync  *self);
+
+G_END_DECLS

@@ -1,0 +1,784 @@
+/* test-sync.c — the store kept in step with a real Dovecot: initial and
+ * incremental sync, another client's changes, changes made here
+ * replayed (and undone when refused), a connection cut at every stage,
+ * UIDVALIDITY, bodies on demand, server search, IDLE, POP3 that never
+ * loses mail, and the outbox against the SMTP sink
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "casella-engine.h"
+#include "casella-outbox.h"
+#include "casella-pop3-sync.h"
+#include "casella-imap-sync.h"
+#include "casella-store-actions.h"
+#include "casella-store-queue.h"
+#include "casella-test-dovecot.h"
+#include "casella-test-pki.h"
+#include "casella-test-proxy.h"
+#include "casella-test-smtp.h"
+#include "casella-test-util.h"
+
+#define USER "alice@example.test"
+#define PASSWORD "alicepw"
+#define ALL_BODIES CASELLA_SYNC_BODIES_ALL
+
+static CasellaTestDovecot *dovecot;
+static CasellaTestSmtp *sink;
+
+/* Each test has its own mailbox: a user of its own on the one Dovecot. */
+typedef struct {
+  char            *user;
+  char            *dir;
+  CasellaStore    *store;
+  CasellaImapSync *sync;
+} Fixture;
+
+static guint user_counter;
+#define N_USERS 30   /* made before Dovecot starts */
+
+static CasellaNetConfig *
+net_config (guint16 port)
+{
+  CasellaNetConfig *config = casella_net_config_new ("localhost", port, CASELLA_SECURITY_TLS);
+
+  casella_net_config_set_tls_database (config, casella_test_pki_get ()->database);
+  casella_net_config_set_timeouts (config, 5000, 10000);
+  return config;
+}
+
+static CasellaImapSync *
+new_sync (Fixture *fixture,
+          guint16  port)
+{
+  g_autoptr(CasellaNetConfig) config = net_config (port);
+
+  return casella_imap_sync_new (fixture->store, config, fixture->user, PASSWORD);
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  fixture->user = g_strdup_printf ("user%u@example.test", ++user_counter);
+  g_assert_cmpuint (user_counter, <=, N_USERS);
+  fixture->dir = casella_test_make_tmpdir ("casella-sync");
+  path = g_build_filename (fixture->dir, "mail.db", NULL);
+  fixture->store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  fixture->sync = new_sync (fixture, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  casella_imap_sync_set_body_budget (fixture->sync, ALL_BODIES);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_clear_object (&fixture->sync);
+  g_clear_object (&fixture->store);
+  casella_test_rm_rf (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->user);
+}
+
+/* ---- the server side ---- */
+
+/* doveadm COMMAND [SUBCOMMAND] -u USER ARGS…: "mailbox" and "flags"
+ * take a subcommand before the user. */
+static void
+doveadm (Fixture    *fixture,
+         const char *first,
+         ...)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean two_words = g_str_equal (first, "mailbox") || g_str_equal (first, "flags");
+  const char *arg;
+  va_list ap;
+
+  g_strv_builder_add (builder, first);
+  va_start (ap, first);
+  if (two_words)
+    g_strv_builder_add (builder, va_arg (ap, const char *));
+  g_strv_builder_add_many (builder, "-u", fixture->user, NULL);
+  while ((arg = va_arg (ap, const char *)))
+    g_strv_builder_add (builder, arg);
+  va_end (ap);
+  args = g_strv_builder_end (builder);
+  casella_test_dovecot_doveadm (dovecot, (const char * const *) args, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+doveadm_output (Fixture    *fixture,
+                const char *fields,
+                const char *folder)
+{
+  const char *args[] = { "fetch", "-u", fixture->user, fields, "mailbox", folder, NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+deliver (Fixture    *fixture,
+         const char *folder,
+         const char *subject,
+         const char *body)
+{
+  g_autofree char *message = g_strdup_printf ("From: Bruno <bruno@example.test>\r\nTo: %s\r\nSubject: %s\r\n"
+                                              "Date: Wed, 25 Nov 2026 09:00:00 +0000\r\n"
+                                              "Message-ID: <%s@example.test>\r\n\r\n%s\r\n",
+                                              fixture->user, subject, subject, body);
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_deliver (dovecot, fixture->user, folder, message, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fill (Fixture    *fixture,
+      const char *folder,
+      guint       n)
+{
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_fill (dovecot, fixture->user, folder, n, &error);
+  g_assert_no_error (error);
+}
+
+/* UIDs the server has in a folder, ascending; with flags, their
+ * \Seen and \Flagged as CasellaMessageFlags (same order). */
+static GArray *
+server_messages (Fixture    *fixture,
+                 const char *folder,
+                 GArray    **flags)
+{
+  g_autofree char *out = doveadm_output (fixture, "uid flags", folder);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  GArray *uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  if (flags != NULL)
+    *flags = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "uid: "))
+      {
+        guint32 uid = (guint32) g_ascii_strtoull (lines[i] + 5, NULL, 10);
+        g_array_append_val (uids, uid);
+      }
+    else if (flags != NULL && g_str_has_prefix (lines[i], "flags:"))
+      {
+        guint bits = (strstr (lines[i], "\\Seen") ? CASELLA_MESSAGE_SEEN : 0) |
+                     (strstr (lines[i], "\\Flagged") ? CASELLA_MESSAGE_FLAGGED : 0);
+        g_array_append_val (*flags, bits);
+      }
+  return uids;
+}
+
+static GArray *
+server_uids (Fixture    *fixture,
+             const char *folder)
+{
+  return server_messages (fixture, folder, NULL);
+}
+
+/* ---- the store side ---- */
+
+static void
+run_sync (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  casella_imap_sync_run (fixture->sync, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static CasellaStoreFolder *
+folder (Fixture    *fixture,
+        const char *path)
+{
+  CasellaStoreFolder *found = casella_store_find_folder (fixture->store, path);
+
+  g_assert_nonnull (found);
+  return found;
+}
+
+static CasellaMessageInfo *
+message_by_subject (Fixture    *fixture,
+                    const char *path,
+                    const char *subject)
+{
+  g_autoptr(CasellaStoreFolder) where = folder (fixture, path);
+  g_autoptr(GArray) ids = casella_store_list_message_ids (fixture->store, where->id, NULL, NULL);
+  g_autoptr(GPtrArray) rows = casella_store_get_messages (fixture->store, (gint64 *) ids->data, ids->len, NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (((CasellaMessageInfo *) rows->pdata[i])->subject, subject) == 0)
+      return casella_message_info_copy (rows->pdata[i]);
+  return NULL;
+}
+
+/* The store holds exactly the server's messages, once each, each whole,
+ * with the server's flags, and the counts add up. */
+static void
+assert_in_step (Fixture    *fixture,
+                const char *path,
+                gboolean    bodies)
+{
+  g_autoptr(GArray) flags = NULL;
+  g_autoptr(GArray) server = server_messages (fixture, path, &flags);
+  g_autoptr(CasellaStoreFolder) here = folder (fixture, path);
+  g_autoptr(GArray) local = casella_store_list_uids (fixture->store, here->id, NULL);
+  g_autoptr(GError) error = NULL;
+  guint unread = 0;
+
+  g_assert_cmpuint (local->len, ==, server->len);
+  for (guint i = 0; i < server->len; i++)
+    {
+      g_autoptr(CasellaMessageInfo) info = casella_store_find_message (fixture->store, here->id,
+                                                                       g_array_index (server, guint32, i));
+      guint want = g_array_index (flags, guint, i);
+
+      g_assert_nonnull (info);
+      g_assert_cmpuint (info->flags & (CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_FLAGGED), ==, want);
+      unread += !(want & CASELLA_MESSAGE_SEEN);
+      if (bodies)
+        g_assert_true (info->has_body);
+    }
+  g_assert_cmpuint (here->total, ==, server->len);
+  g_assert_cmpuint (here->unread, ==, unread);
+  g_assert_true (casella_store_check_integrity (fixture->store, &error));
+}
+
+/* ---- tests ---- */
+
+static void
+test_initial_and_incremental (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL, work = NULL;
+  g_autoptr(CasellaMessageInfo) news = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  fill (fixture, "INBOX", 40);
+  fill (fixture, "Lavoro", 5);
+  run_sync (fixture);
+  assert_in_step (fixture, "INBOX", TRUE);
+  assert_in_step (fixture, "Lavoro", TRUE);
+  inbox = folder (fixture, "INBOX");
+  g_assert_cmpint (inbox->role, ==, CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_cmpuint (inbox->uidvalidity, !=, 0);
+  g_assert_cmpuint (inbox->highestmodseq, !=, 0);   /* Dovecot has CONDSTORE */
+
+  deliver (fixture, "INBOX", "Novità", "Una nuova mail con allegato.");
+  run_sync (fixture);
+  assert_in_step (fixture, "INBOX", TRUE);
+  news = message_by_subject (fixture, "INBOX", "Novità");
+  g_assert_nonnull (news);
+  g_assert_cmpstr (news->from_name, ==, "Bruno");
+  g_assert_cmpstr (news->from_address, ==, "bruno@example.test");
+  g_assert_cmpstr (news->message_id, ==, "Novità@example.test");
+  g_assert_cmpstr (news->preview, ==, "Una nuova mail con allegato.");
+  body = casella_store_get_body (fixture->store, news->id, NULL);
+  g_assert_nonnull (body);
+
+  /* Nothing new: a run changes nothing. */
+  run_sync (fixture);
+  assert_in_step (fixture, "INBOX", TRUE);
+  work = folder (fixture, "Lavoro");
+  g_assert_cmpuint (work->total, ==, 5);
+}
+
+/* Another client reads, expunges, delivers and renames: all seen here. */
+static void
+test_other_client_changes (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL, renamed = NULL, gone = NULL;
+  g_autoptr(CasellaMessageInfo) first = NULL, third = NULL, fifth = NULL;
+
+  fill (fixture, "INBOX", 10);
+  fill (fixture, "Lavoro", 3);
+  run_sync (fixture);
+  inbox = folder (fixture, "INBOX");
+
+  doveadm (fixture, "flags", "add", "\\Seen \\Flagged", "mailbox", "INBOX", "uid", "3", NULL);
+  doveadm (fixture, "expunge", "mailbox", "INBOX", "uid", "5", NULL);
+  doveadm (fixture, "flags", "remove", "\\Seen", "mailbox", "INBOX", "uid", "1", NULL);
+  doveadm (fixture, "mailbox", "rename", "Lavoro", "Ufficio", NULL);
+  deliver (fixture, "INBOX", "Dopo", "Arrivata dopo.");
+  run_sync (fixture);
+
+  third = casella_store_find_message (fixture->store, inbox->id, 3);
+  g_assert_cmpuint (third->flags & (CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_FLAGGED), ==,
+                    CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_FLAGGED);
+  fifth = casella_store_find_message (fixture->store, inbox->id, 5);
+  g_assert_null (fifth);
+  first = message_by_subject (fixture, "INBOX", "Dopo");
+  g_assert_nonnull (first);
+  assert_in_step (fixture, "INBOX", TRUE);
+  renamed = casella_store_find_folder (fixture->store, "Ufficio");
+  gone = casella_store_find_folder (fixture->store, "Lavoro");
+  g_assert_nonnull (renamed);
+  g_assert_null (gone);
+  assert_in_step (fixture, "Ufficio", TRUE);
+}
+
+static char *
+server_flags (Fixture    *fixture,
+              const char *path,
+              guint32     uid)
+{
+  g_autofree char *set = g_strdup_printf ("%u", uid);
+  const char *args[] = { "fetch", "-u", fixture->user, "flags", "mailbox", path, "uid", set, NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
+  g_assert_no_error (error);
+  return out;
+}
+
+/* Read, moved, trashed, a folder made and renamed here: the server
+ * follows at the next run. */
+static void
+test_local_changes_replayed (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL, archive = NULL;
+  g_autoptr(CasellaMessageInfo) moved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) archived = NULL, in_trash = NULL;
+  g_autofree char *flags = NULL;
+  g_autoptr(GPtrArray) ops = NULL;
+  gint64 one, two, three, created;
+
+  fill (fixture, "INBOX", 6);
+  doveadm (fixture, "mailbox", "create", "Archivio", NULL);
+  doveadm (fixture, "mailbox", "create", "Trash", NULL);
+  run_sync (fixture);
+  inbox = folder (fixture, "INBOX");
+  archive = folder (fixture, "Archivio");
+  one = casella_store_find_message (fixture->store, inbox->id, 1)->id;
+  two = casella_store_find_message (fixture->store, inbox->id, 2)->id;
+  three = casella_store_find_message (fixture->store, inbox->id, 3)->id;
+
+  g_assert_true (casella_store_local_mark (fixture->store, &one, 1, CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_FLAGGED, 0,
+                                           &error));
+  g_assert_true (casella_store_local_move (fixture->store, &two, 1, archive->id, &error));
+  g_assert_true (casella_store_local_trash (fixture->store, &three, 1, &error));
+  created = casella_store_local_create_folder (fixture->store, "Viaggi", '.', &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_local_rename_folder (fixture->store, created, "Vacanze", &error));
+  /* Here at once, before any server knows. */
+  g_assert_cmpuint (casella_store_get_message (fixture->store, one)->flags & CASELLA_MESSAGE_SEEN, !=, 0);
+  g_assert_cmpint (casella_store_get_message (fixture->store, two)->folder_id, ==, archive->id);
+  ops = casella_store_list_ops (fixture->store, NULL);
+  g_assert_cmpuint (ops->len, ==, 5);
+
+  run_sync (fixture);
+  g_clear_pointer (&ops, g_ptr_array_unref);
+  ops = casella_store_list_ops (fixture->store, NULL);
+  g_assert_cmpuint (ops->len, ==, 0);
+  flags = server_flags (fixture, "INBOX", 1);
+  g_assert_nonnull (strstr (flags, "\\Seen"));
+  g_assert_nonnull (strstr (flags, "\\Flagged"));
+  archived = server_uids (fixture, "Archivio");
+  in_trash = server_uids (fixture, "Trash");
+  g_assert_cmpuint (archived->len, ==, 1);
+  g_assert_cmpuint (in_trash->len, ==, 1);
+  /* The moved row got its new UID (COPYUID), not a second copy. */
+  moved = casella_store_get_message (fixture->store, two);
+  g_assert_nonnull (moved);
+  g_assert_cmpuint (moved->uid, ==, g_array_index (archived, guint32, 0));
+  assert_in_step (fixture, "INBOX", TRUE);
+  assert_in_step (fixture, "Archivio", TRUE);
+  assert_in_step (fixture, "Trash", TRUE);
+  assert_in_step (fixture, "Vacanze", TRUE);
+}
+
+static void
+on_replay_failed (CasellaImapSync *sync,
+                  gint64           message_id,
+                  const GError    *error,
+                  guint           *failures)
+{
+  (*failures)++;
+}
+
+/* The server refuses: the change is undone here and reported. */
+static void
+test_refused_change_undone (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) work = NULL, back = NULL;
+  g_autoptr(GError) error = NULL;
+  guint failures = 0;
+
+  fill (fixture, "INBOX", 2);
+  doveadm (fixture, "mailbox", "create", "Lavoro", NULL);
+  doveadm (fixture, "mailbox", "create", "Ufficio", NULL);
+  run_sync (fixture);
+  work = folder (fixture, "Lavoro");
+  g_signal_connect (fixture->sync, "replay-failed", G_CALLBACK (on_replay_failed), &failures);
+
+  /* A name the server already has: RENAME is refused. */
+  g_assert_true (casella_store_local_rename_folder (fixture->store, work->id, "Ufficio-2", &error));
+  doveadm (fixture, "mailbox", "create", "Ufficio-2", NULL);
+  run_sync (fixture);
+  g_assert_cmpuint (failures, ==, 1);
+  back = casella_store_get_folder (fixture->store, work->id);
+  g_assert_nonnull (back);
+  g_assert_cmpstr (back->path, ==, "Lavoro");
+  g_assert_nonnull (casella_store_find_folder (fixture->store, "Ufficio-2"));
+}
+
+/* ---- a line that drops ---- */
+
+static gboolean
+sync_through (Fixture          *fixture,
+              CasellaTestProxy *proxy,
+              guint64           cut)
+{
+  g_autoptr(CasellaImapSync) sync = new_sync (fixture, casella_test_proxy_get_port (proxy));
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+  casella_imap_sync_set_batch_size (sync, 7);
+  casella_test_proxy_cut_after (proxy, cut);
+  ok = casella_imap_sync_run (sync, NULL, &error);
+  g_assert_true (ok || error != NULL);
+  return ok;
+}
+
+/* Cut at 25 points spread over a whole first sync (login, list, select,
+ * header batches, bodies); after each cut the next run completes it:
+ * never a duplicate, never a loss, the store always sound. */
+static void
+test_disconnect_at_every_stage (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *scratch = g_build_filename (fixture->dir, "measure.db", NULL);
+  guint64 total;
+  guint cuts = 0;
+
+
+  fill (fixture, "INBOX", 60);
+  fill (fixture, "Lavoro", 20);
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+
+  /* How many bytes a whole first sync takes, measured on a scratch store. */
+  {
+    g_autoptr(CasellaStore) measure = casella_store_open (scratch, &error);
+    g_autoptr(CasellaNetConfig) config = net_config (casella_test_proxy_get_port (proxy));
+    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+
+    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+    casella_imap_sync_set_batch_size (sync, 7);
+    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
+    total = casella_test_proxy_get_bytes (proxy);
+  }
+  g_test_message ("a first sync is %" G_GUINT64_FORMAT " bytes from the server", total);
+
+  /* Each cut on a fresh store: cut there, then a clean run finishes. */
+  for (guint64 cut = 200; cut < total; cut += total / 25)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/cut-%" G_GUINT64_FORMAT ".db", fixture->dir, cut);
+      gboolean ok;
+
+      g_clear_object (&fixture->sync);
+      g_clear_object (&fixture->store);
+      fixture->store = casella_store_open (path, &error);
+      g_assert_no_error (error);
+      ok = sync_through (fixture, proxy, cut);
+      g_assert_true (casella_test_proxy_was_cut (proxy));
+      g_assert_false (ok);   /* a cut is never taken for success */
+      g_assert_true (casella_store_check_integrity (fixture->store, &error));
+      cuts++;
+
+      fixture->sync = new_sync (fixture, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+      casella_imap_sync_set_body_budget (fixture->sync, ALL_BODIES);
+      run_sync (fixture);
+      assert_in_step (fixture, "INBOX", TRUE);
+      assert_in_step (fixture, "Lavoro", TRUE);
+    }
+  g_assert_cmpuint (cuts, >=, 25);
+}
+
+static void
+test_uidvalidity_change (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) before = NULL, after = NULL;
+  g_autoptr(CasellaMessageInfo) old_one = NULL, new_one = NULL;
+
+  doveadm (fixture, "mailbox", "create", "Progetti", NULL);
+  deliver (fixture, "Progetti", "Vecchio", "prima");
+  run_sync (fixture);
+  before = folder (fixture, "Progetti");
+
+  /* Gone and made again under the same name: a new UIDVALIDITY. */
+  doveadm (fixture, "mailbox", "delete", "Progetti", NULL);
+  g_usleep (1100 * 1000);   /* UIDVALIDITY is a timestamp in Dovecot */
+  doveadm (fixture, "mailbox", "create", "Progetti", NULL);
+  deliver (fixture, "Progetti", "Nuovo", "dopo");
+  run_sync (fixture);
+  after = folder (fixture, "Progetti");
+  g_assert_cmpuint (after->uidvalidity, !=, before->uidvalidity);
+  old_one = message_by_subject (fixture, "Progetti", "Vecchio");
+  new_one = message_by_subject (fixture, "Progetti", "Nuovo");
+  g_assert_null (old_one);
+  g_assert_nonnull (new_one);
+  assert_in_step (fixture, "Progetti", TRUE);
+}
+
+static void
+test_bodies_on_demand_and_server_search (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(CasellaMessageInfo) lonely = NULL, now = NULL;
+  g_autoptr(GArray) local = NULL, server = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  deliver (fixture, "INBOX", "Rara", "La parola introvabile zibaldone sta qui.");
+  fill (fixture, "INBOX", 5);
+  casella_imap_sync_set_body_budget (fixture->sync, CASELLA_SYNC_BODIES_NONE);
+  run_sync (fixture);
+  assert_in_step (fixture, "INBOX", FALSE);
+  lonely = message_by_subject (fixture, "INBOX", "Rara");
+  g_assert_false (lonely->has_body);
+
+  /* Not downloaded: the local index cannot know, the server can. */
+  inbox = folder (fixture, "INBOX");
+  local = casella_store_search (fixture->store, inbox->id, "zibaldone", NULL);
+  g_assert_cmpuint (local->len, ==, 0);
+  server = casella_imap_sync_search (fixture->sync, inbox->id, "zibaldone", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->len, ==, 1);
+  g_assert_cmpint (g_array_index (server, gint64, 0), ==, lonely->id);
+
+  body = casella_imap_sync_fetch_body (fixture->sync, lonely->id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "zibaldone"));
+  now = casella_store_get_message (fixture->store, lonely->id);
+  g_assert_true (now->has_body);
+  g_clear_pointer (&local, g_array_unref);
+  local = casella_store_search (fixture->store, inbox->id, "zibaldone", NULL);
+  g_assert_cmpuint (local->len, ==, 1);
+}
+
+typedef struct {
+  Fixture *fixture;
+  gint64   delivered_at;
+} Later;
+
+static gboolean
+deliver_later (gpointer user_data)
+{
+  Later *later = user_data;
+
+  deliver (later->fixture, "INBOX", "Spinta", "arriva durante IDLE");
+  later->delivered_at = g_get_monotonic_time ();
+  return G_SOURCE_REMOVE;
+}
+
+/* IDLE: new mail from elsewhere is noticed within moments. */
+static void
+test_idle_sees_new_mail (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(CasellaMessageInfo) pushed = NULL;
+  g_autoptr(GError) error = NULL;
+  Later later = { fixture, 0 };
+  gint64 noticed;
+
+  fill (fixture, "INBOX", 3);
+  run_sync (fixture);
+  inbox = folder (fixture, "INBOX");
+  g_timeout_add (300, deliver_later, &later);
+  g_assert_true (casella_imap_sync_wait_for_change (fixture->sync, inbox->id, 20000, NULL, &error));
+  noticed = g_get_monotonic_time ();
+  g_assert_no_error (error);
+  g_assert_cmpint (later.delivered_at, >, 0);
+  g_test_message ("new mail noticed %" G_GINT64_FORMAT " ms after delivery", (noticed - later.delivered_at) / 1000);
+  g_assert_true (casella_imap_sync_folder (fixture->sync, inbox->id, NULL, &error));
+  pushed = message_by_subject (fixture, "INBOX", "Spinta");
+  g_assert_nonnull (pushed);
+
+  /* Nothing happening: it returns at the timeout, without error. */
+  g_assert_false (casella_imap_sync_wait_for_change (fixture->sync, inbox->id, 300, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- POP3 ---- */
+
+static CasellaStore *
+pop3_store (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "pop3.db", NULL);
+  g_autoptr(GError) error = NULL;
+  CasellaStore *store = casella_store_open (path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+static CasellaPop3SyncResult
+pop3_run (Fixture           *fixture,
+          CasellaStore      *store,
+          CasellaPop3Policy  policy,
+          guint              days)
+{
+  g_autoptr(CasellaNetConfig) config = net_config (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_POP3S));
+  CasellaPop3SyncResult result = { 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  casella_pop3_sync_run (store, config, fixture->user, PASSWORD, policy, days, NULL, NULL, &result, NULL, &error);
+  g_assert_no_error (error);
+  return result;
+}
+
+static void
+test_pop3_keeps_and_deletes_by_policy (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  g_autoptr(CasellaStore) store = pop3_store (fixture);
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GArray) ids = NULL, left = NULL;
+  CasellaPop3SyncResult result;
+  g_autoptr(GError) error = NULL;
+
+  fill (fixture, "INBOX", 8);
+  result = pop3_run (fixture, store, CASELLA_POP3_KEEP, 0);
+  g_assert_cmpuint (result.downloaded, ==, 8);
+  g_assert_cmpuint (result.deleted_on_server, ==, 0);
+  /* Again: nothing twice. */
+  result = pop3_run (fixture, store, CASELLA_POP3_KEEP, 0);
+  g_assert_cmpuint (result.downloaded, ==, 0);
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  ids = casella_store_list_message_ids (store, inbox->id, NULL, NULL);
+  g_assert_cmpuint (ids->len, ==, 8);
+  g_assert_true (casella_store_get_message (store, g_array_index (ids, gint64, 0))->has_body);
+
+  /* "Delete when deleted here": two deleted here go from the server;
+   * and they do not come back. */
+  g_assert_true (casella_store_is_pop3 (store));
+  g_assert_true (casella_store_local_trash (store, (gint64 *) ids->data, 2, &error));
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_WHEN_DELETED, 0);
+  g_assert_cmpuint (result.downloaded, ==, 0);
+  g_assert_cmpuint (result.deleted_on_server, ==, 2);
+  left = server_uids (fixture, "INBOX");
+  g_assert_cmpuint (left->len, ==, 6);
+
+  /* "After 0 days": everything safely here may go. */
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_AFTER_DAYS, 0);
+  g_assert_cmpuint (result.deleted_on_server, ==, 6);
+  g_clear_pointer (&left, g_array_unref);
+  left = server_uids (fixture, "INBOX");
+  g_assert_cmpuint (left->len, ==, 0);
+  g_clear_pointer (&ids, g_array_unref);
+  ids = casella_store_list_message_ids (store, inbox->id, NULL, NULL);
+  g_assert_cmpuint (ids->len, ==, 6);
+  g_assert_true (casella_store_check_integrity (store, &error));
+}
+
+/* ---- outbox ---- */
+
+static const char outgoing[] =
+  "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n"
+  "Message-ID: <%s@example.test>\r\n\r\nCiao!\r\n";
+
+static void
+test_outbox (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(CasellaNetConfig) smtp = net_config (casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  g_autofree char *good = g_strdup_printf (outgoing, USER, "bob@example.test", "Inviata", "Inviata");
+  g_autofree char *bad = g_strdup_printf (outgoing, USER, "nobody@example.test", "Respinta", "Respinta");
+  g_autoptr(GBytes) good_raw = g_bytes_new (good, strlen (good));
+  g_autoptr(GBytes) bad_raw = g_bytes_new (bad, strlen (bad));
+  g_autoptr(GArray) waiting = NULL, sent_uids = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  CasellaOutboxResult result = { 0, 0 };
+  guint before = casella_test_smtp_get_messages (sink)->len;
+  gint64 kept;
+
+  doveadm (fixture, "mailbox", "create", "Sent", NULL);
+  run_sync (fixture);
+  casella_store_outbox_add (fixture->store, good_raw, &error);
+  kept = casella_store_outbox_add (fixture->store, bad_raw, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, fixture->sync, FALSE, &result, NULL,
+                                       &error));
+  g_assert_nonnull (error);
+  g_test_message ("refused: %s", error->message);
+  g_assert_cmpuint (result.sent, ==, 1);
+  g_assert_cmpuint (result.failed, ==, 1);
+  g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
+  /* The refused one stays, with the reason; the other is in Sent. */
+  waiting = casella_store_outbox_list (fixture->store, NULL);
+  g_assert_cmpuint (waiting->len, ==, 1);
+  g_assert_cmpint (g_array_index (waiting, gint64, 0), ==, kept);
+  reason = casella_store_outbox_get_error (fixture->store, kept);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (casella_store_get_body (fixture->store, kept, NULL));
+  sent_uids = server_uids (fixture, "Sent");
+  g_assert_cmpuint (sent_uids->len, ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  casella_engine_init ();
+
+  dovecot = casella_test_dovecot_new ();
+  for (guint i = 1; i <= N_USERS; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("user%u@example.test", i);
+      casella_test_dovecot_add_user (dovecot, user, PASSWORD);
+    }
+  casella_test_dovecot_start (dovecot, &error);
+  g_assert_no_error (error);
+  sink = casella_test_smtp_new ();
+  casella_test_smtp_reject_recipient (sink, "nobody@example.test");
+  casella_test_smtp_start (sink, &error);
+  g_assert_no_error (error);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/sync/imap/initial-and-incremental", test_initial_and_incremental);
+  ADD ("/sync/imap/other-client-changes", test_other_client_changes);
+  ADD ("/sync/imap/local-changes-replayed", test_local_changes_replayed);
+  ADD ("/sync/imap/refused-change-undone", test_refused_change_undone);
+  ADD ("/sync/imap/disconnect-at-every-stage", test_disconnect_at_every_stage);
+  ADD ("/sync/imap/uidvalidity-change", test_uidvalidity_change);
+  ADD ("/sync/imap/bodies-on-demand-and-server-search", test_bodies_on_demand_and_server_search);
+  ADD ("/sync/imap/idle", test_idle_sees_new_mail);
+  ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
+  ADD ("/sync/outbox", test_outbox);
+#undef ADD
+
+  status = g_test_run ();
+  casella_test_smtp_free (sink);
+  casella_test_dovecot_free (dovecot);
+  return status;
+}
