@@ -12,8 +12,11 @@
 #include <sys/mount.h>
 
 #include "casella-engine.h"
+#include "casella-folder-list.h"
+#include "casella-message-list.h"
 #include "casella-message-text.h"
 #include "casella-store.h"
+#include "casella-store-actions.h"
 #include "casella-store-queue.h"
 #include "casella-test-util.h"
 
@@ -335,6 +338,130 @@ test_pending_outbox_pop3 (Fixture       *fixture,
   g_assert_true (casella_store_pop3_is_known (store, "uidl-2"));
 }
 
+/* ---- models ---- */
+
+typedef struct {
+  guint position, removed, added, calls;
+} Change;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Change     *change)
+{
+  change->position = position;
+  change->removed = removed;
+  change->added = added;
+  change->calls++;
+}
+
+static void
+test_folder_list (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  g_autoptr(CasellaFolderList) list = NULL;
+  const char *expected[] = { "INBOX", "Sent", "Trash", "Clienti", "Clienti/Anna", "Clienti/Bruno", "Clienti-vecchi", NULL };
+  guint depths[] = { 0, 0, 0, 0, 1, 1, 0 };
+  g_autoptr(GError) error = NULL;
+  Change change = { 0 };
+  gint64 trash;
+
+  add_folder (store, "Clienti-vecchi", CASELLA_FOLDER_ROLE_NONE);
+  add_folder (store, "Clienti/Bruno", CASELLA_FOLDER_ROLE_NONE);
+  trash = add_folder (store, "Trash", CASELLA_FOLDER_ROLE_TRASH);
+  add_folder (store, "Clienti", CASELLA_FOLDER_ROLE_NONE);
+  add_folder (store, "Sent", CASELLA_FOLDER_ROLE_SENT);
+  add_folder (store, "Clienti/Anna", CASELLA_FOLDER_ROLE_NONE);
+  add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_nonnull (casella_store_ensure_outbox (store, &error));   /* empty: not listed */
+
+  list = casella_folder_list_new (store);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 7);
+  for (guint i = 0; expected[i]; i++)
+    {
+      g_autoptr(CasellaFolderItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_assert_cmpstr (casella_folder_item_get_folder (item)->path, ==, expected[i]);
+      g_assert_cmpuint (casella_folder_item_get_depth (item), ==, depths[i]);
+    }
+
+  /* A change of counts is a notice on the row, not a new list. */
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+  add_message (store, trash, 1, 10, "x", "y");
+  g_assert_true (casella_store_update_counts (store, trash, &error));
+  g_assert_cmpuint (change.calls, ==, 0);
+  {
+    g_autoptr(CasellaFolderItem) item = g_list_model_get_item (G_LIST_MODEL (list), 2);
+    g_assert_cmpuint (casella_folder_item_get_unread (item), ==, 1);
+  }
+  add_folder (store, "Zeta", CASELLA_FOLDER_ROLE_NONE);
+  g_assert_cmpuint (change.calls, ==, 1);
+  g_assert_cmpuint (change.position, ==, 7);
+  g_assert_cmpuint (change.added, ==, 1);
+}
+
+static void
+on_unread (CasellaMessageItem *item,
+           GParamSpec         *pspec,
+           guint              *notices)
+{
+  (*notices)++;
+}
+
+static void
+test_message_list (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(CasellaMessageList) list = NULL;
+  g_autoptr(CasellaMessageItem) first = NULL, last = NULL, newest = NULL;
+  g_autoptr(GError) error = NULL;
+  Change change = { 0 };
+  guint notices = 0;
+  gint64 id;
+
+  g_assert_true (casella_store_begin (store, &error));
+  for (guint i = 1; i <= 1000; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("Messaggio %u", i);
+      add_message (store, inbox, i, 1000 + i, subject, i % 2 ? "Anna" : "Bruno");
+    }
+  g_assert_true (casella_store_commit (store, &error));
+
+  list = casella_message_list_new (store, inbox, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1000);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  last = g_list_model_get_item (G_LIST_MODEL (list), 999);
+  g_assert_cmpstr (casella_message_item_get_subject (first), ==, "Messaggio 1000");
+  g_assert_cmpstr (casella_message_item_get_subject (last), ==, "Messaggio 1");
+  g_assert_true (casella_message_item_get_unread (first));
+
+  /* Read elsewhere in the app: the row says so, the list stays. */
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+  g_signal_connect (first, "notify::unread", G_CALLBACK (on_unread), &notices);
+  id = casella_message_item_get_id (first);
+  g_assert_true (casella_store_local_mark (store, &id, 1, CASELLA_MESSAGE_SEEN, 0, &error));
+  g_assert_false (casella_message_item_get_unread (first));
+  g_assert_cmpuint (notices, ==, 1);
+  g_assert_cmpuint (change.calls, ==, 0);
+
+  /* New mail goes on top: one row added there, nothing else moves. */
+  add_message (store, inbox, 1001, 5000, "Nuovo", "Carla");
+  g_assert_cmpuint (change.calls, ==, 1);
+  g_assert_cmpuint (change.position, ==, 0);
+  g_assert_cmpuint (change.removed, ==, 0);
+  g_assert_cmpuint (change.added, ==, 1);
+  newest = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpstr (casella_message_item_get_subject (newest), ==, "Nuovo");
+
+  casella_message_list_set_query (list, "Bruno");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 500);
+  g_assert_cmpint (casella_message_list_find (list, id), ==, 0);
+}
+
 /* ---- text ---- */
 
 static void
@@ -458,6 +585,8 @@ main (int argc, char **argv)
   g_test_add ("/store/messages", Fixture, NULL, fixture_setup, test_messages, fixture_teardown);
   g_test_add ("/store/bodies-and-search", Fixture, NULL, fixture_setup, test_bodies_and_search, fixture_teardown);
   g_test_add ("/store/pending-outbox-pop3", Fixture, NULL, fixture_setup, test_pending_outbox_pop3, fixture_teardown);
+  g_test_add ("/store/model/folder-list", Fixture, NULL, fixture_setup, test_folder_list, fixture_teardown);
+  g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
   g_test_add_func ("/store/html-to-text", test_html_to_text);
   g_test_add_func ("/store/preview", test_preview);
   g_test_add_func ("/store/disk-full", test_disk_full);

@@ -1,0 +1,492 @@
+/* casella-message-list.c — a lazy list of message summaries
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "casella-message-list.h"
+
+#define PAGE 64
+#define KEEP_PAGES 16
+
+/* ---- one row ---- */
+
+struct _CasellaMessageItem
+{
+  GObject             parent_instance;
+  gint64              id;     /* the key it is found by: never changes */
+  CasellaMessageInfo *info;
+};
+
+enum { ITEM_PROP_0, ITEM_PROP_UNREAD, ITEM_PROP_FLAGGED, ITEM_PROP_PREVIEW, ITEM_PROP_HAS_ATTACHMENT, N_ITEM_PROPS };
+static GParamSpec *item_props[N_ITEM_PROPS];
+
+G_DEFINE_FINAL_TYPE (CasellaMessageItem, casella_message_item, G_TYPE_OBJECT)
+
+static void
+casella_message_item_finalize (GObject *object)
+{
+  casella_message_info_free (CASELLA_MESSAGE_ITEM (object)->info);
+  G_OBJECT_CLASS (casella_message_item_parent_class)->finalize (object);
+}
+
+static void
+casella_message_item_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  CasellaMessageItem *self = CASELLA_MESSAGE_ITEM (object);
+
+  switch (prop_id)
+    {
+    case ITEM_PROP_UNREAD:
+      g_value_set_boolean (value, casella_message_item_get_unread (self));
+      break;
+    case ITEM_PROP_FLAGGED:
+      g_value_set_boolean (value, casella_message_item_get_flagged (self));
+      break;
+    case ITEM_PROP_PREVIEW:
+      g_value_set_string (value, self->info->preview);
+      break;
+    case ITEM_PROP_HAS_ATTACHMENT:
+      g_value_set_boolean (value, self->info->has_attachment);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+casella_message_item_class_init (CasellaMessageItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = casella_message_item_finalize;
+  object_class->get_property = casella_message_item_get_property;
+  item_props[ITEM_PROP_UNREAD] = g_param_spec_boolean ("unread", NULL, NULL, FALSE,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_FLAGGED] = g_param_spec_boolean ("flagged", NULL, NULL, FALSE,
+                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_PREVIEW] = g_param_spec_string ("preview", NULL, NULL, NULL,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_HAS_ATTACHMENT] = g_param_spec_boolean ("has-attachment", NULL, NULL, FALSE,
+                                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_ITEM_PROPS, item_props);
+}
+
+static void
+casella_message_item_init (CasellaMessageItem *self)
+{
+}
+
+static CasellaMessageItem *
+item_new (CasellaMessageInfo *info)
+{
+  CasellaMessageItem *self = g_object_new (CASELLA_TYPE_MESSAGE_ITEM, NULL);
+
+  self->id = info->id;
+  self->info = info;
+  return self;
+}
+
+/* New facts for the same message: what a row shows is told. */
+static void
+item_update (CasellaMessageItem *self,
+             CasellaMessageInfo *info)
+{
+  CasellaMessageInfo *old = self->info;
+
+  self->info = info;
+  g_object_freeze_notify (G_OBJECT (self));
+  if ((old->flags ^ info->flags) & CASELLA_MESSAGE_SEEN)
+    g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_UNREAD]);
+  if ((old->flags ^ info->flags) & CASELLA_MESSAGE_FLAGGED)
+    g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_FLAGGED]);
+  if (g_strcmp0 (old->preview, info->preview) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_PREVIEW]);
+  if (old->has_attachment != info->has_attachment)
+    g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_HAS_ATTACHMENT]);
+  g_object_thaw_notify (G_OBJECT (self));
+  casella_message_info_free (old);
+}
+
+const CasellaMessageInfo *
+casella_message_item_get_info (CasellaMessageItem *self)
+{
+  return self->info;
+}
+
+gint64
+casella_message_item_get_id (CasellaMessageItem *self)
+{
+  return self->info->id;
+}
+
+const char *
+casella_message_item_get_sender (CasellaMessageItem *self)
+{
+  if (self->info->from_name != NULL && self->info->from_name[0] != '\0')
+    return self->info->from_name;
+  return self->info->from_address ? self->info->from_address : "";
+}
+
+const char *
+casella_message_item_get_subject (CasellaMessageItem *self)
+{
+  return self->info->subject ? self->info->subject : "";
+}
+
+const char *
+casella_message_item_get_preview (CasellaMessageItem *self)
+{
+  return self->info->preview ? self->info->preview : "";
+}
+
+gint64
+casella_message_item_get_date (CasellaMessageItem *self)
+{
+  return self->info->date;
+}
+
+gboolean
+casella_message_item_get_unread (CasellaMessageItem *self)
+{
+  return !(self->info->flags & CASELLA_MESSAGE_SEEN);
+}
+
+gboolean
+casella_message_item_get_flagged (CasellaMessageItem *self)
+{
+  return (self->info->flags & CASELLA_MESSAGE_FLAGGED) != 0;
+}
+
+gboolean
+casella_message_item_get_has_attachment (CasellaMessageItem *self)
+{
+  return self->info->has_attachment;
+}
+
+/* ---- the list ---- */
+
+struct _CasellaMessageList
+{
+  GObject       parent_instance;
+
+  CasellaStore *store;
+  gint64        folder_id;
+  char         *query;
+  GArray       *ids;          /* gint64, in display order */
+  GArray       *extra;        /* gint64 ids shown besides the local ones */
+  GHashTable   *items;        /* id → CasellaMessageItem, for loaded pages */
+  GHashTable   *loaded;       /* page numbers loaded */
+  GQueue        recent;       /* page numbers, most recent first */
+};
+
+static void casella_message_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CasellaMessageList, casella_message_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, casella_message_list_model_init))
+
+static GType
+casella_message_list_get_item_type (GListModel *model)
+{
+  return CASELLA_TYPE_MESSAGE_ITEM;
+}
+
+static guint
+casella_message_list_get_n_items (GListModel *model)
+{
+  return CASELLA_MESSAGE_LIST (model)->ids->len;
+}
+
+/* A row someone still shows (a list view holds it) stays, so that it
+ * keeps getting updates; the others are let go. */
+static gboolean
+unused (gpointer key,
+        gpointer value,
+        gpointer user_data)
+{
+  return G_OBJECT (value)->ref_count == 1;
+}
+
+static void
+forget_page (CasellaMessageList *self,
+             guint               page)
+{
+  for (guint i = page * PAGE; i < MIN ((page + 1) * PAGE, self->ids->len); i++)
+    {
+      GObject *item = g_hash_table_lookup (self->items, &g_array_index (self->ids, gint64, i));
+      if (item != NULL && item->ref_count == 1)
+        g_hash_table_remove (self->items, &g_array_index (self->ids, gint64, i));
+    }
+  g_hash_table_remove (self->loaded, GUINT_TO_POINTER (page + 1));
+}
+
+/* One statement for the page; rows already made are updated in place. */
+static void
+load_page (CasellaMessageList *self,
+           guint               page)
+{
+  guint first = page * PAGE, n = MIN (PAGE, self->ids->len - first);
+  gint64 *ids = &g_array_index (self->ids, gint64, first);
+  g_autoptr(GPtrArray) rows = casella_store_get_messages (self->store, ids, n, NULL);
+
+  for (guint i = 0; rows && i < rows->len; i++)
+    {
+      CasellaMessageInfo *info = g_ptr_array_steal_index_fast (rows, i--);
+      CasellaMessageItem *item = g_hash_table_lookup (self->items, &info->id);
+
+      if (item != NULL)
+        item_update (item, info);
+      else
+        {
+          item = item_new (info);
+          g_hash_table_insert (self->items, &item->id, item);
+        }
+    }
+  g_hash_table_add (self->loaded, GUINT_TO_POINTER (page + 1));
+  g_queue_push_head (&self->recent, GUINT_TO_POINTER (page));
+  while (self->recent.length > KEEP_PAGES)
+    forget_page (self, GPOINTER_TO_UINT (g_queue_pop_tail (&self->recent)));
+}
+
+static gpointer
+casella_message_list_get_item (GListModel *model,
+                               guint       position)
+{
+  CasellaMessageList *self = CASELLA_MESSAGE_LIST (model);
+  guint page = position / PAGE;
+  gint64 id;
+  CasellaMessageItem *item;
+
+  if (position >= self->ids->len)
+    return NULL;
+  id = g_array_index (self->ids, gint64, position);
+  if (!g_hash_table_contains (self->loaded, GUINT_TO_POINTER (page + 1)))
+    load_page (self, page);
+  item = g_hash_table_lookup (self->items, &id);
+  if (item == NULL)
+    {
+      /* Gone from the store since the ids were read: an empty row until
+       * the next reload takes it out. */
+      CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
+      info->id = id;
+      info->flags = CASELLA_MESSAGE_SEEN;
+      item = item_new (info);
+      g_hash_table_insert (self->items, &item->id, item);
+    }
+  return g_object_ref (item);
+}
+
+static void
+casella_message_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = casella_message_list_get_item_type;
+  iface->get_n_items = casella_message_list_get_n_items;
+  iface->get_item = casella_message_list_get_item;
+}
+
+/* ---- reading the ids ---- */
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const CasellaMessageInfo *x = *(CasellaMessageInfo * const *) a, *y = *(CasellaMessageInfo * const *) b;
+
+  if (x->date != y->date)
+    return x->date > y->date ? -1 : 1;
+  return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* The local ids plus the extra ones, newest first. */
+static GArray *
+merge_extra (CasellaMessageList *self,
+             GArray             *local)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) rows = NULL;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      GArray *from = pass == 0 ? local : self->extra;
+      for (guint i = 0; i < from->len; i++)
+        if (g_hash_table_add (seen, &g_array_index (from, gint64, i)))
+          g_array_append_val (all, g_array_index (from, gint64, i));
+    }
+  rows = casella_store_get_messages (self->store, (gint64 *) all->data, all->len, NULL);
+  if (rows != NULL)
+    {
+      g_ptr_array_sort (rows, compare_newest_first);
+      for (guint i = 0; i < rows->len; i++)
+        g_array_append_val (ids, ((CasellaMessageInfo *) rows->pdata[i])->id);
+    }
+  return ids;
+}
+
+static GArray *
+read_ids (CasellaMessageList *self)
+{
+  g_autoptr(GArray) local = casella_store_list_message_ids (self->store, self->folder_id, self->query, NULL);
+
+  if (local == NULL)
+    local = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (self->extra->len == 0)
+    return g_steal_pointer (&local);
+  return merge_extra (self, local);
+}
+
+/* Rows still loaded get fresh facts (a flag changed, a body came). */
+static void
+refresh_loaded (CasellaMessageList *self)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) rows = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->items);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (ids, *(gint64 *) key);
+  rows = casella_store_get_messages (self->store, (gint64 *) ids->data, ids->len, NULL);
+  for (guint i = 0; rows && i < rows->len; i++)
+    {
+      CasellaMessageInfo *info = g_ptr_array_steal_index_fast (rows, i--);
+      CasellaMessageItem *item = g_hash_table_lookup (self->items, &info->id);
+      if (item != NULL)
+        item_update (item, info);
+      else
+        casella_message_info_free (info);
+    }
+}
+
+void
+casella_message_list_reload (CasellaMessageList *self)
+{
+  g_autoptr(GArray) old = self->ids;
+  guint prefix = 0, suffix = 0;
+
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  refresh_loaded (self);
+  g_hash_table_foreach_remove (self->items, unused, NULL);
+  self->ids = read_ids (self);
+  /* Pages move with the ids: they are read again when asked for. */
+  g_hash_table_remove_all (self->loaded);
+  g_queue_clear (&self->recent);
+  while (prefix < old->len && prefix < self->ids->len &&
+         g_array_index (old, gint64, prefix) == g_array_index (self->ids, gint64, prefix))
+    prefix++;
+  while (suffix < old->len - prefix && suffix < self->ids->len - prefix &&
+         g_array_index (old, gint64, old->len - 1 - suffix) == g_array_index (self->ids, gint64, self->ids->len - 1 - suffix))
+    suffix++;
+  if (old->len != self->ids->len || prefix != old->len)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix, old->len - prefix - suffix, self->ids->len - prefix - suffix);
+}
+
+static void
+on_folder_changed (CasellaStore       *store,
+                   gint64              folder_id,
+                   CasellaMessageList *self)
+{
+  if (folder_id == self->folder_id)
+    casella_message_list_reload (self);
+}
+
+/* ---- the object ---- */
+
+static void
+casella_message_list_finalize (GObject *object)
+{
+  CasellaMessageList *self = CASELLA_MESSAGE_LIST (object);
+
+  g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_object (&self->store);
+  g_free (self->query);
+  g_array_unref (self->ids);
+  g_array_unref (self->extra);
+  g_hash_table_unref (self->items);
+  g_hash_table_unref (self->loaded);
+  g_queue_clear (&self->recent);
+
+  G_OBJECT_CLASS (casella_message_list_parent_class)->finalize (object);
+}
+
+static void
+casella_message_list_class_init (CasellaMessageListClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = casella_message_list_finalize;
+}
+
+static void
+casella_message_list_init (CasellaMessageList *self)
+{
+  self->items = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_object_unref);
+  self->loaded = g_hash_table_new (NULL, NULL);
+  self->extra = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_queue_init (&self->recent);
+}
+
+CasellaMessageList *
+casella_message_list_new (CasellaStore *store,
+                          gint64        folder_id,
+                          const char   *query)
+{
+  CasellaMessageList *self = g_object_new (CASELLA_TYPE_MESSAGE_LIST, NULL);
+
+  self->store = g_object_ref (store);
+  self->folder_id = folder_id;
+  self->query = g_strdup (query);
+  self->ids = read_ids (self);
+  g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
+  return self;
+}
+
+gint64
+casella_message_list_get_folder (CasellaMessageList *self)
+{
+  return self->folder_id;
+}
+
+void
+casella_message_list_set_query (CasellaMessageList *self,
+                                const char         *query)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  if (g_strcmp0 (self->query, query) == 0)
+    return;
+  g_free (self->query);
+  self->query = g_strdup (query);
+  g_array_set_size (self->extra, 0);
+  casella_message_list_reload (self);
+}
+
+const char *
+casella_message_list_get_query (CasellaMessageList *self)
+{
+  return self->query;
+}
+
+void
+casella_message_list_add_ids (CasellaMessageList *self,
+                              GArray             *ids)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  g_array_append_vals (self->extra, ids->data, ids->len);
+  casella_message_list_reload (self);
+}
+
+int
+casella_message_list_find (CasellaMessageList *self,
+                           gint64              message_id)
+{
+  for (guint i = 0; i < self->ids->len; i++)
+    if (g_array_index (self->ids, gint64, i) == message_id)
+      return (int) i;
+  return -1;
+}

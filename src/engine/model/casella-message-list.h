@@ -1,0 +1,52 @@
+/* casella-message-list.h — a folder's messages as a GListModel, newest
+ * first, for a GtkListView over any number of them
+ *
+ * Only the row ids live in memory (8 bytes a message); summaries are
+ * read from the store a page at a time when a row is asked for, and
+ * only a few pages are kept. Sorting and filtering happen in SQL.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "casella-store.h"
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_MESSAGE_ITEM (casella_message_item_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaMessageItem, casella_message_item, CASELLA, MESSAGE_ITEM, GObject)
+
+const CasellaMessageInfo *casella_message_item_get_info     (CasellaMessageItem *self);
+gint64                    casella_message_item_get_id       (CasellaMessageItem *self);
+/* The sender's name, else the address. */
+const char               *casella_message_item_get_sender   (CasellaMessageItem *self);
+const char               *casella_message_item_get_subject  (CasellaMessageItem *self);
+const char               *casella_message_item_get_preview  (CasellaMessageItem *self);
+gint64                    casella_message_item_get_date     (CasellaMessageItem *self);
+gboolean                  casella_message_item_get_unread   (CasellaMessageItem *self);
+gboolean                  casella_message_item_get_flagged  (CasellaMessageItem *self);
+gboolean                  casella_message_item_get_has_attachment (CasellaMessageItem *self);
+
+#define CASELLA_TYPE_MESSAGE_LIST (casella_message_list_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaMessageList, casella_message_list, CASELLA, MESSAGE_LIST, GObject)
+
+/* query: words to find (NULL: every message). */
+CasellaMessageList *casella_message_list_new        (CasellaStore       *store,
+                                                     gint64              folder_id,
+                                                     const char         *query);
+gint64              casella_message_list_get_folder (CasellaMessageList *self);
+void                casella_message_list_set_query  (CasellaMessageList *self,
+                                                     const char         *query);
+const char         *casella_message_list_get_query  (CasellaMessageList *self);
+/* Extra ids to show besides the local matches (the server's search). */
+void                casella_message_list_add_ids    (CasellaMessageList *self,
+                                                     GArray             *ids);
+/* Reads the ids again; rows that stayed keep their place and objects. */
+void                casella_message_list_reload     (CasellaMessageList *self);
+/* The position of a message, or -1. */
+int                 casella_message_list_find       (CasellaMessageList *self,
+                                                     gint64              message_id);
+
+G_END_DECLS
