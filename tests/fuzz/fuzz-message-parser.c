@@ -1,0 +1,50 @@
+/* fuzz-message-parser.c — a message as a server hands it over: header
+ * facts, the readable text, HTML read as text, the preview line; and the
+ * same bytes as an IMAP uid-set (VANISHED, COPYUID)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "casella-engine.h"
+#include "casella-gmime.h"
+#include "casella-imap-types.h"
+#include "casella-message-text.h"
+#include "casella-store-queue.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput (const unsigned char *data, size_t size)
+{
+  static gsize initialized;
+  g_autoptr(GBytes) raw = NULL;
+  g_autofree char *text = NULL, *html = NULL, *preview = NULL, *copy = NULL;
+  g_autoptr(GArray) ranges = NULL;
+  CasellaMessageInfo *info;
+
+  if (g_once_init_enter (&initialized))
+    {
+      casella_engine_init ();
+      g_once_init_leave (&initialized, 1);
+    }
+  raw = g_bytes_new (data, size);
+  info = casella_message_info_from_bytes (raw);
+  casella_message_info_free (info);
+
+  html = casella_html_to_text ((const char *) data, (gssize) size);
+  preview = casella_text_preview (html, 160);
+
+  copy = g_strndup ((const char *) data, size);
+  ranges = casella_imap_uid_set_parse (copy);
+  if (ranges != NULL)
+    casella_imap_uid_ranges_contain (ranges, 42);
+
+  {
+    g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer ((const char *) data, size);
+    g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+    g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+    gboolean attachment;
+
+    if (message != NULL)
+      text = casella_message_get_text (message, &attachment);
+  }
+  return 0;
+}
