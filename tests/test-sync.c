@@ -6,7 +6,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "casella-account.h"
 #include "casella-engine.h"
+#include "casella-mail-session.h"
 #include "casella-outbox.h"
 #include "casella-pop3-sync.h"
 #include "casella-imap-sync.h"
@@ -742,6 +744,168 @@ test_outbox (Fixture       *fixture,
   g_assert_cmpuint (sent_uids->len, ==, 1);
 }
 
+/* ---- the session: two threads at work, the UI never waiting ---- */
+
+typedef struct {
+  guint   new_mail;
+  guint   sent;
+  gint64  newest;
+  GBytes *body;
+  GError *error;
+  gboolean body_done;
+} Heard;
+
+static void
+on_new_mail (CasellaMailSession *session,
+             gint64              folder_id,
+             guint               count,
+             gint64              newest,
+             Heard              *heard)
+{
+  heard->new_mail += count;
+  heard->newest = newest;
+}
+
+static void
+on_sent (CasellaMailSession *session,
+         guint               count,
+         Heard              *heard)
+{
+  heard->sent += count;
+}
+
+static void
+on_body (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Heard *heard = user_data;
+
+  heard->body = casella_mail_session_fetch_body_finish (CASELLA_MAIL_SESSION (source), result, &heard->error);
+  heard->body_done = TRUE;
+}
+
+static gboolean
+is_up_to_date (gpointer session)
+{
+  return casella_mail_session_get_state (session) == CASELLA_SESSION_UP_TO_DATE;
+}
+
+static gboolean
+heard_new_mail (gpointer heard)
+{
+  return ((Heard *) heard)->new_mail > 0;
+}
+
+static gboolean
+heard_body (gpointer heard)
+{
+  return ((Heard *) heard)->body_done;
+}
+
+static gboolean
+heard_sent (gpointer heard)
+{
+  return ((Heard *) heard)->sent > 0;
+}
+
+typedef struct {
+  Fixture *fixture;
+  guint32  uid;
+} FlagCheck;
+
+static gboolean
+server_has_seen (gpointer data)
+{
+  FlagCheck *check = data;
+  g_autofree char *flags = server_flags (check->fixture, "INBOX", check->uid);
+
+  return strstr (flags, "\\Seen") != NULL;
+}
+
+static CasellaAccount *
+session_account (Fixture *fixture)
+{
+  CasellaAccount *account = casella_account_new (fixture->user);
+  g_autoptr(CasellaServerConfig) imap = casella_server_config_new (CASELLA_PROTOCOL_IMAP, "localhost",
+                                                                   casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS),
+                                                                   CASELLA_SECURITY_TLS);
+  g_autoptr(CasellaServerConfig) smtp = casella_server_config_new (CASELLA_PROTOCOL_SMTP, "localhost",
+                                                                   casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS),
+                                                                   CASELLA_SECURITY_TLS);
+
+  imap->username = g_strdup (fixture->user);
+  smtp->username = g_strdup (USER);
+  casella_account_set_incoming (account, imap);
+  casella_account_set_outgoing (account, smtp);
+  return account;
+}
+
+static void
+test_session (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, 1 };
+  g_autoptr(CasellaMailSession) session = NULL;
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *letter = g_strdup_printf ("From: %s\r\nTo: bob@example.test\r\nSubject: Dalla sessione\r\n\r\nCiao\r\n", USER);
+  g_autoptr(GBytes) raw = g_bytes_new (letter, strlen (letter));
+  CasellaStore *store;
+  Heard heard = { 0 };
+  FlagCheck check = { fixture, 0 };
+  guint before = casella_test_smtp_get_messages (sink)->len;
+  gint64 id, start;
+
+  fill (fixture, "INBOX", 30);
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  store = casella_mail_session_get_store (session);
+  g_signal_connect (session, "new-mail", G_CALLBACK (on_new_mail), &heard);
+  g_signal_connect (session, "sent", G_CALLBACK (on_sent), &heard);
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+
+  /* The UI's own connection sees what the sync thread wrote. */
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_nonnull (inbox);
+  ids = casella_store_list_message_ids (store, inbox->id, NULL, NULL);
+  g_assert_cmpuint (ids->len, ==, 30);
+
+  /* New mail from elsewhere: noticed while the session idles. */
+  heard.new_mail = 0;
+  start = g_get_monotonic_time ();
+  deliver (fixture, "INBOX", "Appena arrivata", "ciao");
+  g_assert_true (casella_test_wait_until (heard_new_mail, &heard, 10000));
+  g_test_message ("new mail told to the UI %" G_GINT64_FORMAT " ms after delivery", (g_get_monotonic_time () - start) / 1000);
+  g_assert_cmpstr (casella_store_get_message (store, heard.newest)->subject, ==, "Appena arrivata");
+
+  /* A body the budget left on the server: fetched on request. */
+  id = g_array_index (ids, gint64, ids->len - 1);
+  g_assert_false (casella_store_get_message (store, id)->has_body);
+  casella_mail_session_fetch_body_async (session, id, NULL, on_body, &heard);
+  g_assert_true (casella_test_wait_until (heard_body, &heard, 10000));
+  g_assert_no_error (heard.error);
+  g_assert_nonnull (heard.body);
+  g_bytes_unref (heard.body);
+
+  /* Read here: the server hears soon. */
+  check.uid = casella_store_get_message (store, id)->uid;
+  g_assert_true (casella_store_local_mark (store, &id, 1, CASELLA_MESSAGE_SEEN, 0, &error));
+  casella_mail_session_changes_made (session);
+  g_assert_true (casella_test_wait_until (server_has_seen, &check, 10000));
+
+  /* The outbox is sent by the request thread. */
+  g_assert_cmpint (casella_store_outbox_add (store, raw, &error), >, 0);
+  casella_mail_session_send_outbox (session);
+  g_assert_true (casella_test_wait_until (heard_sent, &heard, 10000));
+  g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
+
+  casella_mail_session_stop (session);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -775,6 +939,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/idle", test_idle_sees_new_mail);
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/outbox", test_outbox);
+  ADD ("/sync/session", test_session);
 #undef ADD
 
   status = g_test_run ();

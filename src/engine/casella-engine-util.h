@@ -15,4 +15,8 @@ guint casella_timeout_add (guint       interval_ms,
 guint casella_idle_add    (GSourceFunc function,
                            gpointer    data);
 
+/* g_source_remove() for sources made by the two above: they live on the
+ * thread-default context, which may not be the global one. */
+void  casella_source_remove (guint      id);
+
 G_END_DECLS

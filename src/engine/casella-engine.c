@@ -71,3 +71,12 @@ casella_idle_add (GSourceFunc function,
   g_source_set_callback (source, function, data, NULL);
   return g_source_attach (source, g_main_context_get_thread_default ());
 }
+
+void
+casella_source_remove (guint id)
+{
+  GSource *source = g_main_context_find_source_by_id (g_main_context_get_thread_default (), id);
+
+  if (source != NULL)
+    g_source_destroy (source);
+}

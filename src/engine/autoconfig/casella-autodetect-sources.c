@@ -57,7 +57,7 @@ typedef struct {
 static void
 fetch_free (Fetch *fetch)
 {
-  g_clear_handle_id (&fetch->timeout_id, g_source_remove);
+  g_clear_handle_id (&fetch->timeout_id, casella_source_remove);
   g_free (fetch->url);
   g_clear_object (&fetch->cancellable);
   g_free (fetch);
@@ -431,7 +431,7 @@ timed_expired (gpointer data)
 static void
 timed_free (Timed *timed)
 {
-  g_clear_handle_id (&timed->timeout_id, g_source_remove);
+  g_clear_handle_id (&timed->timeout_id, casella_source_remove);
   g_free (timed);
 }
 

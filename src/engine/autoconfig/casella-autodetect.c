@@ -163,7 +163,7 @@ finish (CasellaAutodetect  *self,
       return;
     }
   self->finished = TRUE;
-  g_clear_handle_id (&self->deadline_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, casella_source_remove);
   if (self->user_cancel)
     {
       g_source_destroy (self->user_cancel);
@@ -358,7 +358,7 @@ casella_autodetect_finalize (GObject *object)
   CasellaAutodetect *self = CASELLA_AUTODETECT (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->deadline_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, casella_source_remove);
   if (self->user_cancel)
     {
       g_source_destroy (self->user_cancel);

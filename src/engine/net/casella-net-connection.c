@@ -106,7 +106,7 @@ deadline_new (GCancellable *parent,
 static void
 deadline_free (Deadline *deadline)
 {
-  g_clear_handle_id (&deadline->timeout_id, g_source_remove);
+  g_clear_handle_id (&deadline->timeout_id, casella_source_remove);
   if (deadline->parent != NULL)
     g_cancellable_disconnect (deadline->parent, deadline->parent_handler);
   g_clear_object (&deadline->parent);
@@ -516,7 +516,7 @@ casella_net_connection_expect_reply (CasellaNetConnection *self,
   if (self->expecting == !!expecting)
     return;
   self->expecting = !!expecting;
-  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  g_clear_handle_id (&self->watchdog_id, casella_source_remove);
   if (self->expecting && !self->closed)
     {
       self->last_activity = g_get_monotonic_time ();
@@ -540,7 +540,7 @@ casella_net_connection_set_handlers (CasellaNetConnection *self,
 static void
 casella_net_connection_stop_read_source (CasellaNetConnection *self)
 {
-  g_clear_handle_id (&self->burst_id, g_source_remove);
+  g_clear_handle_id (&self->burst_id, casella_source_remove);
   if (self->read_source != NULL)
     {
       g_source_destroy (self->read_source);
@@ -776,7 +776,7 @@ casella_net_connection_close (CasellaNetConnection *self)
   self->closed = TRUE;
   self->reading = FALSE;
   casella_net_connection_stop_read_source (self);
-  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  g_clear_handle_id (&self->watchdog_id, casella_source_remove);
   g_cancellable_cancel (self->cancellable);
 
   waiters = g_steal_pointer (&self->drain_waiters);

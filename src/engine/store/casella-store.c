@@ -229,6 +229,27 @@ casella_store_emit_changes (CasellaStore *self)
     g_signal_emit (self, signals[SIGNAL_FOLDERS_CHANGED], 0);
 }
 
+/* Another connection (the sync, on its thread) changed the file: tell
+ * this one's listeners. */
+void
+casella_store_notify_folder_changed (CasellaStore *self,
+                                     gint64        folder_id)
+{
+  g_return_if_fail (CASELLA_IS_STORE (self));
+
+  casella_store_mark_changed (self, folder_id);
+  casella_store_emit_changes (self);
+}
+
+void
+casella_store_notify_folders_changed (CasellaStore *self)
+{
+  g_return_if_fail (CASELLA_IS_STORE (self));
+
+  casella_store_mark_folders_changed (self);
+  casella_store_emit_changes (self);
+}
+
 gboolean
 casella_store_begin (CasellaStore  *self,
                      GError       **error)

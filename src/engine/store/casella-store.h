@@ -106,6 +106,10 @@ CasellaStore       *casella_store_open              (const char          *path,
                                                      GError             **error);
 const char         *casella_store_get_path          (CasellaStore        *self);
 int                 casella_store_get_version       (CasellaStore        *self);
+/* Another connection changed the file: emit the notices here too. */
+void                casella_store_notify_folder_changed  (CasellaStore   *self,
+                                                          gint64          folder_id);
+void                casella_store_notify_folders_changed (CasellaStore   *self);
 gboolean            casella_store_begin             (CasellaStore        *self,
                                                      GError             **error);
 gboolean            casella_store_commit            (CasellaStore        *self,

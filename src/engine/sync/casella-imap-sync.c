@@ -549,6 +549,13 @@ casella_imap_sync_wait_for_change (CasellaImapSync  *self,
   return idle.changed;
 }
 
+void
+casella_imap_sync_interrupt (CasellaImapSync *self)
+{
+  if (self->client != NULL && casella_imap_client_is_idling (self->client))
+    casella_imap_client_idle_done (self->client);
+}
+
 /* ---- the object ---- */
 
 static void

@@ -74,6 +74,8 @@ gboolean         casella_imap_sync_wait_for_change  (CasellaImapSync  *self,
                                                      guint             timeout_ms,
                                                      GCancellable     *cancellable,
                                                      GError          **error);
+/* Ends a wait_for_change() early (call on the sync's own thread). */
+void             casella_imap_sync_interrupt        (CasellaImapSync  *self);
 void             casella_imap_sync_disconnect       (CasellaImapSync  *self);
 
 G_END_DECLS

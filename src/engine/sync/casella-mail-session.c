@@ -1,0 +1,834 @@
+/* casella-mail-session.c — an account's two worker threads
+ *
+ * The sync thread: a full round (replay, folders, headers, bodies within
+ * the budget), then IDLE on the INBOX until news, a request or the next
+ * round; on a network error it waits and tries again, longer each time.
+ * The request thread: bodies, searches and the outbox, one at a time,
+ * so sending is never done twice at once.
+ *
+ * What the threads change reaches the UI as store notices, delivered on
+ * the UI's main context.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "casella-account-sync.h"
+#include "casella-mail-error.h"
+#include "casella-mail-session.h"
+#include "casella-store-queue.h"
+
+#define BACKOFF_FIRST_S 15
+#define BACKOFF_MAX_S   300
+
+typedef enum { REQUEST_BODY, REQUEST_SEARCH, REQUEST_OUTBOX, REQUEST_QUIT } RequestKind;
+
+typedef struct {
+  RequestKind  kind;
+  gint64       id;
+  char        *text;
+  GTask       *task;
+} Request;
+
+struct _CasellaMailSession
+{
+  GObject              parent_instance;
+
+  CasellaAccount      *account;
+  CasellaStore        *store;           /* the UI's connection */
+  char                *path;
+  char                *password;
+  char                *smtp_password;
+  GTlsDatabase        *tls_database;
+  guint                poll_seconds;
+  guint64              body_budget;
+  GMainContext        *ui_context;
+  CasellaSessionState  state;
+  GError              *error;
+
+  GMutex               lock;            /* guards the flags below */
+  GCond                wake;
+  gboolean             quit;
+  gboolean             refresh_wanted;
+  gboolean             replay_wanted;
+  GMainContext        *sync_context;
+  CasellaImapSync     *sync_imap;       /* lives on the sync thread */
+  GThread             *sync_thread;
+  GThread             *request_thread;
+  GAsyncQueue         *requests;
+};
+
+G_DEFINE_FINAL_TYPE (CasellaMailSession, casella_mail_session, G_TYPE_OBJECT)
+
+enum { SIGNAL_STATE_CHANGED, SIGNAL_NEW_MAIL, SIGNAL_REPLAY_FAILED, SIGNAL_SENT, SIGNAL_SEND_FAILED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+request_free (Request *request)
+{
+  g_free (request->text);
+  g_clear_object (&request->task);
+  g_free (request);
+}
+
+static gboolean
+is_imap (CasellaMailSession *self)
+{
+  return casella_account_get_incoming (self->account)->protocol == CASELLA_PROTOCOL_IMAP;
+}
+
+static CasellaAccountSyncOptions
+sync_options (CasellaMailSession *self)
+{
+  CasellaAccountSyncOptions options = { 0 };
+
+  options.password = self->password;
+  options.smtp_password = self->smtp_password;
+  options.tls_database = self->tls_database;
+  options.body_budget = self->body_budget;
+  return options;
+}
+
+/* ---- news for the UI thread ---- */
+
+typedef struct {
+  CasellaMailSession  *self;
+  GArray              *folders;          /* gint64 */
+  gboolean             folders_changed;
+  gboolean             has_state;
+  CasellaSessionState  state;
+  GError              *error;
+  gint64               new_mail_folder;
+  guint                new_mail_count;
+  gint64               newest;
+  gint64               message_id;
+  char                *reason;
+  guint                sent;
+  guint                signal;           /* which one, for the simple ones */
+} Notice;
+
+static void
+notice_free (Notice *notice)
+{
+  g_clear_pointer (&notice->folders, g_array_unref);
+  g_clear_error (&notice->error);
+  g_free (notice->reason);
+  g_object_unref (notice->self);
+  g_free (notice);
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  Notice *notice = data;
+  CasellaMailSession *self = notice->self;
+
+  for (guint i = 0; notice->folders && i < notice->folders->len; i++)
+    casella_store_notify_folder_changed (self->store, g_array_index (notice->folders, gint64, i));
+  if (notice->folders_changed)
+    casella_store_notify_folders_changed (self->store);
+  if (notice->has_state)
+    {
+      self->state = notice->state;
+      g_clear_error (&self->error);
+      self->error = g_steal_pointer (&notice->error);
+      g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+    }
+  if (notice->new_mail_count > 0)
+    g_signal_emit (self, signals[SIGNAL_NEW_MAIL], 0, notice->new_mail_folder, notice->new_mail_count, notice->newest);
+  if (notice->signal == SIGNAL_REPLAY_FAILED)
+    g_signal_emit (self, signals[SIGNAL_REPLAY_FAILED], 0, notice->message_id, notice->error);
+  if (notice->signal == SIGNAL_SENT)
+    g_signal_emit (self, signals[SIGNAL_SENT], 0, notice->sent);
+  if (notice->signal == SIGNAL_SEND_FAILED)
+    g_signal_emit (self, signals[SIGNAL_SEND_FAILED], 0, notice->message_id, notice->reason);
+  return G_SOURCE_REMOVE;
+}
+
+static Notice *
+notice_new (CasellaMailSession *self)
+{
+  Notice *notice = g_new0 (Notice, 1);
+
+  notice->self = g_object_ref (self);
+  return notice;
+}
+
+static void
+post (Notice *notice)
+{
+  g_main_context_invoke_full (notice->self->ui_context, G_PRIORITY_DEFAULT, deliver, notice,
+                              (GDestroyNotify) notice_free);
+}
+
+/* A worker's store changes, gathered and handed over in one notice. */
+typedef struct {
+  CasellaMailSession *self;
+  GHashTable         *folders;
+  gboolean            folders_changed;
+} Changes;
+
+static void
+on_worker_folder_changed (CasellaStore *store,
+                          gint64        folder_id,
+                          Changes      *changes)
+{
+  g_hash_table_add (changes->folders, g_memdup2 (&folder_id, sizeof folder_id));
+}
+
+static void
+on_worker_folders_changed (CasellaStore *store,
+                           Changes      *changes)
+{
+  changes->folders_changed = TRUE;
+}
+
+static void
+changes_init (Changes            *changes,
+              CasellaMailSession *self,
+              CasellaStore       *store)
+{
+  changes->self = self;
+  changes->folders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  changes->folders_changed = FALSE;
+  g_signal_connect (store, "folder-changed", G_CALLBACK (on_worker_folder_changed), changes);
+  g_signal_connect (store, "folders-changed", G_CALLBACK (on_worker_folders_changed), changes);
+}
+
+static void
+changes_flush (Changes *changes)
+{
+  Notice *notice;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (g_hash_table_size (changes->folders) == 0 && !changes->folders_changed)
+    return;
+  notice = notice_new (changes->self);
+  notice->folders = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_hash_table_iter_init (&iter, changes->folders);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (notice->folders, *(gint64 *) key);
+  notice->folders_changed = changes->folders_changed;
+  g_hash_table_remove_all (changes->folders);
+  changes->folders_changed = FALSE;
+  post (notice);
+}
+
+static void
+post_state (CasellaMailSession  *self,
+            CasellaSessionState  state,
+            const GError        *error)
+{
+  Notice *notice = notice_new (self);
+
+  notice->has_state = TRUE;
+  notice->state = state;
+  notice->error = error ? g_error_copy (error) : NULL;
+  post (notice);
+}
+
+/* ---- the sync thread ---- */
+
+static gboolean
+is_network_error (const GError *error)
+{
+  return error != NULL && error->domain == CASELLA_MAIL_ERROR &&
+         (error->code == CASELLA_MAIL_ERROR_CONNECTION_REFUSED || error->code == CASELLA_MAIL_ERROR_HOST_NOT_FOUND ||
+          error->code == CASELLA_MAIL_ERROR_TIMEOUT || error->code == CASELLA_MAIL_ERROR_CONNECTION_LOST ||
+          error->code == CASELLA_MAIL_ERROR_NOT_CONNECTED);
+}
+
+static gboolean
+take_flag (CasellaMailSession *self,
+           gboolean           *flag)
+{
+  gboolean value;
+
+  g_mutex_lock (&self->lock);
+  value = *flag;
+  *flag = FALSE;
+  g_mutex_unlock (&self->lock);
+  return value;
+}
+
+static gboolean
+quitting (CasellaMailSession *self)
+{
+  gboolean quit;
+
+  g_mutex_lock (&self->lock);
+  quit = self->quit;
+  g_mutex_unlock (&self->lock);
+  return quit;
+}
+
+/* New and unread in the INBOX since max_uid: a notice for a notification. */
+static void
+note_new_mail (CasellaMailSession *self,
+               CasellaStore       *store,
+               gint64              inbox,
+               guint32             max_uid)
+{
+  g_autoptr(GArray) uids = casella_store_list_uids (store, inbox, NULL);
+  Notice *notice;
+  guint count = 0;
+  gint64 newest = 0;
+
+  for (guint i = 0; uids && i < uids->len; i++)
+    {
+      g_autoptr(CasellaMessageInfo) info = NULL;
+
+      if (g_array_index (uids, guint32, i) <= max_uid)
+        continue;
+      info = casella_store_find_message (store, inbox, g_array_index (uids, guint32, i));
+      if (info != NULL && !(info->flags & CASELLA_MESSAGE_SEEN))
+        count++, newest = info->id;
+    }
+  if (count == 0)
+    return;
+  notice = notice_new (self);
+  notice->new_mail_folder = inbox;
+  notice->new_mail_count = count;
+  notice->newest = newest;
+  post (notice);
+}
+
+static void
+on_replay_failed (CasellaImapSync    *sync,
+                  gint64              message_id,
+                  const GError       *error,
+                  CasellaMailSession *self)
+{
+  Notice *notice = notice_new (self);
+
+  notice->signal = SIGNAL_REPLAY_FAILED;
+  notice->message_id = message_id;
+  notice->error = g_error_copy (error);
+  post (notice);
+}
+
+static gint64
+inbox_id (CasellaStore *store,
+          guint32      *max_uid)
+{
+  g_autoptr(CasellaStoreFolder) inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+
+  *max_uid = inbox ? casella_store_get_max_uid (store, inbox->id) : 0;
+  return inbox ? inbox->id : 0;
+}
+
+static void
+request (CasellaMailSession *self,
+         RequestKind         kind,
+         gint64              id,
+         const char         *text,
+         GTask              *task)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->kind = kind;
+  request->id = id;
+  request->text = g_strdup (text);
+  request->task = task;
+  g_async_queue_push (self->requests, request);
+}
+
+static gboolean
+full_round (CasellaMailSession *self,
+            CasellaStore       *store,
+            CasellaImapSync    *imap,
+            GError            **error)
+{
+  CasellaAccountSyncOptions options = sync_options (self);
+  g_autoptr(CasellaNetConfig) config = NULL;
+  g_autoptr(GArray) outbox = NULL;
+  guint32 max_uid = 0;
+  gint64 inbox = inbox_id (store, &max_uid);
+  guint days = 0;
+  CasellaPop3Policy policy = casella_account_get_pop3_policy (self->account, &days);
+  gboolean ok;
+
+  if (imap != NULL)
+    ok = casella_imap_sync_run (imap, NULL, error);
+  else
+    {
+      CasellaServerConfig *incoming = casella_account_get_incoming (self->account);
+      config = casella_account_dup_net_config (self->account, CASELLA_PROTOCOL_POP3, self->tls_database);
+      ok = casella_pop3_sync_run (store, config, incoming->username ? incoming->username
+                                                                    : casella_account_get_address (self->account),
+                                  options.password, policy, days, NULL, NULL, NULL, NULL, error);
+    }
+  if (ok && inbox != 0)
+    note_new_mail (self, store, inbox, max_uid);
+  outbox = casella_store_outbox_list (store, NULL);
+  if (outbox != NULL && outbox->len > 0)
+    request (self, REQUEST_OUTBOX, 0, NULL, NULL);
+  return ok;
+}
+
+/* Waits for news, a request or the deadline. IMAP waits in IDLE. */
+static void
+wait_phase (CasellaMailSession *self,
+            CasellaStore       *store,
+            CasellaImapSync    *imap,
+            gboolean            online,
+            gint64              deadline,
+            Changes            *changes)
+{
+  while (!quitting (self))
+    {
+      gint64 now = g_get_monotonic_time ();
+      guint32 max_uid = 0;
+      gint64 inbox = inbox_id (store, &max_uid);
+      g_autoptr(GError) error = NULL;
+
+      if (now >= deadline)
+        return;
+      g_mutex_lock (&self->lock);
+      if (self->refresh_wanted)
+        {
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+      g_mutex_unlock (&self->lock);
+      if (take_flag (self, &self->replay_wanted) && imap != NULL && online)
+        {
+          casella_imap_sync_replay (imap, NULL, NULL);
+          changes_flush (changes);
+          continue;
+        }
+      if (imap == NULL || !online || inbox == 0)
+        {
+          g_mutex_lock (&self->lock);
+          if (!self->quit && !self->refresh_wanted && !self->replay_wanted)
+            g_cond_wait_until (&self->wake, &self->lock, deadline);
+          g_mutex_unlock (&self->lock);
+          continue;
+        }
+      if (casella_imap_sync_wait_for_change (imap, inbox, (guint) MIN ((deadline - now) / 1000, G_MAXUINT), NULL, &error) &&
+          casella_imap_sync_folder (imap, inbox, NULL, &error))
+        note_new_mail (self, store, inbox, max_uid);
+      changes_flush (changes);
+      if (error != NULL)
+        return;   /* the line broke: a new round finds out how */
+    }
+}
+
+static gboolean
+interrupt_wait (gpointer data)
+{
+  CasellaMailSession *self = data;
+
+  if (self->sync_imap != NULL)
+    casella_imap_sync_interrupt (self->sync_imap);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wake_sync_thread (CasellaMailSession *self)
+{
+  g_cond_broadcast (&self->wake);
+  if (self->sync_context != NULL)
+    g_main_context_invoke (self->sync_context, interrupt_wait, self);
+}
+
+static CasellaSessionState
+state_after (const GError *error)
+{
+  if (error == NULL)
+    return CASELLA_SESSION_UP_TO_DATE;
+  return is_network_error (error) ? CASELLA_SESSION_OFFLINE : CASELLA_SESSION_FAILED;
+}
+
+static gpointer
+sync_main (gpointer data)
+{
+  CasellaMailSession *self = data;
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(CasellaImapSync) imap = NULL;
+  CasellaAccountSyncOptions options = sync_options (self);
+  Changes changes;
+  guint backoff = BACKOFF_FIRST_S;
+
+  g_main_context_push_thread_default (self->sync_context);
+  store = casella_store_open (self->path, NULL);
+  if (store == NULL)
+    {
+      g_main_context_pop_thread_default (self->sync_context);
+      return NULL;
+    }
+  changes_init (&changes, self, store);
+  if (is_imap (self))
+    {
+      imap = casella_account_new_imap_sync (self->account, store, &options);
+      g_signal_connect (imap, "replay-failed", G_CALLBACK (on_replay_failed), self);
+      self->sync_imap = imap;
+    }
+  while (!quitting (self))
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+      CasellaSessionState state;
+
+      take_flag (self, &self->refresh_wanted);
+      post_state (self, CASELLA_SESSION_SYNCING, NULL);
+      ok = full_round (self, store, imap, &error);
+      changes_flush (&changes);
+      state = state_after (error);
+      post_state (self, state, error);
+      if (state == CASELLA_SESSION_OFFLINE)
+        backoff = MIN (backoff * 2, BACKOFF_MAX_S);
+      else
+        backoff = BACKOFF_FIRST_S;
+      /* Refused (a password, a certificate): only the user can change that. */
+      wait_phase (self, store, imap, ok,
+                  state == CASELLA_SESSION_FAILED ? G_MAXINT64
+                  : g_get_monotonic_time () + (gint64) (ok ? self->poll_seconds : backoff) * G_USEC_PER_SEC,
+                  &changes);
+    }
+  self->sync_imap = NULL;
+  g_clear_object (&imap);
+  g_hash_table_unref (changes.folders);
+  g_main_context_pop_thread_default (self->sync_context);
+  return NULL;
+}
+
+/* ---- the request thread ---- */
+
+static void
+send_outbox (CasellaMailSession *self,
+             CasellaStore       *store,
+             CasellaImapSync    *imap)
+{
+  CasellaAccountSyncOptions options = sync_options (self);
+  CasellaOutboxResult result = { 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) left = NULL;
+
+  casella_account_send_outbox (self->account, store, &options, imap, &result, NULL, &error);
+  if (result.sent > 0)
+    {
+      Notice *notice = notice_new (self);
+      notice->signal = SIGNAL_SENT;
+      notice->sent = result.sent;
+      post (notice);
+    }
+  left = casella_store_outbox_list (store, NULL);
+  for (guint i = 0; error != NULL && left && i < left->len; i++)
+    {
+      Notice *notice = notice_new (self);
+      notice->signal = SIGNAL_SEND_FAILED;
+      notice->message_id = g_array_index (left, gint64, i);
+      notice->reason = casella_store_outbox_get_error (store, notice->message_id);
+      post (notice);
+    }
+}
+
+static void
+answer (CasellaMailSession *self,
+        Request            *request,
+        CasellaStore       *store,
+        CasellaImapSync    *imap)
+{
+  GError *error = NULL;
+
+  switch (request->kind)
+    {
+    case REQUEST_BODY:
+      {
+        GBytes *body = imap ? casella_imap_sync_fetch_body (imap, request->id, NULL, &error)
+                            : casella_store_get_body (store, request->id, &error);
+        if (body != NULL)
+          g_task_return_pointer (request->task, body, (GDestroyNotify) g_bytes_unref);
+        else
+          g_task_return_error (request->task, error);
+        break;
+      }
+    case REQUEST_SEARCH:
+      {
+        GArray *ids = imap ? casella_imap_sync_search (imap, request->id, request->text, NULL, &error)
+                           : g_array_new (FALSE, FALSE, sizeof (gint64));
+        if (ids != NULL)
+          g_task_return_pointer (request->task, ids, (GDestroyNotify) g_array_unref);
+        else
+          g_task_return_error (request->task, error);
+        break;
+      }
+    case REQUEST_OUTBOX:
+      send_outbox (self, store, imap);
+      break;
+    default:
+      break;
+    }
+}
+
+static gpointer
+request_main (gpointer data)
+{
+  CasellaMailSession *self = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(CasellaImapSync) imap = NULL;
+  CasellaAccountSyncOptions options = sync_options (self);
+  Changes changes;
+  Request *next;
+
+  g_main_context_push_thread_default (context);
+  store = casella_store_open (self->path, NULL);
+  if (store != NULL)
+    {
+      changes_init (&changes, self, store);
+      if (is_imap (self))
+        imap = casella_account_new_imap_sync (self->account, store, &options);
+    }
+  while ((next = g_async_queue_pop (self->requests))->kind != REQUEST_QUIT)
+    {
+      if (store != NULL)
+        answer (self, next, store, imap);
+      else if (next->task != NULL)
+        g_task_return_new_error (next->task, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED, "No mail store");
+      if (store != NULL)
+        changes_flush (&changes);
+      request_free (next);
+    }
+  request_free (next);
+  g_clear_object (&imap);
+  if (store != NULL)
+    g_hash_table_unref (changes.folders);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+/* ---- the object ---- */
+
+void
+casella_mail_session_start (CasellaMailSession *self)
+{
+  g_return_if_fail (CASELLA_IS_MAIL_SESSION (self));
+
+  if (self->sync_thread != NULL)
+    return;
+  self->quit = FALSE;
+  self->sync_thread = g_thread_new ("casella-sync", sync_main, self);
+  self->request_thread = g_thread_new ("casella-requests", request_main, self);
+}
+
+void
+casella_mail_session_stop (CasellaMailSession *self)
+{
+  g_return_if_fail (CASELLA_IS_MAIL_SESSION (self));
+
+  if (self->sync_thread == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->quit = TRUE;
+  g_mutex_unlock (&self->lock);
+  wake_sync_thread (self);
+  request (self, REQUEST_QUIT, 0, NULL, NULL);
+  g_thread_join (self->sync_thread);
+  g_thread_join (self->request_thread);
+  self->sync_thread = self->request_thread = NULL;
+  /* Notices still on their way are delivered, then dropped with us. */
+  while (g_main_context_iteration (self->ui_context, FALSE))
+    ;
+}
+
+void
+casella_mail_session_refresh (CasellaMailSession *self)
+{
+  g_mutex_lock (&self->lock);
+  self->refresh_wanted = TRUE;
+  g_mutex_unlock (&self->lock);
+  wake_sync_thread (self);
+}
+
+void
+casella_mail_session_changes_made (CasellaMailSession *self)
+{
+  g_mutex_lock (&self->lock);
+  self->replay_wanted = TRUE;
+  g_mutex_unlock (&self->lock);
+  wake_sync_thread (self);
+}
+
+void
+casella_mail_session_send_outbox (CasellaMailSession *self)
+{
+  request (self, REQUEST_OUTBOX, 0, NULL, NULL);
+}
+
+void
+casella_mail_session_fetch_body_async (CasellaMailSession  *self,
+                                       gint64               message_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GBytes) stored = casella_store_get_body (self->store, message_id, NULL);
+
+  g_task_set_source_tag (task, casella_mail_session_fetch_body_async);
+  /* Already here: no need to bother a thread. */
+  if (stored != NULL)
+    {
+      g_task_return_pointer (task, g_bytes_ref (stored), (GDestroyNotify) g_bytes_unref);
+      g_object_unref (task);
+      return;
+    }
+  request (self, REQUEST_BODY, message_id, NULL, task);
+}
+
+GBytes *
+casella_mail_session_fetch_body_finish (CasellaMailSession  *self,
+                                        GAsyncResult        *result,
+                                        GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+casella_mail_session_search_async (CasellaMailSession  *self,
+                                   gint64               folder_id,
+                                   const char          *text,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, casella_mail_session_search_async);
+  request (self, REQUEST_SEARCH, folder_id, text, task);
+}
+
+GArray *
+casella_mail_session_search_finish (CasellaMailSession  *self,
+                                    GAsyncResult        *result,
+                                    GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+CasellaAccount *
+casella_mail_session_get_account (CasellaMailSession *self)
+{
+  return self->account;
+}
+
+CasellaStore *
+casella_mail_session_get_store (CasellaMailSession *self)
+{
+  return self->store;
+}
+
+CasellaSessionState
+casella_mail_session_get_state (CasellaMailSession *self)
+{
+  return self->state;
+}
+
+const GError *
+casella_mail_session_get_error (CasellaMailSession *self)
+{
+  return self->error;
+}
+
+static void
+wipe (char *secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+static void
+casella_mail_session_dispose (GObject *object)
+{
+  casella_mail_session_stop (CASELLA_MAIL_SESSION (object));
+  G_OBJECT_CLASS (casella_mail_session_parent_class)->dispose (object);
+}
+
+static void
+casella_mail_session_finalize (GObject *object)
+{
+  CasellaMailSession *self = CASELLA_MAIL_SESSION (object);
+
+  g_clear_object (&self->account);
+  g_clear_object (&self->store);
+  g_clear_object (&self->tls_database);
+  g_free (self->path);
+  wipe (self->password);
+  wipe (self->smtp_password);
+  g_clear_error (&self->error);
+  g_main_context_unref (self->ui_context);
+  g_main_context_unref (self->sync_context);
+  g_async_queue_unref (self->requests);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->wake);
+
+  G_OBJECT_CLASS (casella_mail_session_parent_class)->finalize (object);
+}
+
+static void
+casella_mail_session_class_init (CasellaMailSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = casella_mail_session_dispose;
+  object_class->finalize = casella_mail_session_finalize;
+
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* New unread mail: (folder id, how many, the newest one's id). */
+  signals[SIGNAL_NEW_MAIL] = g_signal_new ("new-mail", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_UINT,
+                                           G_TYPE_INT64);
+  /* A change made here was refused by the server and undone. */
+  signals[SIGNAL_REPLAY_FAILED] = g_signal_new ("replay-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_ERROR);
+  /* Messages left the outbox: (how many). */
+  signals[SIGNAL_SENT] = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* A message stays in the outbox: (its id, the server's reason). */
+  signals[SIGNAL_SEND_FAILED] = g_signal_new ("send-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                              0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_STRING);
+}
+
+static void
+casella_mail_session_init (CasellaMailSession *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->wake);
+  self->requests = g_async_queue_new ();
+  self->sync_context = g_main_context_new ();
+  self->ui_context = g_main_context_ref_thread_default ();
+  self->state = CASELLA_SESSION_CONNECTING;
+}
+
+CasellaMailSession *
+casella_mail_session_new (CasellaAccount                   *account,
+                          const CasellaMailSessionOptions  *options,
+                          GError                          **error)
+{
+  g_autoptr(CasellaMailSession) self = g_object_new (CASELLA_TYPE_MAIL_SESSION, NULL);
+
+  g_return_val_if_fail (CASELLA_IS_ACCOUNT (account), NULL);
+
+  self->account = g_object_ref (account);
+  self->path = casella_store_path_for_account (casella_account_get_id (account));
+  self->password = g_strdup (options->password);
+  self->smtp_password = g_strdup (options->smtp_password);
+  self->tls_database = options->tls_database ? g_object_ref (options->tls_database) : NULL;
+  self->poll_seconds = options->poll_seconds ? options->poll_seconds : 300;
+  self->body_budget = options->body_budget ? options->body_budget : 32 * 1024 * 1024;
+  self->store = casella_store_open (self->path, error);
+  if (self->store == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
