@@ -14,6 +14,8 @@
 #include "casella-engine.h"
 #include "casella-folder-list.h"
 #include "casella-message-list.h"
+#include "casella-gmime.h"
+#include "casella-message-compose.h"
 #include "casella-message-text.h"
 #include "casella-store.h"
 #include "casella-store-actions.h"
@@ -462,6 +464,112 @@ test_message_list (Fixture       *fixture,
   g_assert_cmpint (casella_message_list_find (list, id), ==, 0);
 }
 
+/* ---- undo and drafts ---- */
+
+static void
+test_undo_and_drafts (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 work = add_folder (store, "Lavoro", CASELLA_FOLDER_ROLE_NONE);
+  gint64 trash = add_folder (store, "Trash", CASELLA_FOLDER_ROLE_TRASH);
+  gint64 a = add_message (store, inbox, 1, 100, "uno", "Anna");
+  gint64 b = add_message (store, inbox, 2, 200, "due", "Anna");
+  g_autoptr(GArray) undo = g_array_new (FALSE, FALSE, sizeof (CasellaUndoStep));
+  g_autoptr(GArray) undo2 = g_array_new (FALSE, FALSE, sizeof (CasellaUndoStep));
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static (multipart, sizeof multipart - 1);
+  g_autoptr(GError) error = NULL;
+  gint64 draft, again;
+
+  /* Moved and undone before it was sent: as if nothing happened. */
+  g_assert_true (casella_store_local_move (store, &a, 1, work, undo, &error));
+  g_assert_cmpint (casella_store_get_message (store, a)->folder_id, ==, work);
+  g_assert_true (casella_store_local_undo (store, undo, &error));
+  g_assert_cmpint (casella_store_get_message (store, a)->folder_id, ==, inbox);
+  g_assert_cmpuint (casella_store_get_message (store, a)->uid, ==, 1);
+  ops = casella_store_list_ops (store, NULL);
+  g_assert_cmpuint (ops->len, ==, 0);
+
+  /* Trashed, the change already sent: undoing is a move of its own. */
+  g_assert_true (casella_store_local_trash (store, &b, 1, undo2, &error));
+  g_assert_cmpint (casella_store_get_message (store, b)->folder_id, ==, trash);
+  g_clear_pointer (&ops, g_ptr_array_unref);
+  ops = casella_store_list_ops (store, NULL);
+  g_assert_true (casella_store_remove_op (store, ((CasellaPendingOp *) ops->pdata[0])->id, &error));
+  g_assert_true (casella_store_local_undo (store, undo2, &error));
+  g_assert_cmpint (casella_store_get_message (store, b)->folder_id, ==, inbox);
+  g_clear_pointer (&ops, g_ptr_array_unref);
+  ops = casella_store_list_ops (store, NULL);
+  g_assert_cmpuint (ops->len, ==, 1);
+  g_assert_cmpint (((CasellaPendingOp *) ops->pdata[0])->kind, ==, CASELLA_PENDING_MOVE);
+
+  /* A draft saved twice is one draft. */
+  draft = casella_store_save_draft (store, 0, raw, &error);
+  again = casella_store_save_draft (store, draft, raw, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (draft, >, 0);
+  g_assert_cmpuint (casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_DRAFTS)->total, ==, 1);
+  g_assert_nonnull (casella_store_get_message (store, again));
+  g_assert_cmpuint (casella_store_get_message (store, again)->flags & CASELLA_MESSAGE_DRAFT, !=, 0);
+}
+
+static void
+test_compose (void)
+{
+  static const char original_text[] =
+    "From: Anna <anna@example.test>\r\nTo: Me <me@example.test>, Bruno <bruno@example.test>\r\n"
+    "Cc: carla@example.test, ME@example.test\r\nSubject: Cena\r\nMessage-ID: <cena@example.test>\r\n"
+    "References: <prima@example.test>\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=Z\r\n\r\n--Z\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Ci vediamo alle 8?\r\n> prima\r\n--Z\r\nContent-Type: image/png\r\n"
+    "Content-Disposition: attachment; filename=mappa.png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "iVBORw0KGgo=\r\n--Z--\r\n";
+  g_autoptr(GBytes) raw = g_bytes_new_static (original_text, sizeof original_text - 1);
+  g_autoptr(GMimeMessage) original = casella_message_parse (raw);
+  g_autoptr(CasellaDraft) reply = casella_draft_new_reply (original, "me@example.test", FALSE, "Anna wrote:");
+  g_autoptr(CasellaDraft) all = casella_draft_new_reply (original, "me@example.test", TRUE, "Anna wrote:");
+  g_autoptr(CasellaDraft) forward = casella_draft_new_forward (original, "Forwarded:");
+  g_autoptr(CasellaDraft) back = NULL;
+  g_autoptr(GMimeMessage) sent = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_cmpstr (reply->to, ==, "Anna <anna@example.test>");
+  g_assert_null (reply->cc);
+  g_assert_cmpstr (reply->subject, ==, "Re: Cena");
+  g_assert_cmpstr (reply->in_reply_to, ==, "cena@example.test");
+  g_assert_cmpstr (reply->references, ==, "<prima@example.test> <cena@example.test>");
+  g_assert_nonnull (strstr (reply->body, "Anna wrote:\n> Ci vediamo alle 8?\n>> prima\n"));
+  /* Everyone but me (in any case), each once. */
+  g_assert_cmpstr (all->cc, ==, "Bruno <bruno@example.test>, carla@example.test");
+
+  g_assert_cmpstr (forward->subject, ==, "Fwd: Cena");
+  g_assert_cmpuint (forward->attachments->len, ==, 1);
+  g_assert_cmpstr (((CasellaAttachment *) forward->attachments->pdata[0])->filename, ==, "mappa.png");
+
+  forward->from_name = g_strdup ("Me");
+  forward->from_address = g_strdup ("me@example.test");
+  forward->to = g_strdup ("Dario <dario@example.test>");
+  forward->bcc = g_strdup ("segreto@example.test");
+  bytes = casella_draft_to_bytes (forward);
+  sent = casella_message_parse (bytes);
+  back = casella_draft_new_from_message (sent);
+  g_assert_cmpstr (back->to, ==, "Dario <dario@example.test>");
+  g_assert_cmpstr (back->bcc, ==, "segreto@example.test");
+  g_assert_cmpstr (back->subject, ==, "Fwd: Cena");
+  g_assert_cmpuint (back->attachments->len, ==, 1);
+  g_assert_true (g_bytes_equal (((CasellaAttachment *) back->attachments->pdata[0])->data,
+                                ((CasellaAttachment *) forward->attachments->pdata[0])->data));
+  g_assert_nonnull (g_mime_message_get_message_id (sent));
+
+  g_assert_true (casella_address_list_is_valid ("Anna <anna@example.test>, b@example.it", FALSE));
+  g_assert_false (casella_address_list_is_valid ("anna@", FALSE));
+  g_assert_false (casella_address_list_is_valid ("Anna, b@example.it", FALSE));
+  g_assert_false (casella_address_list_is_valid ("", FALSE));
+  g_assert_true (casella_address_list_is_valid ("  ", TRUE));
+}
+
 /* ---- text ---- */
 
 static void
@@ -587,6 +695,8 @@ main (int argc, char **argv)
   g_test_add ("/store/pending-outbox-pop3", Fixture, NULL, fixture_setup, test_pending_outbox_pop3, fixture_teardown);
   g_test_add ("/store/model/folder-list", Fixture, NULL, fixture_setup, test_folder_list, fixture_teardown);
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
+  g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
+  g_test_add_func ("/store/compose", test_compose);
   g_test_add_func ("/store/html-to-text", test_html_to_text);
   g_test_add_func ("/store/preview", test_preview);
   g_test_add_func ("/store/disk-full", test_disk_full);

@@ -373,8 +373,8 @@ test_local_changes_replayed (Fixture       *fixture,
 
   g_assert_true (casella_store_local_mark (fixture->store, &one, 1, CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_FLAGGED, 0,
                                            &error));
-  g_assert_true (casella_store_local_move (fixture->store, &two, 1, archive->id, &error));
-  g_assert_true (casella_store_local_trash (fixture->store, &three, 1, &error));
+  g_assert_true (casella_store_local_move (fixture->store, &two, 1, archive->id, NULL, &error));
+  g_assert_true (casella_store_local_trash (fixture->store, &three, 1, NULL, &error));
   created = casella_store_local_create_folder (fixture->store, "Viaggi", '.', &error);
   g_assert_no_error (error);
   g_assert_true (casella_store_local_rename_folder (fixture->store, created, "Vacanze", &error));
@@ -679,7 +679,10 @@ test_pop3_keeps_and_deletes_by_policy (Fixture       *fixture,
   /* "Delete when deleted here": two deleted here go from the server;
    * and they do not come back. */
   g_assert_true (casella_store_is_pop3 (store));
-  g_assert_true (casella_store_local_trash (store, (gint64 *) ids->data, 2, &error));
+  /* POP3's Trash is here only; deleting from it is deleting for good. */
+  g_assert_true (casella_store_local_trash (store, (gint64 *) ids->data, 2, NULL, &error));
+  g_assert_nonnull (casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_TRASH));
+  g_assert_true (casella_store_local_trash (store, (gint64 *) ids->data, 2, NULL, &error));
   result = pop3_run (fixture, store, CASELLA_POP3_DELETE_WHEN_DELETED, 0);
   g_assert_cmpuint (result.downloaded, ==, 0);
   g_assert_cmpuint (result.deleted_on_server, ==, 2);

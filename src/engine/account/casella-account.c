@@ -13,6 +13,7 @@ struct _CasellaAccount
   char                *id;
   char                *address;
   char                *display_name;
+  char                *signature;
   char                *provider_id;
   char                *provider_name;
   CasellaServerConfig *incoming;
@@ -33,6 +34,7 @@ casella_account_finalize (GObject *object)
   g_free (self->id);
   g_free (self->address);
   g_free (self->display_name);
+  g_free (self->signature);
   g_free (self->provider_id);
   g_free (self->provider_name);
   casella_server_config_free (self->incoming);
@@ -91,6 +93,20 @@ casella_account_set_display_name (CasellaAccount *self,
 {
   g_free (self->display_name);
   self->display_name = g_strdup (name);
+}
+
+const char *
+casella_account_get_signature (CasellaAccount *self)
+{
+  return self->signature;
+}
+
+void
+casella_account_set_signature (CasellaAccount *self,
+                               const char     *signature)
+{
+  g_free (self->signature);
+  self->signature = signature && signature[0] ? g_strdup (signature) : NULL;
 }
 
 const char *
@@ -240,6 +256,8 @@ casella_account_save_to_key_file (CasellaAccount *self,
   g_key_file_set_string (file, group, "Address", self->address);
   if (self->display_name)
     g_key_file_set_string (file, group, "Name", self->display_name);
+  if (self->signature)
+    g_key_file_set_string (file, group, "Signature", self->signature);
   if (self->provider_id)
     g_key_file_set_string (file, group, "ProviderId", self->provider_id);
   if (self->provider_name)
@@ -311,6 +329,7 @@ casella_account_load_from_key_file (GKeyFile    *file,
   self->id = g_strdup (group + 8);
   self->address = g_steal_pointer (&address);
   self->display_name = g_key_file_get_string (file, group, "Name", NULL);
+  self->signature = g_key_file_get_string (file, group, "Signature", NULL);
   self->provider_id = g_key_file_get_string (file, group, "ProviderId", NULL);
   self->provider_name = g_key_file_get_string (file, group, "ProviderName", NULL);
   self->incoming = load_server (file, group, "Incoming", &self->pinned_incoming, error);

@@ -26,6 +26,10 @@ const char          *casella_account_get_address         (CasellaAccount       *
 const char          *casella_account_get_display_name    (CasellaAccount       *self);
 void                 casella_account_set_display_name    (CasellaAccount       *self,
                                                           const char           *name);
+/* Added at the end of new messages (after "-- "). */
+const char          *casella_account_get_signature       (CasellaAccount       *self);
+void                 casella_account_set_signature       (CasellaAccount       *self,
+                                                          const char           *signature);
 const char          *casella_account_get_provider_name   (CasellaAccount       *self);
 void                 casella_account_set_provider        (CasellaAccount       *self,
                                                           const char           *id,

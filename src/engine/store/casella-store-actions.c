@@ -104,7 +104,19 @@ casella_store_local_mark (CasellaStore         *self,
 typedef struct {
   gint64   folder_id;
   gboolean remote;
+  GArray  *undo;
 } Move;
+
+static void
+note_undo (GArray                   *undo,
+           const CasellaMessageInfo *message,
+           gint64                    op_id)
+{
+  CasellaUndoStep step = { message->id, message->folder_id, message->uid, message->flags, op_id };
+
+  if (undo != NULL)
+    g_array_append_val (undo, step);
+}
 
 static gboolean
 move_one (CasellaStore             *self,
@@ -117,13 +129,18 @@ move_one (CasellaStore             *self,
   /* POP3 folders are all here: a local number in the new folder. */
   guint32 uid = move->remote ? 0 : casella_store_get_max_uid (self, move->folder_id) + 1;
 
+  gint64 op = 0;
+
   if (message->folder_id == move->folder_id)
     return TRUE;
   casella_store_mark_changed (self, message->folder_id);
   if (!casella_store_move_message (self, message->id, move->folder_id, uid, error))
     return FALSE;
-  return !move->remote ||
-         casella_store_queue_op (self, CASELLA_PENDING_MOVE, move->folder_id, message->id, NULL, undo, error) != 0;
+  if (move->remote &&
+      (op = casella_store_queue_op (self, CASELLA_PENDING_MOVE, move->folder_id, message->id, NULL, undo, error)) == 0)
+    return FALSE;
+  note_undo (move->undo, message, op);
+  return TRUE;
 }
 
 gboolean
@@ -131,9 +148,10 @@ casella_store_local_move (CasellaStore  *self,
                           const gint64  *ids,
                           guint          n_ids,
                           gint64         folder_id,
+                          GArray        *undo,
                           GError       **error)
 {
-  Move move = { folder_id, !casella_store_is_pop3 (self) };
+  Move move = { folder_id, !casella_store_is_pop3 (self), undo };
 
   return for_each_message (self, ids, n_ids, move_one, &move, error);
 }
@@ -145,6 +163,7 @@ delete_one (CasellaStore             *self,
             GError                  **error)
 {
   g_autofree char *undo = g_strdup_printf ("%u", message->flags);
+  gint64 op;
 
   if (casella_store_is_pop3 (self))
     {
@@ -156,22 +175,48 @@ delete_one (CasellaStore             *self,
   if (message->uid == 0)
     return casella_store_delete_message (self, message->id, error);
   /* Hidden at once; gone for good when the server has expunged it. */
-  return casella_store_set_flags (self, message->id, message->flags | CASELLA_MESSAGE_DELETED, 0, error) &&
-         casella_store_queue_op (self, CASELLA_PENDING_EXPUNGE, message->folder_id, message->id, NULL, undo,
-                                 error) != 0;
+  if (!casella_store_set_flags (self, message->id, message->flags | CASELLA_MESSAGE_DELETED, 0, error))
+    return FALSE;
+  op = casella_store_queue_op (self, CASELLA_PENDING_EXPUNGE, message->folder_id, message->id, NULL, undo, error);
+  note_undo (data, message, op);
+  return op != 0;
+}
+
+/* POP3 keeps its Trash here only: it is made when first needed. */
+static CasellaStoreFolder *
+find_trash (CasellaStore  *self,
+            GError       **error)
+{
+  CasellaStoreFolder folder = { 0 };
+  CasellaStoreFolder *trash = casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
+
+  if (trash != NULL || !casella_store_is_pop3 (self))
+    return trash;
+  folder.path = (char *) "Trash";
+  folder.role = CASELLA_FOLDER_ROLE_TRASH;
+  folder.flags = CASELLA_FOLDER_LOCAL;
+  folder.subscribed = TRUE;
+  if (casella_store_save_folder (self, &folder, error) == 0)
+    return NULL;
+  return casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
 }
 
 gboolean
 casella_store_local_trash (CasellaStore  *self,
                            const gint64  *ids,
                            guint          n_ids,
+                           GArray        *undo,
                            GError       **error)
 {
-  g_autoptr(CasellaStoreFolder) trash = casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
+  g_autoptr(CasellaStoreFolder) trash = NULL;
   g_autoptr(GArray) to_trash = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) to_delete = g_array_new (FALSE, FALSE, sizeof (gint64));
-  Move move = { trash ? trash->id : 0, !casella_store_is_pop3 (self) };
+  Move move = { 0, !casella_store_is_pop3 (self), undo };
 
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  trash = find_trash (self, error);
+  move.folder_id = trash ? trash->id : 0;
   for (guint i = 0; i < n_ids; i++)
     {
       g_autoptr(CasellaMessageInfo) message = casella_store_get_message (self, ids[i]);
@@ -180,15 +225,105 @@ casella_store_local_trash (CasellaStore  *self,
       else if (message != NULL)
         g_array_append_val (to_delete, ids[i]);
     }
-  if (!casella_store_begin (self, error))
-    return FALSE;
   if (!for_each_message (self, (gint64 *) to_trash->data, to_trash->len, move_one, &move, error) ||
-      !for_each_message (self, (gint64 *) to_delete->data, to_delete->len, delete_one, NULL, error))
+      !for_each_message (self, (gint64 *) to_delete->data, to_delete->len, delete_one, undo, error))
     {
       casella_store_rollback (self);
       return FALSE;
     }
   return casella_store_commit (self, error);
+}
+
+static gboolean
+undo_one (CasellaStore           *self,
+          const CasellaUndoStep  *step,
+          GError                **error)
+{
+  g_autoptr(CasellaMessageInfo) now = casella_store_get_message (self, step->message_id);
+  gboolean pending = step->op_id != 0 && casella_store_remove_op_if_pending (self, step->op_id);
+
+  if (now == NULL)
+    return TRUE;   /* gone for good already */
+  if (step->op_id != 0 && !pending)
+    {
+      /* Already sent: moving it back is a change of its own. */
+      gint64 id = step->message_id;
+      return casella_store_set_flags (self, id, now->flags & ~CASELLA_MESSAGE_DELETED, 0, error) &&
+             (now->folder_id == step->folder_id || casella_store_local_move (self, &id, 1, step->folder_id, NULL, error));
+    }
+  casella_store_mark_changed (self, now->folder_id);
+  return casella_store_move_message (self, step->message_id, step->folder_id, step->uid, error) &&
+         casella_store_set_flags (self, step->message_id, step->flags, 0, error) &&
+         casella_store_update_counts (self, now->folder_id, error) &&
+         casella_store_update_counts (self, step->folder_id, error);
+}
+
+gboolean
+casella_store_local_undo (CasellaStore  *self,
+                          GArray        *undo,
+                          GError       **error)
+{
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  for (guint i = undo->len; i > 0; i--)
+    if (!undo_one (self, &g_array_index (undo, CasellaUndoStep, i - 1), error))
+      {
+        casella_store_rollback (self);
+        return FALSE;
+      }
+  return casella_store_commit (self, error);
+}
+
+/* ---- drafts ---- */
+
+static CasellaStoreFolder *
+find_drafts (CasellaStore  *self,
+             GError       **error)
+{
+  CasellaStoreFolder folder = { 0 };
+  CasellaStoreFolder *drafts = casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_DRAFTS);
+
+  if (drafts != NULL)
+    return drafts;
+  folder.path = (char *) "\x01Drafts";
+  folder.name = (char *) "Drafts";
+  folder.role = CASELLA_FOLDER_ROLE_DRAFTS;
+  folder.flags = CASELLA_FOLDER_LOCAL;
+  folder.subscribed = TRUE;
+  if (casella_store_save_folder (self, &folder, error) == 0)
+    return NULL;
+  return casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_DRAFTS);
+}
+
+gint64
+casella_store_save_draft (CasellaStore  *self,
+                          gint64         replaces,
+                          GBytes        *raw,
+                          GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) drafts = NULL;
+  g_autoptr(CasellaMessageInfo) info = casella_message_info_from_bytes (raw);
+  g_autoptr(CasellaMessageInfo) old = replaces ? casella_store_get_message (self, replaces) : NULL;
+  gint64 id;
+
+  if (!casella_store_begin (self, error))
+    return 0;
+  drafts = find_drafts (self, error);
+  if (drafts == NULL)
+    goto failed;
+  /* Only a draft of ours (never one the server has) is replaced here. */
+  if (old != NULL && old->uid == 0 && !casella_store_delete_message (self, old->id, error))
+    goto failed;
+  info->folder_id = drafts->id;
+  info->flags = CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_DRAFT;
+  id = casella_store_add_message (self, info, error);
+  if (id == 0 || !casella_store_set_body (self, id, raw, error) || !casella_store_update_counts (self, drafts->id, error))
+    goto failed;
+  return casella_store_commit (self, error) ? id : 0;
+
+failed:
+  casella_store_rollback (self);
+  return 0;
 }
 
 /* ---- folders ---- */

@@ -18,15 +18,38 @@ gboolean casella_store_local_mark          (CasellaStore         *self,
                                             CasellaMessageFlags   add,
                                             CasellaMessageFlags   remove,
                                             GError              **error);
+/* What it takes to put a message back where it was. */
+typedef struct {
+  gint64              message_id;
+  gint64              folder_id;
+  guint32             uid;
+  CasellaMessageFlags flags;
+  gint64              op_id;      /* the queued change, while not yet sent */
+} CasellaUndoStep;
+
+/* undo (CasellaUndoStep, may be NULL) gets what casella_store_local_undo()
+ * needs to take it back. */
 gboolean casella_store_local_move          (CasellaStore         *self,
                                             const gint64         *ids,
                                             guint                 n_ids,
                                             gint64                folder_id,
+                                            GArray               *undo,
                                             GError              **error);
-/* To the Trash; from the Trash (or with none), deleted for good. */
+/* To the Trash; from the Trash, deleted for good. */
 gboolean casella_store_local_trash         (CasellaStore         *self,
                                             const gint64         *ids,
                                             guint                 n_ids,
+                                            GArray               *undo,
+                                            GError              **error);
+/* Puts messages back; a change not yet sent is simply dropped. */
+gboolean casella_store_local_undo          (CasellaStore         *self,
+                                            GArray               *undo,
+                                            GError              **error);
+/* A draft (RFC 5322) into Drafts, replacing the one it updates (0: none);
+ * drafts stay here until sent. Returns its id. */
+gint64   casella_store_save_draft          (CasellaStore         *self,
+                                            gint64                replaces,
+                                            GBytes               *raw,
                                             GError              **error);
 gint64   casella_store_local_create_folder (CasellaStore         *self,
                                             const char           *path,

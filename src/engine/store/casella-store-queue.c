@@ -81,6 +81,18 @@ casella_store_list_ops (CasellaStore  *self,
 }
 
 gboolean
+casella_store_remove_op_if_pending (CasellaStore *self,
+                                    gint64        op_id)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "DELETE FROM pending WHERE id = ?", NULL);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, op_id);
+  return casella_store_run (self, statement, NULL) && sqlite3_changes (self->db) > 0;
+}
+
+gboolean
 casella_store_remove_op (CasellaStore  *self,
                          gint64         op_id,
                          GError       **error)

@@ -43,6 +43,9 @@ GPtrArray  *casella_store_list_ops          (CasellaStore        *self,
 gboolean    casella_store_remove_op         (CasellaStore        *self,
                                              gint64               op_id,
                                              GError             **error);
+/* TRUE if it was still waiting (and is now gone). */
+gboolean    casella_store_remove_op_if_pending (CasellaStore     *self,
+                                             gint64               op_id);
 void        casella_pending_op_free         (CasellaPendingOp    *op);
 
 /* Header facts of a whole message, for a row (folder_id and uid unset). */
