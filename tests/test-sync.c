@@ -357,7 +357,7 @@ test_local_changes_replayed (Fixture       *fixture,
   g_autoptr(CasellaMessageInfo) moved = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) archived = NULL, in_trash = NULL;
-  g_autofree char *flags = NULL;
+  g_autofree char *flags = NULL, *subscriptions = NULL;
   g_autoptr(GPtrArray) ops = NULL;
   gint64 one, two, three, created;
 
@@ -378,11 +378,13 @@ test_local_changes_replayed (Fixture       *fixture,
   created = casella_store_local_create_folder (fixture->store, "Viaggi", '.', &error);
   g_assert_no_error (error);
   g_assert_true (casella_store_local_rename_folder (fixture->store, created, "Vacanze", &error));
+  g_assert_false (archive->subscribed);   /* made by doveadm, not subscribed */
+  g_assert_true (casella_store_local_subscribe (fixture->store, archive->id, TRUE, &error));
   /* Here at once, before any server knows. */
   g_assert_cmpuint (casella_store_get_message (fixture->store, one)->flags & CASELLA_MESSAGE_SEEN, !=, 0);
   g_assert_cmpint (casella_store_get_message (fixture->store, two)->folder_id, ==, archive->id);
   ops = casella_store_list_ops (fixture->store, NULL);
-  g_assert_cmpuint (ops->len, ==, 5);
+  g_assert_cmpuint (ops->len, ==, 6);
 
   run_sync (fixture);
   g_clear_pointer (&ops, g_ptr_array_unref);
@@ -403,6 +405,17 @@ test_local_changes_replayed (Fixture       *fixture,
   assert_in_step (fixture, "Archivio", TRUE);
   assert_in_step (fixture, "Trash", TRUE);
   assert_in_step (fixture, "Vacanze", TRUE);
+  /* Subscribed on the server: the one asked for, and the one made here. */
+  {
+    const char *args[] = { "mailbox", "list", "-u", fixture->user, "-s", NULL };
+    casella_test_dovecot_doveadm (dovecot, args, &subscriptions, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_nonnull (strstr (subscriptions, "Archivio"));
+  g_assert_nonnull (strstr (subscriptions, "Vacanze"));
+  g_clear_pointer (&archive, casella_store_folder_free);
+  archive = folder (fixture, "Archivio");
+  g_assert_true (archive->subscribed);
 }
 
 static void

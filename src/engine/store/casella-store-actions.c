@@ -403,3 +403,31 @@ casella_store_local_delete_folder (CasellaStore  *self,
     }
   return casella_store_commit (self, error);
 }
+
+gboolean
+casella_store_local_subscribe (CasellaStore  *self,
+                               gint64         folder_id,
+                               gboolean       subscribed,
+                               GError       **error)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self, folder_id);
+
+  if (folder == NULL)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "No such folder");
+      return FALSE;
+    }
+  if (folder->subscribed == subscribed)
+    return TRUE;
+  folder->subscribed = subscribed;
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (casella_store_save_folder (self, folder, error) == 0 ||
+      (!(folder->flags & CASELLA_FOLDER_LOCAL) &&
+       casella_store_queue_op (self, CASELLA_PENDING_SUBSCRIBE, folder_id, 0, subscribed ? "1" : "0", NULL, error) == 0))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
+}

@@ -62,6 +62,10 @@ gboolean casella_store_local_rename_folder (CasellaStore         *self,
 gboolean casella_store_local_delete_folder (CasellaStore         *self,
                                             gint64                folder_id,
                                             GError              **error);
+gboolean casella_store_local_subscribe     (CasellaStore         *self,
+                                            gint64                folder_id,
+                                            gboolean              subscribed,
+                                            GError              **error);
 gboolean casella_store_is_pop3             (CasellaStore         *self);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ typedef enum {
   CASELLA_PENDING_CREATE_FOLDER,   /* folder_id */
   CASELLA_PENDING_RENAME_FOLDER,   /* folder_id; undo: the old path */
   CASELLA_PENDING_DELETE_FOLDER,   /* arg: the path; undo: the folder's separator */
+  CASELLA_PENDING_SUBSCRIBE,       /* folder_id; arg: "1" or "0" */
 } CasellaPendingKind;
 
 typedef struct {

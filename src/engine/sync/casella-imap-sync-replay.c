@@ -198,12 +198,33 @@ mailbox_command (CasellaImapSync  *self,
   casella_await_init (&await);
   if (g_str_equal (command, "CREATE"))
     casella_imap_client_create_async (self->client, a, cancellable, casella_await_done, &await);
+  else if (g_str_equal (command, "SUBSCRIBE"))
+    casella_imap_client_subscribe_async (self->client, a, cancellable, casella_await_done, &await);
+  else if (g_str_equal (command, "UNSUBSCRIBE"))
+    casella_imap_client_unsubscribe_async (self->client, a, cancellable, casella_await_done, &await);
   else if (g_str_equal (command, "RENAME"))
     casella_imap_client_rename_async (self->client, a, b, cancellable, casella_await_done, &await);
   else
     casella_imap_client_delete_async (self->client, a, cancellable, casella_await_done, &await);
   casella_imap_client_mailbox_command_finish (self->client, casella_await (&await), &local);
   return outcome (&local, refusal);
+}
+
+/* A folder made here is one the person wants to see everywhere: it is
+ * subscribed too. That second step is a courtesy; if it fails, the
+ * folder still exists and the next folder sync says it is not shown. */
+static ReplayResult
+create_folder (CasellaImapSync  *self,
+               const char       *path,
+               GCancellable     *cancellable,
+               GError          **refusal)
+{
+  g_autoptr(GError) ignored = NULL;
+  ReplayResult result = mailbox_command (self, "CREATE", path, NULL, cancellable, refusal);
+
+  if (result == REPLAY_DONE)
+    mailbox_command (self, "SUBSCRIBE", path, NULL, cancellable, &ignored);
+  return result;
 }
 
 static ReplayResult
@@ -217,10 +238,14 @@ replay_folder (CasellaImapSync         *self,
   switch (op->kind)
     {
     case CASELLA_PENDING_CREATE_FOLDER:
-      return folder ? mailbox_command (self, "CREATE", folder->path, NULL, cancellable, refusal) : REPLAY_DONE;
+      return folder ? create_folder (self, folder->path, cancellable, refusal) : REPLAY_DONE;
     case CASELLA_PENDING_RENAME_FOLDER:
       return folder && op->undo ? mailbox_command (self, "RENAME", op->undo, folder->path, cancellable, refusal)
                                 : REPLAY_DONE;
+    case CASELLA_PENDING_SUBSCRIBE:
+      return folder ? mailbox_command (self, g_strcmp0 (op->arg, "1") == 0 ? "SUBSCRIBE" : "UNSUBSCRIBE",
+                                       folder->path, NULL, cancellable, refusal)
+                    : REPLAY_DONE;
     default:
       return op->arg ? mailbox_command (self, "DELETE", op->arg, NULL, cancellable, refusal) : REPLAY_DONE;
     }
@@ -239,6 +264,16 @@ undo_folder (CasellaImapSync        *self,
       break;
     case CASELLA_PENDING_RENAME_FOLDER:
       casella_store_rename_folder (self->store, op->folder_id, op->undo, NULL);
+      break;
+    case CASELLA_PENDING_SUBSCRIBE:
+      {
+        g_autoptr(CasellaStoreFolder) back = casella_store_get_folder (self->store, op->folder_id);
+        if (back != NULL)
+          {
+            back->subscribed = g_strcmp0 (op->arg, "1") != 0;
+            casella_store_save_folder (self->store, back, NULL);
+          }
+      }
       break;
     default:
       /* Back as it was; its messages come again with the next sync. */
