@@ -9,6 +9,8 @@
 
 #include "casella-account-store.h"
 #include "casella-application.h"
+#include "casella-composer.h"
+#include "casella-credentials.h"
 #include "casella-setup-window.h"
 #include "casella-ui.h"
 #include "casella-window.h"
@@ -19,6 +21,8 @@ struct _CasellaApplication
 
   CasellaAccountStore *store;
   char                *added_account;   /* id of the account just set up */
+  GHashTable          *sessions;        /* account id → CasellaMailSession */
+  GHashTable          *starting;        /* account ids whose passwords are being read */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaApplication, casella_application, ADW_TYPE_APPLICATION)
@@ -151,6 +155,196 @@ casella_application_activate (GApplication *app)
     casella_application_open_main_window (self);
 }
 
+
+/* ---- sessions: one per account, while the app runs ---- */
+
+CasellaMailSession *
+casella_application_get_session (CasellaApplication *self,
+                                 const char         *account_id)
+{
+  g_return_val_if_fail (CASELLA_IS_APPLICATION (self), NULL);
+
+  return account_id && self->sessions ? g_hash_table_lookup (self->sessions, account_id) : NULL;
+}
+
+static void
+tell_windows (CasellaApplication *self,
+              const char         *account_id)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    if (CASELLA_IS_WINDOW (l->data))
+      casella_window_session_ready (l->data, account_id);
+}
+
+/* New mail while no Casella window has the focus: a notification. */
+static void
+on_new_mail (CasellaMailSession *session,
+             gint64              folder_id,
+             guint               count,
+             gint64              newest,
+             CasellaApplication *self)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), newest);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  const char *id = casella_account_get_id (casella_mail_session_get_account (session));
+
+  if ((active != NULL && gtk_window_is_active (active)) || info == NULL)
+    return;
+  if (count == 1)
+    /* Translators: a notification's title, %s is who wrote */
+    title = g_strdup_printf (_("New mail from %s"), info->from_name ? info->from_name : info->from_address);
+  else
+    title = g_strdup_printf (ngettext ("%u new message", "%u new messages", count), count);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, info->subject ? info->subject : "");
+  g_notification_set_default_action_and_target (notification, "app.show-message", "(sxx)", id, folder_id, newest);
+  g_application_send_notification (G_APPLICATION (self), "new-mail", notification);
+}
+
+typedef struct {
+  CasellaApplication *self;
+  CasellaAccount     *account;
+  char               *password;
+} Starting;
+
+static void
+start_session (Starting   *starting,
+               const char *smtp_password)
+{
+  CasellaApplication *self = starting->self;
+  CasellaMailSessionOptions options = { starting->password, smtp_password, NULL, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaMailSession) session = casella_mail_session_new (starting->account, &options, &error);
+  const char *id = casella_account_get_id (starting->account);
+
+  g_hash_table_remove (self->starting, id);
+  if (session == NULL)
+    {
+      g_warning ("Cannot open the mail of %s: %s", casella_account_get_address (starting->account), error->message);
+      return;
+    }
+  /* Gone while its password was being read? Then no session. */
+  if (casella_account_store_lookup (self->store, id) == NULL)
+    return;
+  g_signal_connect (session, "new-mail", G_CALLBACK (on_new_mail), self);
+  casella_mail_session_start (session);
+  g_hash_table_replace (self->sessions, g_strdup (id), g_steal_pointer (&session));
+  tell_windows (self, id);
+}
+
+static void
+starting_free (Starting *starting)
+{
+  g_object_unref (starting->self);
+  g_object_unref (starting->account);
+  casella_credentials_free (starting->password);
+  g_free (starting);
+}
+
+static void
+on_smtp_password (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Starting *starting = user_data;
+  g_autofree char *smtp = casella_credentials_lookup_finish (result, NULL);
+
+  start_session (starting, smtp);
+  if (smtp != NULL)
+    memset (smtp, 0, strlen (smtp));
+  starting_free (starting);
+}
+
+static void
+on_password (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Starting *starting = user_data;
+  g_autoptr(GError) error = NULL;
+
+  starting->password = casella_credentials_lookup_finish (result, &error);
+  if (starting->password == NULL)
+    {
+      g_warning ("No password in the keyring for %s%s%s", casella_account_get_address (starting->account),
+                 error ? ": " : "", error ? error->message : "");
+      g_hash_table_remove (starting->self->starting, casella_account_get_id (starting->account));
+      starting_free (starting);
+      return;
+    }
+  casella_credentials_lookup_async (starting->account, CASELLA_CREDENTIAL_OUTGOING, NULL, on_smtp_password, starting);
+}
+
+static void
+ensure_session (CasellaApplication *self,
+                CasellaAccount     *account)
+{
+  const char *id = casella_account_get_id (account);
+  Starting *starting;
+
+  if (g_hash_table_contains (self->sessions, id) || g_hash_table_contains (self->starting, id))
+    return;
+  g_hash_table_add (self->starting, g_strdup (id));
+  starting = g_new0 (Starting, 1);
+  starting->self = g_object_ref (self);
+  starting->account = g_object_ref (account);
+  casella_credentials_lookup_async (account, CASELLA_CREDENTIAL_INCOMING, NULL, on_password, starting);
+}
+
+/* Accounts added get a session; removed ones lose theirs. */
+static void
+sync_sessions (CasellaApplication *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->store)); i++)
+    {
+      g_autoptr(CasellaAccount) account = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      ensure_session (self, account);
+    }
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (casella_account_store_lookup (self->store, key) == NULL)
+      {
+        casella_mail_session_stop (value);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+static void
+on_network_changed (GNetworkMonitor    *monitor,
+                    gboolean            available,
+                    CasellaApplication *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (!available)
+    return;
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    casella_mail_session_refresh (value);
+}
+
+static void
+show_message_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  CasellaApplication *self = user_data;
+  const char *id;
+  gint64 folder, message;
+  CasellaWindow *window;
+
+  g_variant_get (parameter, "(&sxx)", &id, &folder, &message);
+  window = casella_application_open_main_window (self);
+  casella_window_show_account (window, id);
+  casella_window_show_message (window, folder, message);
+}
+
 static void
 casella_application_about_action (GSimpleAction *action,
                                   GVariant      *parameter,
@@ -206,12 +400,21 @@ static const GActionEntry app_actions[] = {
   { "about", casella_application_about_action },
   { "add-account", casella_application_add_account_action },
   { "quit", casella_application_quit_action },
+  { "show-message", show_message_action, "(sxx)" },
 };
 
 static void
 casella_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const struct { const char *action, *accel, *other; } window_accels[] = {
+    { "win.compose", "<Control>n", NULL }, { "win.reply", "<Control>r", NULL },
+    { "win.reply-all", "<Control><Shift>r", NULL }, { "win.forward", "<Control>l", NULL },
+    { "win.refresh", "F5", NULL }, { "win.search", "<Control>f", NULL },
+    { "win.toggle-read", "<Control>u", NULL }, { "win.toggle-star", "<Control>d", NULL },
+    { "win.delete", "Delete", "KP_Delete" }, { "win.archive", "<Control>e", NULL },
+    { "win.move", "<Control>m", NULL }, { "win.junk", "<Control>j", NULL }, { "win.undo", "<Control>z", NULL },
+  };
 
   CasellaApplication *self = CASELLA_APPLICATION (app);
   g_autoptr(GError) error = NULL;
@@ -223,21 +426,83 @@ casella_application_startup (GApplication *app)
   self->store = casella_account_store_new (NULL);
   if (!casella_account_store_load (self->store, &error))
     g_warning ("Could not read the accounts: %s", error->message);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->starting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (sync_sessions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (g_network_monitor_get_default (), "network-changed", G_CALLBACK (on_network_changed), self, 0);
+  sync_sessions (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (window_accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), window_accels[i].action,
+                                           (const char *[]) { window_accels[i].accel, window_accels[i].other, NULL });
 }
 
-/* mailto: links arrive here; the composer that will take them comes later,
- * so for now the window is brought up rather than the link being refused. */
+/* "mailto:anna@example.com?subject=Ciao&body=…" as a draft. */
+static CasellaDraft *
+draft_from_mailto (const char *uri)
+{
+  const char *rest = uri + strlen ("mailto:");
+  const char *query = strchr (rest, '?');
+  g_autofree char *to = g_uri_unescape_segment (rest, query, NULL);
+  g_autoptr(GHashTable) params = query ? g_uri_parse_params (query + 1, -1, "&", G_URI_PARAMS_CASE_INSENSITIVE, NULL)
+                                       : NULL;
+  CasellaDraft *draft = casella_draft_new ();
+
+  draft->to = g_steal_pointer (&to);
+  if (params != NULL)
+    {
+      draft->subject = g_strdup (g_hash_table_lookup (params, "subject"));
+      draft->body = g_strdup (g_hash_table_lookup (params, "body"));
+      draft->cc = g_strdup (g_hash_table_lookup (params, "cc"));
+    }
+  return draft;
+}
+
+/* mailto: links open the composer on the account on show (or the
+ * first); with no account yet, the assistant comes first. */
 static void
 casella_application_open (GApplication  *app,
                           GFile        **files,
                           int            n_files,
                           const char    *hint)
 {
+  CasellaApplication *self = CASELLA_APPLICATION (app);
+  CasellaWindow *window;
+  CasellaMailSession *session;
+
   g_application_activate (app);
+  window = casella_application_get_main_window (self);
+  session = window ? casella_application_get_session (self, casella_window_get_account (window)) : NULL;
+  for (int i = 0; session != NULL && i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      g_autoptr(CasellaDraft) draft = NULL;
+
+      if (!g_str_has_prefix (uri, "mailto:"))
+        continue;
+      draft = draft_from_mailto (uri);
+      gtk_window_present (GTK_WINDOW (casella_composer_new (GTK_APPLICATION (app), session, draft, 0)));
+    }
+}
+
+/* Every session's threads end before the app does. */
+static void
+casella_application_shutdown (GApplication *app)
+{
+  CasellaApplication *self = CASELLA_APPLICATION (app);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->sessions != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        casella_mail_session_stop (value);
+    }
+  G_APPLICATION_CLASS (casella_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -245,6 +510,8 @@ casella_application_finalize (GObject *object)
 {
   CasellaApplication *self = CASELLA_APPLICATION (object);
 
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->starting, g_hash_table_unref);
   g_clear_object (&self->store);
   g_free (self->added_account);
 
@@ -259,6 +526,7 @@ casella_application_class_init (CasellaApplicationClass *klass)
   G_OBJECT_CLASS (klass)->finalize = casella_application_finalize;
 
   app_class->activate = casella_application_activate;
+  app_class->shutdown = casella_application_shutdown;
   app_class->startup = casella_application_startup;
   app_class->open = casella_application_open;
 

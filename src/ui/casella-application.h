@@ -6,11 +6,16 @@
 
 #include <adwaita.h>
 
+#include "casella-mail-session.h"
+
 G_BEGIN_DECLS
 
 #define CASELLA_TYPE_APPLICATION (casella_application_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaApplication, casella_application, CASELLA, APPLICATION, AdwApplication)
 
-CasellaApplication *casella_application_new (void);
+CasellaApplication *casella_application_new         (void);
+/* The running session of an account; NULL until its password is read. */
+CasellaMailSession *casella_application_get_session (CasellaApplication *self,
+                                                     const char         *account_id);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ step_row_new (const char *title)
   GtkWidget *suffix = gtk_stack_new ();
   GtkWidget *spinner = gtk_spinner_new ();
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   gtk_spinner_start (GTK_SPINNER (spinner));
   gtk_stack_add_named (GTK_STACK (suffix), spinner, "spinner");
@@ -117,6 +118,7 @@ add_password_field (CasellaSetupWindow *self,
   GtkWidget *group = adw_preferences_group_new ();
   GtkWidget *row = adw_password_entry_row_new ();
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_entry_row_set_activates_default (ADW_ENTRY_ROW (row), TRUE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);

@@ -295,6 +295,7 @@ source_row_new (CasellaConfigSource source)
   GtkWidget *suffix = gtk_stack_new ();
   GtkWidget *spinner = gtk_spinner_new ();
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), source_title (source));
   gtk_spinner_start (GTK_SPINNER (spinner));
   gtk_stack_add_named (GTK_STACK (suffix), spinner, "spinner");

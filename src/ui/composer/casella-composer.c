@@ -1,0 +1,471 @@
+/* casella-composer.c — the composer window
+ *
+ * Nothing written is lost: a few seconds after each change, and when the
+ * window closes, the message is saved to Drafts in the store (on this
+ * computer, at once). Sending puts it in the outbox first, then asks the
+ * session to send; if the server refuses, it stays there and the main
+ * window says so.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "casella-composer.h"
+#include "casella-store-actions.h"
+#include "casella-store-queue.h"
+#include "casella-ui.h"
+
+#define SAVE_DELAY_MS 3000
+
+struct _CasellaComposer
+{
+  AdwWindow           parent_instance;
+
+  CasellaMailSession *session;
+  GPtrArray          *attachments;   /* CasellaAttachment */
+  char               *in_reply_to;
+  char               *references;
+  gint64              draft_id;
+  guint               save_source;
+  gboolean            sent;
+  gboolean            changed;
+
+  AdwToastOverlay    *toasts;
+  AdwActionRow       *from_row;
+  AdwEntryRow        *to_row;
+  AdwEntryRow        *cc_row;
+  AdwEntryRow        *bcc_row;
+  AdwEntryRow        *subject_row;
+  GtkToggleButton    *more_button;
+  GtkLabel           *address_hint;
+  GtkTextView        *body;
+  GtkListBox         *attachments_list;
+};
+
+G_DEFINE_FINAL_TYPE (CasellaComposer, casella_composer, ADW_TYPE_WINDOW)
+
+enum { SIGNAL_QUEUED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *
+text_of (AdwEntryRow *row)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+static char *
+body_text (CasellaComposer *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static char *
+nonempty (const char *text)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text ? text : ""));
+
+  return trimmed[0] ? g_steal_pointer (&trimmed) : NULL;
+}
+
+CasellaDraft *
+casella_composer_get_draft (CasellaComposer *self)
+{
+  CasellaAccount *account = casella_mail_session_get_account (self->session);
+  CasellaDraft *draft = casella_draft_new ();
+
+  draft->from_name = g_strdup (casella_account_get_display_name (account));
+  draft->from_address = g_strdup (casella_account_get_address (account));
+  draft->to = nonempty (text_of (self->to_row));
+  draft->cc = nonempty (text_of (self->cc_row));
+  draft->bcc = nonempty (text_of (self->bcc_row));
+  draft->subject = g_strdup (text_of (self->subject_row));
+  draft->body = body_text (self);
+  draft->in_reply_to = g_strdup (self->in_reply_to);
+  draft->references = g_strdup (self->references);
+  for (guint i = 0; i < self->attachments->len; i++)
+    {
+      CasellaAttachment *a = self->attachments->pdata[i];
+      g_ptr_array_add (draft->attachments, casella_attachment_new (a->filename, a->content_type, a->data));
+    }
+  return draft;
+}
+
+/* ---- drafts ---- */
+
+/* Nothing worth a draft: no one to write to, no subject, no words. */
+static gboolean
+is_blank (CasellaComposer *self)
+{
+  g_autofree char *body = body_text (self);
+
+  return text_of (self->to_row)[0] == '\0' && text_of (self->subject_row)[0] == '\0' &&
+         g_strstrip (body)[0] == '\0' && self->attachments->len == 0;
+}
+
+gint64
+casella_composer_save_draft (CasellaComposer *self)
+{
+  g_autoptr(CasellaDraft) draft = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  if (self->sent || !self->changed)
+    return self->draft_id;
+  draft = casella_composer_get_draft (self);
+  raw = casella_draft_to_bytes (draft);
+  id = casella_store_save_draft (casella_mail_session_get_store (self->session), self->draft_id, raw, &error);
+  if (id == 0)
+    {
+      /* Still in the window: the person can try again or copy it out. */
+      g_autofree char *text = g_strdup_printf (_("Could not save the draft: %s"), error->message);
+      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+      return self->draft_id;
+    }
+  self->draft_id = id;
+  return id;
+}
+
+static gboolean
+save_later (gpointer user_data)
+{
+  CasellaComposer *self = user_data;
+
+  self->save_source = 0;
+  casella_composer_save_draft (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+changed (CasellaComposer *self)
+{
+  self->changed = TRUE;
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  self->save_source = g_timeout_add (SAVE_DELAY_MS, save_later, self);
+}
+
+/* ---- addresses ---- */
+
+static gboolean
+check_row (AdwEntryRow *row,
+           gboolean     may_be_empty,
+           gboolean     strict)
+{
+  const char *text = text_of (row);
+  /* While typing, only a finished-looking entry is judged. */
+  gboolean judge = strict || strchr (text, ',') != NULL || !gtk_widget_has_focus (GTK_WIDGET (row));
+  gboolean valid = casella_address_list_is_valid (text, may_be_empty) || (!strict && text[0] == '\0');
+
+  if (judge && !valid)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+  return valid;
+}
+
+static gboolean
+check_addresses (CasellaComposer *self,
+                 gboolean         strict)
+{
+  gboolean ok = check_row (self->to_row, FALSE, strict);
+
+  ok = check_row (self->cc_row, TRUE, strict) && ok;
+  ok = check_row (self->bcc_row, TRUE, strict) && ok;
+  gtk_widget_set_visible (GTK_WIDGET (self->address_hint),
+                          gtk_widget_has_css_class (GTK_WIDGET (self->to_row), "error") ||
+                          gtk_widget_has_css_class (GTK_WIDGET (self->cc_row), "error") ||
+                          gtk_widget_has_css_class (GTK_WIDGET (self->bcc_row), "error"));
+  return ok;
+}
+
+static void
+on_address_changed (CasellaComposer *self)
+{
+  check_addresses (self, FALSE);
+  changed (self);
+}
+
+/* ---- attachments ---- */
+
+static void
+remove_attachment (GtkButton       *button,
+                   CasellaComposer *self)
+{
+  CasellaAttachment *attachment = g_object_get_data (G_OBJECT (button), "casella-attachment");
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_LIST_BOX_ROW);
+
+  gtk_list_box_remove (self->attachments_list, row);
+  g_ptr_array_remove (self->attachments, attachment);
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments_list), self->attachments->len > 0);
+  changed (self);
+}
+
+static void
+show_attachment (CasellaComposer   *self,
+                 CasellaAttachment *attachment)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *remove = gtk_button_new_from_icon_name ("edit-delete-symbolic");
+  g_autofree char *size = g_format_size (g_bytes_get_size (attachment->data));
+  /* Translators: a button's description, %s is a file name */
+  g_autofree char *label = g_strdup_printf (_("Remove %s"), attachment->filename);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), attachment->filename);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), size);
+  gtk_widget_add_css_class (remove, "flat");
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (remove, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  g_object_set_data (G_OBJECT (remove), "casella-attachment", attachment);
+  g_signal_connect (remove, "clicked", G_CALLBACK (remove_attachment), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+  gtk_list_box_append (self->attachments_list, row);
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments_list), TRUE);
+}
+
+static void
+add_attachment (CasellaComposer   *self,
+                CasellaAttachment *attachment)
+{
+  g_ptr_array_add (self->attachments, attachment);
+  show_attachment (self, attachment);
+}
+
+typedef struct {
+  CasellaComposer *self;
+  GFile           *file;
+} Loading;
+
+static void
+on_file_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Loading *loading = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *etag = NULL, *name = g_file_get_basename (loading->file);
+  g_autoptr(GBytes) data = g_file_load_bytes_finish (G_FILE (source), result, &etag, &error);
+
+  if (data != NULL)
+    {
+      g_autofree char *type = g_content_type_guess (name, g_bytes_get_data (data, NULL), g_bytes_get_size (data), NULL);
+      g_autofree char *mime = g_content_type_get_mime_type (type);
+      add_attachment (loading->self, casella_attachment_new (name, mime, data));
+      changed (loading->self);
+    }
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not attach %s: %s"), name, error->message);
+      adw_toast_overlay_add_toast (loading->self->toasts, adw_toast_new (text));
+    }
+  g_object_unref (loading->self);
+  g_object_unref (loading->file);
+  g_free (loading);
+}
+
+static void
+on_files_chosen (GtkNativeDialog *dialog,
+                 int              response,
+                 CasellaComposer *self)
+{
+  g_autoptr(GListModel) files = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+  for (guint i = 0; files && i < g_list_model_get_n_items (files); i++)
+    {
+      Loading *loading = g_new0 (Loading, 1);
+      loading->self = g_object_ref (self);
+      loading->file = g_list_model_get_item (files, i);
+      g_file_load_bytes_async (loading->file, NULL, on_file_loaded, loading);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+attach_action (GtkWidget  *widget,
+               const char *action,
+               GVariant   *parameter)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Attach Files"), GTK_WINDOW (widget),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Attach"),
+                                                              _("_Cancel"));
+
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_files_chosen), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* ---- sending ---- */
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action,
+             GVariant   *parameter)
+{
+  CasellaComposer *self = CASELLA_COMPOSER (widget);
+  CasellaStore *store = casella_mail_session_get_store (self->session);
+  g_autoptr(CasellaDraft) draft = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  if (!check_addresses (self, TRUE))
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->to_row));
+      return;
+    }
+  draft = casella_composer_get_draft (self);
+  raw = casella_draft_to_bytes (draft);
+  /* In the outbox first: from here on the message cannot be lost. */
+  id = casella_store_outbox_add (store, raw, &error);
+  if (id == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not send: %s"), error->message);
+      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+      return;
+    }
+  self->sent = TRUE;
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  if (self->draft_id != 0)
+    casella_store_delete_message (store, self->draft_id, NULL);
+  casella_mail_session_send_outbox (self->session);
+  g_signal_emit (self, signals[SIGNAL_QUEUED], 0, id);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static gboolean
+casella_composer_close_request (GtkWindow *window)
+{
+  CasellaComposer *self = CASELLA_COMPOSER (window);
+
+  /* Closed without sending: whatever was written is in Drafts. */
+  if (!self->sent && self->changed && !is_blank (self))
+    casella_composer_save_draft (self);
+  return GTK_WINDOW_CLASS (casella_composer_parent_class)->close_request (window);
+}
+
+/* ---- the window ---- */
+
+static void
+fill (CasellaComposer    *self,
+      const CasellaDraft *draft,
+      gboolean            fresh)
+{
+  CasellaAccount *account = casella_mail_session_get_account (self->session);
+  const char *signature = casella_account_get_signature (account);
+  g_autofree char *from = casella_account_get_display_name (account)
+                            ? g_strdup_printf ("%s <%s>", casella_account_get_display_name (account),
+                                               casella_account_get_address (account))
+                            : g_strdup (casella_account_get_address (account));
+  g_autofree char *body = NULL;
+
+  adw_action_row_set_subtitle (self->from_row, from);
+  if (draft != NULL)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->to_row), draft->to ? draft->to : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->cc_row), draft->cc ? draft->cc : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->bcc_row), draft->bcc ? draft->bcc : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->subject_row), draft->subject ? draft->subject : "");
+      self->in_reply_to = g_strdup (draft->in_reply_to);
+      self->references = g_strdup (draft->references);
+      for (guint i = 0; i < draft->attachments->len; i++)
+        {
+          CasellaAttachment *a = draft->attachments->pdata[i];
+          add_attachment (self, casella_attachment_new (a->filename, a->content_type, a->data));
+        }
+      gtk_toggle_button_set_active (self->more_button, (draft->cc && draft->cc[0]) || (draft->bcc && draft->bcc[0]));
+    }
+  /* The signature goes above a quote, where a reply is written. */
+  body = fresh && signature ? g_strdup_printf ("\n\n-- \n%s%s", signature, draft && draft->body ? draft->body : "")
+                            : g_strdup (draft && draft->body ? draft->body : "");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body), body, -1);
+  {
+    GtkTextIter start;
+    gtk_text_buffer_get_start_iter (gtk_text_view_get_buffer (self->body), &start);
+    gtk_text_buffer_place_cursor (gtk_text_view_get_buffer (self->body), &start);
+  }
+  self->changed = FALSE;
+}
+
+static void
+casella_composer_dispose (GObject *object)
+{
+  CasellaComposer *self = CASELLA_COMPOSER (object);
+
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_COMPOSER);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->attachments, g_ptr_array_unref);
+  g_clear_pointer (&self->in_reply_to, g_free);
+  g_clear_pointer (&self->references, g_free);
+
+  G_OBJECT_CLASS (casella_composer_parent_class)->dispose (object);
+}
+
+static void
+casella_composer_class_init (CasellaComposerClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = casella_composer_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = casella_composer_close_request;
+
+  /* The message is in the outbox (its id). */
+  signals[SIGNAL_QUEUED] = g_signal_new ("queued", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  casella_ui_init ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/casellamail/Casella/composer/casella-composer.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaComposer, name)
+  BIND (toasts); BIND (from_row); BIND (to_row); BIND (cc_row); BIND (bcc_row); BIND (subject_row);
+  BIND (more_button); BIND (address_hint); BIND (body);
+#undef BIND
+  gtk_widget_class_bind_template_child_full (widget_class, "attachments", FALSE,
+                                             G_STRUCT_OFFSET (CasellaComposer, attachments_list));
+  gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "composer.send", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+static void
+casella_composer_init (CasellaComposer *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_attachment_free);
+  casella_ui_label_entry_rows (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->to_row, "changed", G_CALLBACK (on_address_changed), self);
+  g_signal_connect_swapped (self->cc_row, "changed", G_CALLBACK (on_address_changed), self);
+  g_signal_connect_swapped (self->bcc_row, "changed", G_CALLBACK (on_address_changed), self);
+  g_signal_connect_swapped (self->subject_row, "changed", G_CALLBACK (changed), self);
+  g_signal_connect_swapped (gtk_text_view_get_buffer (self->body), "changed", G_CALLBACK (changed), self);
+}
+
+CasellaComposer *
+casella_composer_new (GtkApplication     *application,
+                      CasellaMailSession *session,
+                      const CasellaDraft *draft,
+                      gint64              draft_id)
+{
+  CasellaComposer *self = g_object_new (CASELLA_TYPE_COMPOSER, "application", application, NULL);
+
+  self->session = g_object_ref (session);
+  self->draft_id = draft_id;
+  fill (self, draft, draft_id == 0);
+  if (draft == NULL || draft->to == NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->to_row));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->body));
+  return self;
+}

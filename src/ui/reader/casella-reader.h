@@ -1,0 +1,40 @@
+/* casella-reader.h — one message, read: who, when, the text with links
+ * that work and quotes dimmed, and the attachments to open or save
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "casella-mail-session.h"
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_READER (casella_reader_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaReader, casella_reader, CASELLA, READER, GtkWidget)
+
+GtkWidget *casella_reader_new          (void);
+/* Shows the message: its headers at once, the text when the body is here. */
+void       casella_reader_show         (CasellaReader      *self,
+                                        CasellaMailSession *session,
+                                        gint64              message_id);
+/* No message, or several selected. */
+void       casella_reader_show_nothing (CasellaReader      *self,
+                                        guint               n_selected);
+gint64     casella_reader_get_message  (CasellaReader      *self);
+/* The message as parsed, once loaded (for reply and forward). */
+GBytes    *casella_reader_get_raw      (CasellaReader      *self);
+/* The text on show (tests read it). */
+char      *casella_reader_get_text     (CasellaReader      *self);
+
+/* Links in plain text: URLs, www. and e-mail addresses, as ranges. */
+typedef struct {
+  int   start;    /* character offsets */
+  int   end;
+  char *uri;      /* "https://…" or "mailto:…" */
+} CasellaLink;
+
+GArray    *casella_find_links          (const char         *text);
+
+G_END_DECLS

@@ -1,0 +1,444 @@
+/* casella-message-view.c — the message list
+ *
+ * A GtkListView over CasellaMessageList: rows are recycled, summaries
+ * are read a page at a time, so 100,000 messages scroll like 100.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "casella-message-view.h"
+
+struct _CasellaMessageView
+{
+  GtkWidget          parent_instance;
+
+  GtkWidget         *box;
+  GtkWidget         *search_bar;
+  GtkWidget         *search_entry;
+  GtkStack          *stack;
+  GtkListView       *list;
+  GtkMultiSelection *selection;
+  AdwStatusPage     *empty;
+  CasellaMessageList *messages;
+};
+
+G_DEFINE_FINAL_TYPE (CasellaMessageView, casella_message_view, GTK_TYPE_WIDGET)
+
+enum { SIGNAL_SELECTION_CHANGED, SIGNAL_ACTIVATED, SIGNAL_SEARCH_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+char *
+casella_format_date_short (gint64 date)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (date);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  gint64 days;
+
+  if (when == NULL)
+    return g_strdup ("");
+  days = (g_date_time_to_unix (now) - date) / 86400;
+  if (g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now) &&
+      g_date_time_get_year (when) == g_date_time_get_year (now))
+    return g_date_time_format (when, "%H:%M");
+  if (days >= 0 && days < 6)
+    return g_date_time_format (when, "%a");
+  if (g_date_time_get_year (when) == g_date_time_get_year (now))
+    /* Translators: a date in this year in the message list; see strftime */
+    return g_date_time_format (when, _("%e %b"));
+  /* Translators: a date in another year in the message list; see strftime */
+  return g_date_time_format (when, _("%e %b %Y"));
+}
+
+/* ---- rows ---- */
+
+typedef struct {
+  GtkWidget *grid;
+  GtkLabel  *dot;
+  GtkLabel  *sender;
+  GtkLabel  *date;
+  GtkLabel  *subject;
+  GtkLabel  *preview;
+  GtkWidget *attachment;
+  GtkWidget *star;
+} Row;
+
+static GtkLabel *
+row_label (gboolean dim)
+{
+  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
+
+  gtk_label_set_xalign (label, 0);
+  gtk_label_set_ellipsize (label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (label, TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (label), TRUE);
+  if (dim)
+    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
+  return label;
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  Row *row = g_new0 (Row, 1);
+  GtkGrid *grid = GTK_GRID (gtk_grid_new ());
+  GtkWidget *icons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+
+  row->grid = GTK_WIDGET (grid);
+  gtk_grid_set_column_spacing (grid, 8);
+  gtk_grid_set_row_spacing (grid, 2);
+  gtk_widget_set_margin_top (row->grid, 8);
+  gtk_widget_set_margin_bottom (row->grid, 8);
+  gtk_widget_set_margin_start (row->grid, 6);
+  gtk_widget_set_margin_end (row->grid, 12);
+  row->dot = GTK_LABEL (gtk_label_new ("●"));
+  gtk_widget_add_css_class (GTK_WIDGET (row->dot), "accent");
+  gtk_widget_set_valign (GTK_WIDGET (row->dot), GTK_ALIGN_CENTER);
+  row->sender = row_label (FALSE);
+  row->date = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (row->date), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (row->date), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (row->date), "numeric");
+  row->subject = row_label (FALSE);
+  row->preview = row_label (TRUE);
+  row->attachment = gtk_image_new_from_icon_name ("mail-attachment-symbolic");
+  row->star = gtk_image_new_from_icon_name ("starred-symbolic");
+  gtk_widget_add_css_class (row->star, "accent");
+  gtk_box_append (GTK_BOX (icons), row->attachment);
+  gtk_box_append (GTK_BOX (icons), row->star);
+
+  gtk_grid_attach (grid, GTK_WIDGET (row->dot), 0, 0, 1, 1);
+  gtk_grid_attach (grid, GTK_WIDGET (row->sender), 1, 0, 1, 1);
+  gtk_grid_attach (grid, GTK_WIDGET (row->date), 2, 0, 1, 1);
+  gtk_grid_attach (grid, GTK_WIDGET (row->subject), 1, 1, 1, 1);
+  gtk_grid_attach (grid, icons, 2, 1, 1, 1);
+  gtk_grid_attach (grid, GTK_WIDGET (row->preview), 1, 2, 2, 1);
+  g_object_set_data_full (G_OBJECT (item), "casella-row", row, g_free);
+  gtk_list_item_set_child (item, row->grid);
+}
+
+static void
+show_marks (Row                *row,
+            CasellaMessageItem *message)
+{
+  gboolean unread = casella_message_item_get_unread (message);
+  g_autofree char *date = casella_format_date_short (casella_message_item_get_date (message));
+  g_autofree char *description = NULL;
+  const char *subject = casella_message_item_get_subject (message);
+
+  /* The dot's place is kept, so unread and read rows line up. */
+  gtk_widget_set_opacity (GTK_WIDGET (row->dot), unread ? 1 : 0);
+  if (unread)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (row->sender), "heading");
+      gtk_widget_add_css_class (GTK_WIDGET (row->subject), "heading");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (row->sender), "heading");
+      gtk_widget_remove_css_class (GTK_WIDGET (row->subject), "heading");
+    }
+  gtk_widget_set_visible (row->attachment, casella_message_item_get_has_attachment (message));
+  gtk_widget_set_visible (row->star, casella_message_item_get_flagged (message));
+  gtk_label_set_text (row->preview, casella_message_item_get_preview (message));
+  gtk_widget_set_visible (GTK_WIDGET (row->preview), casella_message_item_get_preview (message)[0] != '\0');
+  /* Translators: a message in the list, for screen readers: "Unread, Anna Rossi, Dinner on Saturday, 14:05" */
+  description = g_strdup_printf (_("%s%s, %s, %s%s%s"), unread ? _("Unread, ") : "",
+                                 casella_message_item_get_sender (message), subject[0] ? subject : _("No subject"),
+                                 date, casella_message_item_get_flagged (message) ? _(", starred") : "",
+                                 casella_message_item_get_has_attachment (message) ? _(", with attachments") : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->grid), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+}
+
+static void
+on_item_changed (CasellaMessageItem *message,
+                 GParamSpec         *pspec,
+                 Row                *row)
+{
+  show_marks (row, message);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  user_data)
+{
+  Row *row = g_object_get_data (G_OBJECT (item), "casella-row");
+  CasellaMessageItem *message = gtk_list_item_get_item (item);
+  g_autofree char *date = casella_format_date_short (casella_message_item_get_date (message));
+  const char *subject = casella_message_item_get_subject (message);
+
+  gtk_label_set_text (row->sender, casella_message_item_get_sender (message));
+  gtk_label_set_text (row->date, date);
+  gtk_label_set_text (row->subject, subject[0] ? subject : _("(No subject)"));
+  show_marks (row, message);
+  g_signal_connect (message, "notify", G_CALLBACK (on_item_changed), row);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  user_data)
+{
+  CasellaMessageItem *message = gtk_list_item_get_item (item);
+
+  if (message != NULL)
+    g_signal_handlers_disconnect_by_data (message, g_object_get_data (G_OBJECT (item), "casella-row"));
+}
+
+/* ---- selection and search ---- */
+
+GArray *
+casella_message_view_get_selected (CasellaMessageView *self)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GtkBitset) selected = NULL;
+  GtkBitsetIter iter;
+  guint position;
+
+  if (self->selection == NULL)
+    return ids;
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(CasellaMessageItem) message = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+      gint64 id = message ? casella_message_item_get_id (message) : 0;
+      if (id != 0)
+        g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+void
+casella_message_view_select_position (CasellaMessageView *self,
+                                      guint               position)
+{
+  if (self->selection == NULL || position >= g_list_model_get_n_items (G_LIST_MODEL (self->selection)))
+    return;
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+  casella_message_view_scroll_to (self, position);
+}
+
+void
+casella_message_view_select (CasellaMessageView *self,
+                             gint64              message_id)
+{
+  int position = self->messages ? casella_message_list_find (self->messages, message_id) : -1;
+
+  if (position >= 0)
+    casella_message_view_select_position (self, (guint) position);
+}
+
+void
+casella_message_view_scroll_to (CasellaMessageView *self,
+                                guint               position)
+{
+  /* GTK 4.8 has no gtk_list_view_scroll_to (): move the focus there. */
+  gtk_widget_activate_action (GTK_WIDGET (self->list), "list.scroll-to-item", "u", position);
+}
+
+static void
+on_selection_changed (GtkSelectionModel  *model,
+                      guint               position,
+                      guint               n_items,
+                      CasellaMessageView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+static void
+on_activate (GtkListView        *list,
+             guint               position,
+             CasellaMessageView *self)
+{
+  g_autoptr(CasellaMessageItem) message = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (message != NULL)
+    g_signal_emit (self, signals[SIGNAL_ACTIVATED], 0, casella_message_item_get_id (message));
+}
+
+static void
+update_empty (CasellaMessageView *self)
+{
+  gboolean empty = self->messages == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
+  const char *query = self->messages ? casella_message_list_get_query (self->messages) : NULL;
+
+  if (query != NULL && query[0] != '\0')
+    casella_message_view_set_empty_text (self, _("Nothing Found"), _("No message here has these words."));
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+}
+
+static void
+on_items_changed (GListModel         *model,
+                  guint               position,
+                  guint               removed,
+                  guint               added,
+                  CasellaMessageView *self)
+{
+  update_empty (self);
+}
+
+static void
+on_search_changed (GtkSearchEntry     *entry,
+                   CasellaMessageView *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  if (self->messages != NULL)
+    casella_message_list_set_query (self->messages, text[0] ? text : NULL);
+  update_empty (self);
+  g_signal_emit (self, signals[SIGNAL_SEARCH_CHANGED], 0, text);
+}
+
+void
+casella_message_view_set_model (CasellaMessageView *self,
+                                CasellaMessageList *messages)
+{
+  if (self->messages != NULL)
+    g_signal_handlers_disconnect_by_data (self->messages, self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_set_object (&self->messages, messages);
+  g_clear_object (&self->selection);
+  self->selection = gtk_multi_selection_new (messages ? g_object_ref (G_LIST_MODEL (messages)) : NULL);
+  gtk_list_view_set_model (self->list, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect (self->selection, "selection-changed", G_CALLBACK (on_selection_changed), self);
+  if (messages != NULL)
+    g_signal_connect (messages, "items-changed", G_CALLBACK (on_items_changed), self);
+  /* A new folder starts without a search. */
+  g_signal_handlers_block_by_func (self->search_entry, on_search_changed, self);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  g_signal_handlers_unblock_by_func (self->search_entry, on_search_changed, self);
+  casella_message_view_set_empty_text (self, _("No Messages"), _("This folder is empty."));
+  update_empty (self);
+  g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+CasellaMessageList *
+casella_message_view_get_model (CasellaMessageView *self)
+{
+  return self->messages;
+}
+
+gboolean
+casella_message_view_get_search_mode (CasellaMessageView *self)
+{
+  return gtk_search_bar_get_search_mode (GTK_SEARCH_BAR (self->search_bar));
+}
+
+void
+casella_message_view_set_search_mode (CasellaMessageView *self,
+                                      gboolean            search)
+{
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (self->search_bar), search);
+  if (search)
+    gtk_widget_grab_focus (self->search_entry);
+}
+
+void
+casella_message_view_set_empty_text (CasellaMessageView *self,
+                                     const char         *title,
+                                     const char         *description)
+{
+  adw_status_page_set_title (self->empty, title);
+  adw_status_page_set_description (self->empty, description);
+}
+
+/* ---- the widget ---- */
+
+static void
+casella_message_view_dispose (GObject *object)
+{
+  CasellaMessageView *self = CASELLA_MESSAGE_VIEW (object);
+
+  if (self->messages != NULL)
+    g_signal_handlers_disconnect_by_data (self->messages, self);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->selection);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+
+  G_OBJECT_CLASS (casella_message_view_parent_class)->dispose (object);
+}
+
+static void
+casella_message_view_class_init (CasellaMessageViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = casella_message_view_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "casella-message-view");
+
+  signals[SIGNAL_SELECTION_CHANGED] = g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass),
+                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A message was opened (Enter, double click): its id. */
+  signals[SIGNAL_ACTIVATED] = g_signal_new ("activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  /* The search words changed (the local results are already shown). */
+  signals[SIGNAL_SEARCH_CHANGED] = g_signal_new ("search-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static GtkListItemFactory *
+row_factory (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  return factory;
+}
+
+static void
+casella_message_view_init (CasellaMessageView *self)
+{
+  g_autoptr(GtkListItemFactory) factory = row_factory ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *clamp = adw_clamp_new ();
+
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->search_entry = gtk_search_entry_new ();
+  g_object_set (self->search_entry, "placeholder-text", _("Search mail"), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Search mail"),
+                                  -1);
+  gtk_widget_set_hexpand (self->search_entry, TRUE);
+  adw_clamp_set_child (ADW_CLAMP (clamp), self->search_entry);
+  self->search_bar = gtk_search_bar_new ();
+  gtk_search_bar_set_child (GTK_SEARCH_BAR (self->search_bar), clamp);
+  gtk_search_bar_connect_entry (GTK_SEARCH_BAR (self->search_bar), GTK_EDITABLE (self->search_entry));
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
+  gtk_box_append (GTK_BOX (self->box), self->search_bar);
+
+  self->list = GTK_LIST_VIEW (gtk_list_view_new (NULL, g_object_ref (factory)));
+  gtk_list_view_set_enable_rubberband (self->list, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->list), "casella-message-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Messages"), -1);
+  g_signal_connect (self->list, "activate", G_CALLBACK (on_activate), self);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->list));
+
+  self->empty = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->empty, "mail-read-symbolic");
+  gtk_widget_add_css_class (GTK_WIDGET (self->empty), "compact");
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  gtk_stack_add_named (self->stack, scroller, "list");
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty), "empty");
+  gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (self->stack));
+  casella_message_view_set_model (self, NULL);
+}
+
+GtkWidget *
+casella_message_view_new (void)
+{
+  return g_object_new (CASELLA_TYPE_MESSAGE_VIEW, NULL);
+}

@@ -1,0 +1,709 @@
+/* casella-window-actions.c — what can be done to mail from the window
+ *
+ * Every change goes to the store at once. Moves and deletes show a toast
+ * with Undo, and reach the server only when that toast is gone, so an
+ * undo never has to chase the server. Other changes go at once.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "casella-composer.h"
+#include "casella-gmime.h"
+#include "casella-message-compose.h"
+#include "casella-store-actions.h"
+#include "casella-ui.h"
+#include "casella-window-private.h"
+
+static GArray *
+selected (CasellaWindow *self)
+{
+  return casella_message_view_get_selected (self->message_view);
+}
+
+void
+casella_window_changes_made (CasellaWindow *self)
+{
+  if (self->session != NULL)
+    casella_mail_session_changes_made (self->session);
+}
+
+static void
+enable (CasellaWindow *self,
+        const char    *name,
+        gboolean       enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  if (action != NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+void
+casella_window_update_actions (CasellaWindow *self)
+{
+  g_autoptr(GArray) ids = selected (self);
+  gboolean some = self->session != NULL && ids->len > 0;
+  gboolean one = some && ids->len == 1;
+  gint64 archive = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_ARCHIVE);
+  gint64 junk = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_JUNK);
+
+  enable (self, "compose", self->session != NULL);
+  enable (self, "refresh", self->session != NULL);
+  enable (self, "reply", one);
+  enable (self, "reply-all", one);
+  enable (self, "forward", one);
+  enable (self, "delete", some);
+  enable (self, "move", some);
+  enable (self, "toggle-read", some);
+  enable (self, "toggle-star", some);
+  enable (self, "archive", some && archive != 0 && archive != self->folder_id);
+  enable (self, "junk", some && junk != 0 && junk != self->folder_id);
+  enable (self, "undo", self->undo != NULL);
+}
+
+/* ---- moving, with undo ---- */
+
+static void
+on_undo_toast_gone (AdwToast      *toast,
+                    CasellaWindow *self)
+{
+  if (self->undo_toast == toast)
+    {
+      self->undo_toast = NULL;
+      g_clear_pointer (&self->undo, g_array_unref);
+      casella_window_update_actions (self);
+    }
+  casella_window_changes_made (self);
+}
+
+static void
+offer_undo (CasellaWindow *self,
+            GArray        *undo,
+            const char    *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  /* An earlier move is final now: its toast goes. */
+  casella_window_dismiss_toast (self, self->undo_toast);
+  g_clear_pointer (&self->undo, g_array_unref);
+  self->undo = g_array_ref (undo);
+  self->undo_toast = toast;
+  adw_toast_set_button_label (toast, _("_Undo"));
+  adw_toast_set_action_name (toast, "win.undo");
+  g_signal_connect (toast, "dismissed", G_CALLBACK (on_undo_toast_gone), self);
+  /* Shown at once, ahead of any other notice: undo is now or never. */
+  casella_window_show_toast (self, toast);
+  casella_window_update_actions (self);
+}
+
+/* After the selected rows leave, the next one is selected. */
+static guint
+first_selected_position (CasellaWindow *self,
+                         GArray        *ids)
+{
+  CasellaMessageList *messages = casella_message_view_get_model (self->message_view);
+  int position = messages && ids->len ? casella_message_list_find (messages, g_array_index (ids, gint64, 0)) : -1;
+
+  return position < 0 ? 0 : (guint) position;
+}
+
+static void
+after_removal (CasellaWindow *self,
+               guint          position)
+{
+  CasellaMessageList *messages = casella_message_view_get_model (self->message_view);
+  guint n = messages ? g_list_model_get_n_items (G_LIST_MODEL (messages)) : 0;
+
+  if (n > 0)
+    casella_message_view_select_position (self->message_view, MIN (position, n - 1));
+}
+
+static void
+move_selected (CasellaWindow *self,
+               gint64         folder_id,
+               const char    *done_text)
+{
+  g_autoptr(GArray) ids = selected (self);
+  g_autoptr(GArray) undo = g_array_new (FALSE, FALSE, sizeof (CasellaUndoStep));
+  g_autoptr(GError) error = NULL;
+  guint position = first_selected_position (self, ids);
+
+  if (ids->len == 0 || folder_id == 0)
+    return;
+  if (!casella_store_local_move (casella_window_get_store (self), (gint64 *) ids->data, ids->len, folder_id, undo,
+                                 &error))
+    {
+      casella_window_add_toast (self, error->message);
+      return;
+    }
+  after_removal (self, position);
+  offer_undo (self, undo, done_text);
+}
+
+static void
+delete_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  g_autoptr(GArray) ids = selected (self);
+  g_autoptr(GArray) undo = g_array_new (FALSE, FALSE, sizeof (CasellaUndoStep));
+  g_autoptr(GError) error = NULL;
+  guint position = first_selected_position (self, ids);
+  gboolean in_trash = self->folder_id != 0 && self->folder_id == casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
+
+  if (ids->len == 0)
+    return;
+  if (!casella_store_local_trash (casella_window_get_store (self), (gint64 *) ids->data, ids->len, undo, &error))
+    {
+      casella_window_add_toast (self, error->message);
+      return;
+    }
+  after_removal (self, position);
+  offer_undo (self, undo, in_trash ? ngettext ("Message deleted", "Messages deleted", ids->len)
+                                   : ngettext ("Moved to the Trash", "Moved to the Trash", ids->len));
+}
+
+static void
+archive_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+
+  move_selected (self, casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_ARCHIVE), _("Archived"));
+}
+
+static void
+junk_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+
+  move_selected (self, casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_JUNK), _("Moved to Junk"));
+}
+
+static void
+undo_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  g_autoptr(GArray) undo = g_steal_pointer (&self->undo);
+  g_autoptr(GError) error = NULL;
+
+  if (undo == NULL)
+    return;
+  if (!casella_store_local_undo (casella_window_get_store (self), undo, &error))
+    casella_window_add_toast (self, error->message);
+  casella_window_dismiss_toast (self, self->undo_toast);
+  if (undo->len > 0)
+    casella_message_view_select (self->message_view, g_array_index (undo, CasellaUndoStep, 0).message_id);
+  casella_window_update_actions (self);
+}
+
+/* ---- Move to Folder… ---- */
+
+static gboolean
+destroy_later (gpointer window)
+{
+  gtk_window_destroy (window);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_move_target (GtkListBox    *list,
+                GtkListBoxRow *row,
+                CasellaWindow *self)
+{
+  gint64 folder_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "casella-folder"));
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (casella_window_get_store (self), folder_id);
+  /* Translators: a toast after moving mail, %s is a folder */
+  g_autofree char *text = g_strdup_printf (_("Moved to %s"), folder ? casella_folder_display_name (folder) : "");
+
+  GtkWindow *dialog = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (list)));
+
+  /* Not destroyed inside its own list's signal: hidden now, gone later. */
+  gtk_widget_set_visible (GTK_WIDGET (dialog), FALSE);
+  g_idle_add_full (G_PRIORITY_DEFAULT, destroy_later, g_object_ref (dialog), g_object_unref);
+  move_selected (self, folder_id, text);
+}
+
+static GtkWidget *
+folder_choices (CasellaWindow *self)
+{
+  GtkWidget *list = gtk_list_box_new ();
+  GListModel *folders = G_LIST_MODEL (self->folders);
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Folders"), -1);
+  for (guint i = 0; folders && i < g_list_model_get_n_items (folders); i++)
+    {
+      g_autoptr(CasellaFolderItem) item = g_list_model_get_item (folders, i);
+      const CasellaStoreFolder *folder = casella_folder_item_get_folder (item);
+      GtkWidget *row;
+
+      if (!casella_folder_item_get_selectable (item) || folder->id == self->folder_id ||
+          folder->role == CASELLA_FOLDER_ROLE_OUTBOX)
+        continue;
+      row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), casella_folder_display_name (folder));
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (casella_folder_role_icon (folder->role)));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data (G_OBJECT (row), "casella-folder", GSIZE_TO_POINTER ((gsize) folder->id));
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  g_signal_connect (list, "row-activated", G_CALLBACK (on_move_target), self);
+  return list;
+}
+
+static void
+move_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  GtkWidget *dialog = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *clamp = adw_clamp_new ();
+  GtkWidget *list = folder_choices (self);
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Move to Folder"));
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 360, 480);
+  gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
+  gtk_widget_set_margin_top (list, 12);
+  gtk_widget_set_margin_bottom (list, 12);
+  gtk_widget_set_margin_start (list, 12);
+  gtk_widget_set_margin_end (list, 12);
+  adw_clamp_set_child (ADW_CLAMP (clamp), list);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_box_append (GTK_BOX (box), scroller);
+  adw_window_set_content (ADW_WINDOW (dialog), box);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (dialog, keys);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (list);
+}
+
+/* ---- flags ---- */
+
+static gboolean
+any_without (CasellaWindow       *self,
+             GArray              *ids,
+             CasellaMessageFlags  flag)
+{
+  CasellaStore *store = casella_window_get_store (self);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, g_array_index (ids, gint64, i));
+      if (info != NULL && !(info->flags & flag))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Any selected message without the flag gets it; else all lose it. */
+static void
+toggle_flag (CasellaWindow       *self,
+             CasellaMessageFlags  flag)
+{
+  g_autoptr(GArray) ids = selected (self);
+  gboolean add = any_without (self, ids, flag);
+
+  if (ids->len == 0)
+    return;
+  casella_store_local_mark (casella_window_get_store (self), (gint64 *) ids->data, ids->len, add ? flag : 0,
+                            add ? 0 : flag, NULL);
+  casella_window_changes_made (self);
+}
+
+static void
+toggle_read_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  toggle_flag (user_data, CASELLA_MESSAGE_SEEN);
+}
+
+static void
+toggle_star_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  toggle_flag (user_data, CASELLA_MESSAGE_FLAGGED);
+}
+
+/* ---- writing ---- */
+
+static void
+open_composer (CasellaWindow      *self,
+               const CasellaDraft *draft)
+{
+  if (self->session == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (casella_composer_new (gtk_window_get_application (GTK_WINDOW (self)),
+                                                        self->session, draft, 0)));
+}
+
+static void
+compose_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  open_composer (user_data, NULL);
+}
+
+static char *
+sender_of (GMimeMessage *message)
+{
+  InternetAddressList *from = g_mime_message_get_from (message);
+  InternetAddress *first = from && internet_address_list_length (from) ? internet_address_list_get_address (from, 0)
+                                                                        : NULL;
+  const char *name = first ? internet_address_get_name (first) : NULL;
+
+  if (name != NULL && name[0] != '\0')
+    return g_strdup (name);
+  return first && INTERNET_ADDRESS_IS_MAILBOX (first)
+           ? g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first)))
+           : g_strdup (_("someone"));
+}
+
+static char *
+date_of (GMimeMessage *message)
+{
+  GDateTime *date = g_mime_message_get_date (message);
+  g_autoptr(GDateTime) local = date ? g_date_time_to_local (date) : NULL;
+
+  /* Translators: a date in a reply's "On …, … wrote:" line; see strftime */
+  return local ? g_date_time_format (local, _("%e %B %Y at %H:%M")) : g_strdup ("");
+}
+
+static GMimeMessage *
+current_message (CasellaWindow *self)
+{
+  GBytes *raw = casella_reader_get_raw (self->reader);
+
+  if (raw == NULL)
+    {
+      casella_window_add_toast (self, _("The message is still loading"));
+      return NULL;
+    }
+  return casella_message_parse (raw);
+}
+
+static void
+reply (CasellaWindow *self,
+       gboolean       all)
+{
+  g_autoptr(GMimeMessage) message = current_message (self);
+  g_autofree char *sender = NULL, *date = NULL, *intro = NULL;
+  g_autoptr(CasellaDraft) draft = NULL;
+
+  if (message == NULL)
+    return;
+  sender = sender_of (message);
+  date = date_of (message);
+  /* Translators: the line above a quoted reply: "On 26 November 2026 at 10:00, Anna wrote:" */
+  intro = g_strdup_printf (_("On %s, %s wrote:"), date, sender);
+  draft = casella_draft_new_reply (message, casella_account_get_address (casella_mail_session_get_account (self->session)),
+                                   all, intro);
+  open_composer (self, draft);
+}
+
+static void
+reply_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  reply (user_data, FALSE);
+}
+
+static void
+reply_all_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  reply (user_data, TRUE);
+}
+
+static void
+forward_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  g_autoptr(GMimeMessage) message = current_message (self);
+  g_autofree char *from = NULL, *to = NULL, *date = NULL, *intro = NULL;
+  g_autoptr(CasellaDraft) draft = NULL;
+
+  if (message == NULL)
+    return;
+  from = internet_address_list_to_string (g_mime_message_get_from (message), NULL, FALSE);
+  to = internet_address_list_to_string (g_mime_message_get_to (message), NULL, FALSE);
+  date = date_of (message);
+  intro = g_strdup_printf ("%s\n%s %s\n%s %s\n%s %s\n%s %s", _("-------- Forwarded Message --------"),
+                           _("From:"), from ? from : "", _("Date:"), date, _("Subject:"),
+                           g_mime_message_get_subject (message) ? g_mime_message_get_subject (message) : "",
+                           _("To:"), to ? to : "");
+  draft = casella_draft_new_forward (message, intro);
+  open_composer (self, draft);
+}
+
+/* ---- navigation and the rest ---- */
+
+static void
+refresh_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+
+  if (self->session != NULL)
+    casella_mail_session_refresh (self->session);
+}
+
+static void
+search_action (GSimpleAction *action,
+               GVariant      *state,
+               gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+
+  g_simple_action_set_state (action, state);
+  casella_message_view_set_search_mode (self->message_view, g_variant_get_boolean (state));
+  if (g_variant_get_boolean (state) && adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "messages");
+}
+
+static void
+show_folders_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  adw_leaflet_set_visible_child_name (CASELLA_WINDOW (user_data)->leaflet, "folders");
+}
+
+static void
+show_list_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  adw_leaflet_set_visible_child_name (CASELLA_WINDOW (user_data)->leaflet, "messages");
+}
+
+static void
+switch_account_action (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  casella_window_show_account (user_data, g_variant_get_string (parameter, NULL));
+}
+
+/* ---- folders ---- */
+
+typedef struct {
+  CasellaWindow *self;
+  gint64         folder_id;
+  GtkEditable   *entry;
+} FolderDialog;
+
+static void
+folder_dialog_free (gpointer  data,
+                    GClosure *closure)
+{
+  FolderDialog *dialog = data;
+
+  g_object_unref (dialog->self);
+  g_free (dialog);
+}
+
+/* Where a new folder goes: inside the chosen one when it can hold
+ * folders and is not a special one, else at the top. */
+static char *
+new_folder_path (CasellaStore *store,
+                 gint64        parent_id,
+                 const char   *name,
+                 char         *separator)
+{
+  g_autoptr(CasellaStoreFolder) parent = casella_store_get_folder (store, parent_id);
+
+  *separator = parent && parent->separator ? parent->separator : '/';
+  if (parent == NULL || parent->role != CASELLA_FOLDER_ROLE_NONE || (parent->flags & CASELLA_FOLDER_NOINFERIORS))
+    return g_strdup (name);
+  return g_strdup_printf ("%s%c%s", parent->path, *separator, name);
+}
+
+static void
+on_folder_dialog (AdwMessageDialog *message_dialog,
+                  const char       *response,
+                  FolderDialog     *dialog)
+{
+  CasellaStore *store = casella_window_get_store (dialog->self);
+  g_autofree char *name = dialog->entry ? g_strstrip (g_strdup (gtk_editable_get_text (dialog->entry))) : NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+
+  if (store == NULL || g_str_equal (response, "cancel"))
+    return;
+  if (g_str_equal (response, "create") && name && name[0])
+    {
+      char separator;
+      g_autofree char *path = new_folder_path (store, dialog->folder_id, name, &separator);
+      ok = casella_store_local_create_folder (store, path, separator, &error) != 0;
+    }
+  else if (g_str_equal (response, "rename") && name && name[0])
+    {
+      g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (store, dialog->folder_id);
+      const char *last = folder && folder->separator ? strrchr (folder->path, folder->separator) : NULL;
+      g_autofree char *path = last ? g_strdup_printf ("%.*s%s", (int) (last - folder->path + 1), folder->path, name)
+                                   : g_strdup (name);
+      ok = casella_store_local_rename_folder (store, dialog->folder_id, path, &error);
+    }
+  else if (g_str_equal (response, "delete"))
+    ok = casella_store_local_delete_folder (store, dialog->folder_id, &error);
+  if (!ok)
+    casella_window_add_toast (dialog->self, error->message);
+  casella_window_changes_made (dialog->self);
+}
+
+static void
+folder_dialog (CasellaWindow *self,
+               gint64         folder_id,
+               const char    *heading,
+               const char    *body,
+               const char    *response,
+               const char    *response_label,
+               const char    *initial)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+  FolderDialog *data = g_new0 (FolderDialog, 1);
+
+  data->self = g_object_ref (self);
+  data->folder_id = folder_id;
+  if (initial != NULL)
+    {
+      GtkWidget *entry = gtk_entry_new ();
+      gtk_editable_set_text (GTK_EDITABLE (entry), initial);
+      gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Folder name"), -1);
+      adw_message_dialog_set_extra_child (dialog, entry);
+      data->entry = GTK_EDITABLE (entry);
+    }
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), response, response_label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, response, g_str_equal (response, "delete")
+                                                                  ? ADW_RESPONSE_DESTRUCTIVE : ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, g_str_equal (response, "delete") ? "cancel" : response);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_folder_dialog), data, folder_dialog_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_folder_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  folder_dialog (user_data, g_variant_get_int64 (parameter), _("New Folder"), NULL, "create", _("C_reate"), "");
+}
+
+static void
+rename_folder_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (casella_window_get_store (self),
+                                                                    g_variant_get_int64 (parameter));
+
+  if (folder == NULL || folder->role != CASELLA_FOLDER_ROLE_NONE)
+    {
+      casella_window_add_toast (self, _("This folder has a special job and keeps its name"));
+      return;
+    }
+  folder_dialog (self, folder->id, _("Rename Folder"), NULL, "rename", _("_Rename"), folder->name);
+}
+
+static void
+delete_folder_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (casella_window_get_store (self),
+                                                                    g_variant_get_int64 (parameter));
+  g_autofree char *heading = NULL;
+
+  if (folder == NULL || folder->role != CASELLA_FOLDER_ROLE_NONE)
+    {
+      casella_window_add_toast (self, _("This folder has a special job and can’t be deleted"));
+      return;
+    }
+  /* Translators: %s is a folder's name */
+  heading = g_strdup_printf (_("Delete “%s”?"), folder->name);
+  folder_dialog (self, folder->id, heading, _("The folder and all the mail in it will be deleted, here and on the "
+                                              "server. This can’t be undone."), "delete", _("_Delete"), NULL);
+}
+
+static void
+toggle_subscription_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  CasellaStore *store = casella_window_get_store (self);
+  g_autoptr(CasellaStoreFolder) folder = store ? casella_store_get_folder (store, g_variant_get_int64 (parameter)) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (folder == NULL)
+    return;
+  if (!casella_store_local_subscribe (store, folder->id, !folder->subscribed, &error))
+    casella_window_add_toast (self, error->message);
+  else
+    casella_window_add_toast (self, folder->subscribed ? _("Other mail apps will no longer show this folder")
+                                                       : _("Other mail apps will show this folder"));
+  casella_window_changes_made (self);
+}
+
+static const GActionEntry entries[] = {
+  { "compose", compose_action },
+  { "reply", reply_action },
+  { "reply-all", reply_all_action },
+  { "forward", forward_action },
+  { "delete", delete_action },
+  { "archive", archive_action },
+  { "junk", junk_action },
+  { "move", move_action },
+  { "toggle-read", toggle_read_action },
+  { "toggle-star", toggle_star_action },
+  { "refresh", refresh_action },
+  { "undo", undo_action },
+  { "search", NULL, NULL, "false", search_action },
+  { "show-folders", show_folders_action },
+  { "show-list", show_list_action },
+  { "switch-account", switch_account_action, "s" },
+  { "new-folder", new_folder_action, "x" },
+  { "rename-folder", rename_folder_action, "x" },
+  { "delete-folder", delete_folder_action, "x" },
+  { "toggle-subscription", toggle_subscription_action, "x" },
+};
+
+void
+casella_window_actions_init (CasellaWindow *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  casella_window_update_actions (self);
+}

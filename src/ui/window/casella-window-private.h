@@ -1,0 +1,63 @@
+/* casella-window-private.h — shared by the main window's files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "casella-folder-view.h"
+#include "casella-message-view.h"
+#include "casella-reader.h"
+#include "casella-window.h"
+
+G_BEGIN_DECLS
+
+struct _CasellaWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+  CasellaAccountStore  *accounts;
+  char                 *account_id;     /* the account on show */
+  CasellaMailSession   *session;        /* its session, once ready */
+  CasellaFolderList    *folders;
+  gint64                folder_id;
+  GArray               *undo;           /* CasellaUndoStep of the last move */
+  AdwToast             *undo_toast;
+  AdwToast             *last_toast;     /* on show, or waiting to be */
+  guint                 search_source;
+  GCancellable         *search_cancellable;
+  gint64                pending_message;  /* to show once its folder is open */
+
+  /* template */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *content_stack;
+  AdwLeaflet           *leaflet;
+  AdwWindowTitle       *account_title;
+  GtkMenuButton        *accounts_button;
+  GtkRevealer          *status_revealer;
+  GtkLabel             *status_label;
+  GtkWidget            *status_button;
+  CasellaFolderView    *folder_view;
+  AdwWindowTitle       *folder_title;
+  CasellaMessageView   *message_view;
+  GtkToggleButton      *search_button;
+  CasellaReader        *reader;
+};
+
+/* casella-window.c */
+void          casella_window_show_toast       (CasellaWindow *self,
+                                               AdwToast      *toast);
+void          casella_window_dismiss_toast    (CasellaWindow *self,
+                                               AdwToast      *toast);
+CasellaStore *casella_window_get_store        (CasellaWindow *self);
+void          casella_window_open_folder      (CasellaWindow *self,
+                                               gint64         folder_id);
+gint64        casella_window_folder_by_role   (CasellaWindow *self,
+                                               CasellaFolderRole role);
+
+/* casella-window-actions.c */
+void          casella_window_actions_init     (CasellaWindow *self);
+void          casella_window_update_actions   (CasellaWindow *self);
+void          casella_window_changes_made     (CasellaWindow *self);
+
+G_END_DECLS
