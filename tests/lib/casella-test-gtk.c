@@ -54,7 +54,9 @@ match_label (GtkWidget *widget, gconstpointer text)
 static gboolean
 match_button (GtkWidget *widget, gconstpointer label)
 {
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+  /* An icon-only button goes by its tooltip, which names what it does. */
+  return GTK_IS_BUTTON (widget) && (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0 ||
+                                    g_strcmp0 (gtk_widget_get_tooltip_text (widget), label) == 0);
 }
 
 static gboolean

@@ -1,0 +1,349 @@
+/* bench-mail-window.c — the mail window on 100,000 messages: from a
+ * click on the folder to its first rows on screen, the process's peak
+ * memory, and opening a 1 MB message
+ *
+ * Under Xvfb with the cairo renderer (casella-test-session). The store
+ * is filled by a child process first, so the peak memory is the app's
+ * alone: the window opened offline on an account whose server is gone,
+ * the big folder opened a dozen times, the 1 MB message read a dozen
+ * times. Times are taken at the frame clock's after-paint: the frame in
+ * which the rows (or the text) were drawn.
+ *
+ * Targets (issue 7): first rows under 150 ms, peak under 150 MB.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+#include <stdlib.h>
+
+#include "casella-account-store.h"
+#include "casella-application.h"
+#include "casella-engine.h"
+#include "casella-store.h"
+#include "casella-test-account.h"
+#include "casella-test-gtk.h"
+#include "casella-test-util.h"
+#include "casella-window-private.h"
+
+#define ADDRESS     "bench@demo.test"
+#define BIG_COUNT   100000
+#define ROUNDS      12
+#define LETTER_SIZE (1024 * 1024)
+
+/* ---- the store, filled by a child process ---- */
+
+/* A long plain-text message: paragraphs, quoted lines and links, as a
+ * report or a long thread would have. */
+static GBytes *
+big_letter (void)
+{
+  GString *text = g_string_new ("From: Ufficio Tecnico <tecnico@demo.test>\r\n"
+                                "To: bench@demo.test\r\n"
+                                "Subject: Relazione annuale completa\r\n"
+                                "Date: Thu, 26 Nov 2026 09:00:00 +0100\r\n"
+                                "Message-ID: <relazione@demo.test>\r\n"
+                                "MIME-Version: 1.0\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Transfer-Encoding: 8bit\r\n\r\n");
+
+  for (guint i = 0; text->len < LETTER_SIZE; i++)
+    {
+      g_string_append_printf (text, "Paragrafo %u. La revisione dei conti è proseguita secondo il piano; "
+                                    "i dettagli sono su https://demo.test/relazione/%u per chi li vuole.\r\n", i, i);
+      if (i % 7 == 0)
+        g_string_append (text, "> Nel messaggio precedente si chiedeva di rivedere le cifre.\r\n");
+      if (i % 5 == 0)
+        g_string_append (text, "\r\n");
+    }
+  return g_string_free_to_bytes (text);
+}
+
+static gint64
+add_message (CasellaStore *store,
+             gint64        folder_id,
+             guint32       uid,
+             const char   *subject,
+             GBytes       *raw,
+             GError      **error)
+{
+  CasellaMessageInfo info = { 0 };
+  gint64 id;
+
+  info.folder_id = folder_id;
+  info.uid = uid;
+  info.flags = CASELLA_MESSAGE_SEEN;
+  info.date = g_get_real_time () / G_USEC_PER_SEC - uid;
+  info.subject = (char *) subject;
+  info.from_name = (char *) "Ufficio Tecnico";
+  info.from_address = (char *) "tecnico@demo.test";
+  info.size = (gint64) g_bytes_get_size (raw);
+  id = casella_store_add_message (store, &info, error);
+  if (id <= 0 || !casella_store_set_body (store, id, raw, error))
+    return 0;
+  return id;
+}
+
+static int
+fill (void)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(CasellaAccount) account = casella_test_account_new (ADDRESS, "Banco di Prova", casella_test_free_port (),
+                                                                casella_test_free_port ());
+  g_autofree char *path = casella_store_path_for_account (casella_account_get_id (account));
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GBytes) letter = big_letter ();
+  g_autoptr(GBytes) note = g_bytes_new_static ("Subject: Breve\r\n\r\nDue righe.\r\n", 29);
+  g_autoptr(GError) error = NULL;
+
+  casella_engine_init ();
+  g_assert_true (casella_test_account_store_password (account, "bench-password", &error));
+  g_assert_cmpint (casella_test_account_fill_store (casella_account_get_id (account), "Grande", "Messaggio numero",
+                                                    BIG_COUNT, &error), >, 0);
+  store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  inbox = casella_store_find_folder (store, "INBOX");
+  g_assert_cmpint (add_message (store, inbox->id, 1, "Relazione annuale completa", letter, &error), >, 0);
+  g_assert_cmpint (add_message (store, inbox->id, 2, "Breve", note, &error), >, 0);
+  g_assert_true (casella_store_update_counts (store, inbox->id, &error));
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, account, &error));
+  return 0;
+}
+
+/* ---- measuring in the frame that shows it ---- */
+
+typedef gboolean (*Drawn) (CasellaWindow *window);
+
+typedef struct {
+  CasellaWindow *window;
+  Drawn          drawn;
+  gint64         at;
+} Watch;
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Watch         *watch)
+{
+  if (watch->at == 0 && watch->drawn (watch->window))
+    watch->at = g_get_monotonic_time ();
+}
+
+/* Runs change, then the main loop until a painted frame shows drawn;
+ * returns the milliseconds between. */
+static double
+time_until_drawn (CasellaWindow *window,
+                  void         (*change) (CasellaWindow *window),
+                  Drawn          drawn)
+{
+  Watch watch = { window, drawn, 0 };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &watch);
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + 20 * G_USEC_PER_SEC;
+
+  change (window);
+  while (watch.at == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, handler);
+  g_assert_cmpint (watch.at, !=, 0);
+  return (watch.at - start) / 1000.0;
+}
+
+static gboolean
+label_drawn (GtkWidget  *root,
+             const char *text)
+{
+  GtkWidget *label = casella_test_gtk_find_label (root, text);
+
+  return label != NULL && gtk_widget_get_mapped (label) && gtk_widget_get_width (label) > 0;
+}
+
+static gint64
+folder_id (CasellaWindow *window,
+           const char    *path)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_find_folder (casella_window_get_store (window), path);
+
+  g_assert_nonnull (folder);
+  return folder->id;
+}
+
+static void
+select_big (CasellaWindow *window)
+{
+  casella_folder_view_select (window->folder_view, folder_id (window, "Grande"));
+}
+
+static void
+select_inbox (CasellaWindow *window)
+{
+  casella_folder_view_select (window->folder_view, folder_id (window, "INBOX"));
+}
+
+static gboolean
+big_rows_drawn (CasellaWindow *window)
+{
+  return label_drawn (GTK_WIDGET (window->message_view), "Messaggio numero 100000");
+}
+
+static gboolean
+inbox_rows_drawn (CasellaWindow *window)
+{
+  return label_drawn (GTK_WIDGET (window->message_view), "Breve");
+}
+
+static gint64
+message_with_subject (CasellaWindow *window,
+                      const char    *subject)
+{
+  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
+        return casella_message_item_get_id (item);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+open_letter (CasellaWindow *window)
+{
+  casella_message_view_select (window->message_view, message_with_subject (window, "Relazione annuale completa"));
+}
+
+static void
+open_note (CasellaWindow *window)
+{
+  casella_message_view_select (window->message_view, message_with_subject (window, "Breve"));
+}
+
+static gboolean
+letter_drawn (CasellaWindow *window)
+{
+  return casella_reader_get_raw (window->reader) != NULL &&
+         g_bytes_get_size (casella_reader_get_raw (window->reader)) > LETTER_SIZE &&
+         label_drawn (GTK_WIDGET (window->reader), "Relazione annuale completa");
+}
+
+static gboolean
+note_drawn (CasellaWindow *window)
+{
+  return casella_reader_get_raw (window->reader) != NULL &&
+         g_bytes_get_size (casella_reader_get_raw (window->reader)) < 100;
+}
+
+/* ---- figures ---- */
+
+static int
+compare_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+report (const char *what,
+        double     *ms,
+        guint       n)
+{
+  double first = ms[0];
+
+  qsort (ms, n, sizeof (double), compare_double);
+  g_print ("%-44s first %7.1f ms, median %7.1f ms, worst %7.1f ms (%u runs)\n", what, first, ms[n / 2], ms[n - 1], n);
+}
+
+static double
+peak_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *hwm;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  hwm = strstr (status, "VmHWM:");
+  g_assert_nonnull (hwm);
+  return g_ascii_strtod (hwm + 6, NULL) / 1024.0;
+}
+
+static gboolean
+account_open (gpointer window)
+{
+  return casella_window_get_store (window) != NULL && CASELLA_WINDOW (window)->folder_id != 0;
+}
+
+static CasellaWindow *
+open_window (CasellaApplication *app)
+{
+  CasellaWindow *window;
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_application_activate (G_APPLICATION (app));
+  window = CASELLA_WINDOW (casella_test_gtk_wait_for_window (CASELLA_TYPE_WINDOW, 10000));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (window));
+  g_assert_true (casella_account_store_load (accounts, &error));
+  casella_window_show_account (window, casella_account_get_id (casella_account_store_lookup (accounts, ADDRESS)));
+  g_assert_true (casella_test_wait_until (account_open, window, 10000));
+  time_until_drawn (window, select_inbox, inbox_rows_drawn);
+  return window;
+}
+
+static void
+measure (void)
+{
+  g_autoptr(CasellaApplication) app = casella_application_new ();
+  g_autoptr(GError) error = NULL;
+  CasellaWindow *window;
+  double folder_ms[ROUNDS], letter_ms[ROUNDS];
+
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  window = open_window (app);
+
+  for (guint i = 0; i < ROUNDS; i++)
+    {
+      folder_ms[i] = time_until_drawn (window, select_big, big_rows_drawn);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (casella_message_view_get_model (window->message_view))),
+                        ==, BIG_COUNT);
+      time_until_drawn (window, select_inbox, inbox_rows_drawn);
+    }
+  for (guint i = 0; i < ROUNDS; i++)
+    {
+      letter_ms[i] = time_until_drawn (window, open_letter, letter_drawn);
+      time_until_drawn (window, open_note, note_drawn);
+    }
+  report ("100,000-message folder, click to first rows", folder_ms, ROUNDS);
+  report ("1 MB message, click to its text drawn", letter_ms, ROUNDS);
+  g_print ("peak memory of the process (VmHWM): %.1f MB\n", peak_mb ());
+  gtk_window_destroy (GTK_WINDOW (window));
+  casella_test_gtk_iterate (200);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const char *child[] = { argv[0], "--fill", NULL };
+  g_autoptr(GSubprocess) filler = NULL;
+
+  if (argc > 1 && g_str_equal (argv[1], "--fill"))
+    return fill ();
+
+  filler = g_subprocess_newv (child, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (filler, NULL, &error));
+  g_assert_no_error (error);
+
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
+  measure ();
+  return 0;
+}
