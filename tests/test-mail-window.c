@@ -542,6 +542,146 @@ test_new_mail_appears (void)
 }
 
 static gboolean
+search_narrowed (gpointer data)
+{
+  guint all = GPOINTER_TO_UINT (data);
+
+  return n_messages () > 0 && n_messages () < all && message_with_subject ("Cena sabato?") != 0;
+}
+
+static gboolean
+has_exactly (gpointer data)
+{
+  return n_messages () == GPOINTER_TO_UINT (data);
+}
+
+/* Words from a message's text find it; the rest of the folder steps
+ * aside, and comes back when the search is cleared. */
+static void
+test_search (void)
+{
+  GtkWidget *entry;
+  guint all;
+
+  open_folder ("INBOX");
+  all = n_messages ();
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "search", g_variant_new_boolean (TRUE));
+  casella_test_gtk_iterate (50);
+  g_assert_true (casella_message_view_get_search_mode (window->message_view));
+  entry = casella_test_gtk_find_by_type (GTK_WIDGET (window->message_view), GTK_TYPE_SEARCH_ENTRY);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "trattoria");
+  g_assert_true (casella_test_wait_until (search_narrowed, GUINT_TO_POINTER (all), 5000));
+  g_assert_cmpint (message_with_subject ("Calcetto giovedì"), ==, 0);
+  shot (GTK_WIDGET (window), "search");
+  /* The server is asked too, after a pause; what it finds is here already. */
+  casella_test_gtk_iterate (1500);
+  g_assert_true (search_narrowed (GUINT_TO_POINTER (all)));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_assert_true (casella_test_wait_until (has_exactly, GUINT_TO_POINTER (all), 5000));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "search", g_variant_new_boolean (FALSE));
+}
+
+static gboolean
+server_has_folder (gpointer name)
+{
+  const char *args[] = { "mailbox", "list", "-u", CASELLA_DEMO_ADDRESS, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  return g_strv_contains ((const char * const *) lines, name);
+}
+
+static gboolean
+server_lacks_folder (gpointer name)
+{
+  return !server_has_folder (name);
+}
+
+/* A folder action's dialog: its name typed in (when it asks), answered. */
+static void
+answer_folder_dialog (const char *action,
+                      gint64      folder_id,
+                      const char *name,
+                      const char *response)
+{
+  AdwMessageDialog *dialog;
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), action, g_variant_new_int64 (folder_id));
+  dialog = ADW_MESSAGE_DIALOG (casella_test_gtk_wait_for_window (ADW_TYPE_MESSAGE_DIALOG, 5000));
+  g_assert_nonnull (dialog);
+  if (name != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (casella_test_gtk_find_by_type (GTK_WIDGET (dialog), GTK_TYPE_ENTRY)), name);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  casella_test_gtk_iterate (50);
+}
+
+/* Made, renamed and deleted from the folder menu: here at once, then on
+ * the server. */
+static void
+test_folders_made_renamed_deleted (void)
+{
+  CasellaStore *store = casella_window_get_store (window);
+  g_autoptr(CasellaStoreFolder) made = NULL;
+
+  answer_folder_dialog ("new-folder", 0, "Viaggi", "create");
+  made = casella_store_find_folder (store, "Viaggi");
+  g_assert_nonnull (made);
+  g_assert_true (casella_test_gtk_wait_for_label (GTK_WIDGET (window->folder_view), "Viaggi", 2000));
+  g_assert_true (casella_test_wait_until (server_has_folder, (gpointer) "Viaggi", 15000));
+
+  answer_folder_dialog ("rename-folder", made->id, "Vacanze", "rename");
+  g_assert_true (casella_test_gtk_wait_for_label (GTK_WIDGET (window->folder_view), "Vacanze", 2000));
+  g_assert_true (casella_test_wait_until (server_has_folder, (gpointer) "Vacanze", 15000));
+  g_assert_true (server_lacks_folder ((gpointer) "Viaggi"));
+
+  answer_folder_dialog ("delete-folder", made->id, NULL, "delete");
+  g_assert_null (casella_store_get_folder (store, made->id));
+  g_assert_true (casella_test_wait_until (server_lacks_folder, (gpointer) "Vacanze", 15000));
+}
+
+static guint
+drafts_here (void)
+{
+  CasellaStore *store = casella_window_get_store (window);
+  g_autoptr(CasellaStoreFolder) drafts = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_DRAFTS);
+  g_autoptr(GArray) ids = drafts ? casella_store_list_message_ids (store, drafts->id, NULL, NULL) : NULL;
+
+  return ids ? ids->len : 0;
+}
+
+/* Written, then the window closed without sending: it is in Drafts. */
+static void
+test_draft_kept (void)
+{
+  guint before = drafts_here ();
+  CasellaComposer *composer;
+  GtkTextBuffer *buffer;
+  GtkTextIter start;
+  g_autoptr(CasellaDraft) draft = NULL;
+
+  activate ("compose");
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (casella_test_gtk_find_by_type (GTK_WIDGET (composer),
+                                                                                   GTK_TYPE_TEXT_VIEW)));
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_insert (buffer, &start, "Appunti per la riunione di lunedì", -1);
+  draft = casella_composer_get_draft (composer);
+  g_assert_null (draft->to);
+  gtk_window_close (GTK_WINDOW (composer));
+  casella_test_gtk_iterate (100);
+  g_assert_null (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  g_assert_cmpuint (drafts_here (), ==, before + 1);
+}
+
+static gboolean
 last_row_shown (gpointer data)
 {
   return casella_test_gtk_find_label (GTK_WIDGET (window->message_view), data) != NULL;
@@ -650,6 +790,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/quick-deletes", test_quick_deletes);
   g_test_add_func ("/ui/mail/move-and-star", test_move_and_star);
   g_test_add_func ("/ui/mail/new-mail-appears", test_new_mail_appears);
+  g_test_add_func ("/ui/mail/search", test_search);
+  g_test_add_func ("/ui/mail/folders-made-renamed-deleted", test_folders_made_renamed_deleted);
+  g_test_add_func ("/ui/mail/draft-kept", test_draft_kept);
   g_test_add_func ("/ui/mail/big-folder-offline", test_big_folder_offline);
   g_test_add_func ("/ui/mail/narrow", test_narrow);
   g_test_add_func ("/ui/mail/shortcuts", test_shortcuts);

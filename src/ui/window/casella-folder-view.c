@@ -119,26 +119,35 @@ setup_row (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, row->box);
 }
 
+/* Name and unread count: they change while the row is on show (a
+ * rename, new mail), and the screen reader's label with them. */
 static void
-show_unread (Row               *row,
+show_folder (Row               *row,
              CasellaFolderItem *folder)
 {
+  const char *name = casella_folder_display_name (casella_folder_item_get_folder (folder));
   guint unread = casella_folder_item_get_unread (folder);
   g_autofree char *count = unread ? g_strdup_printf ("%u", unread) : g_strdup ("");
+  g_autofree char *description = NULL;
 
+  gtk_label_set_text (row->name, name);
   gtk_label_set_text (row->unread, count);
   if (unread)
     gtk_widget_add_css_class (GTK_WIDGET (row->name), "heading");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (row->name), "heading");
+  /* Translators: a folder in the sidebar, for screen readers: "Inbox, 3 unread" */
+  description = unread ? g_strdup_printf (ngettext ("%s, %u unread", "%s, %u unread", unread), name, unread)
+                       : g_strdup (name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
 }
 
 static void
-on_unread_changed (CasellaFolderItem *folder,
+on_folder_changed (CasellaFolderItem *folder,
                    GParamSpec        *pspec,
                    Row               *row)
 {
-  show_unread (row, folder);
+  show_folder (row, folder);
 }
 
 static void
@@ -150,22 +159,14 @@ bind_row (GtkSignalListItemFactory *factory,
   CasellaFolderItem *folder = gtk_list_item_get_item (item);
   const CasellaStoreFolder *info = casella_folder_item_get_folder (folder);
   gboolean selectable = casella_folder_item_get_selectable (folder);
-  guint unread = casella_folder_item_get_unread (folder);
-  g_autofree char *description = NULL;
 
   gtk_widget_set_margin_start (row->box, 12 + 18 * (int) casella_folder_item_get_depth (folder));
   gtk_image_set_from_icon_name (row->icon, casella_folder_role_icon (info->role));
-  gtk_label_set_text (row->name, casella_folder_display_name (info));
   gtk_widget_set_sensitive (row->box, selectable);
   gtk_list_item_set_selectable (item, selectable);
   gtk_list_item_set_activatable (item, selectable);
-  show_unread (row, folder);
-  g_signal_connect (folder, "notify::unread", G_CALLBACK (on_unread_changed), row);
-  /* Translators: a folder in the sidebar, for screen readers: "Inbox, 3 unread" */
-  description = unread ? g_strdup_printf (ngettext ("%s, %u unread", "%s, %u unread", unread),
-                                          casella_folder_display_name (info), unread)
-                       : g_strdup (casella_folder_display_name (info));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+  show_folder (row, folder);
+  g_signal_connect (folder, "notify", G_CALLBACK (on_folder_changed), row);
 }
 
 static void

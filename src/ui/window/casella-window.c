@@ -118,6 +118,16 @@ on_replay_failed (CasellaMailSession *session,
 
 /* ---- folders and messages ---- */
 
+/* A search of another folder, or of other words, must not land here. */
+static void
+cancel_server_search (CasellaWindow *self)
+{
+  g_clear_handle_id (&self->search_source, g_source_remove);
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+}
+
 void
 casella_window_open_folder (CasellaWindow *self,
                             gint64         folder_id)
@@ -128,6 +138,7 @@ casella_window_open_folder (CasellaWindow *self,
 
   if (folder == NULL)
     return;
+  cancel_server_search (self);
   self->folder_id = folder_id;
   messages = casella_message_list_new (store, folder_id, NULL);
   casella_message_view_set_model (self->message_view, messages);
@@ -231,9 +242,6 @@ search_server (gpointer user_data)
   self->search_source = 0;
   if (query == NULL || g_utf8_strlen (query, -1) < 3 || self->session == NULL)
     return G_SOURCE_REMOVE;
-  if (self->search_cancellable != NULL)
-    g_cancellable_cancel (self->search_cancellable);
-  g_clear_object (&self->search_cancellable);
   self->search_cancellable = g_cancellable_new ();
   casella_mail_session_search_async (self->session, self->folder_id, query, self->search_cancellable,
                                      on_server_results, g_object_ref (self));
@@ -245,8 +253,9 @@ on_search_changed (CasellaMessageView *view,
                    const char         *text,
                    CasellaWindow      *self)
 {
-  g_clear_handle_id (&self->search_source, g_source_remove);
-  if (casella_account_get_incoming (casella_mail_session_get_account (self->session))->protocol == CASELLA_PROTOCOL_IMAP)
+  cancel_server_search (self);
+  if (self->session != NULL &&
+      casella_account_get_incoming (casella_mail_session_get_account (self->session))->protocol == CASELLA_PROTOCOL_IMAP)
     self->search_source = g_timeout_add (600, search_server, self);
 }
 
@@ -530,10 +539,7 @@ casella_window_dispose (GObject *object)
 {
   CasellaWindow *self = CASELLA_WINDOW (object);
 
-  g_clear_handle_id (&self->search_source, g_source_remove);
-  if (self->search_cancellable != NULL)
-    g_cancellable_cancel (self->search_cancellable);
-  g_clear_object (&self->search_cancellable);
+  cancel_server_search (self);
   if (self->accounts != NULL)
     g_signal_handlers_disconnect_by_data (self->accounts, self);
   detach_session (self);
