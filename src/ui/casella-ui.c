@@ -56,3 +56,16 @@ casella_ui_label_entry_rows (GtkWidget *root)
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     casella_ui_label_entry_rows (child);
 }
+
+GtkListItemFactory *
+casella_ui_row_factory_new (GCallback setup,
+                            GCallback bind,
+                            GCallback unbind)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", setup, NULL);
+  g_signal_connect (factory, "bind", bind, NULL);
+  g_signal_connect (factory, "unbind", unbind, NULL);
+  return factory;
+}

@@ -8,7 +8,11 @@
 
 G_BEGIN_DECLS
 
-void casella_ui_init             (void);
-void casella_ui_label_entry_rows (GtkWidget *root);
+void                casella_ui_init             (void);
+void                casella_ui_label_entry_rows (GtkWidget *root);
+/* A list factory whose rows are made, filled and emptied by these. */
+GtkListItemFactory *casella_ui_row_factory_new  (GCallback  setup,
+                                                 GCallback  bind,
+                                                 GCallback  unbind);
 
 G_END_DECLS

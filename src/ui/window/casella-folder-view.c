@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "casella-folder-view.h"
+#include "casella-ui.h"
 
 struct _CasellaFolderView
 {
@@ -319,17 +320,6 @@ on_menu_key (GtkWidget *widget,
 
 /* ---- the widget ---- */
 
-static GtkListItemFactory *
-row_factory (void)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
-  return factory;
-}
-
 void
 casella_folder_view_set_model (CasellaFolderView *self,
                                CasellaFolderList *folders)
@@ -441,7 +431,8 @@ casella_folder_view_class_init (CasellaFolderViewClass *klass)
 static void
 casella_folder_view_init (CasellaFolderView *self)
 {
-  g_autoptr(GtkListItemFactory) factory = row_factory ();
+  g_autoptr(GtkListItemFactory) factory = casella_ui_row_factory_new (G_CALLBACK (setup_row), G_CALLBACK (bind_row),
+                                                                           G_CALLBACK (unbind_row));
   GtkGesture *click = gtk_gesture_click_new ();
   GtkGesture *press = gtk_gesture_long_press_new ();
 

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "casella-message-view.h"
+#include "casella-ui.h"
 
 struct _CasellaMessageView
 {
@@ -385,21 +386,11 @@ casella_message_view_class_init (CasellaMessageViewClass *klass)
                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
-static GtkListItemFactory *
-row_factory (void)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
-  return factory;
-}
-
 static void
 casella_message_view_init (CasellaMessageView *self)
 {
-  g_autoptr(GtkListItemFactory) factory = row_factory ();
+  g_autoptr(GtkListItemFactory) factory = casella_ui_row_factory_new (G_CALLBACK (setup_row), G_CALLBACK (bind_row),
+                                                                           G_CALLBACK (unbind_row));
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *clamp = adw_clamp_new ();
 
