@@ -206,41 +206,54 @@ casella_fetch (void)
 
 /* ---- the parser alone, in memory ---- */
 
+/* MB/s of one pass over the reply, parsed (and, with interpret, turned
+ * into structures) as the client does: 64 KiB at a time. */
 static double
+parse_once (GByteArray *reply,
+            gboolean    interpret)
+{
+  g_autoptr(CasellaImapParser) parser = casella_imap_parser_new ();
+  guint responses = 0;
+  double start = now ();
+
+  for (gsize off = 0; off < reply->len; off += 65536)
+    {
+      CasellaImapResponse *r;
+      GError *error = NULL;
+
+      casella_imap_parser_feed (parser, reply->data + off, MIN (65536, reply->len - off));
+      while (casella_imap_parser_next (parser, &r, &error) == CASELLA_IMAP_PARSE_RESPONSE)
+        {
+          responses++;
+          if (interpret && r->keyword)
+            casella_imap_fetch_free (casella_imap_fetch_from_response (r));
+        }
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (responses, ==, n_messages + 1);
+  return reply->len / (now () - start) / 1e6;
+}
+
+/* Passes for at least two seconds: the median and the best. A machine
+ * shared with others only ever makes a pass slower, so the best is what
+ * the code can do; the median is what it did here. */
+static void
 parser_throughput (GByteArray *reply,
                    gboolean    interpret,
-                   double     *mb_per_s)
+                   double     *median_mbs,
+                   double     *best_mbs)
 {
-  guint rounds = 0;
-  double start = now (), elapsed;
+  g_autoptr(GArray) passes = g_array_new (FALSE, FALSE, sizeof (double));
+  double start = now ();
 
-  do
+  while (now () - start < 2.0 || passes->len < 5)
     {
-      g_autoptr(CasellaImapParser) parser = casella_imap_parser_new ();
-      guint responses = 0;
-
-      for (gsize off = 0; off < reply->len; off += 65536)
-        {
-          CasellaImapResponse *r;
-          GError *error = NULL;
-
-          casella_imap_parser_feed (parser, reply->data + off, MIN (65536, reply->len - off));
-          while (casella_imap_parser_next (parser, &r, &error) == CASELLA_IMAP_PARSE_RESPONSE)
-            {
-              responses++;
-              if (interpret && r->keyword)
-                casella_imap_fetch_free (casella_imap_fetch_from_response (r));
-            }
-          g_assert_no_error (error);
-        }
-      g_assert_cmpuint (responses, ==, n_messages + 1);
-      rounds++;
-      elapsed = now () - start;
+      double mbs = parse_once (reply, interpret);
+      g_array_append_val (passes, mbs);
     }
-  while (elapsed < 1.0);
-
-  *mb_per_s = reply->len * (double) rounds / elapsed / 1e6;
-  return elapsed / rounds;
+  g_array_sort (passes, compare_double);
+  *median_mbs = g_array_index (passes, double, passes->len / 2);
+  *best_mbs = g_array_index (passes, double, passes->len - 1);
 }
 
 int
@@ -249,7 +262,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   double bare[RUNS], parsed[RUNS], fill_start, warm;
   g_autoptr(GByteArray) reply = NULL;
-  double raw_mbs, full_mbs, bare_median, parsed_median;
+  double raw_mbs, raw_best, full_mbs, full_best, bare_median, parsed_median;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   casella_engine_init ();
@@ -298,16 +311,17 @@ main (int argc, char **argv)
   if (g_getenv ("CASELLA_BENCH_DUMP"))
     g_file_set_contents (g_getenv ("CASELLA_BENCH_DUMP"), (const char *) reply->data, reply->len, NULL);
 
-  parser_throughput (reply, FALSE, &raw_mbs);
-  parser_throughput (reply, TRUE, &full_mbs);
+  parser_throughput (reply, FALSE, &raw_mbs, &raw_best);
+  parser_throughput (reply, TRUE, &full_mbs, &full_best);
 
   g_print ("\nUID FETCH 1:* %s, %u messages, %.1f MB of reply\n", ITEMS, n_messages, reply->len / 1e6);
   g_print ("  bare socket read:  median %.3f s, best %.3f s (of %u)\n", bare_median, bare[0], RUNS);
   g_print ("  Casella, parsed:   median %.3f s, best %.3f s  (median %+.1f %%, best %+.1f %% over the bare read;"
            " target <= +30 %%)\n", parsed_median, parsed[0], (parsed_median / bare_median - 1) * 100,
            (parsed[0] / bare[0] - 1) * 100);
-  g_print ("  parser in memory, responses only: %.0f MB/s\n", raw_mbs);
-  g_print ("  parser in memory, into structures:%.0f MB/s  (target >= 200 MB/s)\n", full_mbs);
+  g_print ("  parser in memory, responses only:  median %.0f MB/s, best %.0f MB/s\n", raw_mbs, raw_best);
+  g_print ("  parser in memory, into structures: median %.0f MB/s, best %.0f MB/s  (target >= 200 MB/s)\n",
+           full_mbs, full_best);
 
   casella_test_dovecot_free (dovecot);
   return 0;

@@ -54,9 +54,11 @@ typedef struct {
   const char        *error;
 } Cursor;
 
+static void init_char_classes (void);
+
 /* ---- arena ---- */
 
-static CasellaImapValue *
+static inline CasellaImapValue *
 arena_new_value (CasellaImapParser *parser)
 {
   CasellaImapValue *value;
@@ -85,8 +87,14 @@ arena_reset (CasellaImapParser *parser)
 CasellaImapParser *
 casella_imap_parser_new (void)
 {
+  static gsize classes_ready = 0;
   CasellaImapParser *parser = g_new0 (CasellaImapParser, 1);
 
+  if (g_once_init_enter (&classes_ready))
+    {
+      init_char_classes ();
+      g_once_init_leave (&classes_ready, 1);
+    }
   parser->buffer = g_byte_array_sized_new (65536);
   parser->max_size = DEFAULT_MAX_RESPONSE;
   parser->blocks = g_new0 (ArenaBlock, 1);
@@ -201,21 +209,55 @@ skip_spaces (Cursor *c)
     c->p++;
 }
 
-static inline gboolean
-is_atom_char (char ch, gboolean stop_at_bracket)
+/* What each byte can be, looked up once per byte instead of a chain of
+ * comparisons: the scanners below run over every byte of a big fetch. */
+enum {
+  CLASS_ATOM         = 1 << 0,   /* in an atom */
+  CLASS_ATOM_IN_CODE = 1 << 1,   /* in an atom inside a response code "[…]" */
+  CLASS_DIGIT        = 1 << 2,
+  CLASS_QUOTED_STOP  = 1 << 3,   /* ends the plain run of a quoted string */
+};
+
+static guint8 char_class[256];
+
+static void
+init_char_classes (void)
 {
-  switch (ch)
-    {
-    case ' ': case '(': case ')': case '{': case '"': case '\r': case '\n': case '\0':
-      return FALSE;
-    case ']':
-      return !stop_at_bracket;
-    default:
-      return (guchar) ch > 0x1f && ch != 0x7f;
-    }
+  for (guint ch = 0x20; ch < 0x7f; ch++)
+    char_class[ch] = CLASS_ATOM | CLASS_ATOM_IN_CODE;
+  for (guint ch = 0x80; ch < 0x100; ch++)
+    char_class[ch] = CLASS_ATOM | CLASS_ATOM_IN_CODE;
+  for (const char *stop = " (){\""; *stop; stop++)
+    char_class[(guchar) *stop] = 0;
+  for (guint ch = '0'; ch <= '9'; ch++)
+    char_class[ch] |= CLASS_DIGIT;
+  /* "[" opens a section (handled apart) outside codes; "]" closes a code. */
+  char_class['['] = CLASS_ATOM_IN_CODE;
+  char_class[']'] = CLASS_ATOM;
+  for (const char *stop = "\"\\\r\n"; *stop; stop++)
+    char_class[(guchar) *stop] |= CLASS_QUOTED_STOP;
 }
 
 static gboolean parse_value (Cursor *c, CasellaImapValue *value, gboolean in_code);
+
+/* Whether any of the eight bytes at p is one that ends a quoted run: a
+ * byte equal to b makes (x ^ b…b) have a zero byte, found with the usual
+ * (v - 0x01…) & ~v & 0x80… test. */
+static inline gboolean
+word_has_quoted_stop (const char *p)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+  guint64 x, quote, backslash, cr, lf, zeros;
+
+  memcpy (&x, p, sizeof x);
+  quote = x ^ (ones * '"');
+  backslash = x ^ (ones * '\\');
+  cr = x ^ (ones * '\r');
+  lf = x ^ (ones * '\n');
+  zeros = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((cr - ones) & ~cr) | ((lf - ones) & ~lf);
+  return (zeros & highs) != 0;
+}
 
 static gboolean
 parse_quoted (Cursor           *c,
@@ -226,8 +268,11 @@ parse_quoted (Cursor           *c,
   value->type = CASELLA_IMAP_VALUE_STRING;
   value->data = in;
 
-  /* Most strings have no escapes: find the end without copying. */
-  while (in < c->end && *in != '"' && *in != '\\' && *in != '\r' && *in != '\n')
+  /* Most strings have no escapes: find the end without copying, eight
+   * bytes at a time while none of them is '"', '\\', CR or LF. */
+  while (in + 8 <= c->end && !word_has_quoted_stop (in))
+    in += 8;
+  while (in < c->end && !(char_class[(guchar) *in] & CLASS_QUOTED_STOP))
     in++;
   out = in;
 
@@ -337,13 +382,20 @@ parse_atom (Cursor           *c,
             gboolean          in_code)
 {
   char *start = c->p;
-  gboolean digits_only = TRUE;
+  guint8 atom = in_code ? CLASS_ATOM_IN_CODE : CLASS_ATOM;
+  guint8 all = CLASS_DIGIT;   /* the classes every byte had: digits only? */
 
   while (c->p < c->end)
     {
-      char ch = *c->p;
+      guint8 class = char_class[(guchar) *c->p];
 
-      if (ch == '[' && !in_code)
+      if (class & atom)
+        {
+          all &= class;
+          c->p++;
+          continue;
+        }
+      if (*c->p == '[' && !in_code)
         {
           char *close = memchr (c->p, ']', c->end - c->p);
           char *eol = memchr (c->p, '\n', c->end - c->p);
@@ -354,14 +406,10 @@ parse_atom (Cursor           *c,
               return FALSE;
             }
           c->p = close + 1;
-          digits_only = FALSE;
+          all = 0;
           continue;
         }
-      if (!is_atom_char (ch, in_code))
-        break;
-      if (!g_ascii_isdigit (ch))
-        digits_only = FALSE;
-      c->p++;
+      break;
     }
 
   if (c->p == start)
@@ -372,12 +420,16 @@ parse_atom (Cursor           *c,
 
   value->data = start;
   value->length = c->p - start;
-  if (value->length == 3 && g_ascii_strncasecmp (start, "NIL", 3) == 0)
+  /* NIL, in any case (| 0x20 lowers a letter; no other byte maps to these). */
+  if (value->length == 3 && (start[0] | 0x20) == 'n' && (start[1] | 0x20) == 'i' && (start[2] | 0x20) == 'l')
     value->type = CASELLA_IMAP_VALUE_NIL;
-  else if (digits_only && value->length <= 19)
+  else if ((all & CLASS_DIGIT) && value->length <= 19)
     {
+      /* At most 19 digits: no overflow. */
       value->type = CASELLA_IMAP_VALUE_NUMBER;
-      value->number = g_ascii_strtoull (start, NULL, 10);
+      value->number = 0;
+      for (const char *d = start; d < c->p; d++)
+        value->number = value->number * 10 + (guint64) (*d - '0');
     }
   else
     value->type = CASELLA_IMAP_VALUE_ATOM;
@@ -445,7 +497,7 @@ read_word (Cursor *c,
 {
   char *start = c->p;
 
-  while (c->p < c->end && is_atom_char (*c->p, TRUE) && *c->p != '[')
+  while (c->p < c->end && (char_class[(guchar) *c->p] & CLASS_ATOM_IN_CODE) && *c->p != '[')
     c->p++;
   *length = c->p - start;
   return start;
@@ -709,9 +761,14 @@ casella_imap_token_is (const char *data,
                        gsize       length,
                        const char *atom)
 {
-  gsize atom_length = strlen (atom);
-
-  return data != NULL && length == atom_length && g_ascii_strncasecmp (data, atom, length) == 0;
+  /* Called for every item of every message of a big fetch. Servers send
+   * atoms in capitals, as we write them: an exact match is the quick
+   * path, case-blind comparison the fallback. */
+  if (data == NULL || length != strlen (atom))
+    return FALSE;
+  if (memcmp (data, atom, length) == 0)
+    return TRUE;
+  return g_ascii_strncasecmp (data, atom, length) == 0;
 }
 
 gboolean

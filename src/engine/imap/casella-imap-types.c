@@ -13,13 +13,41 @@
 #define V_ATOMISH(v) ((v) && ((v)->type == CASELLA_IMAP_VALUE_ATOM || (v)->type == CASELLA_IMAP_VALUE_NUMBER))
 #define V_STRINGISH(v) (V_ATOMISH (v) || ((v) && (v)->type == CASELLA_IMAP_VALUE_STRING))
 
+/* Whether text is valid UTF-8 without NUL, as g_utf8_validate_len()
+ * says. Header text is mostly ASCII: that part is checked eight bytes
+ * at a time, and only what follows the first other byte goes through
+ * the full check (a fetch of 100,000 envelopes spent a sixth of its
+ * time validating). */
+static gboolean
+text_is_valid (const char *data,
+               gsize       length)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+  gsize i = 0;
+
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, data + i, sizeof word);
+      /* A byte >= 0x80, or a zero byte. */
+      if ((word & highs) != 0 || ((word - ones) & ~word & highs) != 0)
+        break;
+    }
+  for (; i < length; i++)
+    if ((guchar) data[i] >= 0x80 || data[i] == '\0')
+      return g_utf8_validate_len (data + i, length - i, NULL);
+  return TRUE;
+}
+
 /* A valid UTF-8 copy of a string value, or NULL for NIL and lists. */
 static char *
 dup_text (const CasellaImapValue *value)
 {
   if (!V_STRINGISH (value))
     return NULL;
-  if (g_utf8_validate_len (value->data, value->length, NULL))
+  if (text_is_valid (value->data, value->length))
     return g_strndup (value->data, value->length);
   return g_utf8_make_valid (value->data, value->length);
 }
@@ -232,14 +260,20 @@ typedef struct {
   char      *cursor;       /* filling: where the next string goes */
 } EnvelopeBuild;
 
+/* An address item is (name adl mailbox host); the parts are read in one
+ * walk. Group markers (host NIL) are not addresses. */
 static gboolean
-is_address_item (const CasellaImapValue *item)
+address_parts (const CasellaImapValue  *item,
+               const CasellaImapValue **name,
+               const CasellaImapValue **mailbox,
+               const CasellaImapValue **host)
 {
-  const CasellaImapValue *mailbox = casella_imap_value_nth (item, 2);
-  const CasellaImapValue *host = casella_imap_value_nth (item, 3);
+  const CasellaImapValue *adl;
 
-  /* Group markers (host NIL) are not addresses. */
-  return item->type == CASELLA_IMAP_VALUE_LIST && V_STRINGISH (mailbox) && V_STRINGISH (host);
+  if (item->type != CASELLA_IMAP_VALUE_LIST || (*name = item->first) == NULL || (adl = (*name)->next) == NULL ||
+      (*mailbox = adl->next) == NULL || (*host = (*mailbox)->next) == NULL)
+    return FALSE;
+  return V_STRINGISH (*mailbox) && V_STRINGISH (*host);
 }
 
 static void
@@ -248,7 +282,7 @@ size_string (EnvelopeBuild          *build,
 {
   if (!V_STRINGISH (value))
     return;
-  if (g_utf8_validate_len (value->data, value->length, NULL))
+  if (text_is_valid (value->data, value->length))
     build->size += value->length + 1;
   else
     {
@@ -269,7 +303,8 @@ put_string (EnvelopeBuild          *build,
 
   if (!V_STRINGISH (value))
     return NULL;
-  if (g_utf8_validate_len (value->data, value->length, NULL))
+  /* Nothing repaired in the first pass: every string is valid as it is. */
+  if (build->repaired == NULL || text_is_valid (value->data, value->length))
     {
       memcpy (out, value->data, value->length);
       out[value->length] = '\0';
@@ -295,17 +330,18 @@ size_addresses (EnvelopeBuild          *build,
   if (list == NULL || list->type != CASELLA_IMAP_VALUE_LIST)
     return 0;
   for (const CasellaImapValue *item = list->first; item; item = item->next)
-    if (is_address_item (item))
-      {
-        const CasellaImapValue *mailbox = casella_imap_value_nth (item, 2);
-        const CasellaImapValue *host = casella_imap_value_nth (item, 3);
+    {
+      const CasellaImapValue *name, *mailbox, *host;
 
-        size_string (build, item->first);
+      if (address_parts (item, &name, &mailbox, &host))
+        {
+          size_string (build, name);
         /* "mailbox@host": one string, both parts validated with it below. */
-        size_string (build, mailbox);
-        size_string (build, host);
-        n++;
-      }
+          size_string (build, mailbox);
+          size_string (build, host);
+          n++;
+        }
+    }
   build->size += n * sizeof (CasellaImapAddress);
   return n;
 }
@@ -321,18 +357,21 @@ put_addresses (EnvelopeBuild          *build,
   if (list == NULL || list->type != CASELLA_IMAP_VALUE_LIST)
     return;
   for (const CasellaImapValue *item = list->first; item; item = item->next)
-    if (is_address_item (item))
-      {
-        CasellaImapAddress *address = &out->items[out->n++];
-        char *at;
+    {
+      const CasellaImapValue *name, *mailbox, *host;
+      CasellaImapAddress *address;
+      char *at;
 
-        address->name = put_string (build, item->first);
-        /* mailbox and host land side by side: join them with "@". */
-        address->address = put_string (build, casella_imap_value_nth (item, 2));
-        at = build->cursor - 1;
-        put_string (build, casella_imap_value_nth (item, 3));
-        *at = '@';
-      }
+      if (!address_parts (item, &name, &mailbox, &host))
+        continue;
+      address = &out->items[out->n++];
+      address->name = put_string (build, name);
+      /* mailbox and host land side by side: join them with "@". */
+      address->address = put_string (build, mailbox);
+      at = build->cursor - 1;
+      put_string (build, host);
+      *at = '@';
+    }
   *slots += out->n;
 }
 
@@ -357,7 +396,10 @@ casella_imap_envelope_from_value (const CasellaImapValue *value)
   size_string (&build, v[8]);
   size_string (&build, v[9]);
 
-  envelope = g_malloc0 (build.size);
+  /* Every field and slot is written below; only the struct is cleared
+   * (the strings after it need no zeroing). */
+  envelope = g_malloc (build.size);
+  *envelope = (CasellaImapEnvelope) { 0 };
   slots = (CasellaImapAddress *) (envelope + 1);
   build.cursor = (char *) (slots + n_addresses);
 
