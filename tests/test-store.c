@@ -104,15 +104,37 @@ test_migrations (Fixture       *fixture,
   CasellaStore *again;
   sqlite3 *db;
 
-  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 1);
+  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 2);
   g_assert_true (casella_store_check_integrity (fixture->store, &error));
   g_clear_object (&fixture->store);
 
   /* Opening again changes nothing. */
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 1);
+  g_assert_cmpint (casella_store_get_version (again), ==, 2);
   g_object_unref (again);
+
+  /* A store of version 1 (its date index without the flags) is brought up. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX messages_by_date;"
+                                     "CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC);"
+                                     "PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  again = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (casella_store_get_version (again), ==, 2);
+  g_assert_true (casella_store_check_integrity (again, &error));
+  g_object_unref (again);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  {
+    sqlite3_stmt *statement = NULL;
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE name = 'messages_by_date'", -1,
+                                         &statement, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (statement), ==, SQLITE_ROW);
+    g_assert_nonnull (strstr ((const char *) sqlite3_column_text (statement, 0), "flags"));
+    sqlite3_finalize (statement);
+  }
+  sqlite3_close (db);
 
   /* A store from a newer Casella is refused, not damaged. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);

@@ -128,7 +128,7 @@ show_marks (Row                *row,
             CasellaMessageItem *message)
 {
   gboolean unread = casella_message_item_get_unread (message);
-  g_autofree char *date = casella_format_date_short (casella_message_item_get_date (message));
+  const char *date = gtk_label_get_text (row->date);   /* set at bind */
   g_autofree char *description = NULL;
   const char *subject = casella_message_item_get_subject (message);
 
