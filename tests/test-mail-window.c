@@ -122,18 +122,11 @@ set_up_accounts (void)
 
 static guint server_count (const char *folder);
 
-static const char *
-language (void)
-{
-  const char *lang = g_getenv ("LANGUAGE");
-  return lang && lang[0] ? lang : "en";
-}
-
 static void
 shot (GtkWidget  *widget,
       const char *name)
 {
-  g_autofree char *file = g_strdup_printf ("mail-%s-%s.png", name, language ());
+  g_autofree char *file = g_strdup_printf ("mail-%s-%s.png", name, casella_test_language ());
   g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", file, NULL);
 
   g_assert_true (casella_test_gtk_screenshot (widget, path));
@@ -258,6 +251,28 @@ test_opens_on_the_demo_account (void)
   g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (window->folder_view), "Progetti"));
 }
 
+/* Dates speak the test's language (the Italian run has it_IT.UTF-8):
+ * the reader's header, and the list's short forms. */
+static void
+assert_dates_in_language (gint64 date)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (date);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) recent = g_date_time_add_days (now, -2);
+  g_autoptr(GDateTime) older = g_date_time_add_days (now, -40);
+  g_autofree char *recent_text = casella_format_date_short (g_date_time_to_unix (recent));
+  g_autofree char *older_text = casella_format_date_short (g_date_time_to_unix (older));
+  GtkWidget *header;
+
+  header = casella_test_gtk_find_label_containing (GTK_WIDGET (window->reader),
+                                                   casella_test_month_name (g_date_time_get_month (when), FALSE));
+  g_assert_nonnull (header);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (header)),
+                            casella_test_weekday_name (g_date_time_get_day_of_week (when), FALSE)));
+  g_assert_cmpstr (recent_text, ==, casella_test_weekday_name (g_date_time_get_day_of_week (recent), TRUE));
+  g_assert_nonnull (strstr (older_text, casella_test_month_name (g_date_time_get_month (older), TRUE)));
+}
+
 static void
 test_folders_and_reading (void)
 {
@@ -274,6 +289,7 @@ test_folders_and_reading (void)
   /* Opened is read, here at once. */
   info = casella_store_get_message (casella_window_get_store (window), casella_reader_get_message (window->reader));
   g_assert_true (info->flags & CASELLA_MESSAGE_SEEN);
+  assert_dates_in_language (info->date);
   shot (GTK_WIDGET (window), "reader");
 }
 

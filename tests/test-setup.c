@@ -175,19 +175,12 @@ setup_free (Setup *setup)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Setup, setup_free)
 
-static const char *
-language (void)
-{
-  const char *lang = g_getenv ("LANGUAGE");
-  return lang && lang[0] ? lang : "en";
-}
-
 /* A screenshot of the page on show, named after it and the language. */
 static void
 shot (Setup      *setup,
       const char *name)
 {
-  g_autofree char *file = g_strdup_printf ("setup-%s-%s.png", name, language ());
+  g_autofree char *file = g_strdup_printf ("setup-%s-%s.png", name, casella_test_language ());
   g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", file, NULL);
 
   g_assert_true (casella_test_gtk_screenshot (GTK_WIDGET (setup->window), path));
@@ -687,6 +680,13 @@ test_untrusted_certificate (void)
   assert_problem (setup, "Is This the Right Server?");
   g_assert_nonnull (casella_test_gtk_find_label (visible_page (setup), fingerprint));
   g_assert_nonnull (casella_test_gtk_find_label (visible_page (setup), T ("Issued by")));
+  /* Its validity in the user's language, the month in words. */
+  {
+    g_autoptr(GDateTime) from = g_tls_certificate_get_not_valid_before (certificate);
+    g_autoptr(GDateTime) local = g_date_time_to_local (from);
+    g_assert_nonnull (casella_test_gtk_find_label_containing (
+      visible_page (setup), casella_test_month_name (g_date_time_get_month (local), FALSE)));
+  }
   /* Enter never trusts: the default is to change the settings. */
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (setup->window)) == NULL);
   shot (setup, "certificate");

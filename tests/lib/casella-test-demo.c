@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "casella-test-demo.h"
+#include "casella-test-util.h"
 
 /* A small but valid PDF, a 1×1 PNG and a calendar invitation. */
 static const char pdf_b64[] =
@@ -42,14 +43,6 @@ typedef struct {
   guint               serial;
   GError             *error;
 } Filler;
-
-static char *
-date_header (gint64 when)
-{
-  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (when);
-
-  return g_date_time_format (date, "%a, %d %b %Y %H:%M:%S %z");
-}
 
 static void
 append_attachment (GString    *out,
@@ -87,7 +80,7 @@ build (const Letter *letter,
        const char   *quote)
 {
   GString *out = g_string_new (NULL);
-  g_autofree char *date = date_header (when);
+  g_autofree char *date = casella_test_date_header (when);
   gboolean mixed = letter->attach != ATTACH_NONE;
   const char *type = letter->text ? "text/plain; charset=utf-8" : "text/html; charset=utf-8";
 

@@ -429,8 +429,7 @@ casella_test_dovecot_fill (CasellaTestDovecot  *self,
 
   for (guint i = 0; i < n_messages; i++)
     {
-      g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (base + (gint64) i * 600);
-      g_autofree char *date_text = g_date_time_format (date, "%a, %d %b %Y %H:%M:%S %z");
+      g_autofree char *date_text = casella_test_date_header (base + (gint64) i * 600);
       g_autofree char *subject = g_strdup_printf ("%s %u", fill_subjects[i % G_N_ELEMENTS (fill_subjects)], i);
       const char *name = fill_names[g_rand_int_range (rand, 0, G_N_ELEMENTS (fill_names))];
       g_autofree char *path = NULL;

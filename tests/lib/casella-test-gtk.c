@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "casella-test-gtk.h"
 
 /* Runs the main context for about ms milliseconds. */
@@ -52,6 +54,13 @@ match_label (GtkWidget *widget, gconstpointer text)
 }
 
 static gboolean
+match_label_containing (GtkWidget *widget, gconstpointer text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+         strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+static gboolean
 match_button (GtkWidget *widget, gconstpointer label)
 {
   /* An icon-only button goes by its tooltip, which names what it does. */
@@ -70,6 +79,13 @@ casella_test_gtk_find_label (GtkWidget  *root,
                              const char *text)
 {
   return find_widget (root, match_label, text);
+}
+
+GtkWidget *
+casella_test_gtk_find_label_containing (GtkWidget  *root,
+                                        const char *text)
+{
+  return find_widget (root, match_label_containing, text);
 }
 
 GtkWidget *

@@ -12,6 +12,8 @@ void       casella_test_gtk_iterate         (guint       ms);
 void       casella_test_gtk_wait_mapped     (GtkWidget  *widget);
 GtkWidget *casella_test_gtk_find_label      (GtkWidget  *root,
                                              const char *text);
+GtkWidget *casella_test_gtk_find_label_containing (GtkWidget  *root,
+                                                   const char *text);
 GtkWidget *casella_test_gtk_find_button     (GtkWidget  *root,
                                              const char *label);
 GtkWidget *casella_test_gtk_find_by_type    (GtkWidget  *root,

@@ -261,3 +261,64 @@ casella_test_assert_no_file_holds (const char *dir,
         }
     }
 }
+
+const char *
+casella_test_language (void)
+{
+  const char *lang = g_getenv ("LANGUAGE");
+
+  return lang != NULL && g_str_has_prefix (lang, "it") ? "it" : "en";
+}
+
+static const char *
+date_name (const char * const (*names)[2][2], guint n, guint index, gboolean abbreviated)
+{
+  gboolean italian = g_str_equal (casella_test_language (), "it");
+
+  g_assert_true (index >= 1 && index <= n);
+  return names[index - 1][italian][!abbreviated];
+}
+
+const char *
+casella_test_month_name (guint    month,
+                         gboolean abbreviated)
+{
+  /* { { English short, long }, { Italian short, long } } */
+  static const char * const months[12][2][2] = {
+    { { "Jan", "January" }, { "gen", "gennaio" } },   { { "Feb", "February" }, { "feb", "febbraio" } },
+    { { "Mar", "March" }, { "mar", "marzo" } },       { { "Apr", "April" }, { "apr", "aprile" } },
+    { { "May", "May" }, { "mag", "maggio" } },        { { "Jun", "June" }, { "giu", "giugno" } },
+    { { "Jul", "July" }, { "lug", "luglio" } },       { { "Aug", "August" }, { "ago", "agosto" } },
+    { { "Sep", "September" }, { "set", "settembre" } }, { { "Oct", "October" }, { "ott", "ottobre" } },
+    { { "Nov", "November" }, { "nov", "novembre" } }, { { "Dec", "December" }, { "dic", "dicembre" } },
+  };
+
+  return date_name (months, 12, month, abbreviated);
+}
+
+const char *
+casella_test_weekday_name (guint    weekday,
+                           gboolean abbreviated)
+{
+  static const char * const days[7][2][2] = {
+    { { "Mon", "Monday" }, { "lun", "lunedì" } },     { { "Tue", "Tuesday" }, { "mar", "martedì" } },
+    { { "Wed", "Wednesday" }, { "mer", "mercoledì" } }, { { "Thu", "Thursday" }, { "gio", "giovedì" } },
+    { { "Fri", "Friday" }, { "ven", "venerdì" } },    { { "Sat", "Saturday" }, { "sab", "sabato" } },
+    { { "Sun", "Sunday" }, { "dom", "domenica" } },
+  };
+
+  return date_name (days, 7, weekday, abbreviated);
+}
+
+char *
+casella_test_date_header (gint64 when)
+{
+  static const char * const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  static const char * const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (when);
+  g_autofree char *rest = g_date_time_format (date, "%Y %H:%M:%S %z");
+
+  return g_strdup_printf ("%s, %02d %s %s", days[g_date_time_get_day_of_week (date) - 1],
+                          g_date_time_get_day_of_month (date), months[g_date_time_get_month (date) - 1], rest);
+}

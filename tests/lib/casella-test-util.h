@@ -42,4 +42,16 @@ void      casella_test_await_timeout   (GAsyncResult **slot,
 void      casella_test_assert_no_file_holds (const char *dir,
                                              const char *secret);
 
+/* An RFC 5322 Date header value: English names whatever the locale. */
+char     *casella_test_date_header     (gint64       when);
+
+/* The test's language ("en", or LANGUAGE's first) and the names dates
+ * must use in it, from the test's own tables, not from the C library:
+ * month 1-12, weekday 1 (Monday) to 7. */
+const char *casella_test_language      (void);
+const char *casella_test_month_name    (guint        month,
+                                        gboolean     abbreviated);
+const char *casella_test_weekday_name  (guint        weekday,
+                                        gboolean     abbreviated);
+
 G_END_DECLS

@@ -467,7 +467,7 @@ show_headers (CasellaReader            *self,
               const CasellaMessageInfo *info)
 {
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (info->date);
-  g_autofree char *date = when ? g_date_time_format (when, _("%A %e %B %Y, %H:%M")) : NULL;
+  g_autofree char *date = when ? g_date_time_format (when, _("%A %-d %B %Y, %H:%M")) : NULL;
   g_autofree char *from = info->from_name && info->from_address
                             ? g_strdup_printf ("%s <%s>", info->from_name, info->from_address)
                             : g_strdup (info->from_address ? info->from_address : info->from_name);

@@ -308,6 +308,8 @@ readable_name (const char *dn)
   return g_strdup (cn ? cn : org ? org : dn);
 }
 
+/* The month in words: "03/04/2027" reads differently in Rome and in
+ * Boston. */
 static char *
 format_date (GDateTime *date)
 {
@@ -316,7 +318,8 @@ format_date (GDateTime *date)
   if (date == NULL)
     return g_strdup (_("Unknown"));
   local = g_date_time_to_local (date);
-  return g_date_time_format (local, "%x");
+  /* Translators: a certificate's first or last valid day; see strftime */
+  return g_date_time_format (local, _("%-d %B %Y"));
 }
 
 static char *

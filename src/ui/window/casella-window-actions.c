@@ -389,7 +389,7 @@ date_of (GMimeMessage *message)
   g_autoptr(GDateTime) local = date ? g_date_time_to_local (date) : NULL;
 
   /* Translators: a date in a reply's "On …, … wrote:" line; see strftime */
-  return local ? g_date_time_format (local, _("%e %B %Y at %H:%M")) : g_strdup ("");
+  return local ? g_date_time_format (local, _("%-d %B %Y at %H:%M")) : g_strdup ("");
 }
 
 static GMimeMessage *
