@@ -34,6 +34,7 @@ main (int   argc,
 {
   g_autoptr(CasellaApplication) app = NULL;
 
+  g_log_writer_default_set_use_stderr (TRUE);
   casella_choose_renderer ();
   casella_i18n_init ();
   casella_engine_init ();

@@ -18,6 +18,7 @@ static CasellaTestDovecot *dovecot;
 static CasellaTestSmtp *sink;
 static CasellaTestHttps *https;
 static char *ispdb_url;
+static const char *debug_domains;   /* G_MESSAGES_DEBUG for the next commands */
 
 typedef struct {
   int   status;
@@ -62,6 +63,10 @@ cli (const char *input,
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
+  if (debug_domains != NULL)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", debug_domains, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input, NULL, &run.out, &run.err, &error);
@@ -259,6 +264,65 @@ test_mail_commands (void)
   }
 }
 
+/* A debug log is what a user attaches to a bug report: it tells what
+ * happened, in every library's domain, on stderr (stdout stays the
+ * command's output), and holds no password and no mail. */
+static void
+assert_log_is_clean (const Run  *run,
+                     const char *secrets[])
+{
+  g_assert_nonnull (strstr (run->err, "Casella-Engine-DEBUG"));
+  g_assert_null (strstr (run->out, "-DEBUG"));
+  for (guint i = 0; secrets[i] != NULL; i++)
+    {
+      g_assert_null (strstr (run->err, secrets[i]));
+      g_assert_null (strstr (run->out, secrets[i]));
+    }
+}
+
+static void
+test_debug_log (void)
+{
+  const char *password = "log-secret-4711";
+  g_autofree char *plain = g_strdup_printf ("%c%s%c%s", 0, "log@example.test", 0, password);
+  g_autofree char *auth_plain = g_base64_encode ((const guchar *) plain, 2 + strlen ("log@example.test") + strlen (password));
+  g_autofree char *received = g_strdup_printf (letter, "log@example.test", "Riservata", "riservata");
+  g_autofree char *outgoing = g_strdup_printf (letter, "bob@example.test", "In uscita", "inuscita");
+  const char *secrets[] = { password, auth_plain, "girasole", NULL };
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_deliver (dovecot, "log@example.test", "INBOX", received, -1, NULL, &error);
+  g_assert_no_error (error);
+  debug_domains = "all";
+  {
+    g_autofree char *input = g_strdup_printf ("%s\n", password);
+    g_auto(Run) added = cli (input, "add", "--password-stdin", "--protocol", "imap", LOCAL_SOURCES,
+                             "log@example.test", NULL);
+    g_auto(Run) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file, "log@example.test", NULL);
+    g_auto(Run) shown = cli (NULL, "show", "log@example.test", "INBOX", "1", NULL);
+    g_auto(Run) sent = cli (outgoing, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                            "log@example.test", NULL);
+    g_auto(Run) listed = cli (NULL, "accounts", "--json", NULL);
+
+    g_assert_cmpint (added.status, ==, 0);
+    assert_log_is_clean (&added, secrets);
+    g_assert_true (g_regex_match_simple ("IMAP localhost > C[0-9]+ (LOGIN|AUTHENTICATE)", added.err, 0, 0));
+    g_assert_nonnull (strstr (added.err, "CasellaSmtpClient"));
+    g_assert_cmpint (synced.status, ==, 0);
+    assert_log_is_clean (&synced, secrets);
+    g_assert_nonnull (strstr (synced.err, "Sync INBOX"));
+    g_assert_cmpint (shown.status, ==, 0);
+    g_assert_nonnull (strstr (shown.out, "girasole"));   /* the command shows it; the log does not */
+    g_assert_nonnull (strstr (shown.err, "-DEBUG"));
+    g_assert_null (strstr (shown.err, "girasole"));
+    g_assert_cmpint (sent.status, ==, 0);
+    assert_log_is_clean (&sent, secrets);
+    /* With debugging on, --json is still only JSON. */
+    g_assert_true (g_str_has_prefix (g_strstrip (listed.out), "["));
+  }
+  debug_domains = NULL;
+}
+
 /* ---- kill -9 ---- */
 
 static GSubprocess *
@@ -391,11 +455,13 @@ main (int argc, char **argv)
   dovecot = casella_test_dovecot_new ();
   casella_test_dovecot_add_user (dovecot, "crash@example.test", "crashpw");
   casella_test_dovecot_add_user (dovecot, "pop@example.test", "poppw");
+  casella_test_dovecot_add_user (dovecot, "log@example.test", "log-secret-4711");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
   sink = casella_test_smtp_new ();
   casella_test_smtp_add_user (sink, "crash@example.test", "crashpw");
   casella_test_smtp_add_user (sink, "pop@example.test", "poppw");
+  casella_test_smtp_add_user (sink, "log@example.test", "log-secret-4711");
   casella_test_smtp_reject_recipient (sink, "nobody@example.test");
   casella_test_smtp_start (sink, &error);
   g_assert_no_error (error);
@@ -424,6 +490,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/add-list-remove", test_add_list_remove);
   g_test_add_func ("/cli/pop3-choice", test_pop3_choice);
   g_test_add_func ("/cli/mail/commands", test_mail_commands);
+  g_test_add_func ("/cli/debug-log", test_debug_log);
   g_test_add_func ("/cli/mail/kill-during-imap-sync", test_kill_during_imap_sync);
   g_test_add_func ("/cli/mail/kill-during-pop3-download", test_kill_during_pop3_download);
 

@@ -47,6 +47,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* stdout is the commands' output (--json); diagnostics go apart. */
+  g_log_writer_default_set_use_stderr (TRUE);
   casella_i18n_init ();
   casella_engine_init ();
 

@@ -336,6 +336,8 @@ write_command (CasellaImapClient  *self,
 
   g_queue_push_tail (&self->inflight, command);
   command->sent = FALSE;
+  /* The command's name only: arguments may be a password. */
+  g_debug ("IMAP %s > %s %s", casella_net_config_get_host (self->config), command->tag, command->name);
   write_parts (self, command);
   if (command->next_part < command->parts->len)
     self->sending = command;
@@ -606,6 +608,9 @@ handle_tagged (CasellaImapClient         *self,
   if (casella_imap_token_is (response->code, response->code_length, "CAPABILITY"))
     casella_imap_client_set_capabilities (self, response->code_args);
 
+  g_debug ("IMAP %s < %s %s %.*s", casella_net_config_get_host (self->config), command->tag,
+           response->status == CASELLA_IMAP_STATUS_OK ? "OK" : response->status == CASELLA_IMAP_STATUS_NO ? "NO" : "BAD",
+           response->status == CASELLA_IMAP_STATUS_OK ? 0 : (int) MIN (response->text_length, 200), response->text ? response->text : "");
   if (response->status == CASELLA_IMAP_STATUS_OK)
     {
       if (command->done != NULL && command->task != NULL)

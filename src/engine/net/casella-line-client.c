@@ -105,7 +105,13 @@ pump (CasellaLineClient *self)
             break;
           command->sent = TRUE;
           if (command->bytes != NULL && priv->connection != NULL)
-            casella_net_connection_write (priv->connection, command->bytes);
+            {
+              /* The command's name only: arguments may be a password. */
+              g_debug ("%s %s > %s", G_OBJECT_TYPE_NAME (self),
+                       casella_net_config_get_host (casella_net_connection_get_config (priv->connection)),
+                       command->name);
+              casella_net_connection_write (priv->connection, command->bytes);
+            }
         }
     }
   update_watchdog (self);

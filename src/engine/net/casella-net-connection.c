@@ -290,6 +290,8 @@ on_handshake_done (GObject      *source,
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
       error = deadline_error (deadline, error, "The secure handshake");
+      g_debug ("%s:%u: handshake failed: %s", casella_net_config_get_host (self->config),
+               casella_net_config_get_port (self->config), error->message);
       g_task_return_error (task, casella_net_connection_tls_error (self, error, code));
       return;
     }
@@ -298,6 +300,10 @@ on_handshake_done (GObject      *source,
   g_set_object (&self->peer_certificate, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (source)));
   self->peer_errors = g_tls_connection_get_peer_certificate_errors (G_TLS_CONNECTION (source));
   self->encrypted = TRUE;
+  g_debug ("%s:%u: encrypted (%s%s)", casella_net_config_get_host (self->config),
+           casella_net_config_get_port (self->config),
+           g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (source)),
+           self->peer_errors ? ", certificate pinned by the user" : "");
   g_task_return_boolean (task, TRUE);
 }
 
@@ -349,6 +355,8 @@ on_socket_connected (GObject      *source,
       GError *mapped;
 
       error = deadline_error (deadline, error, "Connecting");
+      g_debug ("%s:%u: %s", casella_net_config_get_host (self->config),
+               casella_net_config_get_port (self->config), error->message);
       mapped = casella_mail_error_from_io_error (error);
       g_prefix_error (&mapped, "%s:%u: ", casella_net_config_get_host (self->config),
                       casella_net_config_get_port (self->config));
@@ -389,6 +397,9 @@ casella_net_connection_connect_async (CasellaNetConnection *self,
   deadline = deadline_new (cancellable, casella_net_config_get_connect_timeout (self->config));
   g_task_set_task_data (task, deadline, (GDestroyNotify) deadline_free);
 
+  g_debug ("Connecting to %s:%u (%s)", casella_net_config_get_host (self->config),
+           casella_net_config_get_port (self->config),
+           casella_security_to_string (casella_net_config_get_security (self->config)));
   client = g_socket_client_new ();
   /* Mail goes straight to the server the user approved, not via a proxy
    * meant for web traffic. */
@@ -775,6 +786,7 @@ casella_net_connection_close (CasellaNetConnection *self)
 
   self->closed = TRUE;
   self->reading = FALSE;
+  g_debug ("%s:%u: closed", casella_net_config_get_host (self->config), casella_net_config_get_port (self->config));
   casella_net_connection_stop_read_source (self);
   g_clear_handle_id (&self->watchdog_id, casella_source_remove);
   g_cancellable_cancel (self->cancellable);

@@ -401,6 +401,7 @@ migrate (CasellaStore  *self,
                    "The mail store was made by a newer Casella (version %d)", version);
       return FALSE;
     }
+  g_debug ("Store %s: version %d of %d", self->path, version, (int) G_N_ELEMENTS (migrations));
   for (int v = version; v < (int) G_N_ELEMENTS (migrations); v++)
     {
       g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", v + 1);

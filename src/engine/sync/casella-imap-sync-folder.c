@@ -426,6 +426,8 @@ casella_imap_sync_folder_headers (CasellaImapSync     *self,
   if (!(qresync_used && local->len == info->exists) &&
       !find_new_and_gone (self, folder, missing, cancellable, error))
     return FALSE;
+  g_debug ("Sync %s: %u on the server, %u here, %u to fetch%s", folder->path, info->exists, local->len,
+           missing->len, qresync_used ? " (QRESYNC)" : "");
   if (!casella_imap_sync_fetch_headers (self, folder, missing, cancellable, error) ||
       !save_state (self, folder, info, error))
     return FALSE;
@@ -515,6 +517,7 @@ casella_imap_sync_folder_bodies (CasellaImapSync     *self,
         return FALSE;
     }
   ok = fetch_bodies_counted (self, folder, (guint32 *) missing->data, missing->len, &bytes, cancellable, error);
+  g_debug ("Sync %s: %u bodies, %" G_GUINT64_FORMAT " bytes", folder->path, missing->len, bytes);
   *budget = bytes >= *budget ? 0 : *budget - bytes;
   return ok;
 }
