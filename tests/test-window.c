@@ -10,6 +10,48 @@
 #include "casella-test-gtk.h"
 #include "casella-window.h"
 
+/* Every icon the UI's templates name is in the icon theme, and the
+ * icons (SVG) can be drawn at all: without gdk-pixbuf's SVG loader
+ * (librsvg2-common) each one is a broken-image square. */
+static void
+assert_icons_drawable (GtkIconTheme *theme)
+{
+  const char *base = "/io/github/casellamail/Casella/";
+  const char *folders[] = { "window/", "reader/", "composer/", "setup/", "gtk/" };
+  g_autoptr(GRegex) icon_name = g_regex_new ("name=\"icon-name\">([^<]+)<", 0, 0, NULL);
+  g_autoptr(GdkPixbuf) icon = NULL;
+  g_autoptr(GError) error = NULL;
+  guint checked = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *folder = g_strconcat (base, folders[i], NULL);
+      g_auto(GStrv) files = g_resources_enumerate_children (folder, 0, &error);
+
+      g_assert_no_error (error);
+      for (guint j = 0; files[j] != NULL; j++)
+        {
+          g_autofree char *path = g_strconcat (folder, files[j], NULL);
+          g_autoptr(GBytes) ui = g_resources_lookup_data (path, 0, &error);
+          g_autoptr(GMatchInfo) match = NULL;
+
+          g_assert_no_error (error);
+          g_regex_match (icon_name, g_bytes_get_data (ui, NULL), 0, &match);
+          for (; g_match_info_matches (match); g_match_info_next (match, NULL), checked++)
+            {
+              g_autofree char *name = g_match_info_fetch (match, 1);
+              if (!gtk_icon_theme_has_icon (theme, name))
+                g_error ("%s names the icon %s, which the icon theme does not have", path, name);
+            }
+        }
+    }
+  g_assert_cmpuint (checked, >, 10);
+  icon = gdk_pixbuf_new_from_resource_at_scale ("/io/github/casellamail/Casella/icons/scalable/apps/"
+                                                "io.github.casellamail.Casella.svg", 64, 64, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (icon), ==, 64);
+}
+
 /* With no account the main window shows the empty state; "Add account"
  * there opens the assistant over it. */
 static void
@@ -34,6 +76,7 @@ test_window_empty_state_and_about (void)
   theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (window)));
   g_assert_true (gtk_icon_theme_has_icon (theme, "io.github.casellamail.Casella"));
   g_assert_true (gtk_icon_theme_has_icon (theme, "io.github.casellamail.Casella-symbolic"));
+  assert_icons_drawable (theme);
 
   g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (window), "No accounts yet"));
   add_button = casella_test_gtk_find_button (GTK_WIDGET (window), "_Add account");
