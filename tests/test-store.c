@@ -7,7 +7,6 @@
 #define _GNU_SOURCE   /* unshare () */
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <sched.h>
 #include <sqlite3.h>
 #include <sys/mount.h>
 
@@ -643,8 +642,8 @@ fill_disk (const char *dir)
 }
 
 /* Runs in a child with its own mount namespace: a 4 MiB tmpfs is the
- * disk. A body that does not fit fails with a clear error, and the
- * store stays as it was. */
+ * disk (casella_test_small_disk, as root or not). A body that does not
+ * fit fails with a clear error, and the store stays as it was. */
 static void
 disk_full_child (void)
 {
@@ -658,9 +657,7 @@ disk_full_child (void)
   GString *body = g_string_new ("Subject: big\r\n\r\n");
   gint64 inbox, id;
 
-  if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-      mount ("tmpfs", dir, "tmpfs", 0, "size=4m") != 0)
-    g_error ("cannot make a small disk (needs CAP_SYS_ADMIN): %s", g_strerror (errno));
+  casella_test_small_disk (dir, 4);
 
   store = casella_store_open (path, &error);
   g_assert_no_error (error);

@@ -2,12 +2,15 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE   /* unshare() */
 #include "casella-test-util.h"
 
-#include <string.h>
-
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -321,4 +324,42 @@ casella_test_date_header (gint64 when)
 
   return g_strdup_printf ("%s, %02d %s %s", days[g_date_time_get_day_of_week (date) - 1],
                           g_date_time_get_day_of_month (date), months[g_date_time_get_month (date) - 1], rest);
+}
+
+static gboolean
+write_file (const char *path,
+            const char *text)
+{
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL);
+}
+
+/* A user namespace makes us root of our own mounts, with any uid, and
+ * its mount namespace never propagates mounts back to the machine's. */
+static gboolean
+enter_user_namespace (void)
+{
+  g_autofree char *uid_map = g_strdup_printf ("0 %u 1\n", (guint) getuid ());
+  g_autofree char *gid_map = g_strdup_printf ("0 %u 1\n", (guint) getgid ());
+
+  return unshare (CLONE_NEWUSER | CLONE_NEWNS) == 0 && write_file ("/proc/self/setgroups", "deny") &&
+         write_file ("/proc/self/uid_map", uid_map) && write_file ("/proc/self/gid_map", gid_map);
+}
+
+void
+casella_test_small_disk (const char *dir,
+                         guint       size_mb)
+{
+  g_autofree char *options = g_strdup_printf ("size=%um", size_mb);
+  int user_errno = 0;
+
+  if (!enter_user_namespace ())
+    {
+      /* Root without user namespaces: a private copy of the mounts. */
+      user_errno = errno;
+      if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        g_error ("cannot make a small disk: no user namespace (%s), no mount namespace (%s)",
+                 g_strerror (user_errno), g_strerror (errno));
+    }
+  if (mount ("tmpfs", dir, "tmpfs", 0, options) != 0)
+    g_error ("cannot mount a %u MiB tmpfs on %s: %s", size_mb, dir, g_strerror (errno));
 }

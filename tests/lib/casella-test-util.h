@@ -42,6 +42,12 @@ void      casella_test_await_timeout   (GAsyncResult **slot,
 void      casella_test_assert_no_file_holds (const char *dir,
                                              const char *secret);
 
+/* In a test's child process only: makes dir a tmpfs of size_mb in a
+ * mount namespace of the process's own (a user namespace when that is
+ * allowed, so root is not needed); aborts the test when neither works. */
+void      casella_test_small_disk      (const char  *dir,
+                                        guint        size_mb);
+
 /* An RFC 5322 Date header value: English names whatever the locale. */
 char     *casella_test_date_header     (gint64       when);
 
