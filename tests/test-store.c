@@ -625,6 +625,95 @@ test_preview (void)
   g_assert_cmpstr (cut, ==, "abcd");
 }
 
+/* ---- transactions ---- */
+
+/* An inner step that fails undoes itself only: the outer batch keeps
+ * what it did, and commits it. */
+static void
+test_nested_rollback (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = add_folder (fixture->store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(GArray) uids = NULL;
+
+  g_assert_true (casella_store_begin (fixture->store, &error));
+  add_message (fixture->store, inbox, 1, 1000, "outer", "Anna");
+  g_assert_true (casella_store_begin (fixture->store, &error));
+  add_message (fixture->store, inbox, 2, 1000, "inner", "Bruno");
+  casella_store_rollback (fixture->store);
+  add_message (fixture->store, inbox, 3, 1000, "after", "Carla");
+  g_assert_true (casella_store_commit (fixture->store, &error));
+  g_assert_no_error (error);
+
+  uids = casella_store_list_uids (fixture->store, inbox, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (uids->len, ==, 2);
+  g_assert_cmpuint (g_array_index (uids, guint32, 0) + g_array_index (uids, guint32, 1), ==, 1 + 3);
+
+  /* And the safety net undoes everything that is open. */
+  g_assert_true (casella_store_begin (fixture->store, &error));
+  g_assert_true (casella_store_begin (fixture->store, &error));
+  add_message (fixture->store, inbox, 4, 1000, "lost", "Dario");
+  casella_store_rollback_all (fixture->store);
+  g_clear_pointer (&uids, g_array_unref);
+  uids = casella_store_list_uids (fixture->store, inbox, &error);
+  g_assert_cmpuint (uids->len, ==, 2);
+  g_assert_true (casella_store_begin (fixture->store, &error));
+  g_assert_true (casella_store_commit (fixture->store, &error));
+}
+
+/* Several connections opening a new store at once (two syncs, the app
+ * and casella-cli): each finds it made, none fails on the schema. */
+typedef struct {
+  const char *path;
+  gint       *ready;
+  GError     *error;
+  int         version;
+} Opener;
+
+static gpointer
+open_at_once (gpointer data)
+{
+  Opener *opener = data;
+  g_autoptr(CasellaStore) store = NULL;
+
+  g_atomic_int_inc (opener->ready);
+  while (g_atomic_int_get (opener->ready) < 4)
+    ;
+  store = casella_store_open (opener->path, &opener->error);
+  opener->version = store ? casella_store_get_version (store) : -1;
+  return NULL;
+}
+
+static void
+test_opened_at_once (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  int latest = casella_store_get_version (fixture->store);
+
+  for (guint round = 0; round < 25; round++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/race-%u/mail.db", fixture->dir, round);
+      Opener openers[4] = { { 0 } };
+      GThread *threads[4];
+      gint ready = 0;
+
+      for (guint i = 0; i < 4; i++)
+        {
+          openers[i].path = path;
+          openers[i].ready = &ready;
+          threads[i] = g_thread_new ("opener", open_at_once, &openers[i]);
+        }
+      for (guint i = 0; i < 4; i++)
+        {
+          g_thread_join (threads[i]);
+          g_assert_no_error (openers[i].error);
+          g_assert_cmpint (openers[i].version, ==, latest);
+        }
+    }
+}
+
 /* ---- a full disk ---- */
 
 static char *
@@ -715,6 +804,8 @@ main (int argc, char **argv)
   g_test_add ("/store/model/folder-list", Fixture, NULL, fixture_setup, test_folder_list, fixture_teardown);
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
+  g_test_add ("/store/opened-at-once", Fixture, NULL, fixture_setup, test_opened_at_once, fixture_teardown);
+  g_test_add ("/store/nested-rollback", Fixture, NULL, fixture_setup, test_nested_rollback, fixture_teardown);
   g_test_add_func ("/store/compose", test_compose);
   g_test_add_func ("/store/html-to-text", test_html_to_text);
   g_test_add_func ("/store/preview", test_preview);

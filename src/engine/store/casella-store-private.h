@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "casella-file-lock.h"
 #include "casella-store.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,8 @@ struct _CasellaStore
   int          depth;           /* nested begin/commit */
   GHashTable  *changed;         /* folder ids changed in this transaction */
   gboolean     folders_changed;
+  CasellaFileLock *open_lock;   /* shared while open; exclusive while the first opener sets up */
+  gboolean     checked;         /* quick_check ran at open (after an unclean shutdown) */
 };
 
 sqlite3_stmt *casella_store_prepare      (CasellaStore  *self,

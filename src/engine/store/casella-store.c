@@ -254,21 +254,29 @@ casella_store_notify_folders_changed (CasellaStore *self)
   casella_store_emit_changes (self);
 }
 
+/* The outermost level is a transaction, each inner one a savepoint: an
+ * inner step that fails undoes only itself. */
 gboolean
 casella_store_begin (CasellaStore  *self,
                      GError       **error)
 {
+  g_autofree char *savepoint = NULL;
+
   g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
 
-  if (self->depth++ > 0)
-    return TRUE;
   /* IMMEDIATE: take the write lock now, not halfway through. */
-  if (!casella_store_exec (self, "BEGIN IMMEDIATE", error))
-    {
-      self->depth--;
-      return FALSE;
-    }
+  savepoint = self->depth > 0 ? g_strdup_printf ("SAVEPOINT level%d", self->depth) : NULL;
+  if (!casella_store_exec (self, savepoint ? savepoint : "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->depth++;
   return TRUE;
+}
+
+static void
+forget_changes (CasellaStore *self)
+{
+  g_hash_table_remove_all (self->changed);
+  self->folders_changed = FALSE;
 }
 
 gboolean
@@ -278,13 +286,20 @@ casella_store_commit (CasellaStore  *self,
   g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
   g_return_val_if_fail (self->depth > 0, FALSE);
 
-  if (--self->depth > 0)
-    return TRUE;
+  if (self->depth > 1)
+    {
+      g_autofree char *release = g_strdup_printf ("RELEASE level%d", self->depth - 1);
+
+      if (!casella_store_exec (self, release, error))
+        return FALSE;
+      self->depth--;
+      return TRUE;
+    }
+  self->depth = 0;
   if (!casella_store_exec (self, "COMMIT", error))
     {
       casella_store_exec (self, "ROLLBACK", NULL);
-      g_hash_table_remove_all (self->changed);
-      self->folders_changed = FALSE;
+      forget_changes (self);
       return FALSE;
     }
   casella_store_emit_changes (self);
@@ -298,10 +313,28 @@ casella_store_rollback (CasellaStore *self)
 
   if (self->depth == 0)
     return;
+  if (self->depth > 1)
+    {
+      /* Notices already marked stay: one too many is harmless. */
+      g_autofree char *undo = g_strdup_printf ("ROLLBACK TO level%d; RELEASE level%d", self->depth - 1,
+                                               self->depth - 1);
+      self->depth--;
+      casella_store_exec (self, undo, NULL);
+      return;
+    }
+  casella_store_rollback_all (self);
+}
+
+void
+casella_store_rollback_all (CasellaStore *self)
+{
+  g_return_if_fail (CASELLA_IS_STORE (self));
+
+  if (self->depth == 0)
+    return;
   self->depth = 0;
   casella_store_exec (self, "ROLLBACK", NULL);
-  g_hash_table_remove_all (self->changed);
-  self->folders_changed = FALSE;
+  forget_changes (self);
 }
 
 /* A full checkpoint writes the WAL into the database and syncs it. */
@@ -390,8 +423,8 @@ casella_store_get_version (CasellaStore *self)
 }
 
 static gboolean
-migrate (CasellaStore  *self,
-         GError       **error)
+migrate_locked (CasellaStore  *self,
+                GError       **error)
 {
   int version = casella_store_get_version (self);
 
@@ -401,23 +434,34 @@ migrate (CasellaStore  *self,
                    "The mail store was made by a newer Casella (version %d)", version);
       return FALSE;
     }
-  g_debug ("Store %s: version %d of %d", self->path, version, (int) G_N_ELEMENTS (migrations));
+  g_debug ("Store %s: from version %d to %d", self->path, version, (int) G_N_ELEMENTS (migrations));
   for (int v = version; v < (int) G_N_ELEMENTS (migrations); v++)
     {
       g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", v + 1);
 
-      /* Each step and its version number land together, or neither. */
-      if (!casella_store_begin (self, error))
-        return FALSE;
       if (!casella_store_exec (self, migrations[v], error) || !casella_store_exec (self, bump, error))
-        {
-          casella_store_rollback (self);
-          return FALSE;
-        }
-      if (!casella_store_commit (self, error))
         return FALSE;
     }
   return TRUE;
+}
+
+/* The version is read with the write lock held: of two processes opening
+ * a new store at once, the second waits and then finds it made. The
+ * steps and their version numbers land together, or none of them. */
+static gboolean
+migrate (CasellaStore  *self,
+         GError       **error)
+{
+  if (casella_store_get_version (self) == (int) G_N_ELEMENTS (migrations))
+    return TRUE;
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!migrate_locked (self, error))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
 }
 
 static gboolean
@@ -432,13 +476,81 @@ configure (CasellaStore  *self,
                              "PRAGMA temp_store = MEMORY;", error);
 }
 
+/* After a clean close the last connection removes the WAL; one left
+ * with frames in it, found by the only opener, means a crash. */
+static gboolean
+left_unclean (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  GStatBuf st;
+
+  return g_stat (wal, &st) == 0 && st.st_size > 0;
+}
+
+static gboolean
+quick_check (CasellaStore  *self,
+             GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, "PRAGMA quick_check", error);
+  g_autofree char *answer = NULL;
+  int rc;
+
+  if (statement == NULL)
+    return FALSE;
+  rc = sqlite3_step (statement);
+  if (rc == SQLITE_ROW)
+    answer = casella_store_column_text (statement, 0);
+  sqlite3_reset (statement);
+  self->checked = TRUE;
+  if (rc != SQLITE_ROW)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  if (g_strcmp0 (answer, "ok") != 0)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT, "The mail store is damaged: %s", answer);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The first opener (alone on the open lock) sets the file up, and looks
+ * for damage after a crash; the others wait for it, then share. */
+static gboolean
+open_locked (CasellaStore  *self,
+             GError       **error)
+{
+  g_autofree char *lock_path = g_strconcat (self->path, ".lock", NULL);
+  gboolean first;
+  int rc;
+
+  self->open_lock = casella_file_lock_acquire (lock_path, TRUE, FALSE, NULL, NULL);
+  first = self->open_lock != NULL;
+  if (!first && (self->open_lock = casella_file_lock_acquire (lock_path, FALSE, TRUE, NULL, error)) == NULL)
+    return FALSE;
+  rc = sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  if ((first && left_unclean (self->path) && !quick_check (self, error)) ||
+      !configure (self, error) || !migrate (self, error))
+    return FALSE;
+  if (first)
+    casella_file_lock_downgrade (self->open_lock);
+  g_debug ("Store %s: open%s%s", self->path, first ? ", the first" : "", self->checked ? ", checked after a crash" : "");
+  return TRUE;
+}
+
 CasellaStore *
 casella_store_open (const char  *path,
                     GError     **error)
 {
   g_autoptr(CasellaStore) self = g_object_new (CASELLA_TYPE_STORE, NULL);
   g_autofree char *dir = g_path_get_dirname (path);
-  int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -449,16 +561,29 @@ casella_store_open (const char  *path,
       return NULL;
     }
   self->path = g_strdup (path);
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      casella_store_set_error (self, rc, error);
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, 1);
-  if (!configure (self, error) || !migrate (self, error))
+  if (!open_locked (self, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+CasellaFileLock *
+casella_store_lock (CasellaStore  *self,
+                    const char    *name,
+                    gboolean       wait,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *file = g_strconcat (name, ".lock", NULL);
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  return casella_file_lock_acquire (path, TRUE, wait, cancellable, error);
+}
+
+gboolean
+casella_store_was_checked (CasellaStore *self)
+{
+  return self->checked;
 }
 
 const char *
@@ -482,7 +607,7 @@ casella_store_delete_for_account (const char  *account_id,
 {
   g_autofree char *path = casella_store_path_for_account (account_id);
   g_autofree char *dir = g_path_get_dirname (path);
-  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
@@ -507,6 +632,7 @@ casella_store_finalize (GObject *object)
   g_hash_table_unref (self->statements);   /* finalizes the statements */
   if (self->db != NULL)
     sqlite3_close (self->db);
+  casella_file_lock_release (self->open_lock);
   g_hash_table_unref (self->changed);
   g_free (self->path);
 

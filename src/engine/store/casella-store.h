@@ -11,6 +11,8 @@
 
 #include <gio/gio.h>
 
+#include "casella-file-lock.h"
+
 G_BEGIN_DECLS
 
 #define CASELLA_STORE_ERROR (casella_store_error_quark ())
@@ -105,6 +107,15 @@ gboolean            casella_store_delete_for_account (const char         *accoun
 CasellaStore       *casella_store_open              (const char          *path,
                                                      GError             **error);
 const char         *casella_store_get_path          (CasellaStore        *self);
+/* An exclusive lock named name, beside the store, for work only one
+ * process may do at a time (sending the outbox, a sync pass). */
+CasellaFileLock    *casella_store_lock              (CasellaStore        *self,
+                                                     const char          *name,
+                                                     gboolean             wait,
+                                                     GCancellable        *cancellable,
+                                                     GError             **error);
+/* Whether opening ran a quick check (the last run ended in a crash). */
+gboolean            casella_store_was_checked       (CasellaStore        *self);
 int                 casella_store_get_version       (CasellaStore        *self);
 /* Another connection changed the file: emit the notices here too. */
 void                casella_store_notify_folder_changed  (CasellaStore   *self,
@@ -114,7 +125,10 @@ gboolean            casella_store_begin             (CasellaStore        *self,
                                                      GError             **error);
 gboolean            casella_store_commit            (CasellaStore        *self,
                                                      GError             **error);
+/* Undoes the innermost begin (a savepoint inside an outer one). */
 void                casella_store_rollback          (CasellaStore        *self);
+/* Undoes everything still open: the safety net after a failed run. */
+void                casella_store_rollback_all      (CasellaStore        *self);
 /* Everything committed so far is on disk (before POP3 deletes on the server). */
 gboolean            casella_store_flush             (CasellaStore        *self,
                                                      GError             **error);

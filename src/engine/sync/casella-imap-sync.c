@@ -311,7 +311,7 @@ casella_imap_sync_run (CasellaImapSync  *self,
 
   if (run_steps (self, cancellable, &local))
     return TRUE;
-  casella_store_rollback (self->store);
+  casella_store_rollback_all (self->store);
   casella_imap_sync_note_error (self, local);
   g_propagate_error (error, local);
   return FALSE;
@@ -336,7 +336,7 @@ casella_imap_sync_folder (CasellaImapSync  *self,
       casella_imap_sync_folder_headers (self, folder, cancellable, &local) &&
       (budget == 0 || casella_imap_sync_folder_bodies (self, folder, &budget, cancellable, &local)))
     return TRUE;
-  casella_store_rollback (self->store);
+  casella_store_rollback_all (self->store);
   casella_imap_sync_note_error (self, local);
   g_propagate_error (error, local);
   return FALSE;

@@ -223,7 +223,7 @@ casella_pop3_sync_run (CasellaStore             *store,
   ok = open_session (&session, config, username, password, error) &&
        run (&session, store, policy, days, progress, progress_data, &counts, error);
   if (!ok)
-    casella_store_rollback (store);
+    casella_store_rollback_all (store);
   if (result != NULL)
     *result = counts;
   g_clear_object (&session.client);
