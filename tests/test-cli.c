@@ -8,6 +8,7 @@
 
 #include "casella-account-store.h"
 #include "casella-store.h"
+#include "casella-test-cli.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-https.h"
 #include "casella-test-pki.h"
@@ -20,73 +21,20 @@ static CasellaTestHttps *https;
 static char *ispdb_url;
 static const char *debug_domains;   /* G_MESSAGES_DEBUG for the next commands */
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
 /* casella-cli with the given arguments (NULL-terminated), stdin text. */
-static Run
-cli (const char *input,
-     ...)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) argv = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  Run run = { 0 };
-  va_list args;
-  const char *arg;
-
-  g_strv_builder_add (builder, g_getenv ("CASELLA_CLI"));
-  va_start (args, input);
-  while ((arg = va_arg (args, const char *)))
-    g_strv_builder_add (builder, arg);
-  va_end (args);
-  argv = g_strv_builder_end (builder);
-
-  /* The test's own folders: GLib's isolation does not reach children. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", g_get_user_cache_dir (), TRUE);
-  if (debug_domains != NULL)
-    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", debug_domains, TRUE);
-  else
-    g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input, NULL, &run.out, &run.err, &error);
-  g_assert_no_error (error);
-  run.status = g_subprocess_get_exit_status (process);
-  g_test_message ("casella-cli %s → %d\n%s%s", argv[1], run.status, run.out, run.err);
-  return run;
-}
+#define cli(input, ...) casella_test_cli (debug_domains, input, __VA_ARGS__)
 
 #define LOCAL_SOURCES "--sources", "ispdb", "--ispdb-url", ispdb_url, "--tls-ca-file", casella_test_pki_get ()->ca_file
 
 static void
 test_usage_and_not_found (void)
 {
-  g_auto(Run) nothing = cli (NULL, NULL);
-  g_auto(Run) unknown = cli (NULL, "frobnicate", NULL);
-  g_auto(Run) bad_address = cli (NULL, "detect", "not-an-address", NULL);
-  g_auto(Run) bad_source = cli (NULL, "detect", "--sources", "crystal-ball", "a@b.test", NULL);
-  g_auto(Run) none = cli (NULL, "detect", "--sources", "bundled", "who@nowhere.test", NULL);
-  g_auto(Run) bundled = cli (NULL, "detect", "--json", "mario@libero.it", NULL);
+  g_auto(CasellaTestRun) nothing = cli (NULL, NULL);
+  g_auto(CasellaTestRun) unknown = cli (NULL, "frobnicate", NULL);
+  g_auto(CasellaTestRun) bad_address = cli (NULL, "detect", "not-an-address", NULL);
+  g_auto(CasellaTestRun) bad_source = cli (NULL, "detect", "--sources", "crystal-ball", "a@b.test", NULL);
+  g_auto(CasellaTestRun) none = cli (NULL, "detect", "--sources", "bundled", "who@nowhere.test", NULL);
+  g_auto(CasellaTestRun) bundled = cli (NULL, "detect", "--json", "mario@libero.it", NULL);
 
   g_assert_cmpint (nothing.status, ==, 0);
   g_assert_nonnull (strstr (nothing.out, "detect"));
@@ -102,7 +50,7 @@ test_usage_and_not_found (void)
 static void
 test_detect_from_ispdb (void)
 {
-  g_auto(Run) run = cli (NULL, "detect", LOCAL_SOURCES, "alice@example.test", NULL);
+  g_auto(CasellaTestRun) run = cli (NULL, "detect", LOCAL_SOURCES, "alice@example.test", NULL);
 
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Example Test Mail"));
@@ -112,14 +60,14 @@ test_detect_from_ispdb (void)
 static void
 test_add_list_remove (void)
 {
-  g_auto(Run) wrong = cli ("wrong-password\n", "add", "--password-stdin", LOCAL_SOURCES, "alice@example.test", NULL);
-  g_auto(Run) empty = cli (NULL, "accounts", NULL);
-  g_auto(Run) added = cli ("alicepw\n", "add", "--password-stdin", "--name", "Alice", LOCAL_SOURCES,
+  g_auto(CasellaTestRun) wrong = cli ("wrong-password\n", "add", "--password-stdin", LOCAL_SOURCES, "alice@example.test", NULL);
+  g_auto(CasellaTestRun) empty = cli (NULL, "accounts", NULL);
+  g_auto(CasellaTestRun) added = cli ("alicepw\n", "add", "--password-stdin", "--name", "Alice", LOCAL_SOURCES,
                            "alice@example.test", NULL);
-  g_auto(Run) listed = cli (NULL, "accounts", "--json", NULL);
-  g_auto(Run) removed = cli (NULL, "remove", "alice@example.test", NULL);
-  g_auto(Run) gone = cli (NULL, "accounts", NULL);
-  g_auto(Run) again = cli (NULL, "remove", "alice@example.test", NULL);
+  g_auto(CasellaTestRun) listed = cli (NULL, "accounts", "--json", NULL);
+  g_auto(CasellaTestRun) removed = cli (NULL, "remove", "alice@example.test", NULL);
+  g_auto(CasellaTestRun) gone = cli (NULL, "accounts", NULL);
+  g_auto(CasellaTestRun) again = cli (NULL, "remove", "alice@example.test", NULL);
   g_autofree char *config = g_build_filename (g_get_user_config_dir (), "casella", "accounts.ini", NULL);
   g_autofree char *settings = NULL;
 
@@ -144,10 +92,10 @@ test_add_list_remove (void)
 static void
 test_pop3_choice (void)
 {
-  g_auto(Run) added = cli ("alicepw\n", "add", "--password-stdin", "--protocol", "pop3", LOCAL_SOURCES,
+  g_auto(CasellaTestRun) added = cli ("alicepw\n", "add", "--password-stdin", "--protocol", "pop3", LOCAL_SOURCES,
                            "alice@example.test", NULL);
-  g_auto(Run) listed = cli (NULL, "accounts", "--json", NULL);
-  g_auto(Run) removed = cli (NULL, "remove", "alice@example.test", NULL);
+  g_auto(CasellaTestRun) listed = cli (NULL, "accounts", "--json", NULL);
+  g_auto(CasellaTestRun) removed = cli (NULL, "remove", "alice@example.test", NULL);
 
   g_assert_cmpint (added.status, ==, 0);
   g_assert_nonnull (strstr (listed.out, "\"protocol\": \"pop3\""));
@@ -162,7 +110,7 @@ add_account (const char *address,
              const char *protocol)
 {
   g_autofree char *input = g_strdup_printf ("%s\n", password);
-  g_auto(Run) added = cli (input, "add", "--password-stdin", "--protocol", protocol, LOCAL_SOURCES, address, NULL);
+  g_auto(CasellaTestRun) added = cli (input, "add", "--password-stdin", "--protocol", protocol, LOCAL_SOURCES, address, NULL);
 
   g_assert_cmpint (added.status, ==, 0);
 }
@@ -220,11 +168,11 @@ test_mail_commands (void)
   add_account ("alice@example.test", "alicepw", "imap");
 
   {
-    g_auto(Run) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
-    g_auto(Run) listed = cli (NULL, "list", "alice@example.test", "INBOX", NULL);
-    g_auto(Run) shown = cli (NULL, "show", "alice@example.test", "INBOX", "21", NULL);
-    g_auto(Run) found = cli (NULL, "search", "--local", "alice@example.test", "girasole", NULL);
-    g_auto(Run) missing = cli (NULL, "list", "alice@example.test", "Nowhere", NULL);
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
+    g_auto(CasellaTestRun) listed = cli (NULL, "list", "alice@example.test", "INBOX", NULL);
+    g_auto(CasellaTestRun) shown = cli (NULL, "show", "alice@example.test", "INBOX", "21", NULL);
+    g_auto(CasellaTestRun) found = cli (NULL, "search", "--local", "alice@example.test", "girasole", NULL);
+    g_auto(CasellaTestRun) missing = cli (NULL, "list", "alice@example.test", "Nowhere", NULL);
 
     g_assert_cmpint (synced.status, ==, 0);
     g_assert_nonnull (strstr (synced.out, "21 messages"));
@@ -242,14 +190,14 @@ test_mail_commands (void)
   /* Sent, and refused: the refused one stays in the outbox. */
   before = casella_test_smtp_get_messages (sink)->len;
   {
-    g_auto(Run) sent = cli (good, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
-    g_auto(Run) refused = cli (bad, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
-    g_auto(Run) outbox = cli (NULL, "list", "alice@example.test", "\001Outbox", NULL);
+    g_auto(CasellaTestRun) sent = cli (good, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
+    g_auto(CasellaTestRun) refused = cli (bad, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file, "alice@example.test", NULL);
+    g_auto(CasellaTestRun) outbox = cli (NULL, "list", "alice@example.test", "\001Outbox", NULL);
 
     g_assert_cmpint (sent.status, ==, 0);
     g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
     g_assert_cmpint (refused.status, ==, 1);
-    g_assert_nonnull (strstr (refused.err, "stays in the outbox"));
+    g_assert_nonnull (strstr (refused.err, "It waits in the outbox"));
     g_assert_nonnull (strstr (outbox.out, "Respinta"));
     g_assert_null (strstr (outbox.out, "Per Bob"));
   }
@@ -258,7 +206,7 @@ test_mail_commands (void)
   store_path = g_strdup (casella_store_get_path (store));
   g_clear_object (&store);
   {
-    g_auto(Run) removed = cli (NULL, "remove", "alice@example.test", NULL);
+    g_auto(CasellaTestRun) removed = cli (NULL, "remove", "alice@example.test", NULL);
     g_assert_cmpint (removed.status, ==, 0);
     g_assert_false (g_file_test (store_path, G_FILE_TEST_EXISTS));   /* its mail went too */
   }
@@ -268,7 +216,7 @@ test_mail_commands (void)
  * happened, in every library's domain, on stderr (stdout stays the
  * command's output), and holds no password and no mail. */
 static void
-assert_log_is_clean (const Run  *run,
+assert_log_is_clean (const CasellaTestRun *run,
                      const char *secrets[])
 {
   g_assert_nonnull (strstr (run->err, "Casella-Engine-DEBUG"));
@@ -296,13 +244,13 @@ test_debug_log (void)
   debug_domains = "all";
   {
     g_autofree char *input = g_strdup_printf ("%s\n", password);
-    g_auto(Run) added = cli (input, "add", "--password-stdin", "--protocol", "imap", LOCAL_SOURCES,
+    g_auto(CasellaTestRun) added = cli (input, "add", "--password-stdin", "--protocol", "imap", LOCAL_SOURCES,
                              "log@example.test", NULL);
-    g_auto(Run) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file, "log@example.test", NULL);
-    g_auto(Run) shown = cli (NULL, "show", "log@example.test", "INBOX", "1", NULL);
-    g_auto(Run) sent = cli (outgoing, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file, "log@example.test", NULL);
+    g_auto(CasellaTestRun) shown = cli (NULL, "show", "log@example.test", "INBOX", "1", NULL);
+    g_auto(CasellaTestRun) sent = cli (outgoing, "send", "--tls-ca-file", casella_test_pki_get ()->ca_file,
                             "log@example.test", NULL);
-    g_auto(Run) listed = cli (NULL, "accounts", "--json", NULL);
+    g_auto(CasellaTestRun) listed = cli (NULL, "accounts", "--json", NULL);
 
     g_assert_cmpint (added.status, ==, 0);
     assert_log_is_clean (&added, secrets);

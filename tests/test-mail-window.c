@@ -697,6 +697,72 @@ test_draft_kept (void)
   g_assert_cmpuint (drafts_here (), ==, before + 1);
 }
 
+static GtkEditable *
+entry_row (GtkWidget  *root,
+           const char *title)
+{
+  if (ADW_IS_ENTRY_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return GTK_EDITABLE (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkEditable *found = entry_row (child, title);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+outbox_holds_one (gpointer data)
+{
+  g_autoptr(GPtrArray) entries = casella_store_outbox_entries (casella_window_get_store (window), NULL);
+
+  return entries && entries->len == 1 && ((CasellaOutboxEntry *) entries->pdata[0])->state == CASELLA_OUTBOX_HELD &&
+         casella_test_smtp_count_refusals (sink, "nessuno@demo.test") >= GPOINTER_TO_UINT (data);
+}
+
+/* Refused by the server for good: the message waits in the Outbox, says
+ * why in the user's words, and Send Again offers it once more. */
+static void
+test_refused_waits_in_outbox (void)
+{
+  g_autoptr(CasellaStoreFolder) outbox = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  CasellaComposer *composer;
+  GtkTextBuffer *buffer;
+  GtkWidget *again;
+  gint64 id;
+
+  activate ("compose");
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  gtk_editable_set_text (entry_row (GTK_WIDGET (composer), T ("To")), "nessuno@demo.test");
+  gtk_editable_set_text (entry_row (GTK_WIDGET (composer), T ("Subject")), "Preventivo");
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (casella_test_gtk_find_by_type (GTK_WIDGET (composer),
+                                                                                   GTK_TYPE_TEXT_VIEW)));
+  gtk_text_buffer_set_text (buffer, "Buongiorno, le scrivo per un preventivo.", -1);
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (casella_test_wait_until (outbox_holds_one, GUINT_TO_POINTER (1), 15000));
+
+  outbox = casella_store_find_folder_by_role (casella_window_get_store (window), CASELLA_FOLDER_ROLE_OUTBOX);
+  open_folder (outbox->path);
+  entries = casella_store_outbox_entries (casella_window_get_store (window), NULL);
+  id = ((CasellaOutboxEntry *) entries->pdata[0])->message_id;
+  casella_message_view_select (window->message_view, id);
+  g_assert_true (casella_test_wait_until (reader_loaded, NULL, 10000));
+  g_assert_nonnull (casella_test_gtk_find_label_containing (GTK_WIDGET (window->reader), "550"));
+  again = casella_test_gtk_find_button (GTK_WIDGET (window->reader), T ("Send _Again"));
+  g_assert_nonnull (again);
+  g_assert_true (gtk_widget_get_mapped (again));
+  shot (GTK_WIDGET (window), "outbox-refused");
+
+  /* Only when asked, and then once. */
+  g_assert_cmpuint (casella_test_smtp_count_refusals (sink, "nessuno@demo.test"), ==, 1);
+  g_signal_emit_by_name (again, "clicked");
+  g_assert_true (casella_test_wait_until (outbox_holds_one, GUINT_TO_POINTER (2), 15000));
+  g_assert_cmpuint (casella_test_smtp_count_refusals (sink, "nessuno@demo.test"), ==, 2);
+}
+
 static gboolean
 last_row_shown (gpointer data)
 {
@@ -787,6 +853,7 @@ main (int argc, char **argv)
   casella_test_dovecot_add_user (dovecot, CASELLA_DEMO_ADDRESS, CASELLA_DEMO_PASSWORD);
   sink = casella_test_smtp_new ();
   casella_test_smtp_add_user (sink, CASELLA_DEMO_ADDRESS, CASELLA_DEMO_PASSWORD);
+  casella_test_smtp_reject_recipient (sink, "nessuno@demo.test");
   g_assert_true (casella_test_dovecot_start (dovecot, &error));
   g_assert_true (casella_test_smtp_start (sink, &error));
   g_assert_cmpuint (casella_test_demo_fill (dovecot, CASELLA_DEMO_ADDRESS, &error), >, 300);
@@ -809,6 +876,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/search", test_search);
   g_test_add_func ("/ui/mail/folders-made-renamed-deleted", test_folders_made_renamed_deleted);
   g_test_add_func ("/ui/mail/draft-kept", test_draft_kept);
+  g_test_add_func ("/ui/mail/refused-waits-in-outbox", test_refused_waits_in_outbox);
   g_test_add_func ("/ui/mail/big-folder-offline", test_big_folder_offline);
   g_test_add_func ("/ui/mail/narrow", test_narrow);
   g_test_add_func ("/ui/mail/shortcuts", test_shortcuts);

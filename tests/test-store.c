@@ -103,26 +103,52 @@ test_migrations (Fixture       *fixture,
   CasellaStore *again;
   sqlite3 *db;
 
-  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 2);
+  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 3);
   g_assert_true (casella_store_check_integrity (fixture->store, &error));
   g_clear_object (&fixture->store);
 
   /* Opening again changes nothing. */
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 2);
+  g_assert_cmpint (casella_store_get_version (again), ==, 3);
   g_object_unref (again);
 
-  /* A store of version 1 (its date index without the flags) is brought up. */
+  /* A store of version 1 (its date index without the flags, none of
+   * version 3), with what older versions could leave behind: a POP3
+   * message stored twice by two syncs at once, and an IMAP row that an
+   * unsolicited FETCH left without its envelope. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP INDEX messages_by_date;"
                                      "CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC);"
+                                     "DROP INDEX messages_by_uidl;"
+                                     "ALTER TABLE outbox DROP COLUMN state;"
+                                     "ALTER TABLE outbox DROP COLUMN hold;"
+                                     "ALTER TABLE outbox DROP COLUMN next_attempt;"
+                                     "ALTER TABLE outbox DROP COLUMN copy_started;"
+                                     "INSERT INTO folders (id, path, name, flags) VALUES (1, 'INBOX', 'INBOX', 4);"
+                                     "INSERT INTO folders (id, path, name, flags) VALUES (2, 'Work', 'Work', 0);"
+                                     "INSERT INTO messages (folder_id, uid, uidl, date, subject, size)"
+                                     "  VALUES (1, 1, 'u1', 100, 'once', 10), (1, 2, 'u1', 100, 'once', 10),"
+                                     "         (1, 3, 'u2', 200, 'two', 10);"
+                                     "INSERT INTO messages (folder_id, uid, date, subject, size)"
+                                     "  VALUES (2, 7, 300, 'whole', 10);"
+                                     "INSERT INTO messages (folder_id, uid, flags) VALUES (2, 8, 1);"
                                      "PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 2);
+  g_assert_cmpint (casella_store_get_version (again), ==, 3);
   g_assert_true (casella_store_check_integrity (again, &error));
+  {
+    g_autoptr(GArray) pop3 = casella_store_list_uids (again, 1, &error);
+    g_autoptr(GArray) imap = casella_store_list_uids (again, 2, &error);
+    g_autoptr(CasellaStoreFolder) inbox = casella_store_get_folder (again, 1);
+
+    g_assert_cmpuint (pop3->len, ==, 2);          /* u1 once, u2 */
+    g_assert_cmpuint (imap->len, ==, 1);          /* the blank row went: the next sync fetches it whole */
+    g_assert_cmpuint (g_array_index (imap, guint32, 0), ==, 7);
+    g_assert_cmpuint (inbox->total, ==, 2);
+  }
   g_object_unref (again);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   {
@@ -132,6 +158,9 @@ test_migrations (Fixture       *fixture,
     g_assert_cmpint (sqlite3_step (statement), ==, SQLITE_ROW);
     g_assert_nonnull (strstr ((const char *) sqlite3_column_text (statement, 0), "flags"));
     sqlite3_finalize (statement);
+    /* A second copy of a POP3 message cannot be stored, whatever asks. */
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (folder_id, uid, uidl) VALUES (1, 9, 'u2')",
+                                   NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
   }
   sqlite3_close (db);
 
@@ -322,7 +351,7 @@ test_pending_outbox_pop3 (Fixture       *fixture,
   g_autoptr(GArray) queued = NULL;
   g_autoptr(GHashTable) on_server = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
-  g_autofree char *reason = NULL;
+  g_autoptr(CasellaOutboxEntry) entry = NULL;
   gint64 op, sent, first, second;
 
   op = casella_store_queue_op (store, CASELLA_PENDING_FLAGS, inbox, 1, "1 0", "0", &error);
@@ -336,10 +365,19 @@ test_pending_outbox_pop3 (Fixture       *fixture,
   g_assert_no_error (error);
   queued = casella_store_outbox_list (store, &error);
   g_assert_cmpuint (queued->len, ==, 1);
-  g_assert_true (casella_store_outbox_failed (store, sent, "550 no such user", &error));
-  reason = casella_store_outbox_get_error (store, sent);
-  g_assert_cmpstr (reason, ==, "550 no such user");
+  g_assert_true (casella_store_outbox_hold (store, sent, CASELLA_OUTBOX_HOLD_REFUSED, "550 no such user", &error));
+  entry = casella_store_outbox_get (store, sent);
+  g_assert_cmpint (entry->state, ==, CASELLA_OUTBOX_HELD);
+  g_assert_cmpint (entry->hold, ==, CASELLA_OUTBOX_HOLD_REFUSED);
+  g_assert_cmpstr (entry->last_error, ==, "550 no such user");
+  g_assert_cmpuint (entry->attempts, ==, 1);
+  g_assert_true (casella_store_outbox_release (store, sent, &error));
+  g_clear_pointer (&entry, casella_outbox_entry_free);
+  entry = casella_store_outbox_get (store, sent);
+  g_assert_cmpint (entry->state, ==, CASELLA_OUTBOX_QUEUED);
+  g_assert_cmpint (entry->next_attempt, ==, 0);
   g_assert_true (casella_store_outbox_sent (store, sent, &error));
+  g_assert_null (casella_store_outbox_get (store, sent));
   g_assert_null (casella_store_get_message (store, sent));
 
   first = casella_store_pop3_add (store, inbox, "uidl-1", raw, 1000, &error);

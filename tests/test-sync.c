@@ -731,8 +731,8 @@ test_outbox (Fixture       *fixture,
   g_autoptr(GBytes) bad_raw = g_bytes_new (bad, strlen (bad));
   g_autoptr(GArray) waiting = NULL, sent_uids = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *reason = NULL;
-  CasellaOutboxResult result = { 0, 0 };
+  g_autoptr(CasellaOutboxEntry) entry = NULL;
+  g_auto(CasellaOutboxResult) result = { 0 };
   guint before = casella_test_smtp_get_messages (sink)->len;
   gint64 kept;
 
@@ -742,22 +742,32 @@ test_outbox (Fixture       *fixture,
   kept = casella_store_outbox_add (fixture->store, bad_raw, &error);
   g_assert_no_error (error);
 
-  g_assert_false (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, fixture->sync, FALSE, &result, NULL,
-                                       &error));
-  g_assert_nonnull (error);
-  g_test_message ("refused: %s", error->message);
+  /* A refusal of one message is no failure of the account. */
+  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, fixture->sync, FALSE, &result, NULL,
+                                      &error));
+  g_assert_no_error (error);
   g_assert_cmpuint (result.sent, ==, 1);
-  g_assert_cmpuint (result.failed, ==, 1);
+  g_assert_cmpuint (result.held, ==, 1);
+  g_assert_cmpint (casella_outbox_result_find (&result, kept)->fate, ==, CASELLA_OUTBOX_FATE_HELD);
   g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
   /* The refused one stays, with the reason; the other is in Sent. */
   waiting = casella_store_outbox_list (fixture->store, NULL);
   g_assert_cmpuint (waiting->len, ==, 1);
   g_assert_cmpint (g_array_index (waiting, gint64, 0), ==, kept);
-  reason = casella_store_outbox_get_error (fixture->store, kept);
-  g_assert_nonnull (reason);
+  entry = casella_store_outbox_get (fixture->store, kept);
+  g_assert_cmpint (entry->hold, ==, CASELLA_OUTBOX_HOLD_REFUSED);
+  g_assert_nonnull (strstr (entry->last_error, "550"));
   g_assert_nonnull (casella_store_get_body (fixture->store, kept, NULL));
   sent_uids = server_uids (fixture, "Sent");
   g_assert_cmpuint (sent_uids->len, ==, 1);
+
+  /* Refused for good: not offered to the server again by itself. */
+  g_assert_cmpuint (casella_test_smtp_count_refusals (sink, "nobody@example.test"), ==, 1);
+  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, fixture->sync, FALSE, &result, NULL,
+                                      &error));
+  g_assert_cmpuint (result.held, ==, 1);
+  g_assert_false (casella_outbox_result_find (&result, kept)->attempted);
+  g_assert_cmpuint (casella_test_smtp_count_refusals (sink, "nobody@example.test"), ==, 1);
 }
 
 /* ---- the session: two threads at work, the UI never waiting ---- */

@@ -16,6 +16,7 @@
 #include "casella-gmime.h"
 #include "casella-message-text.h"
 #include "casella-store-actions.h"
+#include "casella-outbox.h"
 #include "casella-store-queue.h"
 
 /* ---- an account, its store and its password ---- */
@@ -144,6 +145,28 @@ show_progress (const char *folder,
     g_printerr ("\n");
 }
 
+/* Mail that waits for the user to decide is said after every sync. */
+static void
+note_outbox (Mailbox *mailbox)
+{
+  g_autoptr(GPtrArray) entries = casella_store_outbox_entries (mailbox->store, NULL);
+  guint held = 0, later = 0;
+
+  for (guint i = 0; entries && i < entries->len; i++)
+    {
+      CasellaOutboxEntry *entry = entries->pdata[i];
+      held += entry->state == CASELLA_OUTBOX_HELD;
+      later += entry->state == CASELLA_OUTBOX_QUEUED;
+    }
+  if (held > 0)
+    g_print (ngettext ("%u message in the outbox waits for you (casella-cli outbox %s).\n",
+                       "%u messages in the outbox wait for you (casella-cli outbox %s).\n", held),
+             held, casella_account_get_address (mailbox->account));
+  if (later > 0)
+    g_print (ngettext ("%u message in the outbox will be sent later.\n",
+                       "%u messages in the outbox will be sent later.\n", later), later);
+}
+
 int
 casella_cli_sync (int    argc,
                   char **argv)
@@ -188,6 +211,7 @@ casella_cli_sync (int    argc,
     total += ((CasellaStoreFolder *) folders->pdata[i])->total;
   g_print (_("Synced %s: %u folders, %u messages, %.1f s\n"), casella_account_get_address (mailbox.account),
            folders ? folders->len : 0, total, (g_get_monotonic_time () - start) / 1e6);
+  note_outbox (&mailbox);
   return CASELLA_CLI_EXIT_OK;
 }
 
@@ -455,6 +479,89 @@ read_stdin (void)
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
 }
 
+/* The fate of the message this command queued, in plain words; its
+ * exit code. */
+static int
+report_mine (CasellaStore              *store,
+             gint64                     id,
+             const CasellaOutboxReport *mine,
+             const GError              *error)
+{
+  g_autoptr(CasellaOutboxEntry) entry = NULL;
+
+  if (mine == NULL)
+    {
+      /* Another Casella sent the outbox while this one waited. */
+      entry = casella_store_outbox_get (store, id);
+      if (entry == NULL)
+        {
+          g_print (_("Sent.\n"));
+          return CASELLA_CLI_EXIT_OK;
+        }
+      g_printerr (_("Not sent yet; it waits in the outbox.\n"));
+      return error ? casella_cli_exit_code (error) : CASELLA_CLI_EXIT_FAILURE;
+    }
+  switch (mine->fate)
+    {
+    case CASELLA_OUTBOX_FATE_SENT:
+      g_print (_("Sent.\n"));
+      return CASELLA_CLI_EXIT_OK;
+    case CASELLA_OUTBOX_FATE_LATER:
+      g_printerr (_("Not sent yet: %s. It waits in the outbox, and Casella tries again by itself.\n"),
+                  mine->reason ? mine->reason : error ? error->message : _("the server could not take it now"));
+      return error ? casella_cli_exit_code (error) : CASELLA_CLI_EXIT_FAILURE;
+    case CASELLA_OUTBOX_FATE_HELD:
+    default:
+      if (mine->hold == CASELLA_OUTBOX_HOLD_INTERRUPTED)
+        g_printerr (_("Sending was interrupted, so the message may have been delivered. It waits in the outbox: "
+                      "look in Sent before sending it again (casella-cli outbox).\n"));
+      else
+        g_printerr (_("Not sent: %s. It waits in the outbox (casella-cli outbox).\n"),
+                    mine->reason ? mine->reason : _("the server refused it"));
+      return CASELLA_CLI_EXIT_FAILURE;
+    }
+}
+
+/* What became of the rest of the outbox on the way. */
+static void
+report_others (const CasellaOutboxResult *result,
+               gint64                     id)
+{
+  guint sent = 0, waiting = 0;
+
+  for (guint i = 0; result->reports != NULL && i < result->reports->len; i++)
+    {
+      const CasellaOutboxReport *report = result->reports->pdata[i];
+
+      if (report->message_id == id)
+        continue;
+      if (report->fate == CASELLA_OUTBOX_FATE_SENT && report->attempted)
+        sent++;
+      else if (report->fate != CASELLA_OUTBOX_FATE_SENT)
+        waiting++;
+    }
+  if (sent > 0)
+    g_print (ngettext ("Also sent %u other message from the outbox.\n",
+                       "Also sent %u other messages from the outbox.\n", sent), sent);
+  if (waiting > 0)
+    g_print (ngettext ("%u other message waits in the outbox (casella-cli outbox).\n",
+                       "%u other messages wait in the outbox (casella-cli outbox).\n", waiting), waiting);
+}
+
+static int
+send_outbox (Mailbox             *mailbox,
+             const char          *ca_file,
+             CasellaOutboxResult *result,
+             GError             **error)
+{
+  g_autoptr(CasellaImapSync) imap = NULL;
+  CasellaAccountSyncOptions options = sync_options (mailbox);
+
+  if (casella_account_get_incoming (mailbox->account)->protocol == CASELLA_PROTOCOL_IMAP)
+    imap = casella_account_new_imap_sync (mailbox->account, mailbox->store, &options);
+  return casella_account_send_outbox (mailbox->account, mailbox->store, &options, imap, result, NULL, error);
+}
+
 int
 casella_cli_send (int    argc,
                   char **argv)
@@ -465,13 +572,10 @@ casella_cli_send (int    argc,
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT < MESSAGE — send a message (RFC 5322) read from standard input"));
-  g_autoptr(CasellaImapSync) imap = NULL;
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *reason = NULL;
   g_auto(Mailbox) mailbox = { 0 };
-  CasellaAccountSyncOptions options;
-  CasellaOutboxResult result = { 0, 0 };
+  g_auto(CasellaOutboxResult) result = { 0 };
   gint64 id;
   int status;
 
@@ -489,21 +593,146 @@ casella_cli_send (int    argc,
 
   /* In the outbox first: whatever happens next, the message is kept. */
   id = casella_store_outbox_add (mailbox.store, raw, &error);
+  if (id == 0 && g_error_matches (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_INVALID))
+    {
+      g_printerr (_("Not sent: %s\n"), error->message);
+      return CASELLA_CLI_EXIT_USAGE;
+    }
   if (id == 0)
     {
       g_printerr (_("Not sent, and not kept: %s\n"), error->message);
       return casella_cli_exit_code (error);
     }
-  options = sync_options (&mailbox);
-  if (casella_account_get_incoming (mailbox.account)->protocol == CASELLA_PROTOCOL_IMAP)
-    imap = casella_account_new_imap_sync (mailbox.account, mailbox.store, &options);
-  if (!casella_account_send_outbox (mailbox.account, mailbox.store, &options, imap, &result, NULL, &error))
+  send_outbox (&mailbox, ca_file, &result, &error);
+  status = report_mine (mailbox.store, id, casella_outbox_result_find (&result, id), error);
+  report_others (&result, id);
+  return status;
+}
+
+/* ---- outbox ---- */
+
+static char *
+describe_entry (const CasellaOutboxEntry *entry)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *time = NULL;
+
+  switch (entry->state)
     {
-      reason = casella_store_outbox_get_error (mailbox.store, id);
-      g_printerr (_("Not sent; it stays in the outbox: %s\n"), reason ? reason : error->message);
+    case CASELLA_OUTBOX_QUEUED:
+      if (entry->next_attempt <= g_get_real_time () / G_USEC_PER_SEC)
+        return g_strdup (_("waiting to be sent"));
+      when = g_date_time_new_from_unix_local (entry->next_attempt);
+      time = g_date_time_format (when, "%H:%M");
+      /* Translators: %s is a time, the second %s the server's words */
+      return g_strdup_printf (_("tries again at %s (%s)"), time, entry->last_error ? entry->last_error : "");
+    case CASELLA_OUTBOX_SENDING:
+      return g_strdup (_("being sent"));
+    case CASELLA_OUTBOX_SENT:
+      return g_strdup (_("sent; its copy in Sent is still to be filed"));
+    case CASELLA_OUTBOX_HELD:
+    default:
+      if (entry->hold == CASELLA_OUTBOX_HOLD_INTERRUPTED)
+        return g_strdup (_("interrupted while sending: it may have been delivered (look in Sent first)"));
+      if (entry->hold == CASELLA_OUTBOX_HOLD_UNREADABLE)
+        return g_strdup (_("damaged on this computer: it cannot be sent"));
+      /* Translators: %s is the server's reason */
+      return g_strdup_printf (_("refused by the server: %s"), entry->last_error ? entry->last_error : "");
+    }
+}
+
+static int
+list_outbox (Mailbox *mailbox)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = casella_store_outbox_entries (mailbox->store, &error);
+
+  if (entries == NULL)
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
       return casella_cli_exit_code (error);
     }
-  g_print (ngettext ("Sent (%u message from the outbox)\n", "Sent (%u messages from the outbox)\n", result.sent),
-           result.sent);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      CasellaOutboxEntry *entry = entries->pdata[i];
+      g_autoptr(CasellaMessageInfo) info = casella_store_get_message (mailbox->store, entry->message_id);
+      g_autofree char *state = describe_entry (entry);
+
+      g_print ("%6" G_GINT64_FORMAT "  %-40.40s  %s\n", entry->message_id,
+               info && info->subject ? info->subject : _("(No subject)"), state);
+    }
+  g_print (ngettext ("%u message in the outbox\n", "%u messages in the outbox\n", entries->len), entries->len);
   return CASELLA_CLI_EXIT_OK;
+}
+
+/* A row id as text, for messages (valid until the next call). */
+static const char *
+argv_id (gint64 id)
+{
+  static char text[24];
+
+  g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, id);
+  return text;
+}
+
+int
+casella_cli_outbox (int    argc,
+                    char **argv)
+{
+  gint64 retry = 0, drop = 0;
+  g_autofree char *ca_file = NULL;
+  GOptionEntry entries[] = {
+    { "retry", 0, 0, G_OPTION_ARG_INT64, &retry, N_("Send message ID again now (after a refusal or an interruption)"), N_("ID") },
+    { "delete", 0, 0, G_OPTION_ARG_INT64, &drop, N_("Delete message ID from the outbox, unsent"), N_("ID") },
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificates in FILE (a private CA)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT — what waits to be sent, and why"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaOutboxEntry) entry = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  g_auto(CasellaOutboxResult) result = { 0 };
+  int status;
+
+  g_option_context_set_summary (context, "outbox");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != 2 || (retry != 0 && drop != 0))
+    return casella_cli_usage_error (context, _("give the account’s id or address, and at most one of --retry and --delete"));
+  if ((status = mailbox_open (&mailbox, argv[1], retry != 0, ca_file)) != CASELLA_CLI_EXIT_OK)
+    return status;
+  if (retry == 0 && drop == 0)
+    return list_outbox (&mailbox);
+
+  entry = casella_store_outbox_get (mailbox.store, retry ? retry : drop);
+  if (entry == NULL)
+    {
+      g_printerr (_("No message %s in the outbox.\n"), argv_id (retry ? retry : drop));
+      return CASELLA_CLI_EXIT_NOT_FOUND;
+    }
+  if (entry->state == CASELLA_OUTBOX_SENDING || entry->state == CASELLA_OUTBOX_SENT)
+    {
+      g_printerr (_("Message %s is being sent or was sent already.\n"), argv_id (retry ? retry : drop));
+      return CASELLA_CLI_EXIT_FAILURE;
+    }
+  if (drop != 0)
+    {
+      if (!casella_store_outbox_sent (mailbox.store, drop, &error))
+        {
+          g_printerr ("casella-cli: %s\n", error->message);
+          return casella_cli_exit_code (error);
+        }
+      g_print (_("Deleted from the outbox, unsent.\n"));
+      return CASELLA_CLI_EXIT_OK;
+    }
+  if (!casella_store_outbox_release (mailbox.store, retry, &error))
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return casella_cli_exit_code (error);
+    }
+  send_outbox (&mailbox, ca_file, &result, &error);
+  status = report_mine (mailbox.store, retry, casella_outbox_result_find (&result, retry), error);
+  report_others (&result, retry);
+  return status;
 }

@@ -69,3 +69,11 @@ casella_ui_row_factory_new (GCallback setup,
   g_signal_connect (factory, "unbind", unbind, NULL);
   return factory;
 }
+
+AdwToast *
+casella_toast_new (const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  return adw_toast_new (escaped);
+}

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -14,5 +14,8 @@ void                casella_ui_label_entry_rows (GtkWidget *root);
 GtkListItemFactory *casella_ui_row_factory_new  (GCallback  setup,
                                                  GCallback  bind,
                                                  GCallback  unbind);
+
+/* A toast showing text as it is: a server's "<user@host>" is no markup. */
+AdwToast           *casella_toast_new           (const char *text);
 
 G_END_DECLS

@@ -31,6 +31,8 @@ parser.add_argument("--smtps-port", type=int, required=True)
 parser.add_argument("--user", action="append", default=[], help="user:password")
 parser.add_argument("--reject-rcpt", action="append", default=[],
                     help="refuse RCPT TO for this address with 550")
+parser.add_argument("--tempfail-rcpt", action="append", default=[],
+                    help="refuse RCPT TO for this address with 451 (try again later)")
 args = parser.parse_args()
 
 users = dict(u.split(":", 1) for u in args.user)
@@ -51,8 +53,13 @@ class Sink:
         self.listener = listener
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in args.reject_rcpt:
-            return "550 5.1.1 Mailbox unavailable"
+        # Every refusal is logged, so tests can count retries.
+        refusal = ("550 5.1.1 Mailbox unavailable" if address in args.reject_rcpt else
+                   "451 4.7.1 Try again later" if address in args.tempfail_rcpt else None)
+        if refusal:
+            with lock, open(os.path.join(args.outdir, "refusals.log"), "a") as f:
+                f.write("%s %s\n" % (address, refusal[:3]))
+            return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

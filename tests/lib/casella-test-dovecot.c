@@ -29,6 +29,7 @@ struct _CasellaTestDovecot
   guint16      ports[CASELLA_TEST_N_SERVICES];
   uid_t        mail_uid;
   gid_t        mail_gid;
+  guint        fills;      /* each fill its own messages and file names */
 };
 
 static const char *
@@ -414,7 +415,9 @@ casella_test_dovecot_fill (CasellaTestDovecot  *self,
   g_autofree char *root_maildir = g_build_filename (user_dir, "Maildir", NULL);
   g_autofree char *cur = g_build_filename (maildir, "cur", NULL);
   GString *message = g_string_sized_new (2048);
-  GRand *rand = g_rand_new_with_seed (42);
+  guint fill = self->fills++;
+  /* Repeatable, yet a second fill brings other messages. */
+  GRand *rand = g_rand_new_with_seed (42 + fill);
   gint64 base = g_get_real_time () / G_USEC_PER_SEC - (gint64) n_messages * 600;
 
   if (!make_owned_dir (self, user_dir, error) || !make_owned_dir (self, root_maildir, error) ||
@@ -455,8 +458,8 @@ casella_test_dovecot_fill (CasellaTestDovecot  *self,
         g_string_append (message, "Ciao, ti scrivo per confermare quanto detto al telefono. "
                                   "Grazie mille e a presto – Lorem ipsum dolor sit amet.\r\n");
 
-      path = g_strdup_printf ("%s/%" G_GINT64_FORMAT ".M%uP%d.fill,S=%" G_GSIZE_FORMAT ":2,%s", cur,
-                              base + (gint64) i * 600, i, (int) getpid (), message->len,
+      path = g_strdup_printf ("%s/%" G_GINT64_FORMAT ".M%uF%uP%d.fill,S=%" G_GSIZE_FORMAT ":2,%s", cur,
+                              base + (gint64) i * 600, i, fill, (int) getpid (), message->len,
                               g_rand_boolean (rand) ? "S" : "");
       /* No fsync per file: this is test data, and 100,000 of them. */
       FILE *file = fopen (path, "wb");

@@ -6,11 +6,14 @@
 #include "casella-test-pki.h"
 #include "casella-test-util.h"
 
+#include <string.h>
+
 struct _CasellaTestSmtp
 {
   char        *dir;
   char        *outdir;
   GPtrArray   *rejected;
+  GPtrArray   *tempfailed;
   GPtrArray   *users;       /* "user:password" besides alice and bob */
   GSubprocess *process;
   guint16      starttls_port;
@@ -25,6 +28,7 @@ casella_test_smtp_new (void)
   self->dir = casella_test_make_tmpdir ("casella-smtp");
   self->outdir = g_build_filename (self->dir, "received", NULL);
   self->rejected = g_ptr_array_new_with_free_func (g_free);
+  self->tempfailed = g_ptr_array_new_with_free_func (g_free);
   self->users = g_ptr_array_new_with_free_func (g_free);
   return self;
 }
@@ -42,6 +46,32 @@ casella_test_smtp_reject_recipient (CasellaTestSmtp *self,
                                     const char      *address)
 {
   g_ptr_array_add (self->rejected, g_strdup (address));
+}
+
+void
+casella_test_smtp_tempfail_recipient (CasellaTestSmtp *self,
+                                      const char      *address)
+{
+  g_ptr_array_add (self->tempfailed, g_strdup (address));
+}
+
+/* How many times RCPT TO for address was refused. */
+guint
+casella_test_smtp_count_refusals (CasellaTestSmtp *self,
+                                  const char      *address)
+{
+  g_autofree char *path = g_build_filename (self->outdir, "refusals.log", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint count = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], address) && lines[i][strlen (address)] == ' ')
+      count++;
+  return count;
 }
 
 static gboolean
@@ -69,6 +99,8 @@ casella_test_smtp_try_start (CasellaTestSmtp  *self,
                            "--user", "bob@example.test:bobpw", NULL);
   for (guint i = 0; i < self->rejected->len; i++)
     g_strv_builder_add_many (builder, "--reject-rcpt", self->rejected->pdata[i], NULL);
+  for (guint i = 0; i < self->tempfailed->len; i++)
+    g_strv_builder_add_many (builder, "--tempfail-rcpt", self->tempfailed->pdata[i], NULL);
   for (guint i = 0; i < self->users->len; i++)
     g_strv_builder_add_many (builder, "--user", self->users->pdata[i], NULL);
   argv = g_strv_builder_end (builder);
@@ -119,6 +151,7 @@ casella_test_smtp_free (CasellaTestSmtp *self)
   g_free (self->dir);
   g_free (self->outdir);
   g_ptr_array_unref (self->rejected);
+  g_ptr_array_unref (self->tempfailed);
   g_ptr_array_unref (self->users);
   g_free (self);
 }

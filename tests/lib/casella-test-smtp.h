@@ -23,6 +23,12 @@ void             casella_test_smtp_add_user         (CasellaTestSmtp      *self,
                                                      const char           *password);
 void             casella_test_smtp_reject_recipient (CasellaTestSmtp      *self,
                                                      const char           *address);
+/* Before start: RCPT TO for address gets 451 (a temporary refusal). */
+void             casella_test_smtp_tempfail_recipient (CasellaTestSmtp    *self,
+                                                     const char           *address);
+/* How many times RCPT TO for address was refused so far. */
+guint            casella_test_smtp_count_refusals   (CasellaTestSmtp      *self,
+                                                     const char           *address);
 gboolean         casella_test_smtp_start            (CasellaTestSmtp      *self,
                                                      GError              **error);
 void             casella_test_smtp_free             (CasellaTestSmtp      *self);

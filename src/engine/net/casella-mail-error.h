@@ -31,6 +31,7 @@ typedef enum {
   CASELLA_MAIL_ERROR_MESSAGE_TOO_LARGE,
   CASELLA_MAIL_ERROR_RECIPIENT_REFUSED,
   CASELLA_MAIL_ERROR_NOT_CONNECTED,
+  CASELLA_MAIL_ERROR_TRY_LATER,              /* refused for now (SMTP 4xx): trying again later may work */
 } CasellaMailError;
 
 GQuark           casella_mail_error_quark          (void);

@@ -20,6 +20,8 @@ struct _CasellaSmtpClient
   GHashTable        *extensions;   /* KEYWORD (upper case) -> parameters */
   GStrv              auth;         /* mechanisms, upper case */
   GTask             *connect_task;
+  CasellaSmtpBeforeDataFunc before_data;
+  gpointer           before_data_data;
 };
 
 G_DEFINE_FINAL_TYPE (CasellaSmtpClient, casella_smtp_client, CASELLA_TYPE_LINE_CLIENT)
@@ -74,6 +76,8 @@ smtp_error (const char       *name,
 
   if (reply->code == 552 || (reply->has_enhanced && reply->enhanced[1] == 3 && reply->enhanced[2] == 4))
     code = CASELLA_MAIL_ERROR_MESSAGE_TOO_LARGE;
+  else if (reply->code / 100 == 4 && !is_auth)
+    code = CASELLA_MAIL_ERROR_TRY_LATER;
   else if (reply->code == 530 && strstr (lower, "starttls") != NULL)
     code = CASELLA_MAIL_ERROR_STARTTLS_MISSING;
   else if (reply->code == 530)
@@ -577,6 +581,7 @@ typedef struct {
   GPtrArray       *recipients;  /* char*, in RCPT order */
   guint            answered;    /* RCPT replies seen */
   GString         *refused;
+  gboolean         refused_for_good;  /* a 5xx among the refusals, not only 4xx */
   GError          *error;
 } SendState;
 
@@ -664,11 +669,20 @@ on_data_reply (CasellaSmtpClient  *self,
 {
   SendState *state = command->data;
   CasellaLineCommand *body;
+  GError *error = NULL;
 
   g_task_return_boolean (command->task, TRUE);
   if (reply->code != 354)
     {
       send_state_fail (state, smtp_error ("DATA", reply, FALSE));
+      return TRUE;
+    }
+  if (self->before_data != NULL && !self->before_data (self, self->before_data_data, &error))
+    {
+      /* Nothing of the message was sent: closing now delivers nothing. */
+      send_state_fail (state, g_error_copy (error));
+      casella_line_client_fail (CASELLA_LINE_CLIENT (self), error);
+      g_error_free (error);
       return TRUE;
     }
   body = send_step (self, "message", NULL, state, on_data_sent);
@@ -685,8 +699,9 @@ send_after_recipients (CasellaSmtpClient *self,
   CasellaLineClient *client = CASELLA_LINE_CLIENT (self);
 
   if (state->error == NULL && state->refused->len > 0)
-    state->error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_RECIPIENT_REFUSED,
-                                "The server refused %s", state->refused->str);
+    state->error = g_error_new (CASELLA_MAIL_ERROR, state->refused_for_good ? CASELLA_MAIL_ERROR_RECIPIENT_REFUSED
+                                                                            : CASELLA_MAIL_ERROR_TRY_LATER,
+                                "%s", state->refused->str);   /* the server's own words, per address */
   if (state->error != NULL)
     {
       send_state_fail (state, g_steal_pointer (&state->error));
@@ -709,6 +724,7 @@ on_rcpt_reply (CasellaSmtpClient  *self,
       g_autofree char *text = casella_smtp_reply_describe (reply);
       g_string_append_printf (state->refused, "%s<%s> (%s)", state->refused->len ? ", " : "",
                               (char *) state->recipients->pdata[state->answered], text);
+      state->refused_for_good |= reply->code / 100 == 5;
     }
   if (++state->answered == state->recipients->len)
     send_after_recipients (self, state);
@@ -853,6 +869,15 @@ casella_smtp_client_send_message_async (CasellaSmtpClient   *self,
       casella_line_client_send (CASELLA_LINE_CLIENT (self), send_step (self, "RCPT TO", rcpt, state, on_rcpt_reply));
     }
   send_state_unref (state);
+}
+
+void
+casella_smtp_client_set_before_data (CasellaSmtpClient          *self,
+                                     CasellaSmtpBeforeDataFunc   func,
+                                     gpointer                    data)
+{
+  self->before_data = func;
+  self->before_data_data = data;
 }
 
 char *

@@ -42,6 +42,14 @@ void     casella_smtp_client_send_message_async  (CasellaSmtpClient *self, GMime
                                                   gpointer user_data);
 char    *casella_smtp_client_send_message_finish (CasellaSmtpClient *self, GAsyncResult *result, GError **error);
 
+/* Called when the server has said "354", before any byte of the message:
+ * from the end of what follows the server may deliver it. Returning
+ * FALSE (with error) abandons it: the connection is closed and nothing
+ * is delivered. The outbox records "sending" here. */
+typedef gboolean (*CasellaSmtpBeforeDataFunc) (CasellaSmtpClient *self, gpointer data, GError **error);
+void     casella_smtp_client_set_before_data     (CasellaSmtpClient *self, CasellaSmtpBeforeDataFunc func,
+                                                  gpointer data);
+
 void     casella_smtp_client_rset_async     (CasellaSmtpClient *self, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data);
 void     casella_smtp_client_noop_async     (CasellaSmtpClient *self, GCancellable *cancellable,

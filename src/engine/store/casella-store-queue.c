@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "casella-gmime.h"
 #include "casella-message-text.h"
 #include "casella-store-private.h"
@@ -184,6 +186,15 @@ casella_store_ensure_outbox (CasellaStore  *self,
   return casella_store_find_folder_by_role (self, CASELLA_FOLDER_ROLE_OUTBOX);
 }
 
+void
+casella_outbox_entry_free (CasellaOutboxEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->last_error);
+  g_free (entry);
+}
+
 static gboolean
 outbox_row (CasellaStore  *self,
             gint64         message_id,
@@ -199,15 +210,98 @@ outbox_row (CasellaStore  *self,
   return casella_store_run (self, statement, error);
 }
 
+static gboolean
+refuse (GError     **error,
+        const char  *why)
+{
+  g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_INVALID, "This cannot be sent: %s", why);
+  return FALSE;
+}
+
+/* Refused before it is kept: the outbox only holds what can be sent. */
+static gboolean
+check_sendable (GBytes        *raw,
+                GMimeMessage **parsed,
+                GError       **error)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (raw, &size);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(InternetAddressList) recipients = NULL;
+  InternetAddressList *from;
+
+  if (size == 0)
+    return refuse (error, "it is empty");
+  if (memchr (data, '\0', size) != NULL)
+    return refuse (error, "it contains NUL bytes, so it is not a message");
+  stream = g_mime_stream_mem_new_with_buffer (data, size);
+  parser = g_mime_parser_new_with_stream (stream);
+  *parsed = g_mime_parser_construct_message (parser, NULL);
+  if (*parsed == NULL || g_mime_header_list_get_count (g_mime_object_get_header_list (GMIME_OBJECT (*parsed))) == 0)
+    return refuse (error, "it has no headers");
+  from = g_mime_message_get_from (*parsed);
+  if (from == NULL || internet_address_list_length (from) == 0)
+    return refuse (error, "it has no sender (From)");
+  recipients = g_mime_message_get_all_recipients (*parsed);
+  if (recipients == NULL || internet_address_list_length (recipients) == 0)
+    return refuse (error, "it has no recipient (To, Cc or Bcc)");
+  return TRUE;
+}
+
+/* A Message-ID lets a copy in Sent be recognised (and replies be
+ * threaded); a Date is what every reader shows. Added in front, in the
+ * message's own line ends. */
+static GBytes *
+complete_headers (GBytes       *raw,
+                  GMimeMessage *message)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (raw, &size);
+  const char *eol = g_strstr_len (data, MIN (size, 4096), "\r\n") ? "\r\n" : "\n";
+  GString *out = g_string_sized_new (size + 160);
+
+  if (g_mime_message_get_message_id (message) == NULL)
+    {
+      InternetAddress *sender = internet_address_list_get_address (g_mime_message_get_from (message), 0);
+      const char *addr = INTERNET_ADDRESS_IS_MAILBOX (sender)
+                         ? internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (sender)) : NULL;
+      const char *domain = addr && strchr (addr, '@') ? strchr (addr, '@') + 1 : "casella.invalid";
+      g_autofree char *id = g_mime_utils_generate_message_id (domain);
+
+      g_string_append_printf (out, "Message-ID: <%s>%s", id, eol);
+    }
+  if (g_mime_object_get_header (GMIME_OBJECT (message), "Date") == NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *date = g_mime_utils_header_format_date (now);
+
+      g_string_append_printf (out, "Date: %s%s", date, eol);
+    }
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return g_bytes_ref (raw);
+    }
+  g_string_append_len (out, data, size);
+  return g_string_free_to_bytes (out);
+}
+
 gint64
 casella_store_outbox_add (CasellaStore  *self,
                           GBytes        *raw,
                           GError       **error)
 {
   g_autoptr(CasellaStoreFolder) outbox = NULL;
-  g_autoptr(CasellaMessageInfo) info = casella_message_info_from_bytes (raw);
+  g_autoptr(CasellaMessageInfo) info = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(GBytes) complete = NULL;
   gint64 id;
 
+  if (!check_sendable (raw, &message, error))
+    return 0;
+  complete = complete_headers (raw, message);
+  info = casella_message_info_from_bytes (complete);
   if (!casella_store_begin (self, error))
     return 0;
   outbox = casella_store_ensure_outbox (self, error);
@@ -216,7 +310,7 @@ casella_store_outbox_add (CasellaStore  *self,
   info->folder_id = outbox->id;
   info->flags = CASELLA_MESSAGE_SEEN;
   id = casella_store_add_message (self, info, error);
-  if (id == 0 || !casella_store_set_body (self, id, raw, error) || !outbox_row (self, id, error) ||
+  if (id == 0 || !casella_store_set_body (self, id, complete, error) || !outbox_row (self, id, error) ||
       !casella_store_update_counts (self, outbox->id, error))
     goto failed;
   if (!casella_store_commit (self, error))
@@ -232,59 +326,155 @@ GArray *
 casella_store_outbox_list (CasellaStore  *self,
                            GError       **error)
 {
-  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT message_id FROM outbox ORDER BY queued, message_id",
-                                                   error);
+  g_autoptr(GPtrArray) entries = casella_store_outbox_entries (self, error);
   GArray *ids;
+
+  if (entries == NULL)
+    return NULL;
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), entries->len);
+  for (guint i = 0; i < entries->len; i++)
+    g_array_append_val (ids, ((CasellaOutboxEntry *) entries->pdata[i])->message_id);
+  return ids;
+}
+
+#define ENTRY_COLUMNS "message_id, state, hold, attempts, next_attempt, copy_started, last_error"
+
+static CasellaOutboxEntry *
+entry_from_row (sqlite3_stmt *statement)
+{
+  CasellaOutboxEntry *entry = g_new0 (CasellaOutboxEntry, 1);
+
+  entry->message_id = sqlite3_column_int64 (statement, 0);
+  entry->state = sqlite3_column_int (statement, 1);
+  entry->hold = sqlite3_column_int (statement, 2);
+  entry->attempts = sqlite3_column_int (statement, 3);
+  entry->next_attempt = sqlite3_column_int64 (statement, 4);
+  entry->copy_started = sqlite3_column_int (statement, 5);
+  entry->last_error = casella_store_column_text (statement, 6);
+  return entry;
+}
+
+GPtrArray *
+casella_store_outbox_entries (CasellaStore  *self,
+                              GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT " ENTRY_COLUMNS " FROM outbox ORDER BY queued, message_id", error);
+  GPtrArray *entries;
   int rc;
 
   if (statement == NULL)
     return NULL;
-  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_outbox_entry_free);
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (statement, 0);
-      g_array_append_val (ids, id);
-    }
+    g_ptr_array_add (entries, entry_from_row (statement));
   sqlite3_reset (statement);
   if (rc != SQLITE_DONE)
     {
       casella_store_set_error (self, rc, error);
-      g_array_unref (ids);
+      g_ptr_array_unref (entries);
       return NULL;
     }
-  return ids;
+  return entries;
 }
 
-gboolean
-casella_store_outbox_failed (CasellaStore  *self,
-                             gint64         message_id,
-                             const char    *reason,
-                             GError       **error)
+CasellaOutboxEntry *
+casella_store_outbox_get (CasellaStore *self,
+                          gint64        message_id)
 {
   sqlite3_stmt *statement = casella_store_prepare (self,
-    "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE message_id = ?", error);
-
-  if (statement == NULL)
-    return FALSE;
-  casella_store_bind_text (statement, 1, reason);
-  sqlite3_bind_int64 (statement, 2, message_id);
-  return casella_store_run (self, statement, error);
-}
-
-char *
-casella_store_outbox_get_error (CasellaStore *self,
-                                gint64        message_id)
-{
-  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT last_error FROM outbox WHERE message_id = ?", NULL);
-  char *reason = NULL;
+    "SELECT " ENTRY_COLUMNS " FROM outbox WHERE message_id = ?", NULL);
+  CasellaOutboxEntry *entry = NULL;
 
   if (statement == NULL)
     return NULL;
   sqlite3_bind_int64 (statement, 1, message_id);
   if (sqlite3_step (statement) == SQLITE_ROW)
-    reason = casella_store_column_text (statement, 0);
+    entry = entry_from_row (statement);
   sqlite3_reset (statement);
-  return reason;
+  return entry;
+}
+
+/* One UPDATE of a row; FALSE with NOT_FOUND when it is not there. */
+static gboolean
+update_entry (CasellaStore  *self,
+              const char    *sql,
+              gint64         message_id,
+              gint64         a,
+              gint64         b,
+              const char    *text,
+              GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self, sql, error);
+
+  if (statement == NULL)
+    return FALSE;
+  /* ?1 the message, then ?2 ?3 numbers and ?4 text, as far as used. */
+  sqlite3_bind_int64 (statement, 1, message_id);
+  if (sqlite3_bind_parameter_count (statement) >= 2)
+    sqlite3_bind_int64 (statement, 2, a);
+  if (sqlite3_bind_parameter_count (statement) >= 3)
+    sqlite3_bind_int64 (statement, 3, b);
+  if (sqlite3_bind_parameter_count (statement) >= 4)
+    casella_store_bind_text (statement, 4, text);
+  if (!casella_store_run (self, statement, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "The message is not in the outbox");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+casella_store_outbox_set_state (CasellaStore        *self,
+                                gint64               message_id,
+                                CasellaOutboxState   state,
+                                GError             **error)
+{
+  return update_entry (self, "UPDATE outbox SET state = ?2 WHERE message_id = ?1",
+                       message_id, state, 0, NULL, error);
+}
+
+gboolean
+casella_store_outbox_hold (CasellaStore       *self,
+                           gint64              message_id,
+                           CasellaOutboxHold   hold,
+                           const char         *reason,
+                           GError            **error)
+{
+  return update_entry (self, "UPDATE outbox SET state = ?2, hold = ?3, last_error = ?4,"
+                             " attempts = attempts + 1 WHERE message_id = ?1",
+                       message_id, CASELLA_OUTBOX_HELD, hold, reason, error);
+}
+
+gboolean
+casella_store_outbox_retry_later (CasellaStore  *self,
+                                  gint64         message_id,
+                                  const char    *reason,
+                                  gint64         next_attempt,
+                                  GError       **error)
+{
+  return update_entry (self, "UPDATE outbox SET state = ?2, hold = 0, next_attempt = ?3, last_error = ?4,"
+                             " attempts = attempts + 1 WHERE message_id = ?1",
+                       message_id, CASELLA_OUTBOX_QUEUED, next_attempt, reason, error);
+}
+
+gboolean
+casella_store_outbox_copy_started (CasellaStore  *self,
+                                   gint64         message_id,
+                                   GError       **error)
+{
+  return update_entry (self, "UPDATE outbox SET copy_started = 1 WHERE message_id = ?1", message_id, 0, 0, NULL, error);
+}
+
+gboolean
+casella_store_outbox_release (CasellaStore  *self,
+                              gint64         message_id,
+                              GError       **error)
+{
+  return update_entry (self, "UPDATE outbox SET state = ?2, hold = 0, next_attempt = ?3 WHERE message_id = ?1", message_id, CASELLA_OUTBOX_QUEUED, 0, NULL, error);
 }
 
 gboolean
@@ -351,6 +541,13 @@ casella_store_pop3_add (CasellaStore  *self,
 
   if (!casella_store_begin (self, error))
     return 0;
+  /* Asked again with the write lock held: two syncs at once cannot both
+   * see it missing (and the unique index on the UIDL backs this up). */
+  if (casella_store_pop3_is_known (self, uidl))
+    {
+      casella_store_rollback (self);
+      return -1;
+    }
   info->folder_id = folder_id;
   info->uid = casella_store_get_max_uid (self, folder_id) + 1;
   info->uidl = g_strdup (uidl);

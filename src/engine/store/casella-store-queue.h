@@ -55,20 +55,76 @@ CasellaMessageInfo *casella_message_info_from_mime (GMimeMessage  *message,
 CasellaMessageInfo *casella_message_info_from_bytes (GBytes       *raw);
 
 /* ---- outbox ---- */
+
+/* How far a message got. Only one process sends at a time (the outbox
+ * lock), so a message found SENDING by the next one was cut off between
+ * the server's "354" and its answer: it may have been delivered. */
+typedef enum {
+  CASELLA_OUTBOX_QUEUED,     /* waits its turn (next_attempt) */
+  CASELLA_OUTBOX_SENDING,    /* the server is taking it; its fate comes with the reply */
+  CASELLA_OUTBOX_SENT,       /* accepted; the copy in Sent is still to be filed */
+  CASELLA_OUTBOX_HELD,       /* waits for the user (see CasellaOutboxHold) */
+} CasellaOutboxState;
+
+typedef enum {
+  CASELLA_OUTBOX_HOLD_NONE,
+  CASELLA_OUTBOX_HOLD_REFUSED,      /* the server refused it for good (5xx): last_error says why */
+  CASELLA_OUTBOX_HOLD_INTERRUPTED,  /* cut off while the server took it: it may have been delivered */
+  CASELLA_OUTBOX_HOLD_UNREADABLE,   /* its stored copy cannot be read as a message */
+} CasellaOutboxHold;
+
+typedef struct {
+  gint64              message_id;
+  CasellaOutboxState  state;
+  CasellaOutboxHold   hold;
+  guint               attempts;
+  gint64              next_attempt;   /* unix time; 0: at once */
+  gboolean            copy_started;   /* the copy in Sent may be there already */
+  char               *last_error;     /* the server's words */
+} CasellaOutboxEntry;
+
+void        casella_outbox_entry_free       (CasellaOutboxEntry  *entry);
+
 CasellaStoreFolder *casella_store_ensure_outbox     (CasellaStore        *self,
                                                      GError             **error);
-/* The message is on disk before this returns; its row id. */
+/* Checks that raw is a message that can be sent (headers, a sender, a
+ * recipient, no NUL bytes; else CASELLA_STORE_ERROR_INVALID), adds a
+ * Message-ID and a Date when it has none, and keeps it: it is on disk
+ * before this returns. Its row id. */
 gint64      casella_store_outbox_add        (CasellaStore        *self,
                                              GBytes              *raw,
                                              GError             **error);
+/* Ids of every message in the outbox, whatever its state. */
 GArray     *casella_store_outbox_list       (CasellaStore        *self,
                                              GError             **error);
-gboolean    casella_store_outbox_failed     (CasellaStore        *self,
+GPtrArray  *casella_store_outbox_entries    (CasellaStore        *self,
+                                             GError             **error);
+CasellaOutboxEntry *casella_store_outbox_get (CasellaStore       *self,
+                                             gint64               message_id);
+/* Each change is its own transaction: on disk when it returns. */
+gboolean    casella_store_outbox_set_state  (CasellaStore        *self,
                                              gint64               message_id,
+                                             CasellaOutboxState   state,
+                                             GError             **error);
+gboolean    casella_store_outbox_hold       (CasellaStore        *self,
+                                             gint64               message_id,
+                                             CasellaOutboxHold    hold,
                                              const char          *reason,
                                              GError             **error);
-char       *casella_store_outbox_get_error  (CasellaStore        *self,
-                                             gint64               message_id);
+/* A temporary failure: queued again, to be tried at next_attempt. */
+gboolean    casella_store_outbox_retry_later (CasellaStore       *self,
+                                             gint64               message_id,
+                                             const char          *reason,
+                                             gint64               next_attempt,
+                                             GError             **error);
+gboolean    casella_store_outbox_copy_started (CasellaStore      *self,
+                                             gint64               message_id,
+                                             GError             **error);
+/* The user asks to send it again: queued, due at once. */
+gboolean    casella_store_outbox_release    (CasellaStore        *self,
+                                             gint64               message_id,
+                                             GError             **error);
+/* Done with (sent and filed, or deleted by the user): it leaves. */
 gboolean    casella_store_outbox_sent       (CasellaStore        *self,
                                              gint64               message_id,
                                              GError             **error);
@@ -76,7 +132,9 @@ gboolean    casella_store_outbox_sent       (CasellaStore        *self,
 /* ---- POP3 ---- */
 gboolean    casella_store_pop3_is_known     (CasellaStore        *self,
                                              const char          *uidl);
-/* Row, body and "downloaded" note in one transaction. */
+/* Row, body and "downloaded" note in one transaction. A UIDL already
+ * noted (another sync stored it first) adds nothing: -1. Else the new
+ * row's id, or 0 with error set. */
 gint64      casella_store_pop3_add          (CasellaStore        *self,
                                              gint64               folder_id,
                                              const char          *uidl,
@@ -102,5 +160,6 @@ gboolean    casella_store_pop3_deleted_here (CasellaStore        *self,
                                              GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaPendingOp, casella_pending_op_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaOutboxEntry, casella_outbox_entry_free)
 
 G_END_DECLS

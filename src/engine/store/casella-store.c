@@ -84,6 +84,23 @@ static const char *const migrations[] = {
    * what is deleted) is read from the index alone, not 100,000 rows */
   "DROP INDEX messages_by_date;"
   "CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC, flags);",
+  /* 3: the outbox remembers how far each message got (never sent twice);
+   * a POP3 message is here once whatever the timing (the duplicates two
+   * syncs at once could leave go); rows that an unsolicited FETCH left
+   * without an envelope go too, so the next sync fetches them whole */
+  "ALTER TABLE outbox ADD COLUMN state INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE outbox ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE outbox ADD COLUMN next_attempt INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE outbox ADD COLUMN copy_started INTEGER NOT NULL DEFAULT 0;"
+  "DELETE FROM messages WHERE uidl IS NOT NULL AND id NOT IN"
+  "  (SELECT min(id) FROM messages WHERE uidl IS NOT NULL GROUP BY folder_id, uidl);"
+  "CREATE UNIQUE INDEX messages_by_uidl ON messages (folder_id, uidl) WHERE uidl IS NOT NULL;"
+  "DELETE FROM messages WHERE uid IS NOT NULL AND uidl IS NULL AND date = 0 AND size = 0"
+  "  AND subject IS NULL AND from_name IS NULL AND from_address IS NULL AND message_id IS NULL"
+  "  AND folder_id IN (SELECT id FROM folders WHERE (flags & 4) = 0);"
+  "UPDATE folders SET"
+  "  total = (SELECT count(*) FROM messages WHERE folder_id = folders.id AND (flags & 8) = 0),"
+  "  unread = (SELECT count(*) FROM messages WHERE folder_id = folders.id AND (flags & 9) = 0);",
 };
 
 /* ---- errors ---- */

@@ -24,6 +24,7 @@ typedef enum {
   CASELLA_STORE_ERROR_BUSY,
   CASELLA_STORE_ERROR_NOT_FOUND,
   CASELLA_STORE_ERROR_TOO_NEW,     /* made by a newer Casella */
+  CASELLA_STORE_ERROR_INVALID,     /* not something that can be kept (a message that is no message) */
 } CasellaStoreError;
 
 /* What a folder is for (IMAP special use, or Casella's own). */

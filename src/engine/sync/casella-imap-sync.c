@@ -427,6 +427,36 @@ casella_imap_sync_search (CasellaImapSync  *self,
 }
 
 gboolean
+casella_imap_sync_has_message_id (CasellaImapSync  *self,
+                                  gint64            folder_id,
+                                  const char       *message_id,
+                                  gboolean         *found,
+                                  GCancellable     *cancellable,
+                                  GError          **error)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self->store, folder_id);
+  g_auto(CasellaAwait) await = { 0 };
+  g_autoptr(GArray) uids = NULL;
+  g_autofree char *criteria = NULL;
+
+  if (strpbrk (message_id, "\"\\\r\n") != NULL)
+    {
+      g_set_error (error, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_FAILED, "A Message-ID IMAP cannot search for");
+      return FALSE;
+    }
+  if (folder == NULL || !select_plain (self, folder, cancellable, error))
+    return FALSE;
+  criteria = g_strdup_printf ("HEADER Message-ID \"<%s>\"", message_id);
+  casella_await_init (&await);
+  casella_imap_client_uid_search_async (self->client, criteria, cancellable, casella_await_done, &await);
+  uids = casella_imap_client_uid_search_finish (self->client, casella_await (&await), error);
+  if (uids == NULL)
+    return FALSE;
+  *found = uids->len > 0;
+  return TRUE;
+}
+
+gboolean
 casella_imap_sync_append (CasellaImapSync  *self,
                           gint64            folder_id,
                           GBytes           *raw,

@@ -61,6 +61,14 @@ GArray          *casella_imap_sync_search           (CasellaImapSync  *self,
                                                      const char       *text,
                                                      GCancellable     *cancellable,
                                                      GError          **error);
+/* Whether a folder on the server holds a message with this Message-ID
+ * (without its angle brackets): a copy filed before a crash. */
+gboolean         casella_imap_sync_has_message_id   (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     const char       *message_id,
+                                                     gboolean         *found,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
 /* Appends a message to a folder (the Sent copy). */
 gboolean         casella_imap_sync_append           (CasellaImapSync  *self,
                                                      gint64            folder_id,

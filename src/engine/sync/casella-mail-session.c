@@ -105,6 +105,7 @@ typedef struct {
   gint64               newest;
   gint64               message_id;
   char                *reason;
+  int                  hold;             /* CasellaOutboxHold */
   guint                sent;
   guint                signal;           /* which one, for the simple ones */
 } Notice;
@@ -143,7 +144,7 @@ deliver (gpointer data)
   if (notice->signal == SIGNAL_SENT)
     g_signal_emit (self, signals[SIGNAL_SENT], 0, notice->sent);
   if (notice->signal == SIGNAL_SEND_FAILED)
-    g_signal_emit (self, signals[SIGNAL_SEND_FAILED], 0, notice->message_id, notice->reason);
+    g_signal_emit (self, signals[SIGNAL_SEND_FAILED], 0, notice->message_id, notice->hold, notice->reason);
   return G_SOURCE_REMOVE;
 }
 
@@ -504,25 +505,35 @@ send_outbox (CasellaMailSession *self,
              CasellaImapSync    *imap)
 {
   CasellaAccountSyncOptions options = sync_options (self);
-  CasellaOutboxResult result = { 0, 0 };
+  g_auto(CasellaOutboxResult) result = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) left = NULL;
+  guint sent = 0;
 
   casella_account_send_outbox (self->account, store, &options, imap, &result, NULL, &error);
-  if (result.sent > 0)
+  /* Said once, when it happens: what waits from before is not news. */
+  for (guint i = 0; result.reports != NULL && i < result.reports->len; i++)
+    {
+      CasellaOutboxReport *report = result.reports->pdata[i];
+      Notice *notice;
+
+      if (!report->attempted)
+        continue;
+      if (report->fate == CASELLA_OUTBOX_FATE_SENT)
+        sent++;
+      if (report->fate != CASELLA_OUTBOX_FATE_HELD)
+        continue;
+      notice = notice_new (self);
+      notice->signal = SIGNAL_SEND_FAILED;
+      notice->message_id = report->message_id;
+      notice->hold = report->hold;
+      notice->reason = g_strdup (report->reason);
+      post (notice);
+    }
+  if (sent > 0)
     {
       Notice *notice = notice_new (self);
       notice->signal = SIGNAL_SENT;
-      notice->sent = result.sent;
-      post (notice);
-    }
-  left = casella_store_outbox_list (store, NULL);
-  for (guint i = 0; error != NULL && left && i < left->len; i++)
-    {
-      Notice *notice = notice_new (self);
-      notice->signal = SIGNAL_SEND_FAILED;
-      notice->message_id = g_array_index (left, gint64, i);
-      notice->reason = casella_store_outbox_get_error (store, notice->message_id);
+      notice->sent = sent;
       post (notice);
     }
 }
@@ -558,6 +569,9 @@ answer (CasellaMailSession *self,
         break;
       }
     case REQUEST_OUTBOX:
+      /* With an id: the user asked to send that one again. */
+      if (request->id != 0)
+        casella_store_outbox_release (store, request->id, NULL);
       send_outbox (self, store, imap);
       break;
     default:
@@ -658,6 +672,13 @@ void
 casella_mail_session_send_outbox (CasellaMailSession *self)
 {
   request (self, REQUEST_OUTBOX, 0, NULL, NULL);
+}
+
+void
+casella_mail_session_send_again (CasellaMailSession *self,
+                                 gint64              message_id)
+{
+  request (self, REQUEST_OUTBOX, message_id, NULL, NULL);
 }
 
 void
@@ -795,9 +816,11 @@ casella_mail_session_class_init (CasellaMailSessionClass *klass)
   /* Messages left the outbox: (how many). */
   signals[SIGNAL_SENT] = g_signal_new ("sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  /* A message stays in the outbox: (its id, the server's reason). */
+  /* A message waits in the outbox for the user: (its id, why as a
+   * CasellaOutboxHold, the server's words or NULL). */
   signals[SIGNAL_SEND_FAILED] = g_signal_new ("send-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                              0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_STRING);
+                                              0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_INT,
+                                              G_TYPE_STRING);
 }
 
 static void

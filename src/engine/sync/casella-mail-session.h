@@ -58,6 +58,10 @@ void                 casella_mail_session_refresh        (CasellaMailSession  *s
 void                 casella_mail_session_changes_made   (CasellaMailSession  *self);
 /* A message went into the outbox: send it. */
 void                 casella_mail_session_send_outbox    (CasellaMailSession  *self);
+/* A message that waits in the outbox for the user (refused, or cut off)
+ * is queued again and sent now, on the session's thread. */
+void                casella_mail_session_send_again  (CasellaMailSession *self,
+                                                      gint64              message_id);
 
 void                 casella_mail_session_fetch_body_async  (CasellaMailSession  *self,
                                                              gint64               message_id,

@@ -87,14 +87,21 @@ download_new (Session                  *session,
     {
       CasellaPop3UidItem *item = listing->pdata[g_array_index (wanted, guint, w)];
       g_autoptr(GBytes) raw = NULL;
+      gint64 id;
 
+      /* Another Casella may have stored it meanwhile. */
+      if (casella_store_pop3_is_known (store, item->uid))
+        continue;
       casella_pop3_client_retr_async (session->client, item->number, session->cancellable, casella_await_done,
                                       &session->await);
       raw = casella_pop3_client_message_finish (session->client, casella_await (&session->await), error);
-      if (raw == NULL ||
-          casella_store_pop3_add (store, inbox->id, item->uid, raw, g_get_real_time () / G_USEC_PER_SEC, error) == 0)
+      if (raw == NULL)
         return FALSE;
-      (*downloaded)++;
+      id = casella_store_pop3_add (store, inbox->id, item->uid, raw, g_get_real_time () / G_USEC_PER_SEC, error);
+      if (id == 0)
+        return FALSE;
+      if (id > 0)
+        (*downloaded)++;
       if (progress != NULL)
         progress (inbox->path, "messages", w + 1, wanted->len, progress_data);
     }

@@ -126,7 +126,7 @@ casella_composer_save_draft (CasellaComposer *self)
     {
       /* Still in the window: the person can try again or copy it out. */
       g_autofree char *text = g_strdup_printf (_("Could not save the draft: %s"), error->message);
-      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+      adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
       return self->draft_id;
     }
   self->draft_id = id;
@@ -264,7 +264,7 @@ on_file_loaded (GObject      *source,
   else
     {
       g_autofree char *text = g_strdup_printf (_("Could not attach %s: %s"), name, error->message);
-      adw_toast_overlay_add_toast (loading->self->toasts, adw_toast_new (text));
+      adw_toast_overlay_add_toast (loading->self->toasts, casella_toast_new (text));
     }
   g_object_unref (loading->self);
   g_object_unref (loading->file);
@@ -330,7 +330,7 @@ send_action (GtkWidget  *widget,
   if (id == 0)
     {
       g_autofree char *text = g_strdup_printf (_("Could not send: %s"), error->message);
-      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+      adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
       return;
     }
   self->sent = TRUE;

@@ -22,6 +22,7 @@
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
 #include "casella-reader.h"
+#include "casella-store-queue.h"
 
 struct _CasellaReader
 {
@@ -39,6 +40,8 @@ struct _CasellaReader
   GtkWidget          *loading;
   GtkWidget          *problem;
   GtkLabel           *problem_text;
+  GtkWidget          *outbox_bar;
+  GtkLabel           *outbox_text;
   GtkListBox         *attachments;
   GtkWidget          *attachments_scroller;
 
@@ -526,6 +529,40 @@ on_body (GObject      *source,
   show_body (self, raw);
 }
 
+/* A message in the Outbox that waits for the user says why, with the
+ * way out; the words for each reason are the UI's, the reason the engine's. */
+static void
+show_outbox_state (CasellaReader *self,
+                   CasellaStore  *store,
+                   gint64         message_id)
+{
+  g_autoptr(CasellaOutboxEntry) entry = casella_store_outbox_get (store, message_id);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (self->outbox_bar, entry != NULL && entry->state == CASELLA_OUTBOX_HELD);
+  if (entry == NULL || entry->state != CASELLA_OUTBOX_HELD)
+    return;
+  if (entry->hold == CASELLA_OUTBOX_HOLD_INTERRUPTED)
+    text = g_strdup (_("Sending this message was interrupted, so it may have been delivered. Look in Sent before "
+                       "you send it again."));
+  else if (entry->hold == CASELLA_OUTBOX_HOLD_UNREADABLE)
+    text = g_strdup (_("This message can’t be sent: its copy on this computer is damaged."));
+  else
+    /* Translators: %s is the server's reason */
+    text = g_strdup_printf (_("This message was not sent. The server answered: %s"),
+                            entry->last_error ? entry->last_error : _("no reason given"));
+  gtk_label_set_text (self->outbox_text, text);
+}
+
+static void
+on_send_again (CasellaReader *self)
+{
+  if (self->session == NULL || self->message_id == 0)
+    return;
+  casella_mail_session_send_again (self->session, self->message_id);
+  gtk_widget_set_visible (self->outbox_bar, FALSE);
+}
+
 void
 casella_reader_show (CasellaReader      *self,
                      CasellaMailSession *session,
@@ -547,6 +584,7 @@ casella_reader_show (CasellaReader      *self,
       return;
     }
   show_headers (self, info);
+  show_outbox_state (self, casella_mail_session_get_store (session), message_id);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->text), FALSE);
   gtk_widget_set_visible (self->attachments_scroller, FALSE);
@@ -635,7 +673,9 @@ casella_reader_class_init (CasellaReaderClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaReader, name)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
+  BIND (outbox_bar); BIND (outbox_text);
 #undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_send_again);
 }
 
 static void

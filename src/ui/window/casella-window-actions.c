@@ -84,7 +84,7 @@ offer_undo (CasellaWindow *self,
             GArray        *undo,
             const char    *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast = casella_toast_new (text);
 
   /* An earlier move is final now: its toast goes. */
   casella_window_dismiss_toast (self, self->undo_toast);

@@ -16,6 +16,7 @@
 #include "casella-gmime.h"
 #include "casella-message-compose.h"
 #include "casella-store-actions.h"
+#include "casella-store-queue.h"
 #include "casella-ui.h"
 #include "casella-window-private.h"
 
@@ -82,15 +83,28 @@ on_state_changed (CasellaMailSession *session,
 static void
 on_send_failed (CasellaMailSession *session,
                 gint64              message_id,
+                int                 hold,
                 const char         *reason,
                 CasellaWindow      *self)
 {
   g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), message_id);
-  /* Translators: a message the server refused; it stays in the Outbox */
-  g_autofree char *text = g_strdup_printf (_("“%s” was not sent: %s. It waits in the Outbox."),
-                                           info && info->subject ? info->subject : _("(No subject)"),
-                                           reason ? reason : _("the server refused it"));
-  AdwToast *toast = adw_toast_new (text);
+  const char *subject = info && info->subject ? info->subject : _("(No subject)");
+  g_autofree char *text = NULL;
+  AdwToast *toast;
+
+  if (hold == CASELLA_OUTBOX_HOLD_INTERRUPTED)
+    /* Translators: sending was cut off; the message stays in the Outbox */
+    text = g_strdup_printf (_("Sending “%s” was interrupted, so it may have been delivered. Look in Sent before "
+                              "sending it again from the Outbox."), subject);
+  else if (hold == CASELLA_OUTBOX_HOLD_UNREADABLE)
+    /* Translators: a message in the Outbox that cannot be read */
+    text = g_strdup_printf (_("“%s” cannot be sent: its copy on this computer is damaged. It waits in the Outbox."),
+                            subject);
+  else
+    /* Translators: a message the server refused; it stays in the Outbox */
+    text = g_strdup_printf (_("“%s” was not sent: %s. It waits in the Outbox."), subject,
+                            reason ? reason : _("the server refused it"));
+  toast = casella_toast_new (text);
 
   adw_toast_set_timeout (toast, 0);
   casella_window_show_toast (self, toast);
@@ -506,7 +520,7 @@ casella_window_add_toast (CasellaWindow *self,
 {
   g_return_if_fail (CASELLA_IS_WINDOW (self));
 
-  casella_window_show_toast (self, adw_toast_new (title));
+  casella_window_show_toast (self, casella_toast_new (title));
 }
 
 /* ---- the window ---- */
