@@ -103,6 +103,49 @@ test_imap_fragmented (void)
   assert_script_done (server);
 }
 
+static void
+count_fetch (CasellaImapClient *client,
+             CasellaImapFetch  *fetch,
+             guint             *unsolicited)
+{
+  (*unsolicited)++;
+}
+
+/* Another client changes flags while we fetch headers: under QRESYNC
+ * the server's news carries UIDs, even UIDs we asked for. Only full
+ * answers for the set asked for are the reply; the rest is news. (They
+ * had been stored as blank rows dated 1970, never filled again.) */
+static void
+test_imap_news_during_fetch (void)
+{
+  g_autoptr(CasellaTestScript) server = start_script (
+    IMAP_GREETING
+    "<T UID FETCH 5:6 (UID FLAGS ENVELOPE)\n"
+    "> * 3 FETCH (UID 5 FLAGS (\\Seen) MODSEQ (90))\n"
+    "> * 3 FETCH (UID 5 FLAGS (\\Seen) ENVELOPE (NIL \"Cinque\" NIL NIL NIL NIL NIL NIL NIL \"<5@x>\"))\n"
+    "> * 9 FETCH (UID 77 FLAGS (\\Flagged) MODSEQ (91))\n"
+    "> * 4 FETCH (UID 6 FLAGS () ENVELOPE (NIL \"Sei\" NIL NIL NIL NIL NIL NIL NIL \"<6@x>\"))\n"
+    "> $TAG OK done\n", FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaImapClient) client = imap_connect (server, CASELLA_SECURITY_NONE, 0, &error);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) fetched = NULL;
+  guint unsolicited = 0;
+
+  g_assert_no_error (error);
+  g_signal_connect (client, "fetch", G_CALLBACK (count_fetch), &unsolicited);
+  casella_imap_client_uid_fetch_async (client, "5:6", "(UID FLAGS ENVELOPE)", 0, NULL, NULL, NULL,
+                                       casella_test_store_result, &result);
+  casella_test_await (&result);
+  fetched = casella_imap_client_uid_fetch_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched->len, ==, 2);
+  for (guint i = 0; i < fetched->len; i++)
+    g_assert_nonnull (((CasellaImapFetch *) fetched->pdata[i])->envelope);
+  g_assert_cmpuint (unsolicited, ==, 2);
+  assert_script_done (server);
+}
+
 typedef struct {
   guint exists;
   guint expunged;
@@ -644,6 +687,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   casella_engine_init ();
 
+  g_test_add_func ("/faults/imap/news-during-fetch", test_imap_news_during_fetch);
   g_test_add_func ("/faults/imap/fragmented", test_imap_fragmented);
   g_test_add_func ("/faults/imap/interleaved", test_imap_interleaved);
   g_test_add_func ("/faults/imap/bye-mid-command", test_imap_bye_mid_command);

@@ -51,6 +51,8 @@ struct _CasellaImapCommand
   GDestroyNotify           data_free;
   CasellaImapFetchFunc     fetch_func;
   gpointer                 fetch_data;
+  GArray                  *fetch_uids;    /* UID FETCH: the set asked for (CasellaImapUidRange) */
+  gboolean                 fetch_content; /* UID FETCH: asks for more than flags */
 };
 
 CasellaImapCommand *casella_imap_command_new            (CasellaImapClient   *self,

@@ -90,6 +90,7 @@ casella_imap_command_free (CasellaImapCommand *command)
     }
   if (command->data_free && command->data)
     command->data_free (command->data);
+  g_clear_pointer (&command->fetch_uids, g_array_unref);
   g_clear_object (&command->task);
   g_free (command);
 }

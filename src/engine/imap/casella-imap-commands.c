@@ -928,6 +928,22 @@ casella_imap_client_uid_search_finish (CasellaImapClient  *self,
 
 /* ---- UID FETCH ---- */
 
+/* Whether a FETCH response answers this UID FETCH. While it runs the
+ * server may tell news at any time (another client changed flags): such
+ * a FETCH has no UID, or one outside the set asked for, or (with
+ * CONDSTORE/QRESYNC, which add the UID) only flags where more was asked.
+ * Those take the unsolicited path, never the reply's. */
+static gboolean
+answers_fetch (const CasellaImapCommand *command,
+               const CasellaImapFetch   *fetch)
+{
+  if (fetch->uid == 0 || (command->fetch_uids != NULL &&
+                          !casella_imap_uid_ranges_contain (command->fetch_uids, fetch->uid)))
+    return FALSE;
+  return !command->fetch_content || fetch->envelope != NULL || fetch->body != NULL || fetch->sections != NULL ||
+         fetch->size != 0 || fetch->internaldate != 0;
+}
+
 static gboolean
 fetch_untagged (CasellaImapClient         *self,
                 CasellaImapCommand        *command,
@@ -939,9 +955,7 @@ fetch_untagged (CasellaImapClient         *self,
     return FALSE;
 
   fetch = casella_imap_fetch_from_response (response);
-  /* A FETCH without a UID is the server telling news (flags changed by
-   * someone else) while our UID FETCH runs: not ours. */
-  if (fetch == NULL || fetch->uid == 0)
+  if (fetch == NULL || !answers_fetch (command, fetch))
     {
       casella_imap_fetch_free (fetch);
       return FALSE;
@@ -975,6 +989,10 @@ casella_imap_client_uid_fetch_async (CasellaImapClient    *self,
 
   command->fetch_func = fetch_func;
   command->fetch_data = fetch_data;
+  /* "n:*" may answer with a UID below n (the last message): no check. */
+  command->fetch_uids = strchr (uid_set, '*') ? NULL : casella_imap_uid_set_parse (uid_set);
+  command->fetch_content = strstr (items, "ENVELOPE") || strstr (items, "BODY") || strstr (items, "RFC822") ||
+                           strstr (items, "INTERNALDATE") || strstr (items, "BINARY");
   command->untagged = fetch_untagged;
   g_task_set_task_data (command->task, GINT_TO_POINTER (fetch_func != NULL), NULL);
   if (fetch_func == NULL)

@@ -323,7 +323,8 @@ on_header (CasellaImapFetch *fetch,
   Batch *batch = user_data;
   g_autoptr(CasellaMessageInfo) info = NULL;
 
-  if (batch->error != NULL)
+  /* No row without its envelope: it would stay blank for good. */
+  if (batch->error != NULL || fetch->envelope == NULL)
     return;
   info = info_from_fetch (fetch, batch->folder_id);
   if (casella_store_add_message (batch->self->store, info, &batch->error) != 0)
