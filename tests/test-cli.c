@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <signal.h>
+#include <sqlite3.h>
 
 #include "casella-account-store.h"
 #include "casella-store.h"
@@ -271,6 +272,111 @@ test_debug_log (void)
   debug_domains = NULL;
 }
 
+/* ---- a damaged store ---- */
+
+static char *
+store_path (const char *address)
+{
+  g_autoptr(CasellaStore) store = account_store (address);
+
+  return g_strdup (casella_store_get_path (store));
+}
+
+static void
+assert_synced_whole (const char *address,
+                     guint       count)
+{
+  g_autoptr(CasellaStore) store = account_store (address);
+  g_autoptr(CasellaStoreFolder) inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (inbox->total, ==, count);
+  g_assert_true (casella_store_check_integrity (store, &error));
+}
+
+/* A bad page under the message list: every command says the store is
+ * damaged (exit 9) instead of showing an empty folder, and sync makes it
+ * anew from the server, keeping the damaged copy. */
+static void
+test_damaged_message_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL, *dir = NULL;
+
+  casella_test_dovecot_fill (dovecot, "damage@example.test", "INBOX", 400, &error);
+  g_assert_no_error (error);
+  add_account ("damage@example.test", "damagepw", "imap");
+  {
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--headers-only", "--tls-ca-file",
+                                         casella_test_pki_get ()->ca_file, "damage@example.test", NULL);
+    g_assert_cmpint (synced.status, ==, 0);
+  }
+  path = store_path ("damage@example.test");
+  dir = g_path_get_dirname (path);
+  casella_test_damage_table (path, "messages");
+  {
+    g_auto(CasellaTestRun) listed = cli (NULL, "list", "damage@example.test", "INBOX", NULL);
+    g_auto(CasellaTestRun) found = cli (NULL, "search", "--local", "damage@example.test", "Fattura", NULL);
+
+    g_assert_cmpint (listed.status, ==, 9);
+    g_assert_nonnull (strstr (listed.err, "damaged"));
+    g_assert_cmpint (found.status, ==, 9);
+  }
+  {
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--headers-only", "--tls-ca-file",
+                                         casella_test_pki_get ()->ca_file, "damage@example.test", NULL);
+    g_auto(CasellaTestRun) listed = cli (NULL, "list", "damage@example.test", "INBOX", NULL);
+
+    g_assert_cmpint (synced.status, ==, 0);
+    g_assert_nonnull (strstr (synced.err, "It is kept as"));
+    g_assert_cmpint (listed.status, ==, 0);
+    g_assert_nonnull (strstr (listed.out, "of 400 messages"));
+  }
+  assert_synced_whole ("damage@example.test", 400);
+  {
+    g_autoptr(GDir) folder = g_dir_open (dir, 0, NULL);
+    const char *name;
+    gboolean kept = FALSE;
+
+    while ((name = g_dir_read_name (folder)))
+      kept |= g_str_has_prefix (name, "mail.db.damaged-");
+    g_assert_true (kept);
+  }
+}
+
+/* A bad page among the bodies, found by the daily check a sync runs:
+ * rebuilt, and the sync goes on. */
+static void
+test_damaged_bodies (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  sqlite3 *db = NULL;
+
+  casella_test_dovecot_fill (dovecot, "bodies@example.test", "INBOX", 200, &error);
+  g_assert_no_error (error);
+  add_account ("bodies@example.test", "bodiespw", "imap");
+  {
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--offline", "--tls-ca-file",
+                                         casella_test_pki_get ()->ca_file, "bodies@example.test", NULL);
+    g_assert_cmpint (synced.status, ==, 0);
+  }
+  path = store_path ("bodies@example.test");
+  casella_test_damage_table (path, "bodies");
+  /* A day later, as far as the store knows. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE meta SET value = '0' WHERE key = 'checked'", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+  {
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--offline", "--tls-ca-file",
+                                         casella_test_pki_get ()->ca_file, "bodies@example.test", NULL);
+    g_assert_cmpint (synced.status, ==, 0);
+    g_assert_nonnull (strstr (synced.err, "damaged"));
+  }
+  assert_synced_whole ("bodies@example.test", 200);
+}
+
 /* ---- kill -9 ---- */
 
 static GSubprocess *
@@ -404,12 +510,16 @@ main (int argc, char **argv)
   casella_test_dovecot_add_user (dovecot, "crash@example.test", "crashpw");
   casella_test_dovecot_add_user (dovecot, "pop@example.test", "poppw");
   casella_test_dovecot_add_user (dovecot, "log@example.test", "log-secret-4711");
+  casella_test_dovecot_add_user (dovecot, "damage@example.test", "damagepw");
+  casella_test_dovecot_add_user (dovecot, "bodies@example.test", "bodiespw");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
   sink = casella_test_smtp_new ();
   casella_test_smtp_add_user (sink, "crash@example.test", "crashpw");
   casella_test_smtp_add_user (sink, "pop@example.test", "poppw");
   casella_test_smtp_add_user (sink, "log@example.test", "log-secret-4711");
+  casella_test_smtp_add_user (sink, "damage@example.test", "damagepw");
+  casella_test_smtp_add_user (sink, "bodies@example.test", "bodiespw");
   casella_test_smtp_reject_recipient (sink, "nobody@example.test");
   casella_test_smtp_start (sink, &error);
   g_assert_no_error (error);
@@ -439,6 +549,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/pop3-choice", test_pop3_choice);
   g_test_add_func ("/cli/mail/commands", test_mail_commands);
   g_test_add_func ("/cli/debug-log", test_debug_log);
+  g_test_add_func ("/cli/mail/damaged-message-list", test_damaged_message_list);
+  g_test_add_func ("/cli/mail/damaged-bodies", test_damaged_bodies);
   g_test_add_func ("/cli/mail/kill-during-imap-sync", test_kill_during_imap_sync);
   g_test_add_func ("/cli/mail/kill-during-pop3-download", test_kill_during_pop3_download);
 

@@ -752,6 +752,133 @@ test_opened_at_once (Fixture       *fixture,
     }
 }
 
+/* ---- damage ---- */
+
+/* A store that crashed: its file and its WAL as a kill -9 leaves them.
+ * Opened by the first process after, it is checked; a clean one opens. */
+static void
+test_checked_after_a_crash (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *copy_dir = g_build_filename (fixture->dir, "crashed", NULL);
+  g_autofree char *copy = g_build_filename (copy_dir, "mail.db", NULL);
+  g_autofree char *wal = g_strconcat (copy, "-wal", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(CasellaStore) reopened = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = add_folder (fixture->store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gsize length;
+
+  add_message (fixture->store, inbox, 1, 1000, "in the WAL", "Anna");
+  g_assert_cmpint (g_mkdir_with_parents (copy_dir, 0700), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *from = g_strconcat (casella_store_get_path (fixture->store), i ? "-wal" : "", NULL);
+      g_autofree char *to = g_strconcat (copy, i ? "-wal" : "", NULL);
+      g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
+      g_assert_true (g_file_set_contents (to, contents, length, NULL));
+      g_clear_pointer (&contents, g_free);
+    }
+  reopened = casella_store_open (copy, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_was_checked (reopened));
+  g_assert_nonnull (casella_store_find_message (reopened, casella_store_find_folder (reopened, "INBOX")->id, 1));
+  g_clear_object (&reopened);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));   /* closed cleanly this time */
+  reopened = casella_store_open (copy, &error);
+  g_assert_false (casella_store_was_checked (reopened));
+  g_clear_object (&reopened);
+
+  /* Damaged, and left by a crash: found at once, not at some later read. */
+  casella_test_damage_table (copy, "messages");
+  g_assert_true (g_file_set_contents (wal, "not a write-ahead log, just what a crash left", -1, NULL));
+  g_assert_null (casella_store_open (copy, &error));
+  g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT);
+}
+
+static gint64
+add_raw (CasellaStore *store,
+         const char   *text,
+         gboolean      outbox)
+{
+  g_autoptr(GBytes) raw = g_bytes_new (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+  gint64 id = outbox ? casella_store_outbox_add (store, raw, &error) : casella_store_save_draft (store, 0, raw, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+/* A damaged store is kept aside and made anew; what lived only here
+ * comes along (the outbox with how far each message got, a draft, a
+ * POP3 folder and what POP3 downloaded), the server's mail does not
+ * (the next sync brings it), and changes not yet replayed are counted. */
+static void
+test_rebuilt_when_damaged (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  static const char letter[] = "From: a@example.test\r\nTo: b@example.test\r\nSubject: %s\r\n\r\nCiao.\r\n";
+  g_autofree char *path = g_strdup (casella_store_get_path (fixture->store));
+  g_autofree char *first = g_strdup_printf (letter, "prima"), *second = g_strdup_printf (letter, "seconda");
+  g_autofree char *draft = g_strdup_printf (letter, "bozza");
+  g_auto(CasellaStoreRebuildReport) report = { 0 };
+  g_autoptr(CasellaStore) rebuilt = NULL;
+  g_autoptr(CasellaStoreFolder) pop3 = NULL, work = NULL, drafts = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static (multipart, sizeof multipart - 1);
+  g_autoptr(GError) error = NULL;
+  CasellaStoreFolder local = { 0 };
+  gint64 inbox, held;
+
+  local.path = (char *) "INBOX";
+  local.role = CASELLA_FOLDER_ROLE_INBOX;
+  local.flags = CASELLA_FOLDER_LOCAL;
+  inbox = casella_store_save_folder (fixture->store, &local, &error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *uidl = g_strdup_printf ("uidl-%u", i);
+      g_assert_cmpint (casella_store_pop3_add (fixture->store, inbox, uidl, raw, 1000, &error), >, 0);
+    }
+  add_message (fixture->store, add_folder (fixture->store, "Work", CASELLA_FOLDER_ROLE_NONE), 7, 1000, "server", "Bruno");
+  add_raw (fixture->store, first, TRUE);
+  held = add_raw (fixture->store, second, TRUE);
+  g_assert_true (casella_store_outbox_hold (fixture->store, held, CASELLA_OUTBOX_HOLD_INTERRUPTED, NULL, &error));
+  add_raw (fixture->store, draft, FALSE);
+  g_assert_cmpint (casella_store_queue_op (fixture->store, CASELLA_PENDING_FLAGS, 1, 1, "1 0", "0", &error), >, 0);
+  g_clear_object (&fixture->store);
+
+  casella_test_damage_table (path, "search_data");
+  rebuilt = casella_store_rebuild (path, &report, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (report.kept_as, G_FILE_TEST_EXISTS));
+  g_assert_true (casella_store_check_integrity (rebuilt, &error));
+  g_assert_cmpuint (report.carried, ==, 3 + 2 + 1);
+  g_assert_cmpuint (report.outbox, ==, 2);
+  g_assert_cmpuint (report.lost, ==, 0);
+  g_assert_false (report.incomplete);
+  g_assert_cmpuint (report.changes_lost, ==, 1);
+
+  pop3 = casella_store_find_folder (rebuilt, "INBOX");
+  g_assert_cmpuint (pop3->total, ==, 3);
+  g_assert_true (casella_store_pop3_is_known (rebuilt, "uidl-2"));
+  g_assert_nonnull (casella_store_get_body (rebuilt, casella_store_find_message (rebuilt, pop3->id, 1)->id, &error));
+  work = casella_store_find_folder (rebuilt, "Work");
+  g_assert_null (work);                                   /* the server's: the sync brings it back */
+  drafts = casella_store_find_folder_by_role (rebuilt, CASELLA_FOLDER_ROLE_DRAFTS);
+  g_assert_cmpuint (drafts->total, ==, 1);
+  entries = casella_store_outbox_entries (rebuilt, &error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_assert_cmpint (((CasellaOutboxEntry *) entries->pdata[1])->hold, ==, CASELLA_OUTBOX_HOLD_INTERRUPTED);
+
+  /* A damage that hides the messages themselves is said to be so. */
+  g_clear_object (&rebuilt);
+  casella_store_rebuild_report_clear (&report);
+  casella_test_damage_table (path, "messages");
+  rebuilt = casella_store_rebuild (path, &report, &error);
+  g_assert_no_error (error);
+  g_assert_true (report.incomplete || report.lost > 0);
+}
+
 /* ---- a full disk ---- */
 
 static char *
@@ -843,6 +970,8 @@ main (int argc, char **argv)
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
   g_test_add ("/store/opened-at-once", Fixture, NULL, fixture_setup, test_opened_at_once, fixture_teardown);
+  g_test_add ("/store/checked-after-a-crash", Fixture, NULL, fixture_setup, test_checked_after_a_crash, fixture_teardown);
+  g_test_add ("/store/rebuilt-when-damaged", Fixture, NULL, fixture_setup, test_rebuilt_when_damaged, fixture_teardown);
   g_test_add ("/store/nested-rollback", Fixture, NULL, fixture_setup, test_nested_rollback, fixture_teardown);
   g_test_add_func ("/store/compose", test_compose);
   g_test_add_func ("/store/html-to-text", test_html_to_text);

@@ -932,6 +932,46 @@ test_session (Fixture       *fixture,
   casella_mail_session_stop (session);
 }
 
+/* The app finds its store damaged: it starts anyway, on a store made
+ * anew (the damaged one kept), and the sync brings the mail back. */
+static void
+test_session_on_a_damaged_store (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, 1 };
+  g_autoptr(CasellaMailSession) session = NULL;
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = casella_store_path_for_account (casella_account_get_id (account));
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  const CasellaStoreRebuildReport *report;
+
+  fill (fixture, "INBOX", 12);
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+  g_assert_null (casella_mail_session_get_rebuild_report (session));
+  casella_mail_session_stop (session);
+  g_clear_object (&session);
+
+  /* A bad sector, then a crash (a WAL left behind). */
+  casella_test_damage_table (path, "folders");
+  g_assert_true (g_file_set_contents (wal, "what a crash left", -1, NULL));
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  report = casella_mail_session_get_rebuild_report (session);
+  g_assert_nonnull (report);
+  g_assert_true (g_file_test (report->kept_as, G_FILE_TEST_EXISTS));
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+  inbox = casella_store_find_folder_by_role (casella_mail_session_get_store (session), CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_nonnull (inbox);
+  g_assert_cmpuint (inbox->total, ==, 12);
+  casella_mail_session_stop (session);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -966,6 +1006,7 @@ main (int argc, char **argv)
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);
+  ADD ("/sync/session-on-a-damaged-store", test_session_on_a_damaged_store);
 #undef ADD
 
   status = g_test_run ();

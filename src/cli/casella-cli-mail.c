@@ -28,6 +28,7 @@ typedef struct {
   char                *password;
   char                *smtp_password;
   GTlsDatabase        *tls_database;
+  gboolean             rebuild;       /* a damaged store is made anew (sync) */
 } Mailbox;
 
 static void
@@ -74,6 +75,33 @@ mailbox_unlock (Mailbox *mailbox)
   return CASELLA_CLI_EXIT_OK;
 }
 
+/* The damaged store kept aside, a new one made; says what that means. */
+static CasellaStore *
+mailbox_rebuild (Mailbox  *mailbox,
+                 GError  **error)
+{
+  g_auto(CasellaStoreRebuildReport) report = { 0 };
+  CasellaStore *store = casella_account_rebuild_store (mailbox->account, &report, error);
+
+  if (store == NULL)
+    return NULL;
+  g_printerr (_("The mail store on this computer was damaged. It is kept as %s, and a new one is made from the "
+                "server.\n"), report.kept_as);
+  if (report.carried > 0)
+    g_printerr (ngettext ("%u message that was only on this computer was carried over.\n",
+                          "%u messages that were only on this computer were carried over.\n", report.carried),
+                report.carried);
+  if (report.lost > 0 || report.incomplete)
+    g_printerr (ngettext ("%u message that was only on this computer could not be read from the damaged copy.\n",
+                          "%u messages that were only on this computer could not be read from the damaged copy.\n",
+                          report.lost), report.lost);
+  if (report.changes_lost > 0)
+    g_printerr (ngettext ("%u change made here had not reached the server and is lost.\n",
+                          "%u changes made here had not reached the server and are lost.\n", report.changes_lost),
+                report.changes_lost);
+  return store;
+}
+
 /* Opens the account's store; with need_password, its passwords too. */
 static int
 mailbox_open (Mailbox    *mailbox,
@@ -96,9 +124,18 @@ mailbox_open (Mailbox    *mailbox,
       return CASELLA_CLI_EXIT_NOT_FOUND;
     }
   mailbox->store = casella_account_open_store (mailbox->account, &error);
+  if (mailbox->store == NULL && mailbox->rebuild &&
+      g_error_matches (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT))
+    {
+      g_clear_error (&error);
+      mailbox->store = mailbox_rebuild (mailbox, &error);
+    }
   if (mailbox->store == NULL)
     {
       g_printerr (_("casella-cli: cannot open the mail store: %s\n"), error->message);
+      if (g_error_matches (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT))
+        g_printerr (_("“casella-cli sync %s” makes it anew from the server, keeping the damaged copy and what "
+                      "lived only on this computer.\n"), casella_account_get_address (mailbox->account));
       return casella_cli_exit_code (error);
     }
   mailbox->tls_database = casella_cli_load_ca (ca_file);
@@ -195,13 +232,24 @@ casella_cli_sync (int    argc,
     return casella_cli_usage_error (context, error->message);
   if (argc != 2)
     return casella_cli_usage_error (context, _("give the account’s id or address"));
+  mailbox.rebuild = TRUE;
   if ((status = mailbox_open (&mailbox, argv[1], TRUE, ca_file)) != CASELLA_CLI_EXIT_OK)
     return status;
 
   options = sync_options (&mailbox);
   options.body_budget = offline ? CASELLA_SYNC_BODIES_ALL : headers_only ? CASELLA_SYNC_BODIES_NONE : options.body_budget;
   options.progress = quiet || !isatty (STDERR_FILENO) ? NULL : show_progress;
-  if (!casella_account_sync (mailbox.account, mailbox.store, &options, NULL, &error))
+  if (!casella_account_sync (mailbox.account, mailbox.store, &options, NULL, &error) &&
+      g_error_matches (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT))
+    {
+      /* Found damaged on the way: made anew, and synced again. */
+      g_clear_error (&error);
+      g_clear_object (&mailbox.store);
+      mailbox.store = mailbox_rebuild (&mailbox, &error);
+      if (mailbox.store != NULL)
+        casella_account_sync (mailbox.account, mailbox.store, &options, NULL, &error);
+    }
+  if (error != NULL)
     {
       g_printerr (_("Sync stopped: %s\n"), error->message);
       return casella_cli_exit_code (error);
@@ -272,9 +320,14 @@ casella_cli_list (int    argc,
     }
   rows = casella_store_get_messages (mailbox.store, (gint64 *) ids->data,
                                      limit > 0 ? MIN ((guint) limit, ids->len) : ids->len, &error);
-  for (guint i = 0; rows && i < rows->len; i++)
+  if (rows == NULL)
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return casella_cli_exit_code (error);
+    }
+  for (guint i = 0; i < rows->len; i++)
     print_row (rows->pdata[i]);
-  g_print (_("%u of %u messages in %s, %u not read\n"), rows ? rows->len : 0, ids->len, folder->path, folder->unread);
+  g_print (_("%u of %u messages in %s, %u not read\n"), rows->len, ids->len, folder->path, folder->unread);
   return CASELLA_CLI_EXIT_OK;
 }
 

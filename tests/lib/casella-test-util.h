@@ -48,6 +48,11 @@ void      casella_test_assert_no_file_holds (const char *dir,
 void      casella_test_small_disk      (const char  *dir,
                                         guint        size_mb);
 
+/* Damages the first page of table in the SQLite file at path (closed,
+ * its WAL checkpointed), as a bad disk sector would. */
+void      casella_test_damage_table    (const char  *path,
+                                        const char  *table);
+
 /* An RFC 5322 Date header value: English names whatever the locale. */
 char     *casella_test_date_header     (gint64       when);
 

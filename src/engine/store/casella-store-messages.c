@@ -8,9 +8,6 @@
 #include "casella-message-text.h"
 #include "casella-store-private.h"
 
-#define MESSAGE_COLUMNS \
-  "id, folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject, message_id," \
-  " in_reply_to, refs, size, has_attachment, preview, has_body, modseq"
 
 /* Rows fetched per statement when loading by id (the list's page size). */
 #define ID_CHUNK 64
@@ -51,8 +48,8 @@ casella_message_info_free (CasellaMessageInfo *info)
   g_free (info);
 }
 
-static CasellaMessageInfo *
-message_from_row (sqlite3_stmt *statement)
+CasellaMessageInfo *
+casella_store_message_from_row (sqlite3_stmt *statement)
 {
   CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
 
@@ -84,7 +81,7 @@ one_message (sqlite3_stmt *statement)
   CasellaMessageInfo *info = NULL;
 
   if (statement != NULL && sqlite3_step (statement) == SQLITE_ROW)
-    info = message_from_row (statement);
+    info = casella_store_message_from_row (statement);
   if (statement != NULL)
     sqlite3_reset (statement);
   return info;
@@ -227,7 +224,7 @@ load_chunk (CasellaStore  *self,
     sqlite3_bind_int64 (statement, (int) i + 1, i < n ? ids[i] : -1);
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
     {
-      CasellaMessageInfo *info = message_from_row (statement);
+      CasellaMessageInfo *info = casella_store_message_from_row (statement);
       g_hash_table_insert (found, &info->id, info);
     }
   sqlite3_reset (statement);

@@ -25,6 +25,13 @@ struct _CasellaStore
   gboolean     checked;         /* quick_check ran at open (after an unclean shutdown) */
 };
 
+/* The columns casella_store_message_from_row() reads, in its order. */
+#define MESSAGE_COLUMNS \
+  "id, folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject, message_id," \
+  " in_reply_to, refs, size, has_attachment, preview, has_body, modseq"
+
+CasellaMessageInfo *casella_store_message_from_row (sqlite3_stmt *statement);
+
 sqlite3_stmt *casella_store_prepare      (CasellaStore  *self,
                                           const char    *sql,
                                           GError       **error);

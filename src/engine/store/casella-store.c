@@ -105,6 +105,31 @@ static const char *const migrations[] = {
 
 /* ---- errors ---- */
 
+/* Damage seen by any reader is remembered beside the file (not in it:
+ * it may not take a write), so the next opener or sync checks it all. */
+static char *
+damage_note_path (CasellaStore *self)
+{
+  return g_strconcat (self->path, ".damaged", NULL);
+}
+
+static void
+note_damage (CasellaStore *self)
+{
+  g_autofree char *note = self->path ? damage_note_path (self) : NULL;
+
+  if (note != NULL)
+    g_file_set_contents (note, "", 0, NULL);
+}
+
+static gboolean
+damage_noted (CasellaStore *self)
+{
+  g_autofree char *note = damage_note_path (self);
+
+  return g_file_test (note, G_FILE_TEST_EXISTS);
+}
+
 void
 casella_store_set_error (CasellaStore  *self,
                          int            code,
@@ -120,6 +145,7 @@ casella_store_set_error (CasellaStore  *self,
       break;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
+      note_damage (self);
       g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT,
                    "The mail store is damaged: %s", message);
       break;
@@ -390,6 +416,21 @@ casella_store_check_integrity (CasellaStore  *self,
   return TRUE;
 }
 
+static gboolean quick_check (CasellaStore *self, GError **error);
+
+gboolean
+casella_store_check_if_due (CasellaStore  *self,
+                            GError       **error)
+{
+  g_autofree char *last = casella_store_get_meta (self, "checked");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *stamp = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+
+  if (last != NULL && now - g_ascii_strtoll (last, NULL, 10) < 86400 && !damage_noted (self))
+    return TRUE;
+  return quick_check (self, error) && casella_store_set_meta (self, "checked", stamp, error);
+}
+
 /* ---- small facts about the store ---- */
 
 char *
@@ -526,9 +567,15 @@ quick_check (CasellaStore  *self,
     }
   if (g_strcmp0 (answer, "ok") != 0)
     {
+      note_damage (self);
       g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT, "The mail store is damaged: %s", answer);
       return FALSE;
     }
+  {
+    /* Checked whole and sound: what was noted is done with. */
+    g_autofree char *note = damage_note_path (self);
+    g_unlink (note);
+  }
   return TRUE;
 }
 
@@ -553,7 +600,7 @@ open_locked (CasellaStore  *self,
       return FALSE;
     }
   sqlite3_extended_result_codes (self->db, 1);
-  if ((first && left_unclean (self->path) && !quick_check (self, error)) ||
+  if ((first && (left_unclean (self->path) || damage_noted (self)) && !quick_check (self, error)) ||
       !configure (self, error) || !migrate (self, error))
     return FALSE;
   if (first)
@@ -624,7 +671,7 @@ casella_store_delete_for_account (const char  *account_id,
 {
   g_autofree char *path = casella_store_path_for_account (account_id);
   g_autofree char *dir = g_path_get_dirname (path);
-  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock", ".damaged" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {

@@ -135,6 +135,29 @@ gboolean            casella_store_flush             (CasellaStore        *self,
                                                      GError             **error);
 gboolean            casella_store_check_integrity   (CasellaStore        *self,
                                                      GError             **error);
+/* PRAGMA quick_check when the last one is a day old or more (a sync
+ * calls it): CASELLA_STORE_ERROR_CORRUPT when the file is damaged. */
+gboolean            casella_store_check_if_due      (CasellaStore        *self,
+                                                     GError             **error);
+
+/* What rebuilding a damaged store did. */
+typedef struct {
+  char     *kept_as;        /* the damaged file, kept beside the new one */
+  guint     carried;        /* messages that lived only here, carried over */
+  guint     outbox;         /* of them, waiting to be sent */
+  guint     lost;           /* messages that lived only here and could not be read */
+  gboolean  incomplete;     /* the damage hid how many: maybe more were lost */
+  guint     changes_lost;   /* changes made here that the server had not seen */
+} CasellaStoreRebuildReport;
+
+/* The damaged store at path is kept aside (never deleted) and a new one
+ * made there, with what lived only here carried over (the outbox, drafts
+ * not on the server, local folders' mail); the rest comes back from the
+ * server with the next sync. Refused while another Casella has it open. */
+CasellaStore       *casella_store_rebuild           (const char                 *path,
+                                                     CasellaStoreRebuildReport  *report,
+                                                     GError                    **error);
+void                casella_store_rebuild_report_clear (CasellaStoreRebuildReport *report);
 /* Small facts kept with the mail ("protocol": "imap" or "pop3"). */
 char               *casella_store_get_meta          (CasellaStore        *self,
                                                      const char          *key);
@@ -251,6 +274,7 @@ GArray             *casella_store_list_missing_bodies (CasellaStore      *self,
 CasellaMessageInfo *casella_message_info_copy       (const CasellaMessageInfo *info);
 void                casella_message_info_free       (CasellaMessageInfo  *info);
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CasellaStoreRebuildReport, casella_store_rebuild_report_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaStoreFolder, casella_store_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaMessageInfo, casella_message_info_free)
 

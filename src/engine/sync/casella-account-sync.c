@@ -15,6 +15,16 @@ casella_account_open_store (CasellaAccount  *account,
   return casella_store_open (path, error);
 }
 
+CasellaStore *
+casella_account_rebuild_store (CasellaAccount             *account,
+                               CasellaStoreRebuildReport  *report,
+                               GError                    **error)
+{
+  g_autofree char *path = casella_store_path_for_account (casella_account_get_id (account));
+
+  return casella_store_rebuild (path, report, error);
+}
+
 static const char *
 incoming_user (CasellaAccount *account)
 {
@@ -91,6 +101,8 @@ casella_account_sync (CasellaAccount                  *account,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "The account has no server for receiving");
       return FALSE;
     }
+  if (!casella_store_check_if_due (store, error))
+    return FALSE;
   if (incoming->protocol == CASELLA_PROTOCOL_IMAP)
     {
       imap = casella_account_new_imap_sync (account, store, options);

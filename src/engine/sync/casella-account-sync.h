@@ -26,10 +26,16 @@ typedef struct {
 
 CasellaStore    *casella_account_open_store     (CasellaAccount                  *account,
                                                  GError                         **error);
+/* The account's store, damaged, kept aside and made anew (see
+ * casella_store_rebuild); the next sync brings back the server's mail. */
+CasellaStore    *casella_account_rebuild_store  (CasellaAccount                  *account,
+                                                 CasellaStoreRebuildReport       *report,
+                                                 GError                         **error);
 CasellaImapSync *casella_account_new_imap_sync  (CasellaAccount                  *account,
                                                  CasellaStore                    *store,
                                                  const CasellaAccountSyncOptions *options);
-/* Receives (IMAP or POP3), then sends what waits in the outbox. */
+/* Receives (IMAP or POP3), then sends what waits in the outbox. Once a
+ * day it checks the store first (CASELLA_STORE_ERROR_CORRUPT: rebuild). */
 gboolean         casella_account_sync           (CasellaAccount                  *account,
                                                  CasellaStore                    *store,
                                                  const CasellaAccountSyncOptions *options,

@@ -38,6 +38,7 @@ struct _CasellaMailSession
 
   CasellaAccount      *account;
   CasellaStore        *store;           /* the UI's connection */
+  CasellaStoreRebuildReport rebuilt;    /* when the store was found damaged */
   char                *path;
   char                *password;
   char                *smtp_password;
@@ -782,6 +783,7 @@ casella_mail_session_finalize (GObject *object)
 
   g_clear_object (&self->account);
   g_clear_object (&self->store);
+  casella_store_rebuild_report_clear (&self->rebuilt);
   g_clear_object (&self->tls_database);
   g_free (self->path);
   wipe (self->password);
@@ -840,6 +842,7 @@ casella_mail_session_new (CasellaAccount                   *account,
                           GError                          **error)
 {
   g_autoptr(CasellaMailSession) self = g_object_new (CASELLA_TYPE_MAIL_SESSION, NULL);
+  GError *local = NULL;
 
   g_return_val_if_fail (CASELLA_IS_ACCOUNT (account), NULL);
 
@@ -850,8 +853,23 @@ casella_mail_session_new (CasellaAccount                   *account,
   self->tls_database = options->tls_database ? g_object_ref (options->tls_database) : NULL;
   self->poll_seconds = options->poll_seconds ? options->poll_seconds : 300;
   self->body_budget = options->body_budget ? options->body_budget : 32 * 1024 * 1024;
-  self->store = casella_store_open (self->path, error);
+  self->store = casella_store_open (self->path, &local);
+  /* Damaged: kept aside, made anew; the sync brings the server's mail. */
+  if (self->store == NULL && g_error_matches (local, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT))
+    {
+      g_clear_error (&local);
+      self->store = casella_store_rebuild (self->path, &self->rebuilt, &local);
+    }
   if (self->store == NULL)
-    return NULL;
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
   return g_steal_pointer (&self);
+}
+
+const CasellaStoreRebuildReport *
+casella_mail_session_get_rebuild_report (CasellaMailSession *self)
+{
+  return self->rebuilt.kept_as != NULL ? &self->rebuilt : NULL;
 }

@@ -46,6 +46,9 @@ CasellaMailSession  *casella_mail_session_new            (CasellaAccount        
 CasellaAccount      *casella_mail_session_get_account    (CasellaMailSession  *self);
 /* The UI's connection: for the models and for changes made here. */
 CasellaStore        *casella_mail_session_get_store      (CasellaMailSession  *self);
+/* When the store was found damaged and made anew at start: what became
+ * of it (say so once); else NULL. */
+const CasellaStoreRebuildReport *casella_mail_session_get_rebuild_report (CasellaMailSession *self);
 CasellaSessionState  casella_mail_session_get_state      (CasellaMailSession  *self);
 const GError        *casella_mail_session_get_error      (CasellaMailSession  *self);
 

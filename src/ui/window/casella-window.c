@@ -110,6 +110,33 @@ on_send_failed (CasellaMailSession *session,
   casella_window_show_toast (self, toast);
 }
 
+/* Told once per session: the store was damaged and has been made anew. */
+static void
+say_if_rebuilt (CasellaWindow      *self,
+                CasellaMailSession *session)
+{
+  const CasellaStoreRebuildReport *report = casella_mail_session_get_rebuild_report (session);
+  g_autofree char *text = NULL;
+  AdwToast *toast;
+
+  if (report == NULL || g_object_get_data (G_OBJECT (session), "casella-rebuild-told") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (session), "casella-rebuild-told", GINT_TO_POINTER (1));
+  if (report->lost > 0 || report->incomplete || report->changes_lost > 0)
+    /* Translators: the mail on this computer was damaged; %s is a file */
+    text = g_strdup_printf (_("The mail on this computer was damaged. Casella is bringing it back from the server; "
+                              "some messages or changes that were only here could not be kept. The damaged copy is "
+                              "kept in %s."), report->kept_as);
+  else
+    /* Translators: the mail on this computer was damaged; %s is a file */
+    text = g_strdup_printf (_("The mail on this computer was damaged. Casella is bringing it back from the server, "
+                              "and nothing that was only here was lost. The damaged copy is kept in %s."),
+                            report->kept_as);
+  toast = casella_toast_new (text);
+  adw_toast_set_timeout (toast, 0);
+  casella_window_show_toast (self, toast);
+}
+
 static void
 on_sent (CasellaMailSession *session,
          guint               count,
@@ -343,6 +370,7 @@ attach_session (CasellaWindow      *self,
   detach_session (self);
   self->session = g_object_ref (session);
   g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), self);
+  say_if_rebuilt (self, session);
   g_signal_connect (session, "send-failed", G_CALLBACK (on_send_failed), self);
   g_signal_connect (session, "sent", G_CALLBACK (on_sent), self);
   g_signal_connect (session, "replay-failed", G_CALLBACK (on_replay_failed), self);
