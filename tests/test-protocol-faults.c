@@ -510,6 +510,39 @@ test_pop3_user_pass_and_drop (void)
   assert_script_done (server);
 }
 
+/* An empty mailbox (a new account, or all taken after downloading):
+ * Courier answers UIDL and LIST with no lines at all. That crashed. */
+static void
+test_pop3_empty_mailbox (void)
+{
+  g_autoptr(CasellaTestScript) server = start_script (
+    "> +OK fake\n< CAPA\n> +OK\n> USER\n> UIDL\n> .\n"
+    "< USER bob\n> +OK\n< PASS s3cret\n> +OK in\n"
+    "< UIDL\n> +OK\n> .\n< LIST\n> +OK\n> .\n", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaPop3Client) client = pop3_connect (server, CASELLA_SECURITY_TLS, &error);
+  g_autoptr(GAsyncResult) login = NULL, uidl = NULL, list = NULL;
+  g_autoptr(GPtrArray) uids = NULL;
+  g_autoptr(GArray) sizes = NULL;
+
+  g_assert_no_error (error);
+  casella_pop3_client_login_async (client, "bob", "s3cret", NULL, casella_test_store_result, &login);
+  casella_test_await (&login);
+  g_assert_true (casella_pop3_client_login_finish (client, login, &error));
+  casella_pop3_client_uidl_async (client, 0, NULL, casella_test_store_result, &uidl);
+  casella_test_await (&uidl);
+  uids = casella_pop3_client_uidl_finish (client, uidl, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (uids->len, ==, 0);
+  casella_pop3_client_list_async (client, 0, NULL, casella_test_store_result, &list);
+  casella_test_await (&list);
+  sizes = casella_pop3_client_list_finish (client, list, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sizes->len, ==, 0);
+  casella_line_client_disconnect (CASELLA_LINE_CLIENT (client));
+  assert_script_done (server);
+}
+
 static void
 test_pop3_wrong_user_stops (void)
 {
@@ -703,6 +736,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/imap/synchronizing-literal", test_imap_synchronizing_literal);
   g_test_add_func ("/faults/imap/untrusted-certificate", test_imap_untrusted_certificate);
   g_test_add_func ("/faults/imap/provider-replies", test_imap_provider_replies);
+  g_test_add_func ("/faults/pop3/empty-mailbox", test_pop3_empty_mailbox);
   g_test_add_func ("/faults/pop3/stls-refused", test_pop3_stls_refused);
   g_test_add_func ("/faults/pop3/stls-missing", test_pop3_stls_missing);
   g_test_add_func ("/faults/pop3/user-pass-and-drop", test_pop3_user_pass_and_drop);

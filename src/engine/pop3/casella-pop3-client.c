@@ -526,10 +526,14 @@ static GStrv
 scan_lines (CasellaPop3Reply *reply)
 {
   g_autofree char *text = NULL;
+  gsize size;
+  const char *data;
 
   if (reply->body == NULL)
-    return g_strsplit (reply->text, "\n", 1);
-  text = g_strndup (g_bytes_get_data (reply->body, NULL), g_bytes_get_size (reply->body));
+    return g_strsplit (reply->text ? reply->text : "", "\n", 1);
+  /* An empty listing (an empty mailbox) is an empty body: no data. */
+  data = g_bytes_get_data (reply->body, &size);
+  text = size > 0 ? g_strndup (data, size) : g_strdup ("");
   return g_strsplit (text, "\r\n", -1);
 }
 
