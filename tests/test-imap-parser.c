@@ -6,6 +6,7 @@
 #include "casella-imap-types.h"
 #include "casella-imap-utf7.h"
 #include "casella-mail-error.h"
+#include "casella-imap-sync-private.h"
 
 /* Feeds text (in chunks of at most chunk bytes) and returns the parsed
  * responses as strings, so tests can compare whole structures. */
@@ -470,11 +471,11 @@ test_list_mailbox (void)
 
   casella_imap_parser_feed (parser, (const guint8 *) input, strlen (input));
   g_assert_cmpint (casella_imap_parser_next (parser, &r, &error), ==, CASELLA_IMAP_PARSE_RESPONSE);
-  drafts = casella_imap_mailbox_from_response (r);
+  drafts = casella_imap_mailbox_from_response (r, FALSE);
   g_assert_cmpint (casella_imap_parser_next (parser, &r, &error), ==, CASELLA_IMAP_PARSE_RESPONSE);
-  archive = casella_imap_mailbox_from_response (r);
+  archive = casella_imap_mailbox_from_response (r, FALSE);
   g_assert_cmpint (casella_imap_parser_next (parser, &r, &error), ==, CASELLA_IMAP_PARSE_RESPONSE);
-  inbox = casella_imap_mailbox_from_response (r);
+  inbox = casella_imap_mailbox_from_response (r, FALSE);
 
   g_assert_cmpstr (drafts->name, ==, "Bozze è più");
   g_assert_cmpstr (drafts->raw_name, ==, "Bozze &AOg- pi&APk-");
@@ -583,12 +584,46 @@ test_uid_set_parse (void)
   g_assert_null (casella_imap_uid_set_parse (""));
 }
 
+/* Special folders by name, where the server has no SPECIAL-USE: under
+ * the personal namespace ("INBOX." on Courier: no Sent copy was filed,
+ * Delete expunged), in English and Italian; never a nested folder. */
+static void
+test_folder_roles (void)
+{
+  static const struct { const char *name; char sep; const char *prefix; CasellaFolderRole role; } cases[] = {
+    { "Sent", '/', "", CASELLA_FOLDER_ROLE_SENT },
+    { "INBOX.Sent", '.', "INBOX.", CASELLA_FOLDER_ROLE_SENT },
+    { "INBOX.Sent", '.', NULL, CASELLA_FOLDER_ROLE_SENT },            /* no NAMESPACE: the same layout */
+    { "INBOX.Posta inviata", '.', "INBOX.", CASELLA_FOLDER_ROLE_SENT },
+    { "INBOX.Elementi inviati", '.', "INBOX.", CASELLA_FOLDER_ROLE_SENT },
+    { "INBOX.Inviati", '.', "INBOX.", CASELLA_FOLDER_ROLE_SENT },
+    { "INBOX.Bozze", '.', "INBOX.", CASELLA_FOLDER_ROLE_DRAFTS },
+    { "INBOX.Cestino", '.', "INBOX.", CASELLA_FOLDER_ROLE_TRASH },
+    { "INBOX.Elementi eliminati", '.', "INBOX.", CASELLA_FOLDER_ROLE_TRASH },
+    { "INBOX.Trash", '.', "INBOX.", CASELLA_FOLDER_ROLE_TRASH },
+    { "INBOX.Spam", '.', "INBOX.", CASELLA_FOLDER_ROLE_JUNK },
+    { "INBOX.Lavoro.Sent", '.', "INBOX.", CASELLA_FOLDER_ROLE_NONE },  /* the user's own, nested */
+    { "Lavoro/Bozze", '/', "", CASELLA_FOLDER_ROLE_NONE },
+    { "INBOX", '.', "INBOX.", CASELLA_FOLDER_ROLE_INBOX },
+    { "Progetti", '/', "", CASELLA_FOLDER_ROLE_NONE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CasellaImapMailbox mailbox = { (char *) cases[i].name, (char *) cases[i].name, cases[i].sep, 0 };
+
+      g_test_message ("%s", cases[i].name);
+      g_assert_cmpint (casella_imap_sync_role_of (&mailbox, cases[i].prefix), ==, cases[i].role);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/imap/parser/status", test_status_responses);
+  g_test_add_func ("/imap/types/folder-roles", test_folder_roles);
   g_test_add_func ("/imap/parser/untagged", test_untagged_data);
   g_test_add_func ("/imap/parser/quoted-and-literals", test_quoted_and_literals);
   g_test_add_func ("/imap/parser/split-at-every-byte", test_split_at_every_byte);

@@ -24,7 +24,7 @@ interpret (const CasellaImapResponse *r)
       casella_imap_fetch_free (fetch);
     }
   else if (casella_imap_token_is (r->keyword, r->keyword_length, "LIST"))
-    casella_imap_mailbox_free (casella_imap_mailbox_from_response (r));
+    casella_imap_mailbox_free (casella_imap_mailbox_from_response (r, FALSE));
   else if (casella_imap_token_is (r->keyword, r->keyword_length, "STATUS"))
     casella_imap_status_info_free (casella_imap_status_from_response (r));
   else if (casella_imap_token_is (r->keyword, r->keyword_length, "NAMESPACE"))

@@ -85,4 +85,7 @@ void                casella_imap_client_set_idling      (CasellaImapClient   *se
 GError             *casella_imap_error_from_response    (CasellaImapCommand  *command,
                                                          const CasellaImapResponse *response);
 
+void                casella_imap_client_set_utf8        (CasellaImapClient   *self,
+                                                         gboolean             utf8);
+
 G_END_DECLS

@@ -49,6 +49,7 @@ struct _CasellaImapClient
   guint                 garbage_lines;
   gboolean              pause_reading;
   gsize                 max_response_size;
+  gboolean              utf8;           /* ENABLEd UTF8=ACCEPT: names in UTF-8, not modified UTF-7 */
 
   GTask                *connect_task;
   char                 *selected;
@@ -211,7 +212,8 @@ casella_imap_command_append_mailbox (CasellaImapCommand *command,
       casella_imap_command_append (command, "INBOX");
       return;
     }
-  encoded = casella_imap_utf7_encode (utf8_name);
+  /* With UTF8=ACCEPT names go as they are (RFC 6855). */
+  encoded = command->client->utf8 ? NULL : casella_imap_utf7_encode (utf8_name);
   casella_imap_command_append_astring (command, encoded ? encoded : utf8_name);
 }
 
@@ -407,6 +409,19 @@ casella_imap_client_send_raw (CasellaImapClient *self,
 }
 
 /* ---- state ---- */
+
+void
+casella_imap_client_set_utf8 (CasellaImapClient *self,
+                              gboolean           utf8)
+{
+  self->utf8 = utf8;
+}
+
+gboolean
+casella_imap_client_is_utf8 (CasellaImapClient *self)
+{
+  return self->utf8;
+}
 
 void
 casella_imap_client_set_capabilities (CasellaImapClient      *self,

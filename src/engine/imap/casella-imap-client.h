@@ -23,6 +23,8 @@ CasellaNetConfig  *casella_imap_client_get_config           (CasellaImapClient  
 gboolean           casella_imap_client_is_connected         (CasellaImapClient    *self);
 gboolean           casella_imap_client_is_authenticated     (CasellaImapClient    *self);
 gboolean           casella_imap_client_is_encrypted         (CasellaImapClient    *self);
+/* UTF8=ACCEPT was enabled (RFC 6855): mailbox names travel as UTF-8. */
+gboolean           casella_imap_client_is_utf8              (CasellaImapClient    *self);
 gboolean           casella_imap_client_has_capability       (CasellaImapClient    *self,
                                                              const char           *capability);
 GStrv              casella_imap_client_dup_capabilities     (CasellaImapClient    *self);

@@ -328,7 +328,11 @@ enable_done (CasellaImapClient         *self,
              CasellaImapCommand        *command,
              const CasellaImapResponse *response)
 {
-  g_task_return_pointer (command->task, g_strv_builder_end (command->data), (GDestroyNotify) g_strfreev);
+  GStrv enabled = g_strv_builder_end (command->data);
+
+  if (g_strv_contains ((const char * const *) enabled, "UTF8=ACCEPT"))
+    casella_imap_client_set_utf8 (self, TRUE);
+  g_task_return_pointer (command->task, enabled, (GDestroyNotify) g_strfreev);
 }
 
 void
@@ -422,7 +426,7 @@ list_untagged (CasellaImapClient         *self,
 
   if (!IS_KEYWORD (response, want))
     return FALSE;
-  mailbox = casella_imap_mailbox_from_response (response);
+  mailbox = casella_imap_mailbox_from_response (response, casella_imap_client_is_utf8 (self));
   if (mailbox != NULL)
     g_ptr_array_add (command->data, mailbox);
   return TRUE;

@@ -159,7 +159,8 @@ static const struct {
 };
 
 CasellaImapMailbox *
-casella_imap_mailbox_from_response (const CasellaImapResponse *response)
+casella_imap_mailbox_from_response (const CasellaImapResponse *response,
+                                    gboolean                   utf8)
 {
   const CasellaImapValue *attrs = response->values;
   const CasellaImapValue *delim = attrs ? attrs->next : NULL;
@@ -187,7 +188,7 @@ casella_imap_mailbox_from_response (const CasellaImapResponse *response)
     }
   else
     {
-      mailbox->name = casella_imap_utf7_decode (mailbox->raw_name, -1);
+      mailbox->name = utf8 ? NULL : casella_imap_utf7_decode (mailbox->raw_name, -1);
       /* Not modified UTF-7 (a server sending UTF-8): show what we can. */
       if (mailbox->name == NULL)
         mailbox->name = g_utf8_make_valid (mailbox->raw_name, -1);

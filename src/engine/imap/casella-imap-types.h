@@ -181,7 +181,9 @@ CasellaImapFlags       casella_imap_flags_from_value       (const CasellaImapVal
 char                  *casella_imap_flags_to_string        (CasellaImapFlags        flags,
                                                             const char * const     *keywords);
 
-CasellaImapMailbox    *casella_imap_mailbox_from_response  (const CasellaImapResponse *response);
+/* utf8: names are UTF-8 (UTF8=ACCEPT), else modified UTF-7. */
+CasellaImapMailbox    *casella_imap_mailbox_from_response  (const CasellaImapResponse *response,
+                                                            gboolean                   utf8);
 void                   casella_imap_mailbox_free           (CasellaImapMailbox     *mailbox);
 
 CasellaImapStatusInfo *casella_imap_status_from_response   (const CasellaImapResponse *response);

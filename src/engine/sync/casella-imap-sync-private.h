@@ -24,6 +24,7 @@ struct _CasellaImapSync
   gboolean           uidplus;
   guint64            body_budget;
   guint              batch_size;
+  char              *personal_prefix; /* NAMESPACE's personal prefix ("" or "INBOX."), once known */
 };
 
 enum { SIGNAL_PROGRESS, SIGNAL_REPLAY_FAILED, SIGNAL_FOLDER_SYNCED, N_SYNC_SIGNALS };
@@ -39,6 +40,11 @@ CasellaImapSelectInfo *casella_imap_sync_select (CasellaImapSync          *self,
                                                  gboolean                  qresync,
                                                  GCancellable             *cancellable,
                                                  GError                  **error);
+/* A folder's role: SPECIAL-USE, else its name under the personal
+ * namespace, in English or Italian (Sent, Posta inviata, Elementi
+ * inviati…). */
+CasellaFolderRole casella_imap_sync_role_of (const CasellaImapMailbox *mailbox,
+                                             const char               *personal_prefix);
 /* A connection error makes the next call reconnect. */
 void     casella_imap_sync_note_error       (CasellaImapSync     *self,
                                              const GError        *error);

@@ -44,16 +44,24 @@ enable_extensions (CasellaImapSync  *self,
                    GError          **error)
 {
   g_auto(CasellaAwait) await = { 0 };
-  static const char *qresync[] = { "QRESYNC", NULL };
+  g_autoptr(GStrvBuilder) wanted = g_strv_builder_new ();
+  g_auto(GStrv) extensions = NULL;
   g_auto(GStrv) enabled = NULL;
 
   self->uidplus = casella_imap_client_has_capability (self->client, "UIDPLUS");
   self->condstore = casella_imap_client_has_capability (self->client, "CONDSTORE");
   self->qresync = FALSE;
-  if (!casella_imap_client_has_capability (self->client, "QRESYNC"))
+  if (casella_imap_client_has_capability (self->client, "QRESYNC"))
+    g_strv_builder_add (wanted, "QRESYNC");
+  /* Headers and names in UTF-8 as they are, not downgraded (RFC 6855). */
+  if (casella_imap_client_has_capability (self->client, "UTF8=ACCEPT"))
+    g_strv_builder_add (wanted, "UTF8=ACCEPT");
+  extensions = g_strv_builder_end (wanted);
+  if (extensions[0] == NULL)
     return TRUE;
   casella_await_init (&await);
-  casella_imap_client_enable_async (self->client, qresync, cancellable, casella_await_done, &await);
+  casella_imap_client_enable_async (self->client, (const char * const *) extensions, cancellable,
+                                    casella_await_done, &await);
   enabled = casella_imap_client_enable_finish (self->client, casella_await (&await), error);
   if (enabled == NULL)
     return FALSE;
@@ -130,13 +138,21 @@ static CasellaFolderRole
 role_by_name (const char *name)
 {
   static const struct { const char *name; CasellaFolderRole role; } names[] = {
+    /* English, then the Italian names providers and clients use. */
     { "sent", CASELLA_FOLDER_ROLE_SENT }, { "sent items", CASELLA_FOLDER_ROLE_SENT },
-    { "sent messages", CASELLA_FOLDER_ROLE_SENT }, { "posta inviata", CASELLA_FOLDER_ROLE_SENT },
-    { "inviata", CASELLA_FOLDER_ROLE_SENT }, { "drafts", CASELLA_FOLDER_ROLE_DRAFTS },
-    { "bozze", CASELLA_FOLDER_ROLE_DRAFTS }, { "trash", CASELLA_FOLDER_ROLE_TRASH },
-    { "deleted items", CASELLA_FOLDER_ROLE_TRASH }, { "deleted messages", CASELLA_FOLDER_ROLE_TRASH },
-    { "cestino", CASELLA_FOLDER_ROLE_TRASH }, { "junk", CASELLA_FOLDER_ROLE_JUNK },
+    { "sent messages", CASELLA_FOLDER_ROLE_SENT }, { "sent mail", CASELLA_FOLDER_ROLE_SENT },
+    { "posta inviata", CASELLA_FOLDER_ROLE_SENT }, { "inviata", CASELLA_FOLDER_ROLE_SENT },
+    { "inviati", CASELLA_FOLDER_ROLE_SENT }, { "elementi inviati", CASELLA_FOLDER_ROLE_SENT },
+    { "messaggi inviati", CASELLA_FOLDER_ROLE_SENT },
+    { "drafts", CASELLA_FOLDER_ROLE_DRAFTS }, { "draft", CASELLA_FOLDER_ROLE_DRAFTS },
+    { "bozze", CASELLA_FOLDER_ROLE_DRAFTS },
+    { "trash", CASELLA_FOLDER_ROLE_TRASH }, { "deleted items", CASELLA_FOLDER_ROLE_TRASH },
+    { "deleted messages", CASELLA_FOLDER_ROLE_TRASH }, { "deleted", CASELLA_FOLDER_ROLE_TRASH },
+    { "cestino", CASELLA_FOLDER_ROLE_TRASH }, { "posta eliminata", CASELLA_FOLDER_ROLE_TRASH },
+    { "elementi eliminati", CASELLA_FOLDER_ROLE_TRASH },
+    { "junk", CASELLA_FOLDER_ROLE_JUNK }, { "junk e-mail", CASELLA_FOLDER_ROLE_JUNK },
     { "spam", CASELLA_FOLDER_ROLE_JUNK }, { "posta indesiderata", CASELLA_FOLDER_ROLE_JUNK },
+    { "indesiderata", CASELLA_FOLDER_ROLE_JUNK },
     { "archive", CASELLA_FOLDER_ROLE_ARCHIVE }, { "archivio", CASELLA_FOLDER_ROLE_ARCHIVE },
   };
 
@@ -146,10 +162,30 @@ role_by_name (const char *name)
   return CASELLA_FOLDER_ROLE_NONE;
 }
 
-static CasellaFolderRole
-role_of (const CasellaImapMailbox *mailbox)
+/* The folder's own name: without the personal namespace's prefix
+ * ("INBOX." on Courier and Cyrus), so INBOX.Sent is Sent. NULL when what
+ * is left is itself nested (INBOX.Work.Sent is the user's). */
+static const char *
+top_level_name (const CasellaImapMailbox *mailbox,
+                const char               *prefix)
+{
+  const char *name = mailbox->name;
+
+  if (prefix != NULL && prefix[0] != '\0' && g_str_has_prefix (name, prefix))
+    name += strlen (prefix);
+  else if (mailbox->separator && g_ascii_strncasecmp (name, "INBOX", 5) == 0 && name[5] == mailbox->separator)
+    name += 6;   /* the same layout, from a server without NAMESPACE */
+  if (name[0] == '\0' || (mailbox->separator && strchr (name, mailbox->separator)))
+    return NULL;
+  return name;
+}
+
+CasellaFolderRole
+casella_imap_sync_role_of (const CasellaImapMailbox *mailbox,
+                           const char               *personal_prefix)
 {
   CasellaImapMailboxFlags flags = mailbox->flags;
+  const char *name;
 
   if ((flags & CASELLA_IMAP_MAILBOX_INBOX) || g_ascii_strcasecmp (mailbox->name, "INBOX") == 0)
     return CASELLA_FOLDER_ROLE_INBOX;
@@ -167,8 +203,29 @@ role_of (const CasellaImapMailbox *mailbox)
     return CASELLA_FOLDER_ROLE_ALL;
   if (flags & CASELLA_IMAP_MAILBOX_FLAGGED)
     return CASELLA_FOLDER_ROLE_FLAGGED;
-  return mailbox->separator && strchr (mailbox->name, mailbox->separator) ? CASELLA_FOLDER_ROLE_NONE
-                                                                            : role_by_name (mailbox->name);
+  name = top_level_name (mailbox, personal_prefix);
+  return name ? role_by_name (name) : CASELLA_FOLDER_ROLE_NONE;
+}
+
+/* The personal namespace's prefix ("INBOX." on Courier), asked once. */
+static gboolean
+learn_namespace (CasellaImapSync  *self,
+                 GCancellable     *cancellable,
+                 GError          **error)
+{
+  g_auto(CasellaAwait) await = { 0 };
+  g_autoptr(CasellaImapNamespaces) namespaces = NULL;
+
+  if (self->personal_prefix != NULL || !casella_imap_client_has_capability (self->client, "NAMESPACE"))
+    return TRUE;
+  casella_await_init (&await);
+  casella_imap_client_namespace_async (self->client, cancellable, casella_await_done, &await);
+  namespaces = casella_imap_client_namespace_finish (self->client, casella_await (&await), error);
+  if (namespaces == NULL)
+    return FALSE;
+  self->personal_prefix = g_strdup (namespaces->personal && namespaces->personal->len > 0
+                                    ? ((CasellaImapNamespace *) namespaces->personal->pdata[0])->prefix : "");
+  return TRUE;
 }
 
 static GPtrArray *
@@ -203,7 +260,7 @@ save_mailbox (CasellaImapSync          *self,
   folder.path = mailbox->name;
   folder.name = NULL;
   folder.separator = mailbox->separator;
-  folder.role = role_of (mailbox);
+  folder.role = casella_imap_sync_role_of (mailbox, self->personal_prefix);
   folder.flags = ((mailbox->flags & (CASELLA_IMAP_MAILBOX_NOSELECT | CASELLA_IMAP_MAILBOX_NONEXISTENT))
                     ? CASELLA_FOLDER_NOSELECT : 0) |
                  ((mailbox->flags & CASELLA_IMAP_MAILBOX_NOINFERIORS) ? CASELLA_FOLDER_NOINFERIORS : 0);
@@ -218,12 +275,16 @@ sync_folder_list (CasellaImapSync  *self,
                   GCancellable     *cancellable,
                   GError          **error)
 {
-  g_autoptr(GPtrArray) mailboxes = list_mailboxes (self, FALSE, cancellable, error);
-  g_autoptr(GPtrArray) subscribed_list = mailboxes ? list_mailboxes (self, TRUE, cancellable, error) : NULL;
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  g_autoptr(GPtrArray) subscribed_list = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) subscribed = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) folders = NULL;
 
+  if (!learn_namespace (self, cancellable, error))
+    return FALSE;
+  mailboxes = list_mailboxes (self, FALSE, cancellable, error);
+  subscribed_list = mailboxes ? list_mailboxes (self, TRUE, cancellable, error) : NULL;
   if (mailboxes == NULL || subscribed_list == NULL)
     return FALSE;
   for (guint i = 0; i < subscribed_list->len; i++)
@@ -597,6 +658,7 @@ casella_imap_sync_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->config, casella_net_config_unref);
   g_free (self->username);
+  g_free (self->personal_prefix);
   if (self->password != NULL)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
