@@ -8,6 +8,7 @@
 #include "casella-imap-client.h"
 #include "casella-mail-error.h"
 #include "casella-pop3-client.h"
+#include "casella-pop3-sync.h"
 #include "casella-smtp-client.h"
 #include "casella-test-pki.h"
 #include "casella-test-script.h"
@@ -543,6 +544,39 @@ test_pop3_empty_mailbox (void)
   assert_script_done (server);
 }
 
+/* A server that asks for UTF8 (RFC 6856) gets it before the sign-in,
+ * and one that takes a sign-in only every 15 minutes (LOGIN-DELAY,
+ * RFC 2449) is not asked again before: the next sync does nothing. */
+static void
+test_pop3_utf8_and_login_delay (void)
+{
+  g_autoptr(CasellaTestScript) server = start_script (
+    "> +OK fake\n< CAPA\n> +OK\n> USER\n> UIDL\n> UTF8\n> LOGIN-DELAY 900\n> .\n"
+    "< UTF8\n> +OK UTF8 enabled\n< USER bob\n> +OK\n< PASS s3cret\n> +OK in\n"
+    "< UIDL\n> +OK\n> .\n< QUIT\n> +OK bye\n", TRUE);
+  g_autoptr(CasellaNetConfig) config = config_for (server, CASELLA_SECURITY_TLS, 2000);
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-login-delay");
+  g_autofree char *path = g_build_filename (dir, "mail.db", NULL);
+  g_autoptr(CasellaStore) store = casella_store_open (path, NULL);
+  g_autoptr(GError) error = NULL;
+  CasellaPop3SyncResult result = { 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_true (casella_pop3_sync_run (store, config, "bob", "s3cret", CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
+                                        NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (result.skipped);
+  g_assert_cmpint (result.next_allowed, >=, now + 900);
+  assert_script_done (server);
+  /* The script is over: another sign-in would find nobody listening. */
+  g_assert_true (casella_pop3_sync_run (store, config, "bob", "s3cret", CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
+                                        NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (result.skipped);
+  g_clear_object (&store);
+  casella_test_rm_rf (dir);
+}
+
 static void
 test_pop3_wrong_user_stops (void)
 {
@@ -736,6 +770,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/imap/synchronizing-literal", test_imap_synchronizing_literal);
   g_test_add_func ("/faults/imap/untrusted-certificate", test_imap_untrusted_certificate);
   g_test_add_func ("/faults/imap/provider-replies", test_imap_provider_replies);
+  g_test_add_func ("/faults/pop3/utf8-and-login-delay", test_pop3_utf8_and_login_delay);
   g_test_add_func ("/faults/pop3/empty-mailbox", test_pop3_empty_mailbox);
   g_test_add_func ("/faults/pop3/stls-refused", test_pop3_stls_refused);
   g_test_add_func ("/faults/pop3/stls-missing", test_pop3_stls_missing);

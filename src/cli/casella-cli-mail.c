@@ -182,6 +182,23 @@ show_progress (const char *folder,
     g_printerr ("\n");
 }
 
+/* A POP3 server that takes a sign-in only so often (LOGIN-DELAY). */
+static void
+note_login_delay (Mailbox *mailbox)
+{
+  g_autofree char *next = casella_store_get_meta (mailbox->store, "pop3-next-login");
+  gint64 when = next ? g_ascii_strtoll (next, NULL, 10) : 0;
+  g_autoptr(GDateTime) time = NULL;
+  g_autofree char *text = NULL;
+
+  if (when <= g_get_real_time () / G_USEC_PER_SEC)
+    return;
+  time = g_date_time_new_from_unix_local (when);
+  text = g_date_time_format (time, "%H:%M");
+  g_print (_("Your provider lets Casella check for new mail only every so often: the next check can be at %s.\n"),
+           text);
+}
+
 /* Mail that waits for the user to decide is said after every sync. */
 static void
 note_outbox (Mailbox *mailbox)
@@ -259,6 +276,7 @@ casella_cli_sync (int    argc,
     total += ((CasellaStoreFolder *) folders->pdata[i])->total;
   g_print (_("Synced %s: %u folders, %u messages, %.1f s\n"), casella_account_get_address (mailbox.account),
            folders ? folders->len : 0, total, (g_get_monotonic_time () - start) / 1e6);
+  note_login_delay (&mailbox);
   note_outbox (&mailbox);
   return CASELLA_CLI_EXIT_OK;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "casella-account-verify.h"
+#include "casella-secret.h"
 #include "casella-imap-client.h"
 #include "casella-mail-error.h"
 #include "casella-pop3-client.h"
@@ -25,16 +26,6 @@ G_DEFINE_QUARK (casella-verify-error-quark, casella_verify_error)
 #define MAX_FORMS 2
 
 /* ---- requests and results ---- */
-
-static void
-wipe_free (char *secret)
-{
-  if (secret != NULL)
-    {
-      memset (secret, 0, strlen (secret));
-      g_free (secret);
-    }
-}
 
 CasellaVerifyRequest *
 casella_verify_request_new (const char                *address,
@@ -75,8 +66,8 @@ casella_verify_request_free (CasellaVerifyRequest *request)
   if (request == NULL)
     return;
   g_free (request->address);
-  wipe_free (request->password);
-  wipe_free (request->smtp_password);
+  casella_secret_free (request->password);
+  casella_secret_free (request->smtp_password);
   g_clear_pointer (&request->config, casella_mail_config_unref);
   casella_server_config_free (request->incoming);
   casella_server_config_free (request->outgoing);

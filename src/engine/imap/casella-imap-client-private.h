@@ -41,6 +41,7 @@ struct _CasellaImapCommand
   gboolean                 barrier;       /* alone on the wire: state changes */
   gboolean                 is_auth;       /* NO means credentials were refused */
   gboolean                 is_logout;
+  gboolean                 unsafe;        /* raw text with a CR or LF: never sent */
   gboolean                 sent;
   GTask                   *task;          /* NULL once abandoned (cancelled) */
   GSource                 *cancel_source;

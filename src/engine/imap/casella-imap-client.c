@@ -15,6 +15,7 @@
 
 #include "casella-imap-client-private.h"
 #include "casella-imap-utf7.h"
+#include "casella-secret.h"
 #include "casella-mail-error.h"
 #include "casella-net-connection.h"
 
@@ -80,7 +81,16 @@ static void
 casella_imap_command_free (CasellaImapCommand *command)
 {
   for (guint i = 0; command->parts && i < command->parts->len; i++)
-    g_bytes_unref (g_array_index (command->parts, CasellaImapPart, i).bytes);
+    {
+      GBytes *bytes = g_array_index (command->parts, CasellaImapPart, i).bytes;
+      gsize size;
+      gpointer data = (gpointer) g_bytes_get_data (bytes, &size);
+
+      /* A sign-in's parts hold the password (they are ours alone). */
+      if (command->is_auth && data != NULL)
+        explicit_bzero (data, size);
+      g_bytes_unref (bytes);
+    }
   g_clear_pointer (&command->parts, g_array_unref);
   if (command->current)
     g_string_free (command->current, TRUE);
@@ -128,6 +138,7 @@ void
 casella_imap_command_append (CasellaImapCommand *command,
                              const char         *text)
 {
+  command->unsafe |= !casella_protocol_text_is_safe (text);
   g_string_append (command->current, text);
 }
 
@@ -138,9 +149,12 @@ casella_imap_command_append_printf (CasellaImapCommand *command,
 {
   va_list args;
 
+  gsize before = command->current->len;
+
   va_start (args, format);
   g_string_append_vprintf (command->current, format, args);
   va_end (args);
+  command->unsafe |= !casella_protocol_text_is_safe (command->current->str + before);
 }
 
 /* The rest of the command goes out only after the server's "+". */
@@ -378,6 +392,15 @@ void
 casella_imap_client_submit (CasellaImapClient  *self,
                             CasellaImapCommand *command)
 {
+  if (command->unsafe)
+    {
+      /* Text with a line break would end the command and start another:
+       * what goes in text goes as a literal (append_astring). */
+      g_autoptr(GError) error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_FAILED,
+                                             "Not sent: %s would carry a line break", command->name);
+      command_complete (self, command, error);
+      return;
+    }
   g_string_append (command->current, "\r\n");
   command_flush (command, FALSE);
 

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "casella-secret.h"
+
 #include <string.h>
 
 #include "casella-imap-client-private.h"
@@ -196,17 +198,7 @@ casella_imap_client_login_async (CasellaImapClient   *self,
   inner = g_task_new (self, cancellable, on_login_reply, outer);
   if (casella_imap_client_has_capability (self, "AUTH=PLAIN"))
     {
-      g_autofree char *plain = NULL, *b64 = NULL;
-      gsize ulen = strlen (username), plen = strlen (password);
-
-      /* authzid NUL authcid NUL password */
-      plain = g_malloc (ulen + plen + 2);
-      plain[0] = '\0';
-      memcpy (plain + 1, username, ulen);
-      plain[ulen + 1] = '\0';
-      memcpy (plain + ulen + 2, password, plen);
-      b64 = g_base64_encode ((const guchar *) plain, ulen + plen + 2);
-      memset (plain, 0, ulen + plen + 2);
+      g_autoptr(CasellaSecret) b64 = casella_sasl_plain (username, password);
 
       command = casella_imap_command_new (self, "AUTHENTICATE", inner);
       casella_imap_command_append (command, "AUTHENTICATE PLAIN");
@@ -217,7 +209,6 @@ casella_imap_client_login_async (CasellaImapClient   *self,
           casella_imap_command_wait_continuation (command);
           casella_imap_command_append (command, b64);
         }
-      memset (b64, 0, strlen (b64));
     }
   else
     {

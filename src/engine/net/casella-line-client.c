@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "casella-line-client.h"
+#include "casella-secret.h"
 #include "casella-mail-error.h"
 #include "casella-net-connection.h"
 
@@ -49,7 +50,9 @@ casella_line_command_set_line (CasellaLineCommand *command,
                                const char         *line)
 {
   g_clear_pointer (&command->bytes, g_bytes_unref);
-  command->bytes = g_bytes_new_take (g_strconcat (line, "\r\n", NULL), strlen (line) + 2);
+  command->unsafe = !casella_protocol_text_is_safe (line);
+  if (!command->unsafe)
+    command->bytes = g_bytes_new_take (g_strconcat (line, "\r\n", NULL), strlen (line) + 2);
   command->wipe = TRUE;
 }
 
@@ -68,7 +71,7 @@ casella_line_command_free (CasellaLineCommand *command)
       gpointer data = (gpointer) g_bytes_get_data (command->bytes, &size);
 
       if (command->wipe && data != NULL)
-        memset (data, 0, size);
+        explicit_bzero (data, size);
       g_bytes_unref (command->bytes);
     }
   if (command->data && command->data_free)
@@ -144,12 +147,28 @@ watch_cancellable (CasellaLineClient  *self,
   g_source_attach (command->cancel_source, g_main_context_get_thread_default ());
 }
 
+/* A user name or an address with a line break in it would end the
+ * command early and smuggle in one of its own: refused, never sent. */
+static gboolean
+refuse_unsafe (CasellaLineCommand *command)
+{
+  if (!command->unsafe)
+    return FALSE;
+  if (command->task != NULL)
+    g_task_return_new_error (command->task, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_FAILED,
+                             "Not sent: %s would carry a line break", command->name);
+  casella_line_command_free (command);
+  return TRUE;
+}
+
 void
 casella_line_client_send (CasellaLineClient  *self,
                           CasellaLineCommand *command)
 {
   CasellaLineClientPrivate *priv = PRIV (self);
 
+  if (refuse_unsafe (command))
+    return;
   if (!priv->connected || priv->connection == NULL)
     {
       if (command->task != NULL)
@@ -171,6 +190,8 @@ casella_line_client_send_first (CasellaLineClient  *self,
 {
   CasellaLineClientPrivate *priv = PRIV (self);
 
+  if (refuse_unsafe (command))
+    return;
   watch_cancellable (self, command);
   g_queue_push_head (&priv->queue, command);
   pump (self);

@@ -39,6 +39,7 @@ struct _CasellaLineCommand
   GDestroyNotify        data_free;
   gboolean              sent;
   gboolean              wipe;        /* the line may hold a secret */
+  gboolean              unsafe;      /* a CR or LF inside: never sent */
   GSource              *cancel_source;
   CasellaLineClient    *client;
 };

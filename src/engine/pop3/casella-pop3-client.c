@@ -9,6 +9,7 @@
 
 #include "casella-mail-error.h"
 #include "casella-pop3-client.h"
+#include "casella-secret.h"
 #include "casella-pop3-parser.h"
 
 struct _CasellaPop3Client
@@ -18,6 +19,7 @@ struct _CasellaPop3Client
   CasellaPop3Parser *parser;
   GHashTable        *capabilities;   /* first word of each CAPA line, upper case */
   GStrv              sasl;           /* mechanisms from "SASL …" */
+  guint              login_delay;    /* "LOGIN-DELAY n": seconds between sign-ins, 0 if none */
   GTask             *connect_task;
 };
 
@@ -100,7 +102,7 @@ command_data_free (CommandData *data)
 {
   if (data->then_pass != NULL)
     {
-      memset (data->then_pass, 0, strlen (data->then_pass));
+      casella_secret_wipe (data->then_pass);
       g_free (data->then_pass);
     }
   g_free (data);
@@ -130,7 +132,7 @@ on_reply (CasellaLineClient  *client,
       pass->data = pass_data;
       pass->data_free = (GDestroyNotify) command_data_free;
       casella_line_command_set_line (pass, line);
-      memset (line, 0, strlen (line));
+      casella_secret_wipe (line);
       casella_line_client_send_first (client, pass);
     }
   else if (data->done != NULL)
@@ -202,6 +204,8 @@ store_capabilities (CasellaPop3Client *self,
       if (words[0] == NULL || words[0][0] == '\0')
         continue;
       g_hash_table_add (self->capabilities, g_ascii_strup (words[0], -1));
+      if (g_ascii_strcasecmp (words[0], "LOGIN-DELAY") == 0 && words[1] != NULL)
+        self->login_delay = (guint) g_ascii_strtoull (words[1], NULL, 10);
       if (g_ascii_strcasecmp (words[0], "SASL") == 0)
         {
           g_strfreev (self->sasl);
@@ -407,6 +411,23 @@ casella_pop3_client_connect_finish (CasellaPop3Client  *self,
 
 /* ---- login ---- */
 
+/* UTF8 changes what the server sends, not whether it takes us: a
+ * refusal leaves things as they were. */
+static gboolean
+on_utf8_reply (CasellaLineClient  *client,
+               CasellaLineCommand *command,
+               gpointer            reply)
+{
+  g_debug ("POP3: UTF8 %s", ((CasellaPop3Reply *) reply)->ok ? "on" : "refused");
+  return TRUE;
+}
+
+guint
+casella_pop3_client_get_login_delay (CasellaPop3Client *self)
+{
+  return self->login_delay;
+}
+
 void
 casella_pop3_client_login_async (CasellaPop3Client   *self,
                                  const char          *username,
@@ -426,18 +447,19 @@ casella_pop3_client_login_async (CasellaPop3Client   *self,
       return;
     }
 
+  /* UTF-8 headers as they are (RFC 6856); Courier sends a "cannot
+   * display Unicode content" stub to clients that do not ask. */
+  if (casella_pop3_client_has_capability (self, "UTF8"))
+    {
+      CasellaLineCommand *utf8 = casella_line_command_new ("UTF8", NULL, on_utf8_reply);
+      casella_line_command_set_line (utf8, "UTF8");
+      casella_line_client_send (CASELLA_LINE_CLIENT (self), utf8);
+    }
   if (self->sasl != NULL && g_strv_contains ((const char * const *) self->sasl, "PLAIN"))
     {
-      gsize ulen = strlen (username), plen = strlen (password);
-      g_autofree char *plain = g_malloc0 (ulen + plen + 2);
-      g_autofree char *b64 = NULL;
+      g_autoptr(CasellaSecret) b64 = casella_sasl_plain (username, password);
 
-      memcpy (plain + 1, username, ulen);
-      memcpy (plain + ulen + 2, password, plen);
-      b64 = g_base64_encode ((const guchar *) plain, ulen + plen + 2);
       line = g_strconcat ("AUTH PLAIN ", b64, NULL);
-      memset (plain, 0, ulen + plen + 2);
-      memset (b64, 0, strlen (b64));
       pop3_send (self, "AUTH", line, FALSE, NULL, task);
     }
   else
@@ -454,8 +476,7 @@ casella_pop3_client_login_async (CasellaPop3Client   *self,
       casella_line_command_set_line (command, line);
       casella_line_client_send (CASELLA_LINE_CLIENT (self), command);
     }
-  if (line != NULL)
-    memset (line, 0, strlen (line));
+  casella_secret_wipe (line);
 }
 
 gboolean

@@ -57,4 +57,8 @@ gboolean   casella_pop3_client_simple_finish  (CasellaPop3Client *self, GAsyncRe
 
 void       casella_pop3_uid_item_free         (CasellaPop3UidItem *item);
 
+/* LOGIN-DELAY (RFC 2449): the least seconds the server wants between
+ * two sign-ins; 0 when it says nothing. */
+guint              casella_pop3_client_get_login_delay (CasellaPop3Client *self);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "casella-gmime.h"
 #include "casella-mail-error.h"
 #include "casella-smtp-client.h"
+#include "casella-secret.h"
 #include "casella-smtp-parser.h"
 
 struct _CasellaSmtpClient
@@ -411,7 +412,7 @@ static void
 answers_free (GPtrArray *answers)
 {
   for (guint i = 0; i < answers->len; i++)
-    memset (answers->pdata[i], 0, strlen (answers->pdata[i]));
+    casella_secret_wipe (answers->pdata[i]);
   g_ptr_array_unref (answers);
 }
 
@@ -490,19 +491,11 @@ casella_smtp_client_login_async (CasellaSmtpClient   *self,
 
   if (casella_smtp_client_has_auth (self, "PLAIN"))
     {
-      gsize ulen = strlen (username), plen = strlen (password);
-      g_autofree char *plain = g_malloc0 (ulen + plen + 2);
-      g_autofree char *b64 = NULL, *line = NULL;
+      g_autoptr(CasellaSecret) b64 = casella_sasl_plain (username, password);
+      g_autoptr(CasellaSecret) line = g_strconcat ("AUTH PLAIN ", b64, NULL);
 
-      memcpy (plain + 1, username, ulen);
-      memcpy (plain + ulen + 2, password, plen);
-      b64 = g_base64_encode ((const guchar *) plain, ulen + plen + 2);
-      line = g_strconcat ("AUTH PLAIN ", b64, NULL);
       command = smtp_command ("AUTH", line, task, on_auth_reply);
       g_ptr_array_add (answers, g_strdup (b64));   /* if the server asks again */
-      memset (plain, 0, ulen + plen + 2);
-      memset (b64, 0, strlen (b64));
-      memset (line, 0, strlen (line));
     }
   else
     {

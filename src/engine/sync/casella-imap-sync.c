@@ -13,6 +13,7 @@
 
 #include "casella-imap-sync-private.h"
 #include "casella-mail-error.h"
+#include "casella-secret.h"
 
 G_DEFINE_FINAL_TYPE (CasellaImapSync, casella_imap_sync, G_TYPE_OBJECT)
 
@@ -659,9 +660,7 @@ casella_imap_sync_finalize (GObject *object)
   g_clear_pointer (&self->config, casella_net_config_unref);
   g_free (self->username);
   g_free (self->personal_prefix);
-  if (self->password != NULL)
-    memset (self->password, 0, strlen (self->password));
-  g_free (self->password);
+  casella_secret_free (self->password);
 
   G_OBJECT_CLASS (casella_imap_sync_parent_class)->finalize (object);
 }

@@ -18,6 +18,7 @@
 #include "casella-account-sync.h"
 #include "casella-mail-error.h"
 #include "casella-mail-session.h"
+#include "casella-secret.h"
 #include "casella-store-queue.h"
 
 #define BACKOFF_FIRST_S 15
@@ -762,14 +763,6 @@ casella_mail_session_get_error (CasellaMailSession *self)
 }
 
 static void
-wipe (char *secret)
-{
-  if (secret != NULL)
-    memset (secret, 0, strlen (secret));
-  g_free (secret);
-}
-
-static void
 casella_mail_session_dispose (GObject *object)
 {
   casella_mail_session_stop (CASELLA_MAIL_SESSION (object));
@@ -786,8 +779,8 @@ casella_mail_session_finalize (GObject *object)
   casella_store_rebuild_report_clear (&self->rebuilt);
   g_clear_object (&self->tls_database);
   g_free (self->path);
-  wipe (self->password);
-  wipe (self->smtp_password);
+  casella_secret_free (self->password);
+  casella_secret_free (self->smtp_password);
   g_clear_error (&self->error);
   g_main_context_unref (self->ui_context);
   g_main_context_unref (self->sync_context);

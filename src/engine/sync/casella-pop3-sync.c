@@ -209,6 +209,31 @@ run (Session                  *session,
   return TRUE;
 }
 
+static gint64
+next_login_allowed (CasellaStore *store)
+{
+  g_autofree char *next = casella_store_get_meta (store, "pop3-next-login");
+
+  return next ? g_ascii_strtoll (next, NULL, 10) : 0;
+}
+
+static gboolean
+note_login (CasellaStore           *store,
+            CasellaPop3Client      *client,
+            CasellaPop3SyncResult  *counts,
+            GError                **error)
+{
+  guint delay = casella_pop3_client_get_login_delay (client);
+  g_autofree char *next = NULL;
+
+  if (delay == 0)
+    return TRUE;
+  counts->next_allowed = g_get_real_time () / G_USEC_PER_SEC + delay;
+  next = g_strdup_printf ("%" G_GINT64_FORMAT, counts->next_allowed);
+  g_debug ("POP3: LOGIN-DELAY %u s: next sign-in at %s", delay, next);
+  return casella_store_set_meta (store, "pop3-next-login", next, error);
+}
+
 gboolean
 casella_pop3_sync_run (CasellaStore             *store,
                        CasellaNetConfig         *config,
@@ -223,11 +248,22 @@ casella_pop3_sync_run (CasellaStore             *store,
                        GError                  **error)
 {
   Session session = { NULL, { 0 }, cancellable };
-  CasellaPop3SyncResult counts = { 0, 0 };
+  CasellaPop3SyncResult counts = { 0 };
   gboolean ok;
 
+  /* The server said how often it takes a sign-in (LOGIN-DELAY): asking
+   * sooner only gets refused, so it is not asked. */
+  counts.next_allowed = next_login_allowed (store);
+  if (counts.next_allowed > g_get_real_time () / G_USEC_PER_SEC)
+    {
+      counts.skipped = TRUE;
+      if (result != NULL)
+        *result = counts;
+      return TRUE;
+    }
   casella_await_init (&session.await);
   ok = open_session (&session, config, username, password, error) &&
+       note_login (store, session.client, &counts, error) &&
        run (&session, store, policy, days, progress, progress_data, &counts, error);
   if (!ok)
     casella_store_rollback_all (store);

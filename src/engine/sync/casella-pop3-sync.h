@@ -25,8 +25,10 @@ typedef void (*CasellaSyncProgressFunc) (const char *folder,
                                          gpointer    user_data);
 
 typedef struct {
-  guint downloaded;
-  guint deleted_on_server;
+  guint  downloaded;
+  guint  deleted_on_server;
+  gint64 next_allowed;   /* LOGIN-DELAY: no sign-in before this (unix time); 0: any time */
+  gboolean skipped;      /* too early for the server's LOGIN-DELAY: nothing done */
 } CasellaPop3SyncResult;
 
 gboolean casella_pop3_sync_run (CasellaStore             *store,
