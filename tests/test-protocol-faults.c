@@ -4,6 +4,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "casella-engine.h"
 #include "casella-imap-client.h"
 #include "casella-mail-error.h"
@@ -577,6 +579,26 @@ test_pop3_utf8_and_login_delay (void)
   casella_test_rm_rf (dir);
 }
 
+/* A user name with a line break would end USER and send a command of
+ * its own (here DELE 1): nothing of it is written. */
+static void
+test_pop3_no_line_breaks (void)
+{
+  g_autoptr(CasellaTestScript) server = start_script (
+    "> +OK fake\n< CAPA\n> +OK\n> USER\n> .\neof\n", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaPop3Client) client = pop3_connect (server, CASELLA_SECURITY_TLS, &error);
+  g_autoptr(GAsyncResult) login = NULL;
+
+  g_assert_no_error (error);
+  casella_pop3_client_login_async (client, "bob\r\nDELE 1", "s3cret", NULL, casella_test_store_result, &login);
+  casella_test_await (&login);
+  g_assert_false (casella_pop3_client_login_finish (client, login, &error));
+  g_assert_nonnull (strstr (error->message, "line break"));
+  casella_line_client_disconnect (CASELLA_LINE_CLIENT (client));
+  assert_script_done (server);
+}
+
 static void
 test_pop3_wrong_user_stops (void)
 {
@@ -771,6 +793,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/imap/untrusted-certificate", test_imap_untrusted_certificate);
   g_test_add_func ("/faults/imap/provider-replies", test_imap_provider_replies);
   g_test_add_func ("/faults/pop3/utf8-and-login-delay", test_pop3_utf8_and_login_delay);
+  g_test_add_func ("/faults/pop3/no-line-breaks", test_pop3_no_line_breaks);
   g_test_add_func ("/faults/pop3/empty-mailbox", test_pop3_empty_mailbox);
   g_test_add_func ("/faults/pop3/stls-refused", test_pop3_stls_refused);
   g_test_add_func ("/faults/pop3/stls-missing", test_pop3_stls_missing);
