@@ -90,6 +90,28 @@ test_add_list_remove (void)
   g_assert_cmpint (again.status, ==, 3);
 }
 
+/* A provider's settings that say "no encryption" (seventy bundled
+ * servers do) never send a password in clear by themselves: add asks
+ * for --allow-plaintext first (exit 5), and with it the account works. */
+static void
+test_plaintext_needs_consent (void)
+{
+  g_auto(CasellaTestRun) refused = cli ("plainpw\n", "add", "--password-stdin", LOCAL_SOURCES, "someone@plain.test",
+                                        NULL);
+  g_auto(CasellaTestRun) listed = cli (NULL, "accounts", NULL);
+  g_auto(CasellaTestRun) added = cli ("plainpw\n", "add", "--password-stdin", "--allow-plaintext", LOCAL_SOURCES,
+                                      "someone@plain.test", NULL);
+  g_auto(CasellaTestRun) synced = cli (NULL, "sync", "someone@plain.test", NULL);
+  g_auto(CasellaTestRun) removed = cli (NULL, "remove", "someone@plain.test", NULL);
+
+  g_assert_cmpint (refused.status, ==, 5);
+  g_assert_nonnull (strstr (refused.err, "--allow-plaintext"));
+  g_assert_nonnull (strstr (listed.out, "No accounts yet"));
+  g_assert_cmpint (added.status, ==, 0);
+  g_assert_cmpint (synced.status, ==, 0);
+  g_assert_cmpint (removed.status, ==, 0);
+}
+
 static void
 test_pop3_choice (void)
 {
@@ -511,6 +533,7 @@ main (int argc, char **argv)
   casella_test_dovecot_add_user (dovecot, "pop@example.test", "poppw");
   casella_test_dovecot_add_user (dovecot, "log@example.test", "log-secret-4711");
   casella_test_dovecot_add_user (dovecot, "damage@example.test", "damagepw");
+  casella_test_dovecot_add_user (dovecot, "someone@plain.test", "plainpw");
   casella_test_dovecot_add_user (dovecot, "bodies@example.test", "bodiespw");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
@@ -519,6 +542,7 @@ main (int argc, char **argv)
   casella_test_smtp_add_user (sink, "pop@example.test", "poppw");
   casella_test_smtp_add_user (sink, "log@example.test", "log-secret-4711");
   casella_test_smtp_add_user (sink, "damage@example.test", "damagepw");
+  casella_test_smtp_add_user (sink, "someone@plain.test", "plainpw");
   casella_test_smtp_add_user (sink, "bodies@example.test", "bodiespw");
   casella_test_smtp_reject_recipient (sink, "nobody@example.test");
   casella_test_smtp_start (sink, &error);
@@ -539,6 +563,18 @@ main (int argc, char **argv)
     casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_STARTTLS));
   https = casella_test_https_new ();
   casella_test_https_add_file (https, "ispdb/example.test", xml);
+  g_free (xml);
+  /* A provider whose receiving server offers no encryption at all. */
+  xml = g_strdup_printf (
+    "<clientConfig version=\"1.1\"><emailProvider id=\"plain.test\"><domain>plain.test</domain>"
+    "<displayName>Plain Old Mail</displayName>"
+    "<incomingServer type=\"imap\"><hostname>localhost</hostname><port>%u</port><socketType>plain</socketType>"
+    "<username>%%EMAILADDRESS%%</username><authentication>password-cleartext</authentication></incomingServer>"
+    "<outgoingServer type=\"smtp\"><hostname>localhost</hostname><port>%u</port><socketType>SSL</socketType>"
+    "<username>%%EMAILADDRESS%%</username><authentication>password-cleartext</authentication></outgoingServer>"
+    "</emailProvider></clientConfig>",
+    casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAP), casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  casella_test_https_add_file (https, "ispdb/plain.test", xml);
   casella_test_https_start (https, &error);
   g_assert_no_error (error);
   ispdb_url = g_strdup_printf ("https://localhost:%u/ispdb/", casella_test_https_get_port (https));
@@ -547,6 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/detect-from-ispdb", test_detect_from_ispdb);
   g_test_add_func ("/cli/add-list-remove", test_add_list_remove);
   g_test_add_func ("/cli/pop3-choice", test_pop3_choice);
+  g_test_add_func ("/cli/plaintext-needs-consent", test_plaintext_needs_consent);
   g_test_add_func ("/cli/mail/commands", test_mail_commands);
   g_test_add_func ("/cli/debug-log", test_debug_log);
   g_test_add_func ("/cli/mail/damaged-message-list", test_damaged_message_list);

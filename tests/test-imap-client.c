@@ -266,14 +266,33 @@ test_wrong_password (void)
   login (client, user (2), "pw");
 }
 
-/* Unencrypted only when the user chose it: then login proceeds. */
+/* Unencrypted only when the user chose it: a server set to no security
+ * gets no password until the user agreed; then login proceeds. */
 static void
 test_plaintext_only_when_chosen (void)
 {
   g_autoptr(CasellaImapClient) client = connect_to (dovecot, CASELLA_TEST_IMAP, CASELLA_SECURITY_NONE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_assert_false (casella_imap_client_is_encrypted (client));
-  login (client, user (3), "pw");
+  casella_imap_client_login_async (client, user (3), "pw", NULL, casella_test_store_result, &result);
+  casella_test_await (&result);
+  g_assert_false (casella_imap_client_login_finish (client, result, &error));
+  g_assert_error (error, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_PLAINTEXT_REFUSED);
+  g_clear_object (&client);
+
+  {
+    g_autoptr(CasellaNetConfig) config = config_for (dovecot, CASELLA_TEST_IMAP, CASELLA_SECURITY_NONE);
+    g_autoptr(GAsyncResult) connected = NULL;
+
+    casella_net_config_set_plaintext_allowed (config, TRUE);
+    client = casella_imap_client_new (config);
+    casella_imap_client_connect_async (client, NULL, casella_test_store_result, &connected);
+    casella_test_await (&connected);
+    g_assert_true (casella_imap_client_connect_finish (client, connected, NULL));
+    login (client, user (3), "pw");
+  }
 }
 
 static void

@@ -412,12 +412,14 @@ casella_cli_add (int    argc,
   DetectOptions opts = { 0 };
   g_autofree char *protocol = NULL, *name = NULL;
   g_auto(GStrv) approve = NULL;
-  gboolean password_stdin = FALSE;
+  gboolean password_stdin = FALSE, allow_plaintext = FALSE;
   GOptionEntry entries[] = {
     { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol, N_("Receive with imap or pop3"), N_("PROTOCOL") },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the password from standard input"), NULL },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Your name, as others will see it"), N_("NAME") },
     { "approve-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &approve, N_("Agree to send the password to HOST"), N_("HOST") },
+    { "allow-plaintext", 0, 0, G_OPTION_ARG_NONE, &allow_plaintext,
+      N_("Agree to send the password without encryption, to a server that offers none"), NULL },
     { NULL }
   };
   g_autofree GOptionEntry *detect_options = detect_entries (&opts);
@@ -470,6 +472,7 @@ casella_cli_add (int    argc,
   request = casella_verify_request_new (address, password, config, incoming, casella_mail_config_get_outgoing (config));
   request->tls_database = casella_cli_load_ca (opts.ca_file);
   request->approved_hosts = g_steal_pointer (&approve);
+  request->allow_plaintext = allow_plaintext;
   verified = verify (request, &failure, &error);
 
   if (verified == NULL && g_error_matches (error, CASELLA_VERIFY_ERROR, CASELLA_VERIFY_ERROR_APPROVAL_REQUIRED))
@@ -491,6 +494,13 @@ casella_cli_add (int    argc,
       g_clear_error (&error);
       casella_verify_failure_clear (&failure);
       verified = verify (request, &failure, &error);
+    }
+  if (verified == NULL && g_error_matches (error, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_PLAINTEXT_REFUSED))
+    {
+      g_printerr (_("Not added: %s does not encrypt the connection, so your password and your mail would travel "
+                    "readable by anyone on the network. If you trust this network (a server at home or in your "
+                    "office), give --allow-plaintext.\n"), failure.host ? failure.host : "");
+      return CASELLA_CLI_EXIT_USER_ACTION;
     }
   if (verified == NULL)
     {

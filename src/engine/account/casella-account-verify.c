@@ -56,6 +56,7 @@ request_copy (const CasellaVerifyRequest *request)
   copy->pinned_incoming = request->pinned_incoming ? g_bytes_ref (request->pinned_incoming) : NULL;
   copy->pinned_outgoing = request->pinned_outgoing ? g_bytes_ref (request->pinned_outgoing) : NULL;
   copy->approved_hosts = g_strdupv (request->approved_hosts);
+  copy->allow_plaintext = request->allow_plaintext;
   copy->timeout_ms = request->timeout_ms;
   return copy;
 }
@@ -316,6 +317,7 @@ try_next_form (GTask *task)
                                                      ? run->request->pinned_outgoing
                                                      : run->request->pinned_incoming);
   casella_net_config_set_timeouts (config, run->request->timeout_ms, run->request->timeout_ms);
+  casella_net_config_set_plaintext_allowed (config, run->request->allow_plaintext);
   run->next_form++;
 
   switch (server->protocol)

@@ -31,6 +31,7 @@ typedef struct {
   GBytes              *pinned_incoming;  /* certificates the user chose to trust */
   GBytes              *pinned_outgoing;
   GStrv                approved_hosts;   /* hosts the user agreed to send the password to */
+  gboolean             allow_plaintext;  /* the user agreed to a password without encryption */
   guint                timeout_ms;
 } CasellaVerifyRequest;
 

@@ -210,6 +210,9 @@ casella_account_dup_net_config (CasellaAccount  *self,
   config = casella_server_config_to_net (server);
   casella_net_config_set_tls_database (config, tls_database);
   casella_net_config_set_pinned_certificate (config, casella_account_get_pinned_certificate (self, protocol));
+  /* Saved without encryption only after the user agreed to it (the
+   * verification would not pass otherwise). */
+  casella_net_config_set_plaintext_allowed (config, server->security == CASELLA_SECURITY_NONE);
   return config;
 }
 

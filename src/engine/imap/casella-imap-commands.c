@@ -150,16 +150,13 @@ on_login_reply (GObject      *source,
 static GError *
 check_can_login (CasellaImapClient *self)
 {
-  CasellaSecurity security = casella_net_config_get_security (casella_imap_client_get_config (self));
+  GError *error;
 
   if (!casella_imap_client_is_connected (self))
     return g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_NOT_CONNECTED, "Not connected to the IMAP server");
-
-  /* A password goes over an unencrypted connection only when the user
-   * explicitly chose no security for this server. */
-  if (!casella_imap_client_is_encrypted (self) && security != CASELLA_SECURITY_NONE)
-    return g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_STARTTLS_MISSING,
-                        "Refusing to send a password without encryption");
+  if ((error = casella_net_config_check_password (casella_imap_client_get_config (self),
+                                                  casella_imap_client_is_encrypted (self))) != NULL)
+    return error;
 
   if (!casella_imap_client_has_capability (self, "AUTH=PLAIN") &&
       casella_imap_client_has_capability (self, "LOGINDISABLED"))

@@ -505,11 +505,7 @@ casella_line_client_check_can_send_password (CasellaLineClient *self)
 
   if (!casella_line_client_is_connected (self))
     return g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_NOT_CONNECTED, "Not connected to the server");
-  if (!casella_line_client_is_encrypted (self) &&
-      casella_net_config_get_security (priv->config) != CASELLA_SECURITY_NONE)
-    return g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_STARTTLS_MISSING,
-                        "Refusing to send a password without encryption");
-  return NULL;
+  return casella_net_config_check_password (priv->config, casella_line_client_is_encrypted (self));
 }
 
 CasellaNetConfig *

@@ -119,9 +119,9 @@ casella_mail_error_code_name (CasellaMailError code)
     "tls-failed", "starttls-missing", "starttls-failed", "connection-refused",
     "host-not-found", "timeout", "connection-lost", "server-error",
     "protocol-error", "message-too-large", "recipient-refused", "not-connected",
-    "try-later",
+    "try-later", "plaintext-refused",
   };
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (names) == CASELLA_MAIL_ERROR_TRY_LATER + 1);
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == CASELLA_MAIL_ERROR_PLAINTEXT_REFUSED + 1);
   return (guint) code < G_N_ELEMENTS (names) ? names[code] : "unknown";
 }

@@ -32,6 +32,7 @@ typedef enum {
   CASELLA_MAIL_ERROR_RECIPIENT_REFUSED,
   CASELLA_MAIL_ERROR_NOT_CONNECTED,
   CASELLA_MAIL_ERROR_TRY_LATER,              /* refused for now (SMTP 4xx): trying again later may work */
+  CASELLA_MAIL_ERROR_PLAINTEXT_REFUSED,      /* no encryption, and the user has not agreed to send the password so */
 } CasellaMailError;
 
 GQuark           casella_mail_error_quark          (void);

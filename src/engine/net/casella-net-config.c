@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "casella-mail-error.h"
 #include "casella-net-config.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 15000
@@ -19,6 +20,7 @@ struct _CasellaNetConfig
   GBytes          *pinned_certificate;
   guint            connect_timeout_ms;
   guint            io_timeout_ms;
+  gboolean         plaintext_allowed;  /* the user agreed to a password without encryption */
 };
 
 G_DEFINE_BOXED_TYPE (CasellaNetConfig, casella_net_config, casella_net_config_ref, casella_net_config_unref)
@@ -50,6 +52,7 @@ casella_net_config_copy (const CasellaNetConfig *self)
   casella_net_config_set_tls_database (copy, self->tls_database);
   casella_net_config_set_pinned_certificate (copy, self->pinned_certificate);
   casella_net_config_set_timeouts (copy, self->connect_timeout_ms, self->io_timeout_ms);
+  copy->plaintext_allowed = self->plaintext_allowed;
   return copy;
 }
 
@@ -140,6 +143,31 @@ casella_net_config_set_timeouts (CasellaNetConfig *self,
 {
   self->connect_timeout_ms = connect_timeout_ms ? connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
   self->io_timeout_ms = io_timeout_ms ? io_timeout_ms : DEFAULT_IO_TIMEOUT_MS;
+}
+
+void
+casella_net_config_set_plaintext_allowed (CasellaNetConfig *self,
+                                          gboolean          allowed)
+{
+  self->plaintext_allowed = allowed;
+}
+
+/* The one rule for every client: a password goes unencrypted only to a
+ * server set to no security, and only with the user's agreement. */
+GError *
+casella_net_config_check_password (const CasellaNetConfig *self,
+                                   gboolean                encrypted)
+{
+  if (encrypted)
+    return NULL;
+  if (self->security != CASELLA_SECURITY_NONE)
+    return g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_STARTTLS_MISSING,
+                        "Refusing to send a password without encryption");
+  if (!self->plaintext_allowed)
+    return g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_PLAINTEXT_REFUSED,
+                        "%s does not encrypt the connection: the password would travel readable by anyone on "
+                        "the way, and that needs the user's agreement", self->host);
+  return NULL;
 }
 
 const char *

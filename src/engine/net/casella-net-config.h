@@ -41,6 +41,14 @@ void              casella_net_config_set_timeouts           (CasellaNetConfig *s
                                                              guint             connect_timeout_ms,
                                                              guint             io_timeout_ms);
 
+/* With no security set, a password is sent only when this was given
+ * (the user agreed, after a warning). */
+void              casella_net_config_set_plaintext_allowed  (CasellaNetConfig *self,
+                                                             gboolean          allowed);
+/* NULL when a password may be sent on this connection, else why not. */
+GError           *casella_net_config_check_password         (const CasellaNetConfig *self,
+                                                             gboolean                encrypted);
+
 const char       *casella_security_to_string                (CasellaSecurity   security);
 gboolean          casella_security_from_string              (const char       *text,
                                                              CasellaSecurity  *security);

@@ -440,6 +440,7 @@ request_new (CasellaSetupWindow *self)
   request->tls_database = self->tls_database ? g_object_ref (self->tls_database) : NULL;
   request->pinned_incoming = self->pinned[ROLE_INCOMING] ? g_bytes_ref (self->pinned[ROLE_INCOMING]) : NULL;
   request->pinned_outgoing = self->pinned[ROLE_OUTGOING] ? g_bytes_ref (self->pinned[ROLE_OUTGOING]) : NULL;
+  request->allow_plaintext = self->plaintext_agreed;
   g_ptr_array_add (self->approved_hosts, NULL);
   request->approved_hosts = g_strdupv ((char **) self->approved_hosts->pdata);
   g_ptr_array_remove_index (self->approved_hosts, self->approved_hosts->len - 1);
