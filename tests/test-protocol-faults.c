@@ -149,6 +149,41 @@ test_imap_news_during_fetch (void)
   assert_script_done (server);
 }
 
+static gboolean
+move_without_uidplus (const char *found_deleted,
+                      const char *then)
+{
+  g_autofree char *script = g_strdup_printf (
+    "> * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] old server\n"
+    "<T UID COPY 5 \"Trash\"\n> $TAG OK copied\n"
+    "<T UID STORE 5 +FLAGS\n> * 3 FETCH (UID 5 FLAGS (\\Deleted))\n> $TAG OK stored\n"
+    "<T UID SEARCH DELETED\n> * SEARCH %s\n> $TAG OK searched\n%s", found_deleted, then);
+  g_autoptr(CasellaTestScript) server = start_script (script, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaImapClient) client = imap_connect (server, CASELLA_SECURITY_NONE, 0, &error);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CasellaImapCopyUid) copy = NULL;
+
+  g_assert_no_error (error);
+  casella_imap_client_uid_move_async (client, "5", "Trash", NULL, casella_test_store_result, &result);
+  casella_test_await (&result);
+  copy = casella_imap_client_uid_copy_finish (client, result, &error);
+  casella_imap_client_disconnect (client);
+  assert_script_done (server);
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+/* A move on a server without MOVE or UIDPLUS is COPY, \Deleted, then
+ * EXPUNGE, which takes every message marked deleted, others' too: the
+ * EXPUNGE is sent only when the deleted ones are all ours. */
+static void
+test_imap_move_never_expunges_blindly (void)
+{
+  g_assert_true (move_without_uidplus ("5 9", "eof\n"));
+  g_assert_true (move_without_uidplus ("5", "<T EXPUNGE\n> * 3 EXPUNGE\n> $TAG OK expunged\n"));
+}
+
 typedef struct {
   guint exists;
   guint expunged;
@@ -776,6 +811,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   casella_engine_init ();
 
+  g_test_add_func ("/faults/imap/move-never-expunges-blindly", test_imap_move_never_expunges_blindly);
   g_test_add_func ("/faults/imap/news-during-fetch", test_imap_news_during_fetch);
   g_test_add_func ("/faults/imap/fragmented", test_imap_fragmented);
   g_test_add_func ("/faults/imap/interleaved", test_imap_interleaved);

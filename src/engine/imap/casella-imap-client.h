@@ -122,7 +122,9 @@ CASELLA_IMAP_DECLARE_ASYNC (uid_store, const char *uid_set, const char *action,
                             CasellaImapFlags flags, const char * const *keywords);
 gboolean casella_imap_client_uid_store_finish    (CasellaImapClient *self, GAsyncResult *result, GError **error);
 CASELLA_IMAP_DECLARE_ASYNC (uid_copy, const char *uid_set, const char *mailbox);
-/* MOVE when offered, else COPY, STORE \Deleted and (UID) EXPUNGE. */
+/* MOVE when offered, else COPY, STORE \Deleted and UID EXPUNGE; without
+ * UIDPLUS a plain EXPUNGE only when no other message is marked deleted.
+ * Finish with casella_imap_client_uid_copy_finish(). */
 CASELLA_IMAP_DECLARE_ASYNC (uid_move, const char *uid_set, const char *mailbox);
 CasellaImapCopyUid *casella_imap_client_uid_copy_finish (CasellaImapClient *self, GAsyncResult *result,
                                                          GError **error);

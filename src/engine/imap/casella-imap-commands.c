@@ -1172,14 +1172,62 @@ on_move_expunged (GObject      *source,
 }
 
 static void
+move_expunge (CasellaImapClient *self,
+              GTask             *task,
+              gboolean           by_uid)
+{
+  MoveData *data = g_task_get_task_data (task);
+  CasellaImapCommand *command;
+
+  command = casella_imap_command_new (self, "EXPUNGE", g_task_new (self, g_task_get_cancellable (task),
+                                                                   on_move_expunged, g_object_ref (task)));
+  command->untagged = expunge_untagged;
+  command->barrier = TRUE;
+  if (by_uid)
+    casella_imap_command_append_printf (command, "UID EXPUNGE %s", data->uid_set);
+  else
+    casella_imap_command_append (command, "EXPUNGE");
+  casella_imap_client_submit (self, command);
+}
+
+/* The plain EXPUNGE only when the folder's deleted messages are all
+ * ours; else ours stay marked deleted (hidden, and gone at the next
+ * expunge by whoever marked the others), and nobody else's is lost. */
+static void
+on_move_deleted_found (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CasellaImapClient *self = CASELLA_IMAP_CLIENT (source);
+  MoveData *data = g_task_get_task_data (task);
+  g_autoptr(GArray) deleted = NULL;
+  g_autoptr(GArray) ours = casella_imap_uid_set_parse (data->uid_set);
+  GError *error = NULL;
+
+  deleted = casella_imap_client_uid_search_finish (self, result, &error);
+  if (deleted == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < deleted->len; i++)
+    if (!casella_imap_uid_ranges_contain (ours, g_array_index (deleted, guint32, i)))
+      {
+        g_debug ("IMAP: other messages are marked deleted; the moved ones wait for an expunge");
+        g_task_return_pointer (task, g_steal_pointer (&data->copy), (GDestroyNotify) casella_imap_copy_uid_free);
+        return;
+      }
+  move_expunge (self, task, FALSE);
+}
+
+static void
 on_move_stored (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   CasellaImapClient *self = CASELLA_IMAP_CLIENT (source);
-  MoveData *data = g_task_get_task_data (task);
-  CasellaImapCommand *command;
   GError *error = NULL;
 
   if (!casella_imap_client_uid_store_finish (self, result, &error))
@@ -1188,17 +1236,15 @@ on_move_stored (GObject      *source,
       return;
     }
 
-  /* UID EXPUNGE touches only the moved messages; without UIDPLUS the
-   * plain EXPUNGE also removes others already marked deleted. */
-  command = casella_imap_command_new (self, "EXPUNGE", g_task_new (self, g_task_get_cancellable (task),
-                                                                   on_move_expunged, g_object_ref (task)));
-  command->untagged = expunge_untagged;
-  command->barrier = TRUE;
-  if (casella_imap_client_has_capability (self, "UIDPLUS"))
-    casella_imap_command_append_printf (command, "UID EXPUNGE %s", data->uid_set);
-  else
-    casella_imap_command_append (command, "EXPUNGE");
-  casella_imap_client_submit (self, command);
+  /* UID EXPUNGE touches only the moved messages. Without UIDPLUS a plain
+   * EXPUNGE would also remove what others marked deleted: see first. */
+  if (!casella_imap_client_has_capability (self, "UIDPLUS"))
+    {
+      casella_imap_client_uid_search_async (self, "DELETED", g_task_get_cancellable (task), on_move_deleted_found,
+                                            g_object_ref (task));
+      return;
+    }
+  move_expunge (self, task, TRUE);
 }
 
 static void
