@@ -96,6 +96,30 @@ test_verify_imap_and_smtp (void)
   g_assert_cmpstr (result->incoming->username, ==, "alice@example.test");
   g_assert_cmpstr (result->outgoing->username, ==, "alice@example.test");
   g_assert_cmpuint (result->attempts, ==, 2);
+  g_assert_false (result->outgoing_unchecked);
+}
+
+/* A sending server that asks for no password (it trusts its network):
+ * verification passes, but says the password was not checked. */
+static void
+test_verify_smtp_without_auth (void)
+{
+  g_autoptr(CasellaTestScript) open_relay = casella_test_script_new (
+    "> 220 relay ready\n< EHLO\n> 250-relay\n> 250 8BITMIME\n< QUIT\n> 221 bye\n", TRUE);
+  g_autoptr(CasellaServerConfig) imap = dovecot_server (CASELLA_PROTOCOL_IMAP, "alice@example.test");
+  g_autoptr(CasellaServerConfig) smtp = NULL;
+  g_autoptr(CasellaVerifyRequest) request = NULL;
+  g_autoptr(CasellaVerifyResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_test_script_start (open_relay, &error));
+  smtp = casella_server_config_new (CASELLA_PROTOCOL_SMTP, "localhost", casella_test_script_get_port (open_relay),
+                                    CASELLA_SECURITY_TLS);
+  smtp->username = g_strdup ("alice@example.test");
+  request = request_for ("alice@example.test", PASSWORD, imap, smtp);
+  result = run_verify (request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (result->outgoing_unchecked);
 }
 
 static void
@@ -399,6 +423,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/accounts/verify/imap-and-smtp", test_verify_imap_and_smtp);
   g_test_add_func ("/accounts/verify/pop3-local-part", test_verify_pop3_local_part);
+  g_test_add_func ("/accounts/verify/smtp-without-auth", test_verify_smtp_without_auth);
   g_test_add_func ("/accounts/verify/wrong-password", test_verify_wrong_password);
   g_test_add_func ("/accounts/verify/stops-after-two", test_verify_stops_after_two);
   g_test_add_func ("/accounts/verify/app-password-stops-at-once", test_verify_app_password_stops_at_once);

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "casella-gmime.h"
 #include "casella-engine.h"
 #include "casella-mail-error.h"
@@ -202,6 +204,35 @@ test_encode_hides_bcc (void)
     g_assert_cmpint (p[-1], ==, '\r');
 }
 
+/* 8-bit text to a server without 8BITMIME is re-encoded, not sent
+ * as is (it could be mangled on the way); with 8BITMIME it goes as it is. */
+static void
+test_smtp_eight_bit_reencoded (void)
+{
+  static const char text[] = "From: a@example.test\r\nTo: b@example.test\r\nSubject: caff\xc3\xa8\r\n"
+                             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                             "Content-Transfer-Encoding: 8bit\r\n\r\nUn caff\xc3\xa8, perch\xc3\xa9 no?\r\n";
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, sizeof text - 1);
+      g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+      g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+      g_autoptr(GBytes) data = casella_smtp_encode_data_for (message, pass == 1);
+      gsize size;
+      const guint8 *bytes = g_bytes_get_data (data, &size);
+      gboolean eight_bit = FALSE;
+      g_autofree char *copy = g_strndup ((const char *) bytes, size);
+
+      for (gsize i = 0; i < size; i++)
+        eight_bit |= bytes[i] >= 0x80;
+      g_assert_cmpint (eight_bit, ==, pass == 1);
+      if (pass == 0)
+        g_assert_true (strstr (copy, "Content-Transfer-Encoding: quoted-printable") ||
+                       strstr (copy, "Content-Transfer-Encoding: base64"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -209,6 +240,7 @@ main (int argc, char **argv)
   casella_engine_init ();
 
   g_test_add_func ("/pop3/parser/status", test_pop3_status);
+  g_test_add_func ("/smtp/eight-bit-reencoded", test_smtp_eight_bit_reencoded);
   g_test_add_func ("/pop3/parser/multiline-split-everywhere", test_pop3_multiline_split_everywhere);
   g_test_add_func ("/pop3/parser/limits", test_pop3_limits);
   g_test_add_func ("/smtp/parser/replies", test_smtp_replies);

@@ -509,6 +509,9 @@ casella_cli_add (int    argc,
       return casella_cli_exit_code (error);
     }
 
+  if (verified->outgoing_unchecked)
+    g_printerr (_("Note: the sending server did not ask for a password, so it could not be checked. Sending may "
+                  "still be refused later.\n"));
   account = casella_account_new (address);
   casella_account_set_display_name (account, name);
   casella_account_set_provider (account, config->provider_id, config->provider_name);

@@ -240,7 +240,12 @@ on_logged_in (GObject      *source,
   else if (CASELLA_IS_POP3_CLIENT (source))
     ok = casella_pop3_client_login_finish (CASELLA_POP3_CLIENT (source), result, &error);
   else
-    ok = casella_smtp_client_login_finish (CASELLA_SMTP_CLIENT (source), result, &error);
+    {
+      ok = casella_smtp_client_login_finish (CASELLA_SMTP_CLIENT (source), result, &error);
+      /* Taking mail from anyone on its network proves nothing about the
+       * password: say so rather than call it checked. */
+      run->result->outgoing_unchecked = ok && !casella_smtp_client_has_extension (CASELLA_SMTP_CLIENT (source), "AUTH");
+    }
   disconnect_client (run);
 
   if (ok)

@@ -39,6 +39,7 @@ typedef struct {
   CasellaServerConfig *incoming;   /* with the user name that worked */
   CasellaServerConfig *outgoing;
   guint                attempts;   /* sign-ins tried, for both servers */
+  gboolean             outgoing_unchecked;  /* the sending server asked for no password, so none was checked */
 } CasellaVerifyResult;
 
 /* Where and why verification stopped: enough for a UI to explain it. */

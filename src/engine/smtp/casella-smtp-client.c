@@ -565,6 +565,48 @@ casella_smtp_encode_data (GMimeMessage *message)
   return casella_smtp_dot_stuff (raw->data, raw->len);
 }
 
+static gboolean has_8bit (GBytes *data);
+static gboolean is_ascii (const char *text);
+
+/* Headers typed with 8-bit bytes are set again, so GMime writes them
+ * as RFC 2047 encoded words. */
+static void
+encode_headers_7bit (GMimeObject *object)
+{
+  GMimeHeaderList *headers = g_mime_object_get_header_list (object);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+
+  for (int i = 0; i < g_mime_header_list_get_count (headers); i++)
+    {
+      GMimeHeader *header = g_mime_header_list_get_header_at (headers, i);
+      const char *raw = g_mime_header_get_raw_value (header);
+
+      if (raw != NULL && !is_ascii (raw))
+        {
+          g_ptr_array_add (names, g_strdup (g_mime_header_get_name (header)));
+          g_ptr_array_add (values, g_strdup (g_mime_header_get_value (header)));
+        }
+    }
+  for (guint i = 0; i < names->len; i++)
+    g_mime_object_set_header (object, names->pdata[i], values->pdata[i], "utf-8");
+}
+
+/* A server without 8BITMIME may mangle 8-bit bytes: then the parts that
+ * have them are re-encoded (quoted-printable or base64) first. */
+GBytes *
+casella_smtp_encode_data_for (GMimeMessage *message,
+                              gboolean      eight_bit_ok)
+{
+  g_autoptr(GBytes) data = casella_smtp_encode_data (message);
+
+  if (eight_bit_ok || !has_8bit (data))
+    return g_steal_pointer (&data);
+  encode_headers_7bit (GMIME_OBJECT (message));
+  g_mime_object_encode (GMIME_OBJECT (message), GMIME_ENCODING_CONSTRAINT_7BIT);
+  return casella_smtp_encode_data (message);
+}
+
 /* ---- sending ---- */
 
 typedef struct {
@@ -834,7 +876,7 @@ casella_smtp_client_send_message_async (CasellaSmtpClient   *self,
 
   g_atomic_ref_count_init (&state->ref_count);
   state->task = new_task (self, casella_smtp_client_send_message_async, cancellable, callback, user_data);
-  state->data = casella_smtp_encode_data (message);
+  state->data = casella_smtp_encode_data_for (message, casella_smtp_client_has_extension (self, "8BITMIME"));
   state->recipients = g_ptr_array_new_with_free_func (g_free);
   state->refused = g_string_new (NULL);
 

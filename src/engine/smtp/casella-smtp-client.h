@@ -61,6 +61,9 @@ gboolean casella_smtp_client_simple_finish  (CasellaSmtpClient *self, GAsyncResu
 /* The bytes DATA carries for message: CRLF line ends, no Bcc header,
  * dot-stuffed, ending with the "." line. */
 GBytes  *casella_smtp_encode_data           (GMimeMessage *message);
+/* The same, re-encoded to 7 bits when the server has no 8BITMIME. */
+GBytes  *casella_smtp_encode_data_for       (GMimeMessage *message,
+                                             gboolean      eight_bit_ok);
 GBytes  *casella_smtp_dot_stuff             (const guint8 *data,
                                              gsize         length);
 

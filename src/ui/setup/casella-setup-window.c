@@ -679,6 +679,13 @@ casella_setup_window_account_saved (CasellaSetupWindow *self,
   g_autofree char *text = g_strdup_printf (_("%s is ready. Your password is kept safe in your keyring."),
                                            casella_account_get_address (account));
 
+  if (self->verified != NULL && self->verified->outgoing_unchecked)
+    {
+      /* Said, not hidden: the first message may tell otherwise. */
+      g_autofree char *ready = g_steal_pointer (&text);
+      text = g_strdup_printf ("%s %s", ready, _("The sending server did not ask for your password, so it could "
+                                                "not be checked; if sending fails, check the server settings."));
+    }
   g_set_object (&self->account, account);
   adw_status_page_set_description (self->done_page, text);
   g_ptr_array_set_size (self->history, 0);
