@@ -60,6 +60,7 @@ struct _CasellaMailSession
   GThread             *sync_thread;
   GThread             *request_thread;
   GAsyncQueue         *requests;
+  GCancellable        *cancellable;     /* cancelled on stop: every network call ends at once */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaMailSession, casella_mail_session, G_TYPE_OBJECT)
@@ -355,14 +356,14 @@ full_round (CasellaMailSession *self,
   gboolean ok;
 
   if (imap != NULL)
-    ok = casella_imap_sync_run (imap, NULL, error);
+    ok = casella_imap_sync_run (imap, self->cancellable, error);
   else
     {
       CasellaServerConfig *incoming = casella_account_get_incoming (self->account);
       config = casella_account_dup_net_config (self->account, CASELLA_PROTOCOL_POP3, self->tls_database);
       ok = casella_pop3_sync_run (store, config, incoming->username ? incoming->username
                                                                     : casella_account_get_address (self->account),
-                                  options.password, policy, days, NULL, NULL, NULL, NULL, error);
+                                  options.password, policy, days, NULL, NULL, NULL, self->cancellable, error);
     }
   if (ok && inbox != 0)
     note_new_mail (self, store, inbox, max_uid);
@@ -399,7 +400,7 @@ wait_phase (CasellaMailSession *self,
       g_mutex_unlock (&self->lock);
       if (take_flag (self, &self->replay_wanted) && imap != NULL && online)
         {
-          casella_imap_sync_replay (imap, NULL, NULL);
+          casella_imap_sync_replay (imap, self->cancellable, NULL);
           changes_flush (changes);
           continue;
         }
@@ -411,8 +412,11 @@ wait_phase (CasellaMailSession *self,
           g_mutex_unlock (&self->lock);
           continue;
         }
-      if (casella_imap_sync_wait_for_change (imap, inbox, (guint) MIN ((deadline - now) / 1000, G_MAXUINT), NULL, &error) &&
-          casella_imap_sync_folder (imap, inbox, NULL, &error))
+      /* The session's cancellable: a stop that comes just before the wait
+       * begins still ends it at once. */
+      if (casella_imap_sync_wait_for_change (imap, inbox, (guint) MIN ((deadline - now) / 1000, G_MAXUINT),
+                                             self->cancellable, &error) &&
+          casella_imap_sync_folder (imap, inbox, self->cancellable, &error))
         note_new_mail (self, store, inbox, max_uid);
       changes_flush (changes);
       if (error != NULL)
@@ -511,7 +515,7 @@ send_outbox (CasellaMailSession *self,
   g_autoptr(GError) error = NULL;
   guint sent = 0;
 
-  casella_account_send_outbox (self->account, store, &options, imap, &result, NULL, &error);
+  casella_account_send_outbox (self->account, store, &options, imap, &result, self->cancellable, &error);
   /* Said once, when it happens: what waits from before is not news. */
   for (guint i = 0; result.reports != NULL && i < result.reports->len; i++)
     {
@@ -552,7 +556,7 @@ answer (CasellaMailSession *self,
     {
     case REQUEST_BODY:
       {
-        GBytes *body = imap ? casella_imap_sync_fetch_body (imap, request->id, NULL, &error)
+        GBytes *body = imap ? casella_imap_sync_fetch_body (imap, request->id, self->cancellable, &error)
                             : casella_store_get_body (store, request->id, &error);
         if (body != NULL)
           g_task_return_pointer (request->task, body, (GDestroyNotify) g_bytes_unref);
@@ -562,7 +566,7 @@ answer (CasellaMailSession *self,
       }
     case REQUEST_SEARCH:
       {
-        GArray *ids = imap ? casella_imap_sync_search (imap, request->id, request->text, NULL, &error)
+        GArray *ids = imap ? casella_imap_sync_search (imap, request->id, request->text, self->cancellable, &error)
                            : g_array_new (FALSE, FALSE, sizeof (gint64));
         if (ids != NULL)
           g_task_return_pointer (request->task, ids, (GDestroyNotify) g_array_unref);
@@ -628,6 +632,8 @@ casella_mail_session_start (CasellaMailSession *self)
   if (self->sync_thread != NULL)
     return;
   self->quit = FALSE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
   self->sync_thread = g_thread_new ("casella-sync", sync_main, self);
   self->request_thread = g_thread_new ("casella-requests", request_main, self);
 }
@@ -642,6 +648,7 @@ casella_mail_session_stop (CasellaMailSession *self)
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
   g_mutex_unlock (&self->lock);
+  g_cancellable_cancel (self->cancellable);
   wake_sync_thread (self);
   request (self, REQUEST_QUIT, 0, NULL, NULL);
   g_thread_join (self->sync_thread);
@@ -776,6 +783,7 @@ casella_mail_session_finalize (GObject *object)
 
   g_clear_object (&self->account);
   g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
   casella_store_rebuild_report_clear (&self->rebuilt);
   g_clear_object (&self->tls_database);
   g_free (self->path);
