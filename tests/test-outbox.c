@@ -9,6 +9,7 @@
 
 #include "casella-account-store.h"
 #include "casella-engine.h"
+#include "casella-store-actions.h"
 #include "casella-store-queue.h"
 #include "casella-test-account.h"
 #include "casella-test-cli.h"
@@ -508,6 +509,62 @@ test_two_imap_syncs_at_once (void)
   syncs_at_once ("imap@example.test", 4);
 }
 
+static guint
+server_count (const char *user,
+              const char *folder)
+{
+  const char *args[] = { "mailbox", "status", "-u", user, "messages", folder, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
+  g_assert_no_error (error);
+  return (guint) g_ascii_strtoull (strstr (out, "messages=") + strlen ("messages="), NULL, 10);
+}
+
+/* A move made here, replayed by two syncs at once: done once, and never
+ * undone here because the second found it done. */
+static void
+test_two_replays_at_once (void)
+{
+  const char *create[] = { "mailbox", "create", "-u", "replay@example.test", "Trash", NULL };
+  const char *args[] = { "sync", "--quiet", "replay@example.test", NULL };
+  g_autoptr(GError) error = NULL;
+
+  add_account ("replay@example.test", "replaypw", FALSE);
+  casella_test_dovecot_doveadm (dovecot, create, NULL, &error);
+  casella_test_dovecot_fill (dovecot, "replay@example.test", "INBOX", 10, &error);
+  g_assert_no_error (error);
+  for (guint round = 0; round < 5; round++)
+    {
+      g_autoptr(GSubprocess) a = NULL, b = NULL;
+      g_autoptr(CasellaStore) store = NULL;
+      g_autoptr(CasellaStoreFolder) inbox = NULL, trash = NULL;
+      g_autoptr(GArray) ids = NULL;
+      g_autoptr(CasellaMessageInfo) moved = NULL;
+      gint64 id;
+
+      {
+        g_auto(CasellaTestRun) synced = cli (NULL, "sync", "replay@example.test", NULL);
+        g_assert_cmpint (synced.status, ==, 0);
+      }
+      store = account_store ("replay@example.test");
+      inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+      trash = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_TRASH);
+      ids = casella_store_list_message_ids (store, inbox->id, NULL, NULL);
+      id = g_array_index (ids, gint64, 0);
+      g_assert_true (casella_store_local_move (store, &id, 1, trash->id, NULL, &error));
+      a = casella_test_cli_spawn (NULL, args);
+      b = casella_test_cli_spawn (NULL, args);
+      g_assert_true (g_subprocess_wait_check (a, NULL, &error));
+      g_assert_true (g_subprocess_wait_check (b, NULL, &error));
+      g_assert_cmpuint (server_count ("replay@example.test", "Trash"), ==, round + 1);
+      g_assert_cmpuint (server_count ("replay@example.test", "INBOX"), ==, 10 - round - 1);
+      moved = casella_store_get_message (store, id);
+      g_assert_true (moved == NULL || moved->folder_id == trash->id);   /* never put back */
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,6 +579,7 @@ main (int argc, char **argv)
   casella_test_dovecot_add_user (dovecot, "out@example.test", "outpw");
   casella_test_dovecot_add_user (dovecot, "pop@example.test", "poppw");
   casella_test_dovecot_add_user (dovecot, "imap@example.test", "imappw");
+  casella_test_dovecot_add_user (dovecot, "replay@example.test", "replaypw");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
   casella_test_dovecot_doveadm (dovecot, sent, NULL, &error);
@@ -541,6 +599,7 @@ main (int argc, char **argv)
   g_test_add ("/outbox/killed-after-250", Fixture, NULL, with_out_account, test_killed_after_250, NULL);
   g_test_add_func ("/outbox/two-pop3-syncs-at-once", test_two_pop3_syncs_at_once);
   g_test_add_func ("/outbox/two-imap-syncs-at-once", test_two_imap_syncs_at_once);
+  g_test_add_func ("/outbox/two-replays-at-once", test_two_replays_at_once);
 
   status = g_test_run ();
   casella_test_smtp_free (sink);

@@ -329,8 +329,14 @@ casella_imap_sync_replay (CasellaImapSync  *self,
                           GError          **error)
 {
   g_autoptr(GPtrArray) ops = NULL;
+  g_autoptr(CasellaFileLock) lock = NULL;
 
   if (!casella_imap_sync_ensure_connected (self, cancellable, error))
+    return FALSE;
+  /* One replayer at a time (the app and casella-cli): a change sent
+   * twice would fail the second time and be undone here by mistake. */
+  lock = casella_store_lock (self->store, "replay", TRUE, cancellable, error);
+  if (lock == NULL)
     return FALSE;
   ops = casella_store_list_ops (self->store, error);
   if (ops == NULL)
