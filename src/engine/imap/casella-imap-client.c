@@ -53,6 +53,7 @@ struct _CasellaImapClient
   gboolean              utf8;           /* ENABLEd UTF8=ACCEPT: names in UTF-8, not modified UTF-7 */
 
   GTask                *connect_task;
+  GSource              *connect_cancel;  /* the connect call's cancellable, until connected */
   char                 *selected;
   guint32               exists;
 };
@@ -797,6 +798,29 @@ on_connection_error (gpointer      user_data,
 /* ---- failure and disconnection ---- */
 
 static void
+stop_watching_connect (CasellaImapClient *self)
+{
+  if (self->connect_cancel != NULL)
+    {
+      g_source_destroy (self->connect_cancel);
+      g_clear_pointer (&self->connect_cancel, g_source_unref);
+    }
+}
+
+/* Cancelled while greeting, upgrading or asking capabilities: the whole
+ * attempt ends now, not when a silent server finally speaks. */
+static gboolean
+on_connect_cancelled (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  CasellaImapClient *self = user_data;
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+
+  casella_imap_client_fail_all (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 casella_imap_client_fail_all (CasellaImapClient *self,
                               const GError      *error)
 {
@@ -805,6 +829,7 @@ casella_imap_client_fail_all (CasellaImapClient *self,
   CasellaImapCommand *command;
   gboolean was_connected = self->state != STATE_DISCONNECTED;
 
+  stop_watching_connect (self);
   self->state = STATE_DISCONNECTED;
   self->sending = NULL;
   self->idle = NULL;
@@ -845,6 +870,7 @@ connect_complete (CasellaImapClient *self)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
 
+  stop_watching_connect (self);
   if (task != NULL)
     g_task_return_boolean (task, TRUE);
 }
@@ -1032,6 +1058,12 @@ casella_imap_client_connect_async (CasellaImapClient   *self,
 
   self->connection = casella_net_connection_new (self->config);
   casella_net_connection_set_handlers (self->connection, on_data, on_connection_error, self);
+  if (cancellable != NULL)
+    {
+      self->connect_cancel = g_cancellable_source_new (cancellable);
+      g_source_set_callback (self->connect_cancel, G_SOURCE_FUNC (on_connect_cancelled), self, NULL);
+      g_source_attach (self->connect_cancel, g_main_context_get_thread_default ());
+    }
   casella_net_connection_connect_async (self->connection, cancellable, on_connected, g_object_ref (self));
 }
 
@@ -1084,6 +1116,7 @@ casella_imap_client_dispose (GObject *object)
 
   if (self->state != STATE_DISCONNECTED)
     casella_imap_client_disconnect (self);
+  stop_watching_connect (self);
   g_clear_object (&self->connection);
 
   G_OBJECT_CLASS (casella_imap_client_parent_class)->dispose (object);

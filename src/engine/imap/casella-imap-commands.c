@@ -106,7 +106,11 @@ login_done (CasellaImapClient         *self,
             CasellaImapCommand        *command,
             const CasellaImapResponse *response)
 {
+  gboolean carried = casella_imap_token_is (response->code, response->code_length, "CAPABILITY");
+
   casella_imap_client_set_authenticated (self);
+  /* The client has already read them from the OK's code. */
+  g_task_set_task_data (command->task, GINT_TO_POINTER (carried), NULL);
   g_task_return_boolean (command->task, TRUE);
 }
 
@@ -141,6 +145,11 @@ on_login_reply (GObject      *source,
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       g_task_return_error (task, error);
+      return;
+    }
+  if (g_task_get_task_data (G_TASK (result)) != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
       return;
     }
   cancellable = g_task_get_cancellable (task);

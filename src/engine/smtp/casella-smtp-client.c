@@ -674,7 +674,8 @@ send_step (CasellaSmtpClient *self,
            SendState         *state,
            SmtpReplyFunc      on_reply)
 {
-  GTask *step = g_task_new (self, NULL, on_step_done, send_state_ref (state));
+  GCancellable *cancellable = state->task != NULL ? g_task_get_cancellable (state->task) : NULL;
+  GTask *step = g_task_new (self, cancellable, on_step_done, send_state_ref (state));
   CasellaLineCommand *command = smtp_command (name, line, step, on_reply);
 
   command->data = send_state_ref (state);
