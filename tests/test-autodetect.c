@@ -169,6 +169,34 @@ test_well_known (void)
   g_assert_true (g_str_has_suffix (best (result)->provenance, "/.well-known/autoconfig/mail/config-v1.1.xml"));
 }
 
+/* The bare domain's DNS never answers: autoconfig.<domain>, the preferred
+ * place, is final the moment it answers. */
+static void
+test_autoconfig_answers_at_once (void)
+{
+  g_autoptr(CasellaTestHttps) https = casella_test_https_new ();
+  g_autofree char *xml = xml_for ("slowdns.test", "Slow DNS Mail");
+  g_autoptr(CasellaAutodetectOptions) options = NULL;
+  g_autoptr(CasellaAutodetectResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  casella_test_https_add_file (https, "mail/config-v1.1.xml", xml);
+  casella_test_https_start (https, &error);
+  g_assert_no_error (error);
+  casella_test_resolver_add_host (resolver, "autoconfig.slowdns.test", "127.0.0.1");
+  casella_test_resolver_add_hang (resolver, "slowdns.test");
+  options = options_for (https, BIT (CASELLA_SOURCE_PROBE));
+  options->request_timeout_ms = 20000;
+  options->deadline_ms = 20000;
+
+  result = detect ("erin@slowdns.test", options, NULL);
+  g_assert_cmpint (best (result)->source, ==, CASELLA_SOURCE_AUTOCONFIG);
+  g_assert_cmpstr (best (result)->provider_name, ==, "Slow DNS Mail");
+  g_assert_cmpint (result->reports[CASELLA_SOURCE_AUTOCONFIG].state, ==, CASELLA_SOURCE_STATE_FOUND);
+  /* Long before any timeout could have ended the other lookup. */
+  g_assert_cmpuint (result->elapsed_ms, <, 10000);
+}
+
 static void
 test_ispdb (void)
 {
@@ -207,6 +235,42 @@ test_mx_to_provider (void)
   /* Fastmail's servers are outside custom.test: the password needs consent. */
   g_assert_false (casella_mail_config_host_is_own (config, "dan@custom.test",
                                                    ((CasellaServerConfig *) config->incoming->pdata[0])->host));
+}
+
+/* A shop's domain whose mail a hosting company handles, one neither our
+ * database nor the central one knows: the company's own autoconfig host
+ * says where its servers are, and never learns the user's address. */
+static void
+test_mx_to_hosting_company (void)
+{
+  g_autoptr(CasellaTestHttps) https = casella_test_https_new ();
+  g_autofree char *xml = xml_for ("hoster.test", "Hoster Mail");
+  g_autoptr(CasellaAutodetectOptions) options = NULL;
+  g_autoptr(CasellaAutodetectResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) requests = NULL;
+  CasellaMailConfig *config;
+
+  casella_test_https_add_file (https, "mail/config-v1.1.xml", xml);
+  casella_test_https_start (https, &error);
+  g_assert_no_error (error);
+  casella_test_resolver_add_mx (resolver, "myshop.test", 10, "mx1.hoster.test.");
+  casella_test_resolver_add_host (resolver, "autoconfig.hoster.test", "127.0.0.1");
+  options = options_for (https, BIT (CASELLA_SOURCE_PROBE));
+
+  result = detect ("frank@myshop.test", options, NULL);
+  config = best (result);
+  g_assert_cmpint (config->source, ==, CASELLA_SOURCE_MX);
+  g_assert_cmpint (config->trust, ==, CASELLA_TRUST_DNS);
+  g_assert_cmpstr (((CasellaServerConfig *) config->incoming->pdata[0])->host, ==, "imap.hoster.test");
+  g_assert_cmpstr (((CasellaServerConfig *) config->incoming->pdata[0])->username, ==, "frank@myshop.test");
+  g_assert_nonnull (strstr (config->provenance, "https://autoconfig.hoster.test"));
+  g_assert_false (casella_mail_config_host_is_own (config, "frank@myshop.test", "imap.hoster.test"));
+
+  requests = requests_seen (https);
+  for (guint i = 0; requests[i]; i++)
+    g_assert_null (strstr (requests[i], "frank"));
+  g_assert_true (g_strv_contains ((const char * const *) requests, "GET https /ispdb/hoster.test"));
 }
 
 static void
@@ -531,8 +595,10 @@ main (int argc, char **argv)
   g_test_add_func ("/autodetect/bundled-first-and-alone", test_bundled_first_and_alone);
   g_test_add_func ("/autodetect/https-autoconfig", test_https_autoconfig);
   g_test_add_func ("/autodetect/well-known", test_well_known);
+  g_test_add_func ("/autodetect/autoconfig-answers-at-once", test_autoconfig_answers_at_once);
   g_test_add_func ("/autodetect/ispdb", test_ispdb);
   g_test_add_func ("/autodetect/mx-to-provider", test_mx_to_provider);
+  g_test_add_func ("/autodetect/mx-to-hosting-company", test_mx_to_hosting_company);
   g_test_add_func ("/autodetect/srv", test_srv);
   g_test_add_func ("/autodetect/probe", test_probe);
   g_test_add_func ("/autodetect/probe-starttls-only", test_probe_starttls_only);

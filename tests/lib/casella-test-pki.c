@@ -18,7 +18,8 @@ static const char server_ext[] =
   "subjectAltName=DNS:localhost,IP:127.0.0.1,"
   "DNS:example.test,DNS:*.example.test,DNS:probe.test,DNS:*.probe.test,"
   "DNS:liar.test,DNS:*.liar.test,DNS:ispdb.test,DNS:*.ispdb.test,"
-  "DNS:srv.test,DNS:*.srv.test,DNS:custom.test,DNS:*.custom.test,DNS:demo.test,DNS:*.demo.test\n"
+  "DNS:srv.test,DNS:*.srv.test,DNS:custom.test,DNS:*.custom.test,DNS:demo.test,DNS:*.demo.test,"
+  "DNS:slowdns.test,DNS:*.slowdns.test,DNS:hoster.test,DNS:*.hoster.test\n"
   "basicConstraints=CA:FALSE\n"
   "extendedKeyUsage=serverAuth\n";
 

@@ -341,10 +341,15 @@ casella_source_http_start (CasellaAutodetect *self,
 
 /* ---- the provider's own HTTPS autoconfig ---- */
 
+/* Two places, autoconfig.<domain> preferred: its answer is final the
+ * moment it comes, however long the other lookup would still take. */
 typedef struct {
   CasellaAutodetect *self;
+  GCancellable      *cancellable;   /* ends the other lookup once one is final */
+  gboolean           reported;
   guint              pending;
-  CasellaMailConfig *results[2];   /* autoconfig.<domain>, then .well-known */
+  gboolean           finished[2];
+  CasellaMailConfig *results[2];    /* autoconfig.<domain>, then .well-known */
   char              *urls[2];
   GError            *error;
 } Autoconfig;
@@ -355,6 +360,42 @@ typedef struct {
 } AutoconfigPart;
 
 static void
+autoconfig_free (Autoconfig *ac)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_pointer (&ac->results[i], casella_mail_config_unref);
+      g_free (ac->urls[i]);
+    }
+  g_clear_error (&ac->error);
+  g_object_unref (ac->cancellable);
+  g_object_unref (ac->self);
+  g_free (ac);
+}
+
+static gboolean
+autoconfig_is_final (Autoconfig *ac)
+{
+  return ac->results[0] != NULL || (ac->finished[0] && ac->results[1] != NULL) || ac->pending == 0;
+}
+
+static void
+autoconfig_report (Autoconfig *ac)
+{
+  g_autoptr(GPtrArray) configs = configs_new ();
+  g_autofree char *detail = g_strjoin (" ", ac->urls[0], ac->urls[1], NULL);
+
+  for (guint i = 0; i < 2; i++)
+    if (ac->results[i] != NULL)
+      g_ptr_array_add (configs, g_steal_pointer (&ac->results[i]));
+  ac->reported = TRUE;
+  casella_autodetect_source_done (ac->self, CASELLA_SOURCE_AUTOCONFIG, configs,
+                                  configs->len ? ((CasellaMailConfig *) configs->pdata[0])->provenance : detail,
+                                  configs->len ? NULL : ac->error);
+  g_cancellable_cancel (ac->cancellable);
+}
+
+static void
 on_autoconfig_fetched (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data)
@@ -362,28 +403,18 @@ on_autoconfig_fetched (GObject      *source,
   AutoconfigPart *part = user_data;
   Autoconfig *ac = part->ac;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) configs = configs_new ();
-  g_autofree char *detail = NULL;
 
   ac->results[part->index] = casella_autodetect_fetch_finish (ac->self, result, &error);
-  if (error != NULL && ac->error == NULL)
+  ac->finished[part->index] = TRUE;
+  ac->pending--;
+  if (error != NULL && ac->error == NULL && !ac->reported)
     ac->error = g_steal_pointer (&error);
   g_free (part);
-  if (--ac->pending > 0)
-    return;
 
-  for (guint i = 0; i < 2; i++)
-    if (ac->results[i] != NULL)
-      g_ptr_array_add (configs, ac->results[i]);
-  detail = g_strjoin (" ", ac->urls[0], ac->urls[1], NULL);
-  casella_autodetect_source_done (ac->self, CASELLA_SOURCE_AUTOCONFIG, configs,
-                                  configs->len ? ((CasellaMailConfig *) configs->pdata[0])->provenance : detail,
-                                  configs->len ? NULL : ac->error);
-  g_clear_error (&ac->error);
-  g_free (ac->urls[0]);
-  g_free (ac->urls[1]);
-  g_object_unref (ac->self);
-  g_free (ac);
+  if (!ac->reported && autoconfig_is_final (ac))
+    autoconfig_report (ac);
+  if (ac->pending == 0)
+    autoconfig_free (ac);
 }
 
 void
@@ -397,6 +428,10 @@ casella_source_autoconfig_start (CasellaAutodetect *self,
   g_autofree char *path = g_strconcat ("/mail/config-v1.1.xml?emailaddress=", escaped, NULL);
 
   ac->self = g_object_ref (self);
+  ac->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (on_parent_cancelled), g_object_ref (ac->cancellable),
+                           g_object_unref);
   ac->pending = 2;
   ac->urls[0] = web_url (self, "https", host, path);
   ac->urls[1] = web_url (self, "https", domain, "/.well-known/autoconfig/mail/config-v1.1.xml");
@@ -406,7 +441,7 @@ casella_source_autoconfig_start (CasellaAutodetect *self,
 
       part->ac = ac;
       part->index = i;
-      casella_autodetect_fetch_async (self, ac->urls[i], CASELLA_SOURCE_AUTOCONFIG, cancellable,
+      casella_autodetect_fetch_async (self, ac->urls[i], CASELLA_SOURCE_AUTOCONFIG, ac->cancellable,
                                       on_autoconfig_fetched, part);
     }
 }
@@ -459,6 +494,7 @@ typedef struct {
   char              *mx_host;
   GPtrArray         *candidates;   /* provider domains to try, best first */
   guint              next;
+  gboolean           asking_hosts;  /* the ISPDB knew none: each one's own autoconfig host */
 } Mx;
 
 static void
@@ -498,12 +534,12 @@ mx_found (Mx                *mx,
   mx_done (mx, configs, detail, NULL);
 }
 
-static void mx_try_ispdb (Mx *mx);
+static void mx_try_next (Mx *mx);
 
 static void
-on_mx_ispdb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_mx_fetched (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   Mx *mx = user_data;
   CasellaMailConfig *config = casella_autodetect_fetch_finish (mx->self, result, NULL);
@@ -514,23 +550,38 @@ on_mx_ispdb (GObject      *source,
       mx_found (mx, config, via);
       return;
     }
-  mx_try_ispdb (mx);
+  mx_try_next (mx);
 }
 
+/* Each candidate in the central database first, then, for a hosting
+ * company it does not know, the company's own autoconfig host: the
+ * user's address is not sent there, it is not the user's domain. */
 static void
-mx_try_ispdb (Mx *mx)
+mx_try_next (Mx *mx)
 {
   const char *base = casella_autodetect_get_options (mx->self)->ispdb_base_url;
+  gboolean have_ispdb = base != NULL && base[0] != '\0';
   g_autofree char *url = NULL;
 
-  if (base == NULL || base[0] == '\0' || mx->next >= mx->candidates->len)
+  if (!mx->asking_hosts && (!have_ispdb || mx->next >= mx->candidates->len))
+    {
+      mx->asking_hosts = TRUE;
+      mx->next = 0;
+    }
+  if (mx->next >= mx->candidates->len)
     {
       g_autofree char *detail = g_strdup_printf ("MX %s: no known provider", mx->mx_host);
       mx_done (mx, NULL, detail, NULL);
       return;
     }
-  url = g_strconcat (base, mx->candidates->pdata[mx->next++], NULL);
-  casella_autodetect_fetch_async (mx->self, url, CASELLA_SOURCE_MX, mx->cancellable, on_mx_ispdb, mx);
+  if (mx->asking_hosts)
+    {
+      g_autofree char *host = g_strconcat ("autoconfig.", mx->candidates->pdata[mx->next++], NULL);
+      url = web_url (mx->self, "https", host, "/mail/config-v1.1.xml");
+    }
+  else
+    url = g_strconcat (base, mx->candidates->pdata[mx->next++], NULL);
+  casella_autodetect_fetch_async (mx->self, url, CASELLA_SOURCE_MX, mx->cancellable, on_mx_fetched, mx);
 }
 
 static void
@@ -599,7 +650,7 @@ on_mx_records (GObject      *source,
           return;
         }
     }
-  mx_try_ispdb (mx);
+  mx_try_next (mx);
 }
 
 void
