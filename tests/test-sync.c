@@ -531,6 +531,124 @@ test_disconnect_at_every_stage (Fixture       *fixture,
   g_assert_cmpuint (cuts, >=, 25);
 }
 
+/* ---- a server gone slow mid-FETCH ---- */
+
+typedef struct {
+  char    *path;
+  char    *user;
+  guint16  port;
+  gboolean ok;
+  char    *error;
+  gint     done;
+} StalledSync;
+
+static gpointer
+sync_on_own_thread (gpointer data)
+{
+  StalledSync *run = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(CasellaStore) store = casella_store_open (run->path, &error);
+    g_autoptr(CasellaNetConfig) config = net_config (run->port);
+    g_autoptr(CasellaImapSync) sync = store ? casella_imap_sync_new (store, config, run->user, PASSWORD) : NULL;
+
+    if (sync != NULL)
+      {
+        casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+        casella_imap_sync_set_batch_size (sync, 25);
+        run->ok = casella_imap_sync_run (sync, NULL, &error);
+      }
+    run->error = error ? g_strdup (error->message) : NULL;
+  }
+  g_main_context_pop_thread_default (context);
+  g_atomic_int_set (&run->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+is_stalled (gpointer proxy)
+{
+  return casella_test_proxy_is_stalled (proxy);
+}
+
+static gboolean
+is_done (gpointer data)
+{
+  return g_atomic_int_get (&((StalledSync *) data)->done);
+}
+
+/* While the sync waits on a server that has gone quiet halfway through
+ * its replies, the store takes another writer at once: a draft saved
+ * (as the composer does) neither waits nor fails with "busy". */
+static void
+test_no_lock_while_waiting (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autofree char *scratch = g_build_filename (fixture->dir, "measure.db", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, "stalled.db", NULL);
+  g_autoptr(GBytes) draft = g_bytes_new_static ("From: me@example.test\r\nSubject: draft\r\n\r\nhi\r\n", 45);
+  g_autoptr(GError) error = NULL;
+  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
+  g_autoptr(CasellaMessageInfo) kept = NULL;
+  GThread *thread;
+  guint64 total;
+  gint64 started;
+
+  fill (fixture, "INBOX", 120);
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  run.port = casella_test_proxy_get_port (proxy);
+  {
+    g_autoptr(CasellaStore) measure = casella_store_open (scratch, &error);
+    g_autoptr(CasellaNetConfig) config = net_config (run.port);
+    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+
+    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+    casella_imap_sync_set_batch_size (sync, 25);
+    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
+    total = casella_test_proxy_get_bytes (proxy);
+  }
+
+  /* Halfway through: deep in a FETCH of headers or bodies. */
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  casella_test_proxy_stall_after (proxy, total / 2);
+  thread = g_thread_new ("stalled-sync", sync_on_own_thread, &run);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  g_assert_false (g_atomic_int_get (&run.done));
+
+  {
+    g_autoptr(CasellaStore) window = casella_store_open (path, &error);
+    gint64 id;
+
+    g_assert_no_error (error);
+    started = g_get_monotonic_time ();
+    id = casella_store_save_draft (window, 0, draft, &error);
+    g_test_message ("draft saved %.1f ms into the stall", (g_get_monotonic_time () - started) / 1000.0);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+  }
+
+  casella_test_proxy_release (proxy);
+  g_assert_true (casella_test_wait_until (is_done, &run, 60000));
+  g_thread_join (thread);
+  g_assert_cmpstr (run.error, ==, NULL);
+  g_assert_true (run.ok);
+  g_clear_object (&fixture->sync);
+  g_clear_object (&fixture->store);
+  fixture->store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  fixture->sync = new_sync (fixture, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  assert_in_step (fixture, "INBOX", TRUE);
+  kept = message_by_subject (fixture, "Drafts", "draft");
+  g_assert_nonnull (kept);
+  g_free (run.error);
+}
+
 static void
 test_uidvalidity_change (Fixture       *fixture,
                          gconstpointer  data)
@@ -1000,6 +1118,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/local-changes-replayed", test_local_changes_replayed);
   ADD ("/sync/imap/refused-change-undone", test_refused_change_undone);
   ADD ("/sync/imap/disconnect-at-every-stage", test_disconnect_at_every_stage);
+  ADD ("/sync/imap/no-lock-while-waiting", test_no_lock_while_waiting);
   ADD ("/sync/imap/uidvalidity-change", test_uidvalidity_change);
   ADD ("/sync/imap/bodies-on-demand-and-server-search", test_bodies_on_demand_and_server_search);
   ADD ("/sync/imap/idle", test_idle_sees_new_mail);

@@ -16,6 +16,8 @@ struct _CasellaTestProxy
   guint64            cut_after;
   guint64            bytes;
   gboolean           cut;
+  guint64            stall_at;   /* hold what the server sends past this */
+  GPtrArray         *stalled;    /* Pair, each holding a ref, waiting for release */
 };
 
 typedef struct {
@@ -65,6 +67,11 @@ on_written (GObject      *source,
     {
       pair->proxy->cut = TRUE;
       pair_close (pair);
+    }
+  else if (downwards && pair->proxy->bytes >= pair->proxy->stall_at)
+    {
+      pair->refs++;
+      g_ptr_array_add (pair->proxy->stalled, pair);
     }
   else
     pump (pair, downwards);
@@ -152,6 +159,8 @@ casella_test_proxy_new (guint16 target_port)
 
   self->target_port = target_port;
   self->cut_after = G_MAXUINT64;
+  self->stall_at = G_MAXUINT64;
+  self->stalled = g_ptr_array_new ();
   return self;
 }
 
@@ -189,6 +198,36 @@ casella_test_proxy_get_bytes (CasellaTestProxy *self)
   return self->bytes;
 }
 
+void
+casella_test_proxy_stall_after (CasellaTestProxy *self,
+                                guint64           bytes)
+{
+  self->stall_at = self->bytes + bytes;
+}
+
+gboolean
+casella_test_proxy_is_stalled (CasellaTestProxy *self)
+{
+  return self->stalled->len > 0;
+}
+
+void
+casella_test_proxy_release (CasellaTestProxy *self)
+{
+  g_autoptr(GPtrArray) stalled = g_steal_pointer (&self->stalled);
+
+  self->stall_at = G_MAXUINT64;
+  self->stalled = g_ptr_array_new ();
+  for (guint i = 0; i < stalled->len; i++)
+    {
+      Pair *pair = stalled->pdata[i];
+
+      if (!pair->closed)
+        pump (pair, TRUE);
+      pair_unref (pair);
+    }
+}
+
 gboolean
 casella_test_proxy_was_cut (CasellaTestProxy *self)
 {
@@ -206,5 +245,11 @@ casella_test_proxy_free (CasellaTestProxy *self)
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
       g_object_unref (self->service);
     }
+  for (guint i = 0; i < self->stalled->len; i++)
+    {
+      pair_close (self->stalled->pdata[i]);
+      pair_unref (self->stalled->pdata[i]);
+    }
+  g_ptr_array_unref (self->stalled);
   g_free (self);
 }

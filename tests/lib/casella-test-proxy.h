@@ -1,6 +1,6 @@
 /* casella-test-proxy.h — a TCP relay on a free loopback port that can
  * cut the connection after the server has sent a given number of bytes:
- * a network that drops at any moment, on demand
+ * a network that drops at any moment, on demand, or stalls mid-reply
  *
  * Runs on the thread-default main context it was started on.
  *
@@ -25,6 +25,12 @@ void              casella_test_proxy_cut_after  (CasellaTestProxy *self,
 /* Bytes the server sent through the relay since the last cut_after(). */
 guint64           casella_test_proxy_get_bytes  (CasellaTestProxy *self);
 gboolean          casella_test_proxy_was_cut    (CasellaTestProxy *self);
+/* A server gone slow mid-reply: once it has sent this many more bytes,
+ * the rest is held (connections stay open) until released. */
+void              casella_test_proxy_stall_after (CasellaTestProxy *self,
+                                                  guint64           bytes);
+gboolean          casella_test_proxy_is_stalled (CasellaTestProxy *self);
+void              casella_test_proxy_release    (CasellaTestProxy *self);
 void              casella_test_proxy_free       (CasellaTestProxy *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestProxy, casella_test_proxy_free)

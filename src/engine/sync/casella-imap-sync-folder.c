@@ -4,7 +4,8 @@
  * Changes: with QRESYNC the SELECT itself says what vanished and which
  * flags changed; with CONDSTORE a FETCH CHANGEDSINCE gives the flags and
  * a UID SEARCH the expunges; without either, all flags and a UID SEARCH.
- * New messages come newest first, a batch per transaction.
+ * New messages come newest first, a batch per transaction, written once
+ * the batch has arrived: no transaction waits on the network.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -117,62 +118,107 @@ info_from_fetch (const CasellaImapFetch *fetch,
   return info;
 }
 
+/* ---- what a FETCH brings, written after it, never during ---- */
+
+/* The replies are gathered while the FETCH runs and written in one short
+ * transaction when it ends (or when a lot has come): the store's write
+ * lock is never held while the network is waited on, so the window's
+ * own writes never wait behind a slow server. */
+#define FLUSH_BYTES (8 * 1024 * 1024)
+
+typedef struct _Batch Batch;
+typedef gboolean (*BatchWrite) (Batch *batch, gpointer item, GError **error);
+
+struct _Batch {
+  CasellaImapSync *self;
+  gint64           folder_id;
+  BatchWrite       write;
+  GPtrArray       *pending;
+  gsize            pending_bytes;
+  GError          *error;   /* the store's: nothing more is written */
+  guint            count;
+  guint64          bytes;
+};
+
+static void
+batch_init (Batch           *batch,
+            CasellaImapSync *self,
+            gint64           folder_id,
+            BatchWrite       write,
+            GDestroyNotify   item_free)
+{
+  *batch = (Batch) { self, folder_id, write, g_ptr_array_new_with_free_func (item_free), 0, NULL, 0, 0 };
+}
+
+static void
+batch_clear (Batch *batch)
+{
+  g_clear_pointer (&batch->pending, g_ptr_array_unref);
+  g_clear_error (&batch->error);
+}
+
+static void
+batch_flush (Batch *batch)
+{
+  CasellaStore *store = batch->self->store;
+
+  if (batch->error == NULL && batch->pending->len > 0 && casella_store_begin (store, &batch->error))
+    {
+      for (guint i = 0; i < batch->pending->len && batch->error == NULL; i++)
+        batch->write (batch, batch->pending->pdata[i], &batch->error);
+      if (batch->error != NULL || !casella_store_commit (store, &batch->error))
+        casella_store_rollback (store);
+    }
+  g_ptr_array_set_size (batch->pending, 0);
+  batch->pending_bytes = 0;
+}
+
+static void
+batch_add (Batch    *batch,
+           gpointer  item,
+           gsize     size)
+{
+  g_ptr_array_add (batch->pending, item);
+  batch->pending_bytes += size;
+  if (batch->pending_bytes >= FLUSH_BYTES)
+    batch_flush (batch);
+}
+
 /* ---- flags ---- */
 
 typedef struct {
-  CasellaImapSync *self;
-  gint64           folder_id;
-  GError          *error;
-  guint            count;
-  guint64          bytes;
-} Batch;
+  guint32 uid;
+  guint32 flags;
+  guint64 modseq;
+} FlagsItem;
+
+static gboolean
+write_flags (Batch     *batch,
+             gpointer   item,
+             GError   **error)
+{
+  FlagsItem *f = item;
+
+  return casella_store_update_server_flags (batch->self->store, batch->folder_id, f->uid, f->flags, f->modseq,
+                                            error);
+}
 
 static void
 on_flags (CasellaImapFetch *fetch,
           gpointer          user_data)
 {
   Batch *batch = user_data;
+  FlagsItem *item;
 
-  if (batch->error != NULL || !fetch->has_flags)
+  if (!fetch->has_flags)
     return;
-  casella_store_update_server_flags (batch->self->store, batch->folder_id, fetch->uid,
-                                     fetch->flags & CASELLA_MESSAGE_SERVER_FLAGS, fetch->modseq, &batch->error);
+  item = g_new (FlagsItem, 1);
+  *item = (FlagsItem) { fetch->uid, fetch->flags & CASELLA_MESSAGE_SERVER_FLAGS, fetch->modseq };
+  batch_add (batch, item, sizeof *item);
 }
 
-static gboolean
-finish_batch (CasellaImapSync  *self,
-              Batch            *batch,
-              gboolean          fetched,
-              GError           *fetch_error,
-              GError          **error)
-{
-  /* What arrived complete is kept even when the rest did not come. */
-  GError *commit_error = NULL;
-  gboolean committed = batch->error == NULL && casella_store_commit (self->store, &commit_error);
-
-  if (!committed)
-    casella_store_rollback (self->store);
-  if (batch->error != NULL)
-    {
-      g_clear_error (&fetch_error);
-      g_clear_error (&commit_error);
-      g_propagate_error (error, batch->error);
-      return FALSE;
-    }
-  if (fetch_error != NULL)
-    {
-      g_clear_error (&commit_error);
-      g_propagate_error (error, fetch_error);
-      return FALSE;
-    }
-  if (commit_error != NULL)
-    {
-      g_propagate_error (error, commit_error);
-      return FALSE;
-    }
-  return fetched;
-}
-
+/* The store's error first; else the FETCH's; what arrived complete is
+ * kept even when the rest did not come. */
 static gboolean
 fetch_into_store (CasellaImapSync       *self,
                   const char            *set,
@@ -186,13 +232,23 @@ fetch_into_store (CasellaImapSync       *self,
   g_auto(CasellaAwait) await = { 0 };
   GError *fetch_error = NULL;
 
-  if (!casella_store_begin (self->store, error))
-    return FALSE;
   casella_await_init (&await);
   casella_imap_client_uid_fetch_async (self->client, set, items, changed_since, func, batch, cancellable,
                                        casella_await_done, &await);
   casella_imap_client_uid_fetch_finish (self->client, casella_await (&await), &fetch_error);
-  return finish_batch (self, batch, TRUE, fetch_error, error);
+  batch_flush (batch);
+  if (batch->error != NULL)
+    {
+      g_clear_error (&fetch_error);
+      g_propagate_error (error, g_steal_pointer (&batch->error));
+      return FALSE;
+    }
+  if (fetch_error != NULL)
+    {
+      g_propagate_error (error, fetch_error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -203,10 +259,14 @@ refresh_flags (CasellaImapSync           *self,
                GCancellable              *cancellable,
                GError                   **error)
 {
-  Batch batch = { self, folder->id, NULL, 0, 0 };
+  Batch batch;
+  gboolean ok;
 
-  return fetch_into_store (self, set, self->condstore ? "(UID FLAGS MODSEQ)" : "(UID FLAGS)", changed_since,
-                           on_flags, &batch, cancellable, error);
+  batch_init (&batch, self, folder->id, write_flags, g_free);
+  ok = fetch_into_store (self, set, self->condstore ? "(UID FLAGS MODSEQ)" : "(UID FLAGS)", changed_since,
+                         on_flags, &batch, cancellable, error);
+  batch_clear (&batch);
+  return ok;
 }
 
 /* QRESYNC: the SELECT already carried what vanished and what changed. */
@@ -316,19 +376,27 @@ find_new_and_gone (CasellaImapSync           *self,
   return casella_store_delete_uids (self->store, folder->id, (guint32 *) gone->data, gone->len, error);
 }
 
+static gboolean
+write_header (Batch     *batch,
+              gpointer   item,
+              GError   **error)
+{
+  if (casella_store_add_message (batch->self->store, item, error) == 0)
+    return FALSE;
+  batch->count++;
+  return TRUE;
+}
+
 static void
 on_header (CasellaImapFetch *fetch,
            gpointer          user_data)
 {
   Batch *batch = user_data;
-  g_autoptr(CasellaMessageInfo) info = NULL;
 
   /* No row without its envelope: it would stay blank for good. */
-  if (batch->error != NULL || fetch->envelope == NULL)
+  if (fetch->envelope == NULL)
     return;
-  info = info_from_fetch (fetch, batch->folder_id);
-  if (casella_store_add_message (batch->self->store, info, &batch->error) != 0)
-    batch->count++;
+  batch_add (batch, info_from_fetch (fetch, batch->folder_id), 512);
 }
 
 static char *
@@ -352,9 +420,13 @@ casella_imap_sync_fetch_headers (CasellaImapSync           *self,
     {
       guint n = MIN (self->batch_size, uids->len - i);
       g_autofree char *set = casella_imap_uid_set_from_array (&g_array_index (uids, guint32, i), n);
-      Batch batch = { self, folder->id, NULL, 0, 0 };
+      Batch batch;
+      gboolean ok;
 
-      if (!fetch_into_store (self, set, items, 0, on_header, &batch, cancellable, error))
+      batch_init (&batch, self, folder->id, write_header, (GDestroyNotify) casella_message_info_free);
+      ok = fetch_into_store (self, set, items, 0, on_header, &batch, cancellable, error);
+      batch_clear (&batch);
+      if (!ok)
         return FALSE;
       casella_imap_sync_progress (self, folder->path, "headers", i + n, uids->len);
     }
@@ -438,24 +510,48 @@ casella_imap_sync_folder_headers (CasellaImapSync     *self,
 
 /* ---- bodies ---- */
 
+typedef struct {
+  guint32  uid;
+  GBytes  *raw;
+} BodyItem;
+
+static void
+body_item_free (BodyItem *item)
+{
+  g_bytes_unref (item->raw);
+  g_free (item);
+}
+
+static gboolean
+write_body (Batch     *batch,
+            gpointer   item,
+            GError   **error)
+{
+  BodyItem *body = item;
+  g_autoptr(CasellaMessageInfo) info = casella_store_find_message (batch->self->store, batch->folder_id, body->uid);
+
+  if (info == NULL)
+    return TRUE;   /* deleted here meanwhile */
+  if (!casella_store_set_body (batch->self->store, info->id, body->raw, error))
+    return FALSE;
+  batch->count++;
+  batch->bytes += g_bytes_get_size (body->raw);
+  return TRUE;
+}
+
 static void
 on_body (CasellaImapFetch *fetch,
          gpointer          user_data)
 {
   Batch *batch = user_data;
   GBytes *raw = casella_imap_fetch_get_section (fetch, "BODY[]");
-  g_autoptr(CasellaMessageInfo) info = NULL;
+  BodyItem *item;
 
-  if (batch->error != NULL || raw == NULL)
+  if (raw == NULL)
     return;
-  info = casella_store_find_message (batch->self->store, batch->folder_id, fetch->uid);
-  if (info == NULL)
-    return;
-  if (casella_store_set_body (batch->self->store, info->id, raw, &batch->error))
-    {
-      batch->count++;
-      batch->bytes += g_bytes_get_size (raw);
-    }
+  item = g_new (BodyItem, 1);
+  *item = (BodyItem) { fetch->uid, g_bytes_ref (raw) };
+  batch_add (batch, item, g_bytes_get_size (raw));
 }
 
 static gboolean
@@ -471,10 +567,13 @@ fetch_bodies_counted (CasellaImapSync           *self,
     {
       guint n = MIN (BODY_CHUNK, n_uids - i);
       g_autofree char *set = casella_imap_uid_set_from_array (uids + i, n);
-      Batch batch = { self, folder->id, NULL, 0, 0 };
-      gboolean ok = fetch_into_store (self, set, "(UID BODY.PEEK[])", 0, on_body, &batch, cancellable, error);
+      Batch batch;
+      gboolean ok;
 
+      batch_init (&batch, self, folder->id, write_body, (GDestroyNotify) body_item_free);
+      ok = fetch_into_store (self, set, "(UID BODY.PEEK[])", 0, on_body, &batch, cancellable, error);
       *bytes += batch.bytes;
+      batch_clear (&batch);
       if (!ok)
         return FALSE;
       casella_imap_sync_progress (self, folder->path, "bodies", i + n, n_uids);
