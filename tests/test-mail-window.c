@@ -146,6 +146,12 @@ has_messages (gpointer data)
   return n_messages () >= GPOINTER_TO_UINT (data);
 }
 
+static gboolean
+folder_open (gpointer id)
+{
+  return window->folder_id == *(gint64 *) id;
+}
+
 static void
 open_folder (const char *path)
 {
@@ -153,8 +159,7 @@ open_folder (const char *path)
 
   g_assert_nonnull (folder);
   casella_folder_view_select (window->folder_view, folder->id);
-  casella_test_gtk_iterate (50);
-  g_assert_cmpint (window->folder_id, ==, folder->id);
+  g_assert_true (casella_test_wait_until (folder_open, &folder->id, 5000));
 }
 
 static gint64
@@ -188,11 +193,18 @@ read_message (const char *subject)
   g_assert_cmpint (casella_reader_get_message (window->reader), ==, id);
 }
 
+static gboolean
+writes_done (gpointer data)
+{
+  return window->session == NULL || casella_mail_session_get_pending_writes (window->session) == 0;
+}
+
+/* An action, and whatever it wrote to the store answered. */
 static void
 activate (const char *action)
 {
   g_action_group_activate_action (G_ACTION_GROUP (window), action, NULL);
-  casella_test_gtk_iterate (20);
+  g_assert_true (casella_test_wait_until (writes_done, NULL, 5000));
 }
 
 static guint
@@ -458,6 +470,20 @@ test_delete_and_undo (void)
   g_assert_true (casella_test_wait_until (server_has, &trash, 15000));
 }
 
+static gboolean
+reader_shows_selected (gpointer data)
+{
+  g_autoptr(GArray) ids = casella_message_view_get_selected (window->message_view);
+
+  return ids->len == 1 && casella_reader_get_message (window->reader) == g_array_index (ids, gint64, 0);
+}
+
+static gboolean
+toast_settled (gpointer data)
+{
+  return casella_window_toast_settled (window);
+}
+
 /* Three deletes faster than a toast slides in (libadwaita 1.2 crashed on
  * a toast dismissed that young): each is final but the last, which Undo
  * brings back. */
@@ -472,18 +498,18 @@ test_quick_deletes (void)
   for (int i = 0; i < 3; i++)
     {
       casella_message_view_select_position (window->message_view, n_messages () - 1);   /* the oldest: no other test reads them */
-      casella_test_gtk_iterate (20);
+      g_assert_true (casella_test_wait_until (reader_shows_selected, NULL, 5000));
       last = casella_reader_get_message (window->reader);
       g_assert_cmpint (last, >, 0);
       activate ("delete");
     }
   g_assert_cmpuint (n_messages (), ==, before - 3);
-  casella_test_gtk_iterate (1500);
+  g_assert_true (casella_test_wait_until (toast_settled, NULL, 5000));
   g_assert_nonnull (window->undo_toast);
   activate ("undo");
   g_assert_cmpuint (n_messages (), ==, before - 2);
   g_assert_cmpint (casella_message_list_find (casella_message_view_get_model (window->message_view), last), >=, 0);
-  casella_test_gtk_iterate (1500);
+  g_assert_true (casella_test_wait_until (toast_settled, NULL, 5000));
 }
 
 static gboolean
@@ -525,10 +551,16 @@ test_move_and_star (void)
   row = gtk_widget_get_ancestor (casella_test_gtk_find_label (GTK_WIDGET (dialog), T ("Archive")), GTK_TYPE_LIST_BOX_ROW);
   g_assert_nonnull (row);
   g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
-  casella_test_gtk_iterate (50);
+  g_assert_true (casella_test_wait_until (writes_done, NULL, 5000));
   g_assert_cmpint (message_with_subject ("Libro che ti dicevo"), ==, 0);
   casella_window_dismiss_toast (window, window->undo_toast);
   g_assert_true (casella_test_wait_until (server_has, &archive, 15000));
+}
+
+static gboolean
+notified_is (gpointer expected)
+{
+  return g_strcmp0 (notified, expected) == 0;
 }
 
 static void
@@ -552,8 +584,7 @@ test_new_mail_appears (void)
   if (!gtk_window_is_active (GTK_WINDOW (window)))
     {
       g_autofree char *expected = g_strdup_printf (T ("New mail from %s"), "Zia Lucia");
-      casella_test_gtk_iterate (300);
-      g_assert_cmpstr (notified, ==, expected);
+      g_assert_true (casella_test_wait_until (notified_is, expected, 5000));
     }
 }
 
@@ -573,16 +604,22 @@ has_exactly (gpointer data)
 
 /* Words from a message's text find it; the rest of the folder steps
  * aside, and comes back when the search is cleared. */
+static gboolean
+server_answered (gpointer before)
+{
+  return window->server_searches > GPOINTER_TO_UINT (before);
+}
+
 static void
 test_search (void)
 {
   GtkWidget *entry;
-  guint all;
+  guint all, searches;
 
   open_folder ("INBOX");
   all = n_messages ();
+  searches = window->server_searches;
   g_action_group_change_action_state (G_ACTION_GROUP (window), "search", g_variant_new_boolean (TRUE));
-  casella_test_gtk_iterate (50);
   g_assert_true (casella_message_view_get_search_mode (window->message_view));
   entry = casella_test_gtk_find_by_type (GTK_WIDGET (window->message_view), GTK_TYPE_SEARCH_ENTRY);
   g_assert_nonnull (entry);
@@ -591,7 +628,7 @@ test_search (void)
   g_assert_cmpint (message_with_subject ("Calcetto giovedì"), ==, 0);
   shot (GTK_WIDGET (window), "search");
   /* The server is asked too, after a pause; what it finds is here already. */
-  casella_test_gtk_iterate (1500);
+  g_assert_true (casella_test_wait_until (server_answered, GUINT_TO_POINTER (searches), 5000));
   g_assert_true (search_narrowed (GUINT_TO_POINTER (all)));
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
   g_assert_true (casella_test_wait_until (has_exactly, GUINT_TO_POINTER (all), 5000));
@@ -635,7 +672,7 @@ answer_folder_dialog (const char *action,
   casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
   adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
-  casella_test_gtk_iterate (50);
+  g_assert_true (casella_test_wait_until (writes_done, NULL, 5000));
 }
 
 /* Made, renamed and deleted from the folder menu: here at once, then on
@@ -692,8 +729,8 @@ test_draft_kept (void)
   draft = casella_composer_get_draft (composer);
   g_assert_null (draft->to);
   gtk_window_close (GTK_WINDOW (composer));
-  casella_test_gtk_iterate (100);
   g_assert_null (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  g_assert_true (casella_test_wait_until (writes_done, NULL, 5000));
   g_assert_cmpuint (drafts_here (), ==, before + 1);
 }
 
@@ -786,15 +823,19 @@ test_big_folder_offline (void)
   shot (GTK_WIDGET (window), "big-end");
 }
 
+static gboolean
+is_folded (gpointer data)
+{
+  return adw_leaflet_get_folded (window->leaflet);
+}
+
 static void
 test_narrow (void)
 {
   casella_window_show_account (window, casella_account_get_id (
     casella_account_store_lookup (window->accounts, CASELLA_DEMO_ADDRESS)));
-  casella_test_gtk_iterate (200);
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
-  casella_test_gtk_iterate (300);
-  g_assert_true (adw_leaflet_get_folded (window->leaflet));
+  g_assert_true (casella_test_wait_until (is_folded, NULL, 5000));
   open_folder ("INBOX");
   adw_leaflet_set_visible_child_name (window->leaflet, "messages");
   shot (GTK_WIDGET (window), "narrow-list");

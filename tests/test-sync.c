@@ -9,6 +9,7 @@
 #include "casella-account.h"
 #include "casella-engine.h"
 #include "casella-mail-session.h"
+#include "casella-mail-session-writes.h"
 #include "casella-outbox.h"
 #include "casella-pop3-sync.h"
 #include "casella-imap-sync.h"
@@ -649,10 +650,17 @@ test_no_lock_while_waiting (Fixture       *fixture,
   g_free (run.error);
 }
 
+static gboolean
+second_after (gpointer when)
+{
+  return g_get_real_time () / G_USEC_PER_SEC > *(gint64 *) when;
+}
+
 static void
 test_uidvalidity_change (Fixture       *fixture,
                          gconstpointer  data)
 {
+  gint64 deleted_at;
   g_autoptr(CasellaStoreFolder) before = NULL, after = NULL;
   g_autoptr(CasellaMessageInfo) old_one = NULL, new_one = NULL;
 
@@ -663,7 +671,9 @@ test_uidvalidity_change (Fixture       *fixture,
 
   /* Gone and made again under the same name: a new UIDVALIDITY. */
   doveadm (fixture, "mailbox", "delete", "Progetti", NULL);
-  g_usleep (1100 * 1000);   /* UIDVALIDITY is a timestamp in Dovecot */
+  /* UIDVALIDITY is a timestamp in Dovecot: the next second makes it new. */
+  deleted_at = g_get_real_time () / G_USEC_PER_SEC;
+  g_assert_true (casella_test_wait_until (second_after, &deleted_at, 3000));
   doveadm (fixture, "mailbox", "create", "Progetti", NULL);
   deliver (fixture, "Progetti", "Nuovo", "dopo");
   run_sync (fixture);
@@ -967,6 +977,15 @@ server_has_seen (gpointer data)
   return strstr (flags, "\\Seen") != NULL;
 }
 
+static guint
+count_messages (CasellaStore *store,
+                gint64        folder_id)
+{
+  g_autoptr(GArray) ids = casella_store_list_message_ids (store, folder_id, NULL, NULL);
+
+  return ids ? ids->len : 0;
+}
+
 static CasellaAccount *
 session_account (Fixture *fixture)
 {
@@ -1000,6 +1019,10 @@ test_session (Fixture       *fixture,
   CasellaStore *store;
   Heard heard = { 0 };
   FlagCheck check = { fixture, 0 };
+  g_autoptr(GArray) one = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CasellaDraftRef) draft = NULL;
+  g_autoptr(CasellaStoreFolder) drafts = NULL;
   guint before = casella_test_smtp_get_messages (sink)->len;
   gint64 id, start;
 
@@ -1035,19 +1058,93 @@ test_session (Fixture       *fixture,
   g_assert_nonnull (heard.body);
   g_bytes_unref (heard.body);
 
-  /* Read here: the server hears soon. */
+  /* Read here, written by the session's writer: the server hears soon. */
   check.uid = casella_store_get_message (store, id)->uid;
-  g_assert_true (casella_store_local_mark (store, &id, 1, CASELLA_MESSAGE_SEEN, 0, &error));
+  one = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_val (one, id);
+  casella_mail_session_mark_async (session, one, CASELLA_MESSAGE_SEEN, 0, casella_test_store_result, &result);
+  casella_test_await (&result);
+  g_assert_cmpint (casella_mail_session_write_finish (session, result, &error), ==, TRUE);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_get_message (store, id)->flags & CASELLA_MESSAGE_SEEN);
+  g_clear_object (&result);
   casella_mail_session_changes_made (session);
   g_assert_true (casella_test_wait_until (server_has_seen, &check, 10000));
 
-  /* The outbox is sent by the request thread. */
-  g_assert_cmpint (casella_store_outbox_add (store, raw, &error), >, 0);
+  /* A draft saved twice is one draft; sent, it leaves Drafts for the
+   * outbox, and the request thread sends it. */
+  draft = casella_draft_ref_new (0);
+  casella_mail_session_save_draft_async (session, draft, raw, NULL, NULL);
+  casella_mail_session_save_draft_async (session, draft, raw, NULL, NULL);
+  casella_mail_session_queue_message_async (session, draft, raw, casella_test_store_result, &result);
+  casella_test_await (&result);
+  g_assert_cmpint (casella_mail_session_write_finish (session, result, &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (casella_draft_ref_get_id (draft), ==, 0);
+  drafts = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_DRAFTS);
+  g_assert_nonnull (drafts);
+  g_assert_cmpuint (count_messages (store, drafts->id), ==, 0);
   casella_mail_session_send_outbox (session);
   g_assert_true (casella_test_wait_until (heard_sent, &heard, 10000));
   g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
+  g_assert_cmpuint (heard.sent, ==, 1);
 
+  casella_mail_session_wait (session);
+  g_assert_false (casella_mail_session_is_running (session));
+}
+
+static gboolean
+has_stopped (gpointer session)
+{
+  return !casella_mail_session_is_running (session);
+}
+
+/* Closing an account while its first sync waits on a server gone slow:
+ * stop returns at once, the threads end soon after on their own, and a
+ * draft saved just before is kept. */
+static void
+test_session_stops_at_once (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, ALL_BODIES };
+  g_autoptr(CasellaMailSession) session = NULL;
+  g_autoptr(CasellaDraftRef) draft = casella_draft_ref_new (0);
+  g_autoptr(GBytes) raw = g_bytes_new_static ("From: me@example.test\r\nSubject: kept\r\n\r\nhi\r\n", 44);
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(CasellaStoreFolder) drafts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = casella_store_path_for_account (casella_account_get_id (account));
+  gint64 asked;
+  double took;
+
+  fill (fixture, "INBOX", 200);
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  casella_account_get_incoming (account)->port = casella_test_proxy_get_port (proxy);
+  casella_test_proxy_stall_after (proxy, 40000);   /* well into the headers */
+
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  casella_mail_session_save_draft_async (session, draft, raw, NULL, NULL);
+
+  asked = g_get_monotonic_time ();
   casella_mail_session_stop (session);
+  took = (g_get_monotonic_time () - asked) / 1000.0;
+  g_test_message ("stop returned after %.2f ms", took);
+  g_assert_cmpfloat (took, <, 100);
+  g_assert_true (casella_test_wait_until (has_stopped, session, 10000));
+  g_test_message ("the threads had all ended %.0f ms after the stop", (g_get_monotonic_time () - asked) / 1000.0);
+
+  store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  drafts = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_DRAFTS);
+  g_assert_nonnull (drafts);
+  g_assert_cmpuint (count_messages (store, drafts->id), ==, 1);
+  casella_test_proxy_release (proxy);
 }
 
 /* The app finds its store damaged: it starts anyway, on a store made
@@ -1071,7 +1168,7 @@ test_session_on_a_damaged_store (Fixture       *fixture,
   casella_mail_session_start (session);
   g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
   g_assert_null (casella_mail_session_get_rebuild_report (session));
-  casella_mail_session_stop (session);
+  casella_mail_session_wait (session);
   g_clear_object (&session);
 
   /* A bad sector, then a crash (a WAL left behind). */
@@ -1087,7 +1184,7 @@ test_session_on_a_damaged_store (Fixture       *fixture,
   inbox = casella_store_find_folder_by_role (casella_mail_session_get_store (session), CASELLA_FOLDER_ROLE_INBOX);
   g_assert_nonnull (inbox);
   g_assert_cmpuint (inbox->total, ==, 12);
-  casella_mail_session_stop (session);
+  casella_mail_session_wait (session);
 }
 
 int
@@ -1125,6 +1222,7 @@ main (int argc, char **argv)
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);
+  ADD ("/sync/session-stops-at-once", test_session_stops_at_once);
   ADD ("/sync/session-on-a-damaged-store", test_session_on_a_damaged_store);
 #undef ADD
 

@@ -22,6 +22,7 @@ struct _CasellaApplication
   CasellaAccountStore *store;
   char                *added_account;   /* id of the account just set up */
   GHashTable          *sessions;        /* account id → CasellaMailSession */
+  GPtrArray           *stopping;        /* sessions of removed accounts, until their threads end */
   GHashTable          *starting;        /* account ids whose passwords are being read */
 };
 
@@ -293,6 +294,15 @@ ensure_session (CasellaApplication *self,
   casella_credentials_lookup_async (account, CASELLA_CREDENTIAL_INCOMING, NULL, on_password, starting);
 }
 
+static void
+on_session_ended (CasellaMailSession *session,
+                  GParamSpec         *pspec,
+                  CasellaApplication *self)
+{
+  if (!casella_mail_session_is_running (session))
+    g_ptr_array_remove (self->stopping, session);
+}
+
 /* Accounts added get a session; removed ones lose theirs. */
 static void
 sync_sessions (CasellaApplication *self)
@@ -305,11 +315,14 @@ sync_sessions (CasellaApplication *self)
       g_autoptr(CasellaAccount) account = g_list_model_get_item (G_LIST_MODEL (self->store), i);
       ensure_session (self, account);
     }
+  /* Stopping returns at once; the threads end on their own. */
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (casella_account_store_lookup (self->store, key) == NULL)
       {
         casella_mail_session_stop (value);
+        g_ptr_array_add (self->stopping, g_object_ref (value));
+        g_signal_connect_object (value, "notify::running", G_CALLBACK (on_session_ended), self, 0);
         g_hash_table_iter_remove (&iter);
       }
 }
@@ -427,6 +440,7 @@ casella_application_startup (GApplication *app)
   if (!casella_account_store_load (self->store, &error))
     g_warning ("Could not read the accounts: %s", error->message);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->stopping = g_ptr_array_new_with_free_func (g_object_unref);
   self->starting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect_object (self->store, "items-changed", G_CALLBACK (sync_sessions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (g_network_monitor_get_default (), "network-changed", G_CALLBACK (on_network_changed), self, 0);
@@ -488,20 +502,31 @@ casella_application_open (GApplication  *app,
     }
 }
 
-/* Every session's threads end before the app does. */
+/* Every session's threads end before the app does (the windows are
+ * gone: what is left is writing what was asked, drafts included). All
+ * are asked first, so they end together. */
 static void
 casella_application_shutdown (GApplication *app)
 {
   CasellaApplication *self = CASELLA_APPLICATION (app);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
 
+  /* Gathered first: waiting hears the threads' last notices, and a
+   * notice must not meet a table being walked. */
   if (self->sessions != NULL)
     {
       g_hash_table_iter_init (&iter, self->sessions);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        casella_mail_session_stop (value);
+        g_ptr_array_add (all, g_object_ref (value));
     }
+  for (guint i = 0; self->stopping && i < self->stopping->len; i++)
+    g_ptr_array_add (all, g_object_ref (self->stopping->pdata[i]));
+  for (guint i = 0; i < all->len; i++)
+    casella_mail_session_stop (all->pdata[i]);
+  for (guint i = 0; i < all->len; i++)
+    casella_mail_session_wait (all->pdata[i]);
   G_APPLICATION_CLASS (casella_application_parent_class)->shutdown (app);
 }
 
@@ -511,6 +536,7 @@ casella_application_finalize (GObject *object)
   CasellaApplication *self = CASELLA_APPLICATION (object);
 
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->stopping, g_ptr_array_unref);
   g_clear_pointer (&self->starting, g_hash_table_unref);
   g_clear_object (&self->store);
   g_free (self->added_account);

@@ -4,7 +4,12 @@
  * the budget), then IDLE on the INBOX until news, a request or the next
  * round; on a network error it waits and tries again, longer each time.
  * The request thread: bodies, searches and the outbox, one at a time,
- * so sending is never done twice at once.
+ * so sending is never done twice at once; the body on screen first.
+ * The writer thread: the UI's changes to the store (marks, moves,
+ * drafts, the outbox), in the order made, so the UI never writes.
+ *
+ * Stopping never waits: the threads end on their own, each one's end is
+ * heard on the UI's context, and "running" turns FALSE after the last.
  *
  * What the threads change reaches the UI as store notices, delivered on
  * the UI's main context.
@@ -33,6 +38,14 @@ typedef struct {
   GTask       *task;
 } Request;
 
+/* One change to the store for the writer thread; func NULL: quit. */
+typedef struct {
+  CasellaStoreJob  func;
+  GTask           *task;
+} Write;
+
+enum { THREAD_SYNC, THREAD_REQUESTS, THREAD_WRITER, N_THREADS };
+
 struct _CasellaMailSession
 {
   GObject              parent_instance;
@@ -57,15 +70,22 @@ struct _CasellaMailSession
   gboolean             replay_wanted;
   GMainContext        *sync_context;
   CasellaImapSync     *sync_imap;       /* lives on the sync thread */
-  GThread             *sync_thread;
-  GThread             *request_thread;
+  GThread             *threads[N_THREADS];
+  guint                running;         /* threads not yet heard to end */
   GAsyncQueue         *requests;
+  GAsyncQueue         *writes;
+  guint                pending_writes;  /* asked, their answer not yet heard */
   GCancellable        *cancellable;     /* cancelled on stop: every network call ends at once */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaMailSession, casella_mail_session, G_TYPE_OBJECT)
 
-enum { SIGNAL_STATE_CHANGED, SIGNAL_NEW_MAIL, SIGNAL_REPLAY_FAILED, SIGNAL_SENT, SIGNAL_SEND_FAILED, N_SIGNALS };
+enum { PROP_0, PROP_STATE, PROP_RUNNING, PROP_PENDING_WRITES, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_NEW_MAIL, SIGNAL_REPLAY_FAILED, SIGNAL_SENT, SIGNAL_SEND_FAILED, SIGNAL_THREAD_ENDED, N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 static void
@@ -74,6 +94,13 @@ request_free (Request *request)
   g_free (request->text);
   g_clear_object (&request->task);
   g_free (request);
+}
+
+static void
+write_free (Write *write)
+{
+  g_clear_object (&write->task);
+  g_free (write);
 }
 
 static gboolean
@@ -110,6 +137,7 @@ typedef struct {
   char                *reason;
   int                  hold;             /* CasellaOutboxHold */
   guint                sent;
+  guint                thread;           /* for SIGNAL_THREAD_ENDED */
   guint                signal;           /* which one, for the simple ones */
 } Notice;
 
@@ -121,6 +149,19 @@ notice_free (Notice *notice)
   g_free (notice->reason);
   g_object_unref (notice->self);
   g_free (notice);
+}
+
+/* The thread has returned or is about to: the join is at once. */
+static void
+thread_ended (CasellaMailSession *self,
+              guint               thread)
+{
+  if (self->threads[thread] == NULL)
+    return;   /* joined already, by casella_mail_session_wait() */
+  g_thread_join (g_steal_pointer (&self->threads[thread]));
+  if (--self->running == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_unref (self);   /* the thread's */
 }
 
 static gboolean
@@ -138,7 +179,7 @@ deliver (gpointer data)
       self->state = notice->state;
       g_clear_error (&self->error);
       self->error = g_steal_pointer (&notice->error);
-      g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
   if (notice->new_mail_count > 0)
     g_signal_emit (self, signals[SIGNAL_NEW_MAIL], 0, notice->new_mail_folder, notice->new_mail_count, notice->newest);
@@ -148,6 +189,8 @@ deliver (gpointer data)
     g_signal_emit (self, signals[SIGNAL_SENT], 0, notice->sent);
   if (notice->signal == SIGNAL_SEND_FAILED)
     g_signal_emit (self, signals[SIGNAL_SEND_FAILED], 0, notice->message_id, notice->hold, notice->reason);
+  if (notice->signal == SIGNAL_THREAD_ENDED)
+    thread_ended (self, notice->thread);
   return G_SOURCE_REMOVE;
 }
 
@@ -157,14 +200,33 @@ notice_new (CasellaMailSession *self)
   Notice *notice = g_new0 (Notice, 1);
 
   notice->self = g_object_ref (self);
+  notice->signal = N_SIGNALS;   /* none of the simple ones */
   return notice;
 }
 
+/* Always a source on the UI's context, never invoked in place: a
+ * context nobody holds at the moment would run it on this thread. */
 static void
 post (Notice *notice)
 {
-  g_main_context_invoke_full (notice->self->ui_context, G_PRIORITY_DEFAULT, deliver, notice,
-                              (GDestroyNotify) notice_free);
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver, notice, (GDestroyNotify) notice_free);
+  g_source_set_static_name (source, "[casella] session notice");
+  g_source_attach (source, notice->self->ui_context);
+}
+
+/* A thread's last word, after every notice it posted. */
+static void
+post_thread_ended (CasellaMailSession *self,
+                   guint               thread)
+{
+  Notice *notice = notice_new (self);
+
+  notice->signal = SIGNAL_THREAD_ENDED;
+  notice->thread = thread;
+  post (notice);
 }
 
 /* A worker's store changes, gathered and handed over in one notice. */
@@ -340,6 +402,21 @@ request (CasellaMailSession *self,
   g_async_queue_push (self->requests, request);
 }
 
+/* The message on screen goes before the ones arrowed past. */
+static void
+request_first (CasellaMailSession *self,
+               RequestKind         kind,
+               gint64              id,
+               GTask              *task)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->kind = kind;
+  request->id = id;
+  request->task = task;
+  g_async_queue_push_front (self->requests, request);
+}
+
 static gboolean
 full_round (CasellaMailSession *self,
             CasellaStore       *store,
@@ -465,6 +542,7 @@ sync_main (gpointer data)
   if (store == NULL)
     {
       g_main_context_pop_thread_default (self->sync_context);
+      post_thread_ended (self, THREAD_SYNC);
       return NULL;
     }
   changes_init (&changes, self, store);
@@ -498,8 +576,11 @@ sync_main (gpointer data)
     }
   self->sync_imap = NULL;
   g_clear_object (&imap);
+  g_signal_handlers_disconnect_by_data (store, &changes);
   g_hash_table_unref (changes.folders);
+  g_clear_object (&store);
   g_main_context_pop_thread_default (self->sync_context);
+  post_thread_ended (self, THREAD_SYNC);
   return NULL;
 }
 
@@ -606,7 +687,9 @@ request_main (gpointer data)
     }
   while ((next = g_async_queue_pop (self->requests))->kind != REQUEST_QUIT)
     {
-      if (store != NULL)
+      if (next->task != NULL && g_task_return_error_if_cancelled (next->task))
+        ;   /* the reader moved on: no work for it */
+      else if (store != NULL)
         answer (self, next, store, imap);
       else if (next->task != NULL)
         g_task_return_new_error (next->task, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED, "No mail store");
@@ -617,8 +700,53 @@ request_main (gpointer data)
   request_free (next);
   g_clear_object (&imap);
   if (store != NULL)
-    g_hash_table_unref (changes.folders);
+    {
+      g_signal_handlers_disconnect_by_data (store, &changes);
+      g_hash_table_unref (changes.folders);
+    }
+  g_clear_object (&store);
   g_main_context_pop_thread_default (context);
+  post_thread_ended (self, THREAD_REQUESTS);
+  return NULL;
+}
+
+/* ---- the writer thread ---- */
+
+static gpointer
+writer_main (gpointer data)
+{
+  CasellaMailSession *self = data;
+  g_autoptr(GError) open_error = NULL;
+  g_autoptr(CasellaStore) store = casella_store_open (self->path, &open_error);
+  Changes changes;
+  Write *next;
+
+  if (store != NULL)
+    changes_init (&changes, self, store);
+  /* Everything asked before the stop is written: drafts are not lost. */
+  while ((next = g_async_queue_pop (self->writes))->func != NULL)
+    {
+      GError *error = NULL;
+      gint64 value = store ? next->func (store, g_task_get_task_data (next->task), &error) : 0;
+
+      if (store == NULL)
+        error = g_error_copy (open_error);
+      if (store != NULL)
+        changes_flush (&changes);   /* the lists change before the caller hears */
+      if (error != NULL)
+        g_task_return_error (next->task, error);
+      else
+        g_task_return_int (next->task, (gssize) value);
+      write_free (next);
+    }
+  write_free (next);
+  if (store != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (store, &changes);
+      g_hash_table_unref (changes.folders);
+    }
+  g_clear_object (&store);
+  post_thread_ended (self, THREAD_WRITER);
   return NULL;
 }
 
@@ -627,36 +755,77 @@ request_main (gpointer data)
 void
 casella_mail_session_start (CasellaMailSession *self)
 {
+  static const GThreadFunc mains[N_THREADS] = { sync_main, request_main, writer_main };
+  static const char *const names[N_THREADS] = { "casella-sync", "casella-requests", "casella-writer" };
+
   g_return_if_fail (CASELLA_IS_MAIL_SESSION (self));
 
-  if (self->sync_thread != NULL)
+  if (self->running > 0)
     return;
   self->quit = FALSE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  self->sync_thread = g_thread_new ("casella-sync", sync_main, self);
-  self->request_thread = g_thread_new ("casella-requests", request_main, self);
+  for (guint i = 0; i < N_THREADS; i++)
+    {
+      self->threads[i] = g_thread_new (names[i], mains[i], g_object_ref (self));
+      self->running++;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 void
 casella_mail_session_stop (CasellaMailSession *self)
 {
+  Write *quit;
+
   g_return_if_fail (CASELLA_IS_MAIL_SESSION (self));
 
-  if (self->sync_thread == NULL)
-    return;
   g_mutex_lock (&self->lock);
+  if (self->quit || self->running == 0)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
   self->quit = TRUE;
   g_mutex_unlock (&self->lock);
   g_cancellable_cancel (self->cancellable);
   wake_sync_thread (self);
   request (self, REQUEST_QUIT, 0, NULL, NULL);
-  g_thread_join (self->sync_thread);
-  g_thread_join (self->request_thread);
-  self->sync_thread = self->request_thread = NULL;
-  /* Notices still on their way are delivered, then dropped with us. */
+  quit = g_new0 (Write, 1);
+  g_async_queue_push (self->writes, quit);
+}
+
+void
+casella_mail_session_wait (CasellaMailSession *self)
+{
+  g_return_if_fail (CASELLA_IS_MAIL_SESSION (self));
+
+  casella_mail_session_stop (self);
+  g_object_ref (self);
+  for (guint i = 0; i < N_THREADS; i++)
+    if (self->threads[i] != NULL)
+      {
+        g_thread_join (g_steal_pointer (&self->threads[i]));
+        self->running--;
+        g_object_unref (self);   /* the thread's */
+      }
+  /* What the threads said last (their changes, their ends) is heard now. */
   while (g_main_context_iteration (self->ui_context, FALSE))
     ;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_unref (self);
+}
+
+gboolean
+casella_mail_session_is_running (CasellaMailSession *self)
+{
+  return self->running > 0;
+}
+
+guint
+casella_mail_session_get_pending_writes (CasellaMailSession *self)
+{
+  return self->pending_writes;
 }
 
 void
@@ -708,7 +877,7 @@ casella_mail_session_fetch_body_async (CasellaMailSession  *self,
       g_object_unref (task);
       return;
     }
-  request (self, REQUEST_BODY, message_id, NULL, task);
+  request_first (self, REQUEST_BODY, message_id, task);
 }
 
 GBytes *
@@ -745,6 +914,75 @@ casella_mail_session_search_finish (CasellaMailSession  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+typedef struct {
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} WriteAnswer;
+
+static void
+on_written (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  CasellaMailSession *self = CASELLA_MAIL_SESSION (source);
+  WriteAnswer answer = *(WriteAnswer *) user_data;
+
+  g_free (user_data);
+  if (--self->pending_writes == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_WRITES]);
+  if (answer.callback != NULL)
+    answer.callback (source, result, answer.user_data);
+}
+
+void
+casella_mail_session_write_async (CasellaMailSession  *self,
+                                  CasellaStoreJob      job,
+                                  gpointer             data,
+                                  GDestroyNotify       data_free,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  WriteAnswer *answer = g_new (WriteAnswer, 1);
+  GTask *task;
+  Write *write;
+
+  *answer = (WriteAnswer) { callback, user_data };
+  if (self->pending_writes++ == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_WRITES]);
+  task = g_task_new (self, NULL, on_written, answer);
+
+  g_task_set_source_tag (task, casella_mail_session_write_async);
+  g_task_set_task_data (task, data, data_free);
+  if (self->quit || self->running == 0)
+    {
+      g_task_return_new_error (task, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED,
+                               "The account is not open");
+      g_object_unref (task);
+      return;
+    }
+  write = g_new0 (Write, 1);
+  write->func = job;
+  write->task = task;
+  g_async_queue_push (self->writes, write);
+}
+
+gint64
+casella_mail_session_write_finish (CasellaMailSession  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == casella_mail_session_write_async, 0);
+
+  return (gint64) g_task_propagate_int (G_TASK (result), error);
+}
+
+gpointer
+casella_mail_session_write_get_data (GAsyncResult *result)
+{
+  return g_task_get_task_data (G_TASK (result));
+}
+
 CasellaAccount *
 casella_mail_session_get_account (CasellaMailSession *self)
 {
@@ -770,10 +1008,27 @@ casella_mail_session_get_error (CasellaMailSession *self)
 }
 
 static void
-casella_mail_session_dispose (GObject *object)
+casella_mail_session_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
 {
-  casella_mail_session_stop (CASELLA_MAIL_SESSION (object));
-  G_OBJECT_CLASS (casella_mail_session_parent_class)->dispose (object);
+  CasellaMailSession *self = CASELLA_MAIL_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running > 0);
+      break;
+    case PROP_PENDING_WRITES:
+      g_value_set_uint (value, self->pending_writes);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -793,6 +1048,7 @@ casella_mail_session_finalize (GObject *object)
   g_main_context_unref (self->ui_context);
   g_main_context_unref (self->sync_context);
   g_async_queue_unref (self->requests);
+  g_async_queue_unref (self->writes);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->wake);
 
@@ -804,11 +1060,22 @@ casella_mail_session_class_init (CasellaMailSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = casella_mail_session_dispose;
+  object_class->get_property = casella_mail_session_get_property;
   object_class->finalize = casella_mail_session_finalize;
 
-  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A CasellaSessionState; with it, casella_mail_session_get_error(). */
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, CASELLA_SESSION_CONNECTING, CASELLA_SESSION_FAILED,
+                                             CASELLA_SESSION_CONNECTING,
+                                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Its threads are at work (FALSE again once all have ended after a stop). */
+  properties[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Changes asked for and not yet answered (notified on 0 ↔ some). */
+  properties[PROP_PENDING_WRITES] = g_param_spec_uint ("pending-writes", NULL, NULL, 0, G_MAXUINT, 0,
+                                                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                                                       G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
   /* New unread mail: (folder id, how many, the newest one's id). */
   signals[SIGNAL_NEW_MAIL] = g_signal_new ("new-mail", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_UINT,
@@ -832,6 +1099,7 @@ casella_mail_session_init (CasellaMailSession *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->wake);
   self->requests = g_async_queue_new ();
+  self->writes = g_async_queue_new ();
   self->sync_context = g_main_context_new ();
   self->ui_context = g_main_context_ref_thread_default ();
   self->state = CASELLA_SESSION_CONNECTING;

@@ -1,14 +1,15 @@
 /* casella-mail-session.h — one account at work while the app runs
  *
- * Two threads of its own, so the UI never waits on the network: one
- * keeps the store in step (sync, then IDLE on the INBOX, a full round
- * every few minutes, sooner when asked), the other answers requests
- * (a body to read, a server search, the outbox). Each has its own
- * connection to the server and to the store; the UI reads its own
- * store connection and hears about changes through it.
+ * Three threads of its own, so the UI never waits on the network or on
+ * a write: one keeps the store in step (sync, then IDLE on the INBOX, a
+ * full round every few minutes, sooner when asked), one answers requests
+ * (a body to read, a server search, the outbox), one writes the UI's
+ * changes to the store. Each has its own connection to the server and to
+ * the store; the UI only reads its own store connection and hears about
+ * changes through it.
  *
- * Everything here is called, and every signal emitted, on the thread
- * that made the session (the UI's).
+ * Everything here is called, and every signal and notify emitted, on the
+ * thread that made the session (the UI's).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -53,8 +54,16 @@ CasellaSessionState  casella_mail_session_get_state      (CasellaMailSession  *s
 const GError        *casella_mail_session_get_error      (CasellaMailSession  *self);
 
 void                 casella_mail_session_start          (CasellaMailSession  *self);
-/* Stops both threads and waits for them (at most a few seconds). */
+/* Asks the threads to end and returns at once: network calls are
+ * cancelled, changes already asked for are still written. The
+ * "running" property turns FALSE when the last thread has ended. */
 void                 casella_mail_session_stop           (CasellaMailSession  *self);
+/* Stops and waits for the threads to end: for the app's exit and for
+ * tools, never while a window is on screen. */
+void                 casella_mail_session_wait           (CasellaMailSession  *self);
+gboolean             casella_mail_session_is_running     (CasellaMailSession  *self);
+/* Changes asked for whose answer has not come yet ("pending-writes"). */
+guint                casella_mail_session_get_pending_writes (CasellaMailSession *self);
 /* A full round now (the Refresh button, the network came back). */
 void                 casella_mail_session_refresh        (CasellaMailSession  *self);
 /* Changes were made here: send them soon. */
@@ -84,5 +93,27 @@ void                 casella_mail_session_search_async      (CasellaMailSession 
 GArray              *casella_mail_session_search_finish     (CasellaMailSession  *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
+
+/* A change to the store, run on the session's writer thread with its
+ * own connection, in the order asked. Returns what it made (an id, or
+ * TRUE), 0 with error set on failure. */
+typedef gint64 (*CasellaStoreJob) (CasellaStore  *store,
+                                   gpointer       data,
+                                   GError       **error);
+
+/* data (freed with data_free once the call is done) stays readable
+ * from the result with casella_mail_session_write_get_data(): a job can
+ * leave what it found there (an undo list). The callback comes after
+ * the store notices of what the job changed. */
+void                 casella_mail_session_write_async       (CasellaMailSession  *self,
+                                                             CasellaStoreJob      job,
+                                                             gpointer             data,
+                                                             GDestroyNotify       data_free,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gint64               casella_mail_session_write_finish      (CasellaMailSession  *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+gpointer             casella_mail_session_write_get_data    (GAsyncResult        *result);
 
 G_END_DECLS

@@ -13,8 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "casella-composer.h"
-#include "casella-store-actions.h"
-#include "casella-store-queue.h"
+#include "casella-mail-session-writes.h"
 #include "casella-ui.h"
 
 #define SAVE_DELAY_MS 3000
@@ -27,9 +26,9 @@ struct _CasellaComposer
   GPtrArray          *attachments;   /* CasellaAttachment */
   char               *in_reply_to;
   char               *references;
-  gint64              draft_id;
+  CasellaDraftRef    *draft;          /* its id in Drafts, kept by the writer thread */
   guint               save_source;
-  gboolean            sent;
+  gboolean            sending;        /* handed to the outbox, or being */
   gboolean            changed;
 
   AdwToastOverlay    *toasts;
@@ -108,29 +107,42 @@ is_blank (CasellaComposer *self)
          g_strstrip (body)[0] == '\0' && self->attachments->len == 0;
 }
 
-gint64
+static void
+on_draft_saved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CasellaComposer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error) != 0)
+    return;
+  /* Still in the window (when it is still open): the person can try
+   * again or copy it out. */
+  self->changed = TRUE;
+  if (self->toasts == NULL)
+    {
+      g_warning ("A draft could not be saved: %s", error->message);
+      return;
+    }
+  text = g_strdup_printf (_("Could not save the draft: %s"), error->message);
+  adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
+}
+
+void
 casella_composer_save_draft (CasellaComposer *self)
 {
   g_autoptr(CasellaDraft) draft = NULL;
   g_autoptr(GBytes) raw = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 id;
 
   g_clear_handle_id (&self->save_source, g_source_remove);
-  if (self->sent || !self->changed)
-    return self->draft_id;
+  if (self->sending || !self->changed)
+    return;
   draft = casella_composer_get_draft (self);
   raw = casella_draft_to_bytes (draft);
-  id = casella_store_save_draft (casella_mail_session_get_store (self->session), self->draft_id, raw, &error);
-  if (id == 0)
-    {
-      /* Still in the window: the person can try again or copy it out. */
-      g_autofree char *text = g_strdup_printf (_("Could not save the draft: %s"), error->message);
-      adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
-      return self->draft_id;
-    }
-  self->draft_id = id;
-  return id;
+  self->changed = FALSE;
+  casella_mail_session_save_draft_async (self->session, self->draft, raw, on_draft_saved, g_object_ref (self));
 }
 
 static gboolean
@@ -307,17 +319,39 @@ attach_action (GtkWidget  *widget,
 /* ---- sending ---- */
 
 static void
+on_queued (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CasellaComposer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 id = casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error);
+
+  if (id == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not send: %s"), error->message);
+
+      self->sending = FALSE;
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.send", TRUE);
+      adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
+      return;
+    }
+  casella_mail_session_send_outbox (self->session);
+  g_signal_emit (self, signals[SIGNAL_QUEUED], 0, id);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
 send_action (GtkWidget  *widget,
              const char *action,
              GVariant   *parameter)
 {
   CasellaComposer *self = CASELLA_COMPOSER (widget);
-  CasellaStore *store = casella_mail_session_get_store (self->session);
   g_autoptr(CasellaDraft) draft = NULL;
   g_autoptr(GBytes) raw = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 id;
 
+  if (self->sending)
+    return;
   if (!check_addresses (self, TRUE))
     {
       gtk_widget_grab_focus (GTK_WIDGET (self->to_row));
@@ -325,21 +359,12 @@ send_action (GtkWidget  *widget,
     }
   draft = casella_composer_get_draft (self);
   raw = casella_draft_to_bytes (draft);
-  /* In the outbox first: from here on the message cannot be lost. */
-  id = casella_store_outbox_add (store, raw, &error);
-  if (id == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("Could not send: %s"), error->message);
-      adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
-      return;
-    }
-  self->sent = TRUE;
+  /* In the outbox first: from there on the message cannot be lost. Once
+   * asked, never asked twice: a second click waits for the first. */
+  self->sending = TRUE;
+  gtk_widget_action_set_enabled (widget, "composer.send", FALSE);
   g_clear_handle_id (&self->save_source, g_source_remove);
-  if (self->draft_id != 0)
-    casella_store_delete_message (store, self->draft_id, NULL);
-  casella_mail_session_send_outbox (self->session);
-  g_signal_emit (self, signals[SIGNAL_QUEUED], 0, id);
-  gtk_window_destroy (GTK_WINDOW (self));
+  casella_mail_session_queue_message_async (self->session, self->draft, raw, on_queued, g_object_ref (self));
 }
 
 static gboolean
@@ -347,8 +372,9 @@ casella_composer_close_request (GtkWindow *window)
 {
   CasellaComposer *self = CASELLA_COMPOSER (window);
 
-  /* Closed without sending: whatever was written is in Drafts. */
-  if (!self->sent && self->changed && !is_blank (self))
+  /* Closed without sending: whatever was written goes to Drafts (the
+   * writer thread finishes it, even after the window is gone). */
+  if (!self->sending && self->changed && !is_blank (self))
     casella_composer_save_draft (self);
   return GTK_WINDOW_CLASS (casella_composer_parent_class)->close_request (window);
 }
@@ -404,6 +430,7 @@ casella_composer_dispose (GObject *object)
   g_clear_handle_id (&self->save_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_COMPOSER);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->draft, casella_draft_ref_unref);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_clear_pointer (&self->in_reply_to, g_free);
   g_clear_pointer (&self->references, g_free);
@@ -461,7 +488,7 @@ casella_composer_new (GtkApplication     *application,
   CasellaComposer *self = g_object_new (CASELLA_TYPE_COMPOSER, "application", application, NULL);
 
   self->session = g_object_ref (session);
-  self->draft_id = draft_id;
+  self->draft = casella_draft_ref_new (draft_id);
   fill (self, draft, draft_id == 0);
   if (draft == NULL || draft->to == NULL)
     gtk_widget_grab_focus (GTK_WIDGET (self->to_row));

@@ -23,7 +23,8 @@ CasellaComposer *casella_composer_new          (GtkApplication     *application,
                                                 gint64              draft_id);
 /* What is written now (the From is the account's). */
 CasellaDraft    *casella_composer_get_draft    (CasellaComposer    *self);
-/* Saves it to Drafts now (it is saved a few seconds after each change anyway). */
-gint64           casella_composer_save_draft   (CasellaComposer    *self);
+/* Saves it to Drafts now, on the session's writer thread (it is saved a
+ * few seconds after each change anyway). */
+void             casella_composer_save_draft   (CasellaComposer    *self);
 
 G_END_DECLS

@@ -1,8 +1,10 @@
 /* casella-window-actions.c — what can be done to mail from the window
  *
- * Every change goes to the store at once. Moves and deletes show a toast
- * with Undo, and reach the server only when that toast is gone, so an
- * undo never has to chase the server. Other changes go at once.
+ * Every change goes to the store at once, on the session's writer
+ * thread; what follows (the next row selected, a toast) comes when it is
+ * written. Moves and deletes show a toast with Undo, and reach the
+ * server only when that toast is gone, so an undo never has to chase the
+ * server. Other changes go at once.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +14,7 @@
 
 #include "casella-composer.h"
 #include "casella-gmime.h"
+#include "casella-mail-session-writes.h"
 #include "casella-message-compose.h"
 #include "casella-store-actions.h"
 #include "casella-ui.h"
@@ -28,6 +31,30 @@ casella_window_changes_made (CasellaWindow *self)
 {
   if (self->session != NULL)
     casella_mail_session_changes_made (self->session);
+}
+
+/* A change written: the server hears soon; a failure is said. */
+static void
+on_changed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CasellaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error) == 0)
+    casella_window_add_toast (self, error->message);
+  else
+    casella_window_changes_made (self);
+}
+
+void
+casella_window_mark (CasellaWindow       *self,
+                     GArray              *ids,
+                     CasellaMessageFlags  add,
+                     CasellaMessageFlags  remove)
+{
+  casella_mail_session_mark_async (self->session, ids, add, remove, on_changed, g_object_ref (self));
 }
 
 static void
@@ -121,26 +148,55 @@ after_removal (CasellaWindow *self,
     casella_message_view_select_position (self->message_view, MIN (position, n - 1));
 }
 
+typedef struct {
+  CasellaWindow *self;
+  guint          position;   /* of the first row moved: the next one is selected */
+  char          *done_text;
+} Moving;
+
+static void
+moving_free (Moving *moving)
+{
+  g_object_unref (moving->self);
+  g_free (moving->done_text);
+  g_free (moving);
+}
+
+static void
+on_moved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Moving *moving = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) undo = casella_mail_session_move_finish (CASELLA_MAIL_SESSION (source), result, &error);
+
+  if (undo == NULL)
+    casella_window_add_toast (moving->self, error->message);
+  else
+    {
+      after_removal (moving->self, moving->position);
+      offer_undo (moving->self, undo, moving->done_text);
+    }
+  moving_free (moving);
+}
+
+/* folder_id 0: to the Trash. */
 static void
 move_selected (CasellaWindow *self,
                gint64         folder_id,
                const char    *done_text)
 {
   g_autoptr(GArray) ids = selected (self);
-  g_autoptr(GArray) undo = g_array_new (FALSE, FALSE, sizeof (CasellaUndoStep));
-  g_autoptr(GError) error = NULL;
-  guint position = first_selected_position (self, ids);
+  Moving *moving;
 
-  if (ids->len == 0 || folder_id == 0)
+  if (ids->len == 0 || self->session == NULL)
     return;
-  if (!casella_store_local_move (casella_window_get_store (self), (gint64 *) ids->data, ids->len, folder_id, undo,
-                                 &error))
-    {
-      casella_window_add_toast (self, error->message);
-      return;
-    }
-  after_removal (self, position);
-  offer_undo (self, undo, done_text);
+  moving = g_new0 (Moving, 1);
+  moving->self = g_object_ref (self);
+  moving->position = first_selected_position (self, ids);
+  moving->done_text = g_strdup (done_text);
+  casella_mail_session_move_async (self->session, ids, folder_id, on_moved, moving);
 }
 
 static void
@@ -150,20 +206,9 @@ delete_action (GSimpleAction *action,
 {
   CasellaWindow *self = user_data;
   g_autoptr(GArray) ids = selected (self);
-  g_autoptr(GArray) undo = g_array_new (FALSE, FALSE, sizeof (CasellaUndoStep));
-  g_autoptr(GError) error = NULL;
-  guint position = first_selected_position (self, ids);
   gboolean in_trash = self->folder_id != 0 && self->folder_id == casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
 
-  if (ids->len == 0)
-    return;
-  if (!casella_store_local_trash (casella_window_get_store (self), (gint64 *) ids->data, ids->len, undo, &error))
-    {
-      casella_window_add_toast (self, error->message);
-      return;
-    }
-  after_removal (self, position);
-  offer_undo (self, undo, in_trash ? ngettext ("Message deleted", "Messages deleted", ids->len)
+  move_selected (self, 0, in_trash ? ngettext ("Message deleted", "Messages deleted", ids->len)
                                    : ngettext ("Moved to the Trash", "Moved to the Trash", ids->len));
 }
 
@@ -173,8 +218,10 @@ archive_action (GSimpleAction *action,
                 gpointer       user_data)
 {
   CasellaWindow *self = user_data;
+  gint64 archive = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_ARCHIVE);
 
-  move_selected (self, casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_ARCHIVE), _("Archived"));
+  if (archive != 0)
+    move_selected (self, archive, _("Archived"));
 }
 
 static void
@@ -183,8 +230,25 @@ junk_action (GSimpleAction *action,
              gpointer       user_data)
 {
   CasellaWindow *self = user_data;
+  gint64 junk = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_JUNK);
 
-  move_selected (self, casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_JUNK), _("Moved to Junk"));
+  if (junk != 0)
+    move_selected (self, junk, _("Moved to Junk"));
+}
+
+static void
+on_undone (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CasellaWindow) self = user_data;
+  GArray *undo = casella_mail_session_write_get_data (result);
+  g_autoptr(GError) error = NULL;
+
+  if (casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error) == 0)
+    casella_window_add_toast (self, error->message);
+  else if (undo->len > 0)
+    casella_message_view_select (self->message_view, g_array_index (undo, CasellaUndoStep, 0).message_id);
 }
 
 static void
@@ -194,15 +258,11 @@ undo_action (GSimpleAction *action,
 {
   CasellaWindow *self = user_data;
   g_autoptr(GArray) undo = g_steal_pointer (&self->undo);
-  g_autoptr(GError) error = NULL;
 
-  if (undo == NULL)
+  if (undo == NULL || self->session == NULL)
     return;
-  if (!casella_store_local_undo (casella_window_get_store (self), undo, &error))
-    casella_window_add_toast (self, error->message);
+  casella_mail_session_undo_async (self->session, undo, on_undone, g_object_ref (self));
   casella_window_dismiss_toast (self, self->undo_toast);
-  if (undo->len > 0)
-    casella_message_view_select (self->message_view, g_array_index (undo, CasellaUndoStep, 0).message_id);
   casella_window_update_actions (self);
 }
 
@@ -324,11 +384,9 @@ toggle_flag (CasellaWindow       *self,
   g_autoptr(GArray) ids = selected (self);
   gboolean add = any_without (self, ids, flag);
 
-  if (ids->len == 0)
+  if (ids->len == 0 || self->session == NULL)
     return;
-  casella_store_local_mark (casella_window_get_store (self), (gint64 *) ids->data, ids->len, add ? flag : 0,
-                            add ? 0 : flag, NULL);
-  casella_window_changes_made (self);
+  casella_window_mark (self, ids, add ? flag : 0, add ? 0 : flag);
 }
 
 static void
@@ -552,32 +610,34 @@ on_folder_dialog (AdwMessageDialog *message_dialog,
                   const char       *response,
                   FolderDialog     *dialog)
 {
-  CasellaStore *store = casella_window_get_store (dialog->self);
+  CasellaWindow *self = dialog->self;
+  CasellaStore *store = casella_window_get_store (self);
   g_autofree char *name = dialog->entry ? g_strstrip (g_strdup (gtk_editable_get_text (dialog->entry))) : NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = TRUE;
+  g_autofree char *path = NULL;
+  char separator = 0;
+  CasellaFolderChange change;
 
-  if (store == NULL || g_str_equal (response, "cancel"))
+  if (store == NULL || self->session == NULL || g_str_equal (response, "cancel"))
     return;
   if (g_str_equal (response, "create") && name && name[0])
     {
-      char separator;
-      g_autofree char *path = new_folder_path (store, dialog->folder_id, name, &separator);
-      ok = casella_store_local_create_folder (store, path, separator, &error) != 0;
+      change = CASELLA_FOLDER_CREATE;
+      path = new_folder_path (store, dialog->folder_id, name, &separator);
     }
   else if (g_str_equal (response, "rename") && name && name[0])
     {
       g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (store, dialog->folder_id);
       const char *last = folder && folder->separator ? strrchr (folder->path, folder->separator) : NULL;
-      g_autofree char *path = last ? g_strdup_printf ("%.*s%s", (int) (last - folder->path + 1), folder->path, name)
-                                   : g_strdup (name);
-      ok = casella_store_local_rename_folder (store, dialog->folder_id, path, &error);
+
+      change = CASELLA_FOLDER_RENAME;
+      path = last ? g_strdup_printf ("%.*s%s", (int) (last - folder->path + 1), folder->path, name) : g_strdup (name);
     }
   else if (g_str_equal (response, "delete"))
-    ok = casella_store_local_delete_folder (store, dialog->folder_id, &error);
-  if (!ok)
-    casella_window_add_toast (dialog->self, error->message);
-  casella_window_changes_made (dialog->self);
+    change = CASELLA_FOLDER_DELETE;
+  else
+    return;
+  casella_mail_session_change_folder_async (self->session, change, dialog->folder_id, path, separator, FALSE,
+                                            on_changed, g_object_ref (self));
 }
 
 static void
@@ -659,6 +719,26 @@ delete_folder_action (GSimpleAction *action,
 }
 
 static void
+on_subscribed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CasellaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error) == 0)
+    {
+      casella_window_add_toast (self, error->message);
+      return;
+    }
+  /* The value asked for, as the job has it; the store has it now too. */
+  casella_window_add_toast (self, casella_mail_session_write_get_subscribed (result)
+                                    ? _("Other mail apps will show this folder")
+                                    : _("Other mail apps will no longer show this folder"));
+  casella_window_changes_made (self);
+}
+
+static void
 toggle_subscription_action (GSimpleAction *action,
                             GVariant      *parameter,
                             gpointer       user_data)
@@ -666,16 +746,11 @@ toggle_subscription_action (GSimpleAction *action,
   CasellaWindow *self = user_data;
   CasellaStore *store = casella_window_get_store (self);
   g_autoptr(CasellaStoreFolder) folder = store ? casella_store_get_folder (store, g_variant_get_int64 (parameter)) : NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (folder == NULL)
+  if (folder == NULL || self->session == NULL)
     return;
-  if (!casella_store_local_subscribe (store, folder->id, !folder->subscribed, &error))
-    casella_window_add_toast (self, error->message);
-  else
-    casella_window_add_toast (self, folder->subscribed ? _("Other mail apps will no longer show this folder")
-                                                       : _("Other mail apps will show this folder"));
-  casella_window_changes_made (self);
+  casella_mail_session_change_folder_async (self->session, CASELLA_FOLDER_SUBSCRIBE, folder->id, NULL, 0,
+                                            !folder->subscribed, on_subscribed, g_object_ref (self));
 }
 
 static const GActionEntry entries[] = {

@@ -26,6 +26,7 @@ struct _CasellaWindow
   AdwToast             *last_toast;     /* on show, or waiting to be */
   guint                 search_source;
   GCancellable         *search_cancellable;
+  guint                 server_searches;  /* answered so far */
   gint64                pending_message;  /* to show once its folder is open */
 
   /* template */
@@ -49,6 +50,8 @@ void          casella_window_show_toast       (CasellaWindow *self,
                                                AdwToast      *toast);
 void          casella_window_dismiss_toast    (CasellaWindow *self,
                                                AdwToast      *toast);
+/* The toast on show is past its slide-in: it can go at once. */
+gboolean      casella_window_toast_settled    (CasellaWindow *self);
 CasellaStore *casella_window_get_store        (CasellaWindow *self);
 void          casella_window_open_folder      (CasellaWindow *self,
                                                gint64         folder_id);
@@ -59,5 +62,10 @@ gint64        casella_window_folder_by_role   (CasellaWindow *self,
 void          casella_window_actions_init     (CasellaWindow *self);
 void          casella_window_update_actions   (CasellaWindow *self);
 void          casella_window_changes_made     (CasellaWindow *self);
+/* On the session's writer thread; the server hears once it is written. */
+void          casella_window_mark             (CasellaWindow       *self,
+                                               GArray              *ids,
+                                               CasellaMessageFlags  add,
+                                               CasellaMessageFlags  remove);
 
 G_END_DECLS

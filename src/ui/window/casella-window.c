@@ -75,6 +75,7 @@ show_state (CasellaWindow *self)
 
 static void
 on_state_changed (CasellaMailSession *session,
+                  GParamSpec         *pspec,
                   CasellaWindow      *self)
 {
   show_state (self);
@@ -210,10 +211,13 @@ mark_read_on_open (CasellaWindow *self,
   CasellaStore *store = casella_window_get_store (self);
   g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, message_id);
 
+  g_autoptr(GArray) ids = NULL;
+
   if (info == NULL || (info->flags & CASELLA_MESSAGE_SEEN) || !g_settings_get_boolean (self->settings, "mark-read-on-open"))
     return;
-  if (casella_store_local_mark (store, &message_id, 1, CASELLA_MESSAGE_SEEN, 0, NULL))
-    casella_window_changes_made (self);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_val (ids, message_id);
+  casella_window_mark (self, ids, CASELLA_MESSAGE_SEEN, 0);
 }
 
 static void
@@ -270,6 +274,7 @@ on_server_results (GObject      *source,
 
   if (ids != NULL && ids->len > 0 && messages != NULL)
     casella_message_list_add_ids (messages, ids);
+  self->server_searches++;
   g_object_unref (self);
 }
 
@@ -369,7 +374,7 @@ attach_session (CasellaWindow      *self,
 {
   detach_session (self);
   self->session = g_object_ref (session);
-  g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), self);
+  g_signal_connect (session, "notify::state", G_CALLBACK (on_state_changed), self);
   say_if_rebuilt (self, session);
   g_signal_connect (session, "send-failed", G_CALLBACK (on_send_failed), self);
   g_signal_connect (session, "sent", G_CALLBACK (on_sent), self);
@@ -523,6 +528,14 @@ casella_window_dismiss_toast (CasellaWindow *self,
 
   if (toast != NULL && toast_state (toast) != NULL)
     dismiss_toast (toast);
+}
+
+gboolean
+casella_window_toast_settled (CasellaWindow *self)
+{
+  ToastState *state = self->last_toast ? toast_state (self->last_toast) : NULL;
+
+  return state == NULL || state->gone || state->shown_at + TOAST_SAFE_AGE_US <= g_get_monotonic_time ();
 }
 
 /* One notice at a time, the newest: the one on show makes way for it
