@@ -401,15 +401,20 @@ test_damaged_bodies (void)
 
 /* ---- kill -9 ---- */
 
+/* watch: its debug log on a pipe (stderr), to kill it at a known point. */
 static GSubprocess *
-spawn_sync (const char *address,
-            gboolean    offline)
+spawn_sync_watched (const char *address,
+                    gboolean    offline,
+                    gboolean    watch)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+                                                                       (watch ? G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                                                              : G_SUBPROCESS_FLAGS_STDERR_SILENCE));
   g_autoptr(GError) error = NULL;
   GSubprocess *process;
 
+  if (watch)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "Casella-Engine", TRUE);
   g_subprocess_launcher_setenv (launcher, "HOME", g_get_home_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", g_get_user_data_dir (), TRUE);
@@ -420,15 +425,33 @@ spawn_sync (const char *address,
   return process;
 }
 
-/* Runs sync and kills it with SIGKILL after ms; TRUE if it died by it. */
+static GSubprocess *
+spawn_sync (const char *address,
+            gboolean    offline)
+{
+  return spawn_sync_watched (address, offline, FALSE);
+}
+
+/* Runs sync and kills it with SIGKILL the moment it has asked the
+ * server for the nth time for mail (marker: the command in its log);
+ * TRUE if it died by it, FALSE if it was done before. */
 static gboolean
 sync_and_kill (const char *address,
-               guint       ms)
+               const char *marker,
+               guint       nth)
 {
-  g_autoptr(GSubprocess) process = spawn_sync (address, TRUE);
+  g_autoptr(GSubprocess) process = spawn_sync_watched (address, TRUE, TRUE);
+  g_autoptr(GDataInputStream) log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
   g_autoptr(GError) error = NULL;
+  guint seen = 0;
+  char *line;
 
-  g_usleep (ms * 1000);
+  while (seen < nth && (line = g_data_input_stream_read_line (log, NULL, NULL, NULL)) != NULL)
+    {
+      if (strstr (line, marker) != NULL)
+        seen++;
+      g_free (line);
+    }
   g_subprocess_send_signal (process, SIGKILL);
   g_subprocess_wait (process, NULL, &error);
   g_assert_no_error (error);
@@ -465,6 +488,10 @@ kill_and_resume (const char *address,
                  const char *user,
                  gboolean    pop3)
 {
+  /* Spread over the whole download: the first request, then on through
+   * the header batches and the bodies (IMAP), or the messages (POP3). */
+  const char *marker = pop3 ? "> RETR" : " UID FETCH";
+  guint step = pop3 ? 250 : 3;
   guint killed = 0;
 
   for (guint i = 0; i < 5; i++)
@@ -475,13 +502,13 @@ kill_and_resume (const char *address,
       g_autoptr(CasellaStoreFolder) inbox = NULL;
       g_autoptr(GArray) ids = NULL, bodiless = NULL;
 
-      killed += sync_and_kill (address, 100 + i * 60);
+      killed += sync_and_kill (address, marker, 1 + i * step);
       store = account_store (address);
       g_assert_true (casella_store_check_integrity (store, &error));
       inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
       ids = inbox ? casella_store_list_message_ids (store, inbox->id, NULL, NULL) : NULL;
       bodiless = inbox ? casella_store_list_missing_bodies (store, inbox->id, G_MAXUINT64, NULL) : NULL;
-      g_test_message ("killed after %u ms: %u messages here, %u of them without body", 100 + i * 60,
+      g_test_message ("killed at request %u: %u messages here, %u of them without body", 1 + i * step,
                       ids ? ids->len : 0, bodiless ? bodiless->len : 0);
     }
   g_test_message ("%u of 5 runs were killed mid-sync", killed);

@@ -160,11 +160,23 @@ setup_open (CasellaTestHttps *https,
   return setup;
 }
 
+static gboolean
+is_hidden (gpointer widget)
+{
+  return !gtk_widget_get_visible (widget);
+}
+
+static gboolean
+is_narrow (gpointer widget)
+{
+  return gtk_widget_get_width (widget) > 0 && gtk_widget_get_width (widget) <= 360;
+}
+
 static void
 setup_free (Setup *setup)
 {
   gtk_window_destroy (GTK_WINDOW (setup->window));
-  casella_test_gtk_iterate (20);
+  casella_test_gtk_drain ();
   g_object_unref (setup->window);
   g_clear_object (&setup->added);
   g_object_unref (setup->store);
@@ -219,7 +231,6 @@ click (Setup      *setup,
   g_assert_true (gtk_widget_is_sensitive (button));
   g_assert_true (gtk_widget_get_mapped (button));
   g_signal_emit_by_name (button, "clicked");
-  casella_test_gtk_iterate (10);
 }
 
 static GtkWidget *
@@ -338,7 +349,7 @@ test_first_start_opens_assistant (void)
   casella_test_gtk_wait_mapped (GTK_WIDGET (window));
   g_assert_cmpstr (casella_setup_window_get_page (CASELLA_SETUP_WINDOW (window)), ==, "welcome");
   gtk_window_destroy (window);
-  casella_test_gtk_iterate (20);
+  casella_test_gtk_drain ();
 }
 
 static void
@@ -422,8 +433,7 @@ test_imap_from_address_to_account (void)
   g_assert_cmpint (casella_account_get_pop3_policy (account, &days), ==, CASELLA_POP3_KEEP);
 
   click (setup, "_Open Your Mail");
-  casella_test_gtk_iterate (50);
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (setup->window)));
+  g_assert_true (casella_test_wait_until (is_hidden, setup->window, 5000));
 }
 
 static void
@@ -444,7 +454,7 @@ test_pop3_keeps_copies_by_default (void)
   pop3 = casella_test_gtk_find_label (visible_page (setup), T ("Download to This Computer"));
   pop3 = gtk_widget_get_ancestor (pop3, GTK_TYPE_TOGGLE_BUTTON);
   g_signal_emit_by_name (pop3, "clicked");
-  casella_test_gtk_iterate (20);
+  casella_test_gtk_drain ();
   keep = casella_test_gtk_find_by_type (find_row (setup, "Keep copies on the server"), GTK_TYPE_SWITCH);
   delete_after = casella_test_gtk_find_by_type (find_row (setup, "Delete from server after some days"), GTK_TYPE_SWITCH);
   g_assert_true (gtk_widget_get_mapped (keep));
@@ -492,7 +502,7 @@ test_manual_setup (void)
   dialog = casella_test_gtk_wait_for_window (ADW_TYPE_MESSAGE_DIALOG, 2000);
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  casella_test_gtk_iterate (50);
+  casella_test_gtk_drain ();
   g_assert_cmpstr (casella_setup_window_get_page (setup->window), ==, "manual");
   adw_combo_row_set_selected (security, 0);
   g_assert_false (gtk_widget_get_visible (warning));
@@ -803,7 +813,7 @@ test_accessible_and_narrow (void)
       g_assert_cmpint (minimum, <=, 360);
     }
   gtk_window_set_default_size (GTK_WINDOW (setup->window), 360, 640);
-  casella_test_gtk_iterate (200);
+  g_assert_true (casella_test_wait_until (is_narrow, setup->window, 5000));
   click (setup, "_Continue");
   wait_page (setup, "choose", 1000);
   shot (setup, "choose-narrow");

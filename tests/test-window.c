@@ -89,7 +89,7 @@ test_window_empty_state_and_about (void)
   g_assert_true (gtk_window_get_transient_for (setup) == window);
   g_assert_true (gtk_window_get_modal (setup));
   gtk_window_destroy (setup);
-  casella_test_gtk_iterate (50);
+  casella_test_gtk_drain ();
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   about = casella_test_gtk_wait_for_window (ADW_TYPE_ABOUT_WINDOW, 2000);
@@ -99,7 +99,9 @@ test_window_empty_state_and_about (void)
   gtk_window_destroy (about);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
-  casella_test_gtk_iterate (100);
+  while (gtk_application_get_active_window (GTK_APPLICATION (app)) != NULL &&
+         g_main_context_iteration (NULL, TRUE))
+    ;
   g_assert_null (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_rmdir (dir);
 }

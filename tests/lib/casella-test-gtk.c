@@ -18,6 +18,13 @@ casella_test_gtk_iterate (guint ms)
 }
 
 void
+casella_test_gtk_drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+void
 casella_test_gtk_wait_mapped (GtkWidget *widget)
 {
   gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;

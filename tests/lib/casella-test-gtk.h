@@ -8,6 +8,8 @@
 
 G_BEGIN_DECLS
 
+/* Runs what is pending (events, idles, what they queue) until nothing is. */
+void       casella_test_gtk_drain        (void);
 void       casella_test_gtk_iterate         (guint       ms);
 void       casella_test_gtk_wait_mapped     (GtkWidget  *widget);
 GtkWidget *casella_test_gtk_find_label      (GtkWidget  *root,

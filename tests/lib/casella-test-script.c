@@ -17,6 +17,7 @@ struct _CasellaTestScript
   GThread         *thread;
   GCancellable    *cancellable;
   char            *failure;
+  gint             hanging;   /* reached a "hang" step */
 };
 
 typedef struct {
@@ -225,6 +226,8 @@ run_step (Run         *run,
   if (g_str_equal (step, "hang"))
     {
       char byte;
+
+      g_atomic_int_set (&run->script->hanging, TRUE);
       /* Swallow whatever comes until the client gives up. */
       while (g_input_stream_read (G_INPUT_STREAM (run->in), &byte, 1, run->script->cancellable, NULL) > 0)
         ;
@@ -317,6 +320,12 @@ casella_test_script_start (CasellaTestScript  *self,
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   self->thread = g_thread_new ("casella-test-script", script_thread, self);
   return TRUE;
+}
+
+gboolean
+casella_test_script_is_hanging (CasellaTestScript *self)
+{
+  return g_atomic_int_get (&self->hanging);
 }
 
 guint16

@@ -33,6 +33,8 @@ CasellaTestScript *casella_test_script_new      (const char        *script,
 gboolean           casella_test_script_start    (CasellaTestScript *self,
                                                  GError           **error);
 guint16            casella_test_script_get_port (CasellaTestScript *self);
+/* The script has come to a "hang" step: what the client sent was read. */
+gboolean           casella_test_script_is_hanging (CasellaTestScript *self);
 /* Waits for the script to end; NULL if it ran to the end, else what went wrong. */
 char              *casella_test_script_finish   (CasellaTestScript *self);
 void               casella_test_script_free     (CasellaTestScript *self);
