@@ -329,6 +329,7 @@ try_next_form (GTask *task)
     {
     case CASELLA_PROTOCOL_IMAP:
       run->client = G_OBJECT (casella_imap_client_new (config));
+      casella_imap_client_set_max_response_size (CASELLA_IMAP_CLIENT (run->client), CASELLA_MAX_PROBE_REPLY_SIZE);
       casella_imap_client_connect_async (CASELLA_IMAP_CLIENT (run->client), cancellable, on_connected, task);
       break;
     case CASELLA_PROTOCOL_POP3:

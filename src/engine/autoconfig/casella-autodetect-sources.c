@@ -947,6 +947,7 @@ casella_source_probe_start (CasellaAutodetect *self,
       if (spec->protocol == CASELLA_PROTOCOL_IMAP)
         {
           one->client = G_OBJECT (casella_imap_client_new (config));
+          casella_imap_client_set_max_response_size (CASELLA_IMAP_CLIENT (one->client), CASELLA_MAX_PROBE_REPLY_SIZE);
           casella_imap_client_connect_async (CASELLA_IMAP_CLIENT (one->client), cancellable, on_probed, one);
         }
       else if (spec->protocol == CASELLA_PROTOCOL_POP3)

@@ -49,7 +49,6 @@ struct _CasellaImapClient
   guint                 tag_counter;
   guint                 garbage_lines;
   gboolean              pause_reading;
-  gsize                 max_response_size;
   gboolean              utf8;           /* ENABLEd UTF8=ACCEPT: names in UTF-8, not modified UTF-7 */
 
   GTask                *connect_task;
@@ -1167,6 +1166,8 @@ static void
 casella_imap_client_init (CasellaImapClient *self)
 {
   self->parser = casella_imap_parser_new ();
+  /* A message, and the other items of its FETCH. */
+  casella_imap_parser_set_max_size (self->parser, CASELLA_MAX_MESSAGE_SIZE + 1024 * 1024);
   g_queue_init (&self->pending);
   g_queue_init (&self->inflight);
 }

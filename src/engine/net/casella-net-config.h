@@ -8,6 +8,13 @@
 
 G_BEGIN_DECLS
 
+/* The largest message a client takes from a server: the biggest limit a
+ * provider sets (Microsoft 365: 150 MB) with room to spare. A reply
+ * larger than this is refused, not held in memory. */
+#define CASELLA_MAX_MESSAGE_SIZE ((gsize) 160 * 1024 * 1024)
+/* Replies of a check or a probe carry no mail. */
+#define CASELLA_MAX_PROBE_REPLY_SIZE ((gsize) 1024 * 1024)
+
 typedef enum {
   CASELLA_SECURITY_TLS,       /* encrypted from the first byte (993, 995, 465) */
   CASELLA_SECURITY_STARTTLS,  /* plain greeting, then upgraded; never continues unencrypted */

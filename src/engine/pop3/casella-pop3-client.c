@@ -800,6 +800,7 @@ static void
 casella_pop3_client_init (CasellaPop3Client *self)
 {
   self->parser = casella_pop3_parser_new ();
+  casella_pop3_parser_set_max_size (self->parser, CASELLA_MAX_MESSAGE_SIZE);
 }
 
 CasellaPop3Client *
