@@ -588,6 +588,42 @@ test_new_mail_appears (void)
     }
 }
 
+/* A message of some 300,000 characters: its beginning is on screen at
+ * once (parsed on a worker), the whole of it on request. */
+static void
+test_long_message (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) mail = g_string_new ("From: Archivio <archivio@demo.test>\r\nTo: " CASELLA_DEMO_ADDRESS "\r\n"
+                                          "Subject: Verbale completo\r\nMessage-ID: <verbale@demo.test>\r\n"
+                                          "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+  g_autofree char *shown = NULL, *all = NULL;
+  GtkWidget *button;
+  guint before;
+
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (mail, "Riga %05u del verbale, con qualche parola in più per riempirla.\r\n", i);
+  open_folder ("INBOX");
+  before = n_messages ();
+  casella_test_dovecot_deliver (dovecot, CASELLA_DEMO_ADDRESS, "INBOX", mail->str, (gssize) mail->len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_test_wait_until (has_messages, GUINT_TO_POINTER (before + 1), 15000));
+  read_message ("Verbale completo");
+
+  shown = casella_reader_get_text (window->reader);
+  g_assert_cmpuint (g_utf8_strlen (shown, -1), <=, 100000);
+  g_assert_cmpuint (g_utf8_strlen (shown, -1), >, 75000);
+  g_assert_true (g_str_has_suffix (shown, "\n"));   /* cut at a line's end */
+  button = casella_test_gtk_find_button (GTK_WIDGET (window->reader), T ("Show the _Whole Message"));
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (button)));
+  shot (GTK_WIDGET (window), "long-message");
+  g_signal_emit_by_name (button, "clicked");
+  all = casella_reader_get_text (window->reader);
+  g_assert_nonnull (strstr (all, "Riga 04999 del verbale"));
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_parent (button)));
+}
+
 static gboolean
 search_narrowed (gpointer data)
 {
@@ -914,6 +950,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/quick-deletes", test_quick_deletes);
   g_test_add_func ("/ui/mail/move-and-star", test_move_and_star);
   g_test_add_func ("/ui/mail/new-mail-appears", test_new_mail_appears);
+  g_test_add_func ("/ui/mail/long-message", test_long_message);
   g_test_add_func ("/ui/mail/search", test_search);
   g_test_add_func ("/ui/mail/folders-made-renamed-deleted", test_folders_made_renamed_deleted);
   g_test_add_func ("/ui/mail/draft-kept", test_draft_kept);

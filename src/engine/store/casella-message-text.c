@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "casella-message-compose.h"
 #include "casella-message-text.h"
 
 /* ---- HTML ---- */
@@ -380,4 +381,106 @@ casella_address_list_display (InternetAddressList *list)
   if (list == NULL || internet_address_list_length (list) == 0)
     return NULL;
   return internet_address_list_to_string (list, NULL, FALSE);
+}
+
+/* ---- a message made ready to read ---- */
+
+typedef struct {
+  GBytes *raw;
+  guint   max_shown;
+} Prepare;
+
+static void
+prepare_free (Prepare *prepare)
+{
+  g_bytes_unref (prepare->raw);
+  g_free (prepare);
+}
+
+void
+casella_prepared_message_free (CasellaPreparedMessage *prepared)
+{
+  if (prepared == NULL)
+    return;
+  g_clear_pointer (&prepared->raw, g_bytes_unref);
+  g_clear_object (&prepared->message);
+  g_free (prepared->text);
+  g_clear_pointer (&prepared->attachments, g_ptr_array_unref);
+  g_free (prepared);
+}
+
+/* Where to cut a long text: at most max_chars characters, at the last
+ * line end in the final quarter if there is one. */
+static gsize
+shown_length (const char *text,
+              guint       max_chars)
+{
+  const char *cut = text;
+  const char *line_end;
+
+  for (guint n = 0; n < max_chars && *cut; n++)
+    cut = g_utf8_next_char (cut);
+  if (*cut == '\0')
+    return (gsize) (cut - text);
+  line_end = g_strrstr_len (text, cut - text, "\n");
+  if (line_end != NULL && (gsize) (line_end - text) > (gsize) (cut - text) * 3 / 4)
+    return (gsize) (line_end - text) + 1;
+  return (gsize) (cut - text);
+}
+
+static void
+prepare_in_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      data,
+                   GCancellable *cancellable)
+{
+  Prepare *prepare = data;
+  CasellaPreparedMessage *prepared = g_new0 (CasellaPreparedMessage, 1);
+  g_autofree char *text = NULL;
+
+  prepared->raw = g_bytes_ref (prepare->raw);
+  prepared->message = casella_message_parse (prepare->raw);
+  if (prepared->message != NULL)
+    {
+      text = casella_message_get_text (prepared->message, NULL);
+      prepared->attachments = casella_message_get_attachments (prepared->message);
+    }
+  else
+    {
+      text = g_strndup (g_bytes_get_data (prepare->raw, NULL), g_bytes_get_size (prepare->raw));
+      prepared->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_attachment_free);
+    }
+  prepared->text = g_utf8_make_valid (text ? text : "", -1);
+  prepared->shown_length = shown_length (prepared->text, prepare->max_shown);
+  if (g_task_return_error_if_cancelled (task))
+    casella_prepared_message_free (prepared);
+  else
+    g_task_return_pointer (task, prepared, (GDestroyNotify) casella_prepared_message_free);
+}
+
+void
+casella_message_prepare_async (GBytes              *raw,
+                               guint                max_shown,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Prepare *prepare = g_new0 (Prepare, 1);
+
+  g_task_set_source_tag (task, casella_message_prepare_async);
+  prepare->raw = g_bytes_ref (raw);
+  prepare->max_shown = max_shown;
+  g_task_set_task_data (task, prepare, (GDestroyNotify) prepare_free);
+  g_task_run_in_thread (task, prepare_in_thread);
+}
+
+CasellaPreparedMessage *
+casella_message_prepare_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == casella_message_prepare_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

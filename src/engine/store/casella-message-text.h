@@ -22,6 +22,29 @@ char *casella_html_to_text         (const char   *html,
  * left out, spaces collapsed, at most max_chars characters. */
 char *casella_text_preview         (const char   *text,
                                     guint         max_chars);
+/* A message made ready to read, away from the UI's thread: parsed, its
+ * text found and made valid UTF-8, its attachments listed. */
+typedef struct {
+  GBytes       *raw;           /* what was prepared */
+  GMimeMessage *message;       /* NULL: not MIME; the text is the raw bytes */
+  char         *text;          /* all of it */
+  gsize         shown_length;  /* bytes of text to show at first (all, or a capped beginning) */
+  GPtrArray    *attachments;   /* CasellaAttachment */
+} CasellaPreparedMessage;
+
+/* max_shown: characters shown at first; longer texts are cut at a line
+ * end near there (the rest on request). */
+void                    casella_message_prepare_async  (GBytes               *raw,
+                                                        guint                 max_shown,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+CasellaPreparedMessage *casella_message_prepare_finish (GAsyncResult         *result,
+                                                        GError              **error);
+void                    casella_prepared_message_free  (CasellaPreparedMessage *prepared);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaPreparedMessage, casella_prepared_message_free)
+
 /* "Name <a@b>, c@d" for display, names decoded. */
 char *casella_address_list_display (InternetAddressList *list);
 

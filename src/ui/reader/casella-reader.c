@@ -24,6 +24,10 @@
 #include "casella-reader.h"
 #include "casella-store-queue.h"
 
+/* What a long message shows at first, in characters (some thirty pages):
+ * more takes GTK long to lay out, and nobody reads it at once. */
+#define MAX_SHOWN_CHARS 100000
+
 struct _CasellaReader
 {
   GtkWidget           parent_instance;
@@ -49,6 +53,8 @@ struct _CasellaReader
   gint64              message_id;
   GBytes             *raw;
   GPtrArray          *parts;        /* CasellaAttachment on show */
+  CasellaPreparedMessage *prepared; /* the message on show, its whole text */
+  GtkWidget          *long_bar;
   GArray             *links;        /* CasellaLink in the text */
   GCancellable       *cancellable;
 };
@@ -415,16 +421,17 @@ attachment_button (CasellaReader     *self,
   return button;
 }
 
+/* parts: CasellaAttachment (taken). */
 static void
 show_attachments (CasellaReader *self,
-                  GMimeMessage  *message)
+                  GPtrArray     *parts)
 {
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments))))
     gtk_list_box_remove (self->attachments, child);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
-  self->parts = casella_message_get_attachments (message);
+  self->parts = parts;
   for (guint i = 0; i < self->parts->len; i++)
     {
       CasellaAttachment *attachment = self->parts->pdata[i];
@@ -486,24 +493,55 @@ show_headers (CasellaReader            *self,
   gtk_widget_set_visible (self->star, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
 }
 
+/* The text on show: all of it, or its beginning with the long bar. */
+static void
+show_text (CasellaReader *self,
+           const char    *text,
+           gsize          length)
+{
+  g_autofree char *shown = g_strndup (text, length);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), shown, -1);
+  style_text (self, shown);
+  gtk_widget_set_visible (self->long_bar, text[length] != '\0');
+}
+
+static void
+on_show_all (CasellaReader *self)
+{
+  if (self->prepared != NULL)
+    show_text (self, self->prepared->text, strlen (self->prepared->text));
+}
+
+static void
+on_prepared (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CasellaReader *self = user_data;
+  g_autoptr(GError) error = NULL;
+  CasellaPreparedMessage *prepared = casella_message_prepare_finish (result, &error);
+
+  if (prepared == NULL)
+    return;   /* cancelled: another message is on its way */
+  g_clear_pointer (&self->prepared, casella_prepared_message_free);
+  self->prepared = prepared;
+  g_clear_pointer (&self->raw, g_bytes_unref);
+  self->raw = g_bytes_ref (prepared->raw);
+  show_text (self, prepared->text, prepared->shown_length);
+  show_attachments (self, g_steal_pointer (&prepared->attachments));
+  gtk_widget_set_visible (self->loading, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->text), TRUE);
+  g_signal_emit (self, signals[SIGNAL_LOADED], 0);
+}
+
+/* Parsing, the HTML made text and the search for attachments happen on
+ * a worker: a big or tangled message never holds up the window. */
 static void
 show_body (CasellaReader *self,
            GBytes        *raw)
 {
-  g_autoptr(GMimeMessage) message = casella_message_parse (raw);
-  g_autofree char *text = message ? casella_message_get_text (message, NULL)
-                                  : g_strndup (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-
-  g_clear_pointer (&self->raw, g_bytes_unref);
-  self->raw = g_bytes_ref (raw);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), valid, -1);
-  style_text (self, valid);
-  if (message != NULL)
-    show_attachments (self, message);
-  gtk_widget_set_visible (self->loading, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->text), TRUE);
-  g_signal_emit (self, signals[SIGNAL_LOADED], 0);
+  casella_message_prepare_async (raw, MAX_SHOWN_CHARS, self->cancellable, on_prepared, self);
 }
 
 static void
@@ -576,6 +614,7 @@ casella_reader_show (CasellaReader      *self,
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->raw, g_bytes_unref);
+  g_clear_pointer (&self->prepared, casella_prepared_message_free);
   g_set_object (&self->session, session);
   self->message_id = message_id;
   if (info == NULL)
@@ -588,6 +627,7 @@ casella_reader_show (CasellaReader      *self,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->text), FALSE);
   gtk_widget_set_visible (self->attachments_scroller, FALSE);
+  gtk_widget_set_visible (self->long_bar, FALSE);
   gtk_widget_set_visible (self->problem, FALSE);
   gtk_widget_set_visible (self->loading, TRUE);
   gtk_stack_set_visible_child_name (self->stack, "message");
@@ -645,6 +685,7 @@ casella_reader_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->raw, g_bytes_unref);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
+  g_clear_pointer (&self->prepared, casella_prepared_message_free);
   g_clear_pointer (&self->links, g_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_READER);
 
@@ -673,9 +714,10 @@ casella_reader_class_init (CasellaReaderClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaReader, name)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
-  BIND (outbox_bar); BIND (outbox_text);
+  BIND (outbox_bar); BIND (outbox_text); BIND (long_bar);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_send_again);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_all);
 }
 
 static void
