@@ -650,6 +650,29 @@ casella_store_set_body (CasellaStore  *self,
   return casella_store_commit (self, error);
 }
 
+guint
+casella_store_count_unindexed (CasellaStore  *self,
+                               gint64         folder_id,
+                               GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT count(*) FROM messages m LEFT JOIN search s ON s.rowid = m.id"
+    " WHERE m.folder_id = ? AND m.has_body = 1 AND coalesce (s.body, '') = ''", error);
+  guint count = 0;
+  int rc;
+
+  if (statement == NULL)
+    return 0;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  rc = sqlite3_step (statement);
+  if (rc == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (statement, 0);
+  else
+    casella_store_set_error (self, rc, error);
+  sqlite3_reset (statement);
+  return count;
+}
+
 GBytes *
 casella_store_get_body (CasellaStore  *self,
                         gint64         message_id,

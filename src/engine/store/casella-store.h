@@ -191,6 +191,11 @@ gboolean            casella_store_reset_folder      (CasellaStore        *self,
                                                      gint64               id,
                                                      guint32              uidvalidity,
                                                      GError             **error);
+/* Messages of the folder whose body is here but whose text is not in
+ * the search index: 0 when the index is complete. */
+guint               casella_store_count_unindexed   (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     GError             **error);
 gboolean            casella_store_update_counts     (CasellaStore        *self,
                                                      gint64               folder_id,
                                                      GError             **error);
