@@ -95,22 +95,120 @@ search_addresses (const CasellaMessageInfo *info)
                     info->to ? info->to : "", info->cc ? info->cc : "", NULL);
 }
 
+/* ---- the search index ---- */
+
+typedef struct {
+  gint64  rowid;
+  gboolean is_new;
+  char    *subject;
+  char    *addresses;
+  char    *body;   /* NULL: unchanged (a new row gets '') */
+} IndexWrite;
+
+void
+casella_store_index_write_free (gpointer data)
+{
+  IndexWrite *write = data;
+
+  g_free (write->subject);
+  g_free (write->addresses);
+  g_free (write->body);
+  g_free (write);
+}
+
+static gboolean
+index_now (CasellaStore      *self,
+           const IndexWrite  *write,
+           GError           **error)
+{
+  sqlite3_stmt *statement;
+
+  if (write->is_new)
+    {
+      /* REPLACE: a row id used again after a delete never fails. */
+      statement = casella_store_prepare (self,
+        "INSERT OR REPLACE INTO search (rowid, subject, addresses, body) VALUES (?, ?, ?, ?)", error);
+      if (statement == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (statement, 1, write->rowid);
+      casella_store_bind_text (statement, 2, write->subject);
+      casella_store_bind_text (statement, 3, write->addresses);
+      casella_store_bind_text (statement, 4, write->body ? write->body : "");
+      return casella_store_run (self, statement, error);
+    }
+  if (write->body == NULL)
+    return TRUE;
+  statement = casella_store_prepare (self, "UPDATE search SET body = ? WHERE rowid = ?", error);
+  if (statement == NULL)
+    return FALSE;
+  casella_store_bind_text (statement, 1, write->body);
+  sqlite3_bind_int64 (statement, 2, write->rowid);
+  return casella_store_run (self, statement, error);
+}
+
+gboolean
+casella_store_index (CasellaStore  *self,
+                     gint64         rowid,
+                     gboolean       is_new,
+                     const char    *subject,
+                     const char    *addresses,
+                     const char    *body,
+                     GError       **error)
+{
+  IndexWrite *write;
+
+  if (!self->bulk)
+    {
+      IndexWrite now = { rowid, is_new, (char *) subject, (char *) addresses, (char *) body };
+      return index_now (self, &now, error);
+    }
+  write = g_hash_table_lookup (self->index_by_row, &rowid);
+  if (write != NULL && !is_new)
+    {
+      g_free (write->body);
+      write->body = g_strdup (body);
+      return TRUE;
+    }
+  write = g_new0 (IndexWrite, 1);
+  write->rowid = rowid;
+  write->is_new = is_new;
+  write->subject = g_strdup (subject);
+  write->addresses = g_strdup (addresses);
+  write->body = g_strdup (body);
+  g_ptr_array_add (self->index_writes, write);
+  g_hash_table_replace (self->index_by_row, &write->rowid, write);
+  return TRUE;
+}
+
+gboolean
+casella_store_index_flush (CasellaStore  *self,
+                           GError       **error)
+{
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < self->index_writes->len; i++)
+    ok = index_now (self, self->index_writes->pdata[i], error);
+  casella_store_index_forget (self);
+  return ok;
+}
+
+void
+casella_store_index_forget (CasellaStore *self)
+{
+  g_hash_table_remove_all (self->index_by_row);
+  g_ptr_array_set_size (self->index_writes, 0);
+}
+
 static gboolean
 index_message (CasellaStore              *self,
                gint64                     id,
                const CasellaMessageInfo  *info,
+               const char                *body,
                GError                   **error)
 {
-  sqlite3_stmt *statement = casella_store_prepare (self,
-    "INSERT INTO search (rowid, subject, addresses, body) VALUES (?, ?, ?, '')", error);
   g_autofree char *addresses = search_addresses (info);
 
-  if (statement == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (statement, 1, id);
-  casella_store_bind_text (statement, 2, info->subject);
-  casella_store_bind_text (statement, 3, addresses);
-  return casella_store_run (self, statement, error);
+  return casella_store_index (self, id, TRUE, info->subject, addresses, body, error);
 }
 
 static void
@@ -140,16 +238,62 @@ bind_message (sqlite3_stmt             *statement,
   sqlite3_bind_int64 (statement, 17, (gint64) info->modseq);
 }
 
+static gint64 insert_message (CasellaStore *self, const CasellaMessageInfo *info, const char *body,
+                              gboolean *existed, GError **error);
+static gboolean store_body_row (CasellaStore *self, gint64 message_id, GBytes *raw, GError **error);
+
 /* A message already there (same folder and UID) is left as it is. */
 gint64
 casella_store_add_message (CasellaStore              *self,
                            const CasellaMessageInfo  *info,
                            GError                   **error)
 {
+  return insert_message (self, info, NULL, NULL, error);
+}
+
+/* Headers and body in one go (a sync that downloads everything): the
+ * row, the body and the index entry are written once each. A message
+ * already there keeps its row and gets the body if it lacked it. */
+gint64
+casella_store_add_message_whole (CasellaStore              *self,
+                                 const CasellaMessageInfo  *info,
+                                 GBytes                    *raw,
+                                 const CasellaBodyFacts    *facts,
+                                 GError                   **error)
+{
+  g_autoptr(CasellaMessageInfo) row = casella_message_info_copy (info);
+  gboolean existed = FALSE;
+  gint64 id;
+
+  if (facts->parsed)
+    {
+      g_free (row->preview);
+      row->preview = g_strdup (facts->preview);
+      row->has_attachment = facts->has_attachment;
+    }
+  if (!casella_store_begin (self, error))
+    return 0;
+  id = insert_message (self, row, facts->text ? facts->text : "", &existed, error);
+  if (id == 0 || (existed ? !casella_store_set_body_read (self, id, raw, facts, error)
+                          : !store_body_row (self, id, raw, error)))
+    {
+      casella_store_rollback (self);
+      return 0;
+    }
+  return casella_store_commit (self, error) ? id : 0;
+}
+
+static gint64
+insert_message (CasellaStore              *self,
+                const CasellaMessageInfo  *info,
+                const char                *body,
+                gboolean                  *existed,
+                GError                   **error)
+{
   sqlite3_stmt *statement = casella_store_prepare (self,
     "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
-    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (folder_id, uid) DO NOTHING RETURNING id", error);
   gint64 id = 0;
   int rc;
@@ -157,6 +301,7 @@ casella_store_add_message (CasellaStore              *self,
   if (statement == NULL)
     return 0;
   bind_message (statement, info);
+  sqlite3_bind_int (statement, 18, body != NULL);   /* a body comes with it */
   rc = sqlite3_step (statement);
   if (rc == SQLITE_ROW)
     id = sqlite3_column_int64 (statement, 0);
@@ -164,6 +309,9 @@ casella_store_add_message (CasellaStore              *self,
   if (rc == SQLITE_DONE && info->uid != 0)
     {
       g_autoptr(CasellaMessageInfo) existing = casella_store_find_message (self, info->folder_id, info->uid);
+
+      if (existed != NULL)
+        *existed = TRUE;
       return existing ? existing->id : 0;
     }
   if (rc != SQLITE_ROW)
@@ -171,7 +319,7 @@ casella_store_add_message (CasellaStore              *self,
       casella_store_set_error (self, rc, error);
       return 0;
     }
-  if (!index_message (self, id, info, error))
+  if (!index_message (self, id, info, body, error))
     return 0;
   casella_store_mark_changed (self, info->folder_id);
   casella_store_emit_changes (self);
@@ -555,28 +703,28 @@ casella_store_delete_uids (CasellaStore   *self,
 
 /* ---- bodies ---- */
 
-typedef struct {
-  char     *text;
-  char     *preview;
-  gboolean  has_attachment;
-  gboolean  parsed;
-} BodyFacts;
-
-static BodyFacts
-read_body (GBytes *raw)
+void
+casella_body_facts_read (GBytes           *raw,
+                         CasellaBodyFacts *facts)
 {
   g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
                                                                      g_bytes_get_size (raw));
   g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
   g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
-  BodyFacts facts = { NULL, NULL, FALSE, FALSE };
 
+  *facts = (CasellaBodyFacts) { NULL, NULL, FALSE, FALSE };
   if (message == NULL)
-    return facts;
-  facts.text = casella_message_get_text (message, &facts.has_attachment);
-  facts.preview = casella_text_preview (facts.text, 160);
-  facts.parsed = TRUE;
-  return facts;
+    return;
+  facts->text = casella_message_get_text (message, &facts->has_attachment);
+  facts->preview = casella_text_preview (facts->text, 160);
+  facts->parsed = TRUE;
+}
+
+void
+casella_body_facts_clear (CasellaBodyFacts *facts)
+{
+  g_clear_pointer (&facts->text, g_free);
+  g_clear_pointer (&facts->preview, g_free);
 }
 
 static gboolean
@@ -596,15 +744,14 @@ store_body_row (CasellaStore  *self,
 }
 
 static gboolean
-note_body (CasellaStore     *self,
-           gint64            message_id,
-           const BodyFacts  *facts,
-           GError          **error)
+note_body (CasellaStore           *self,
+           gint64                  message_id,
+           const CasellaBodyFacts *facts,
+           GError                **error)
 {
   sqlite3_stmt *row = casella_store_prepare (self,
     "UPDATE messages SET has_body = 1, preview = coalesce (?, preview),"
     " has_attachment = CASE WHEN ? THEN ? ELSE has_attachment END WHERE id = ?", error);
-  sqlite3_stmt *index;
 
   if (row == NULL)
     return FALSE;
@@ -614,32 +761,23 @@ note_body (CasellaStore     *self,
   sqlite3_bind_int64 (row, 4, message_id);
   if (!casella_store_run (self, row, error))
     return FALSE;
-  index = casella_store_prepare (self, "UPDATE search SET body = ? WHERE rowid = ?", error);
-  if (index == NULL)
-    return FALSE;
-  casella_store_bind_text (index, 1, facts->text ? facts->text : "");
-  sqlite3_bind_int64 (index, 2, message_id);
-  return casella_store_run (self, index, error);
+  return casella_store_index (self, message_id, FALSE, NULL, NULL, facts->text ? facts->text : "", error);
 }
 
 /* The body and the row that says it is here land in one transaction:
  * never a row pointing at a body that is not there. */
 gboolean
-casella_store_set_body (CasellaStore  *self,
-                        gint64         message_id,
-                        GBytes        *raw,
-                        GError       **error)
+casella_store_set_body_read (CasellaStore           *self,
+                             gint64                  message_id,
+                             GBytes                 *raw,
+                             const CasellaBodyFacts *facts,
+                             GError                **error)
 {
-  BodyFacts facts = read_body (raw);
   g_autoptr(CasellaMessageInfo) info = NULL;
-  gboolean ok;
 
-  ok = casella_store_begin (self, error) &&
-       store_body_row (self, message_id, raw, error) &&
-       note_body (self, message_id, &facts, error);
-  g_free (facts.text);
-  g_free (facts.preview);
-  if (!ok)
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!store_body_row (self, message_id, raw, error) || !note_body (self, message_id, facts, error))
     {
       casella_store_rollback (self);
       return FALSE;
@@ -648,6 +786,21 @@ casella_store_set_body (CasellaStore  *self,
   if (info != NULL)
     casella_store_mark_changed (self, info->folder_id);
   return casella_store_commit (self, error);
+}
+
+gboolean
+casella_store_set_body (CasellaStore  *self,
+                        gint64         message_id,
+                        GBytes        *raw,
+                        GError       **error)
+{
+  CasellaBodyFacts facts;
+  gboolean ok;
+
+  casella_body_facts_read (raw, &facts);
+  ok = casella_store_set_body_read (self, message_id, raw, &facts, error);
+  casella_body_facts_clear (&facts);
+  return ok;
 }
 
 guint

@@ -19,6 +19,10 @@ struct _CasellaStore
   sqlite3     *db;
   GHashTable  *statements;      /* SQL text → sqlite3_stmt, prepared once */
   int          depth;           /* nested begin/commit */
+  gboolean     bulk;            /* casella_store_begin_bulk(): no savepoints inside */
+  gboolean     bulk_spoiled;    /* an inner step of it failed */
+  GPtrArray   *index_writes;    /* bulk: search index rows, written just before the commit */
+  GHashTable  *index_by_row;    /* bulk: rowid → its entry in index_writes */
   GHashTable  *changed;         /* folder ids changed in this transaction */
   gboolean     folders_changed;
   CasellaFileLock *open_lock;   /* shared while open; exclusive while the first opener sets up */
@@ -50,6 +54,23 @@ void          casella_store_mark_changed (CasellaStore  *self,
 void          casella_store_mark_folders_changed (CasellaStore *self);
 /* Emits what changed when no transaction is open. */
 void          casella_store_emit_changes (CasellaStore  *self);
+
+/* The search index: a new row (subject, addresses, body) or a body for
+ * a row already there (subject and addresses NULL). In a bulk
+ * transaction they wait for its commit, merged per row: FTS5 writes out
+ * what it holds at every statement savepoint, so index writes scattered
+ * through a batch cost many small writes. */
+gboolean      casella_store_index        (CasellaStore  *self,
+                                          gint64         rowid,
+                                          gboolean       is_new,
+                                          const char    *subject,
+                                          const char    *addresses,
+                                          const char    *body,
+                                          GError       **error);
+gboolean      casella_store_index_flush  (CasellaStore  *self,
+                                          GError       **error);
+void          casella_store_index_forget (CasellaStore  *self);
+void          casella_store_index_write_free (gpointer   write);
 
 /* Binding helpers: NULL text binds NULL. */
 void          casella_store_bind_text    (sqlite3_stmt  *statement,

@@ -307,11 +307,35 @@ casella_store_begin (CasellaStore  *self,
 
   g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
 
+  /* Inside a bulk transaction the inner levels are counted only. */
+  if (self->depth > 0 && self->bulk)
+    {
+      self->depth++;
+      return TRUE;
+    }
   /* IMMEDIATE: take the write lock now, not halfway through. */
   savepoint = self->depth > 0 ? g_strdup_printf ("SAVEPOINT level%d", self->depth) : NULL;
   if (!casella_store_exec (self, savepoint ? savepoint : "BEGIN IMMEDIATE", error))
     return FALSE;
   self->depth++;
+  return TRUE;
+}
+
+/* Each SAVEPOINT and RELEASE makes the search index write out what it
+ * holds (FTS5's xSavepoint): thousands of small writes in a big batch.
+ * A bulk transaction has no savepoints; a step that fails spoils the
+ * whole of it, and its commit then rolls everything back. */
+gboolean
+casella_store_begin_bulk (CasellaStore  *self,
+                          GError       **error)
+{
+  g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  self->bulk = TRUE;
+  self->bulk_spoiled = FALSE;
   return TRUE;
 }
 
@@ -329,6 +353,11 @@ casella_store_commit (CasellaStore  *self,
   g_return_val_if_fail (CASELLA_IS_STORE (self), FALSE);
   g_return_val_if_fail (self->depth > 0, FALSE);
 
+  if (self->depth > 1 && self->bulk)
+    {
+      self->depth--;
+      return TRUE;
+    }
   if (self->depth > 1)
     {
       g_autofree char *release = g_strdup_printf ("RELEASE level%d", self->depth - 1);
@@ -338,7 +367,19 @@ casella_store_commit (CasellaStore  *self,
       self->depth--;
       return TRUE;
     }
+  if (self->bulk && self->bulk_spoiled)
+    {
+      casella_store_rollback_all (self);
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED, "A step of the batch failed: nothing kept");
+      return FALSE;
+    }
+  if (self->bulk && !casella_store_index_flush (self, error))
+    {
+      casella_store_rollback_all (self);
+      return FALSE;
+    }
   self->depth = 0;
+  self->bulk = FALSE;
   if (!casella_store_exec (self, "COMMIT", error))
     {
       casella_store_exec (self, "ROLLBACK", NULL);
@@ -356,6 +397,12 @@ casella_store_rollback (CasellaStore *self)
 
   if (self->depth == 0)
     return;
+  if (self->depth > 1 && self->bulk)
+    {
+      self->bulk_spoiled = TRUE;
+      self->depth--;
+      return;
+    }
   if (self->depth > 1)
     {
       /* Notices already marked stay: one too many is harmless. */
@@ -376,6 +423,8 @@ casella_store_rollback_all (CasellaStore *self)
   if (self->depth == 0)
     return;
   self->depth = 0;
+  self->bulk = FALSE;
+  casella_store_index_forget (self);
   casella_store_exec (self, "ROLLBACK", NULL);
   forget_changes (self);
 }
@@ -698,6 +747,8 @@ casella_store_finalize (GObject *object)
     sqlite3_close (self->db);
   casella_file_lock_release (self->open_lock);
   g_hash_table_unref (self->changed);
+  g_ptr_array_unref (self->index_writes);
+  g_hash_table_unref (self->index_by_row);
   g_free (self->path);
 
   G_OBJECT_CLASS (casella_store_parent_class)->finalize (object);
@@ -727,4 +778,6 @@ casella_store_init (CasellaStore *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_statement);
   self->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->index_writes = g_ptr_array_new_with_free_func (casella_store_index_write_free);
+  self->index_by_row = g_hash_table_new (g_int64_hash, g_int64_equal);
 }

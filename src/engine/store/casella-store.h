@@ -124,6 +124,11 @@ void                casella_store_notify_folder_changed  (CasellaStore   *self,
 void                casella_store_notify_folders_changed (CasellaStore   *self);
 gboolean            casella_store_begin             (CasellaStore        *self,
                                                      GError             **error);
+/* A transaction for many writes at once (a sync batch): the inner
+ * begin/commit pairs of the calls made in it cost nothing, and a failed
+ * one spoils it all (its commit then rolls back and fails). */
+gboolean            casella_store_begin_bulk        (CasellaStore        *self,
+                                                     GError             **error);
 gboolean            casella_store_commit            (CasellaStore        *self,
                                                      GError             **error);
 /* Undoes the innermost begin (a savepoint inside an outer one). */
@@ -261,11 +266,36 @@ gboolean            casella_store_delete_uids       (CasellaStore        *self,
                                                      const guint32       *uids,
                                                      guint                n_uids,
                                                      GError             **error);
+/* What a body says for the list and the index, read once (parsing is
+ * the slow part: do it before taking the write lock). */
+typedef struct {
+  char     *text;            /* the readable text, for the index */
+  char     *preview;
+  gboolean  has_attachment;
+  gboolean  parsed;          /* FALSE: not MIME, the fields are empty */
+} CasellaBodyFacts;
+
+void                casella_body_facts_read         (GBytes              *raw,
+                                                     CasellaBodyFacts    *facts);
+void                casella_body_facts_clear        (CasellaBodyFacts    *facts);
+
 /* The body, whole (RFC 5322), stored with the row in one transaction;
  * the preview, attachment mark and search text come from it. */
 gboolean            casella_store_set_body          (CasellaStore        *self,
                                                      gint64               message_id,
                                                      GBytes              *raw,
+                                                     GError             **error);
+/* The same with facts already read from raw. */
+gboolean            casella_store_set_body_read     (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     GBytes              *raw,
+                                                     const CasellaBodyFacts *facts,
+                                                     GError             **error);
+/* A new message with its body (see casella_store_add_message). */
+gint64              casella_store_add_message_whole (CasellaStore        *self,
+                                                     const CasellaMessageInfo *info,
+                                                     GBytes              *raw,
+                                                     const CasellaBodyFacts *facts,
                                                      GError             **error);
 GBytes             *casella_store_get_body          (CasellaStore        *self,
                                                      gint64               message_id,

@@ -120,10 +120,12 @@ info_from_fetch (const CasellaImapFetch *fetch,
 
 /* ---- what a FETCH brings, written after it, never during ---- */
 
-/* The replies are gathered while the FETCH runs and written in one short
- * transaction when it ends (or when a lot has come): the store's write
- * lock is never held while the network is waited on, so the window's
- * own writes never wait behind a slow server. */
+/* The replies are gathered while the FETCH runs and handed, when it ends
+ * (or when a lot has come), to a writer thread that writes them in one
+ * short transaction while the next FETCH is already on the wire. The
+ * store's write lock is never held while the network is waited on, so
+ * the window's own writes never wait behind a slow server; and the sync's
+ * thread touches the store only once the writer has ended. */
 #define FLUSH_BYTES (8 * 1024 * 1024)
 
 typedef struct _Batch Batch;
@@ -133,11 +135,22 @@ struct _Batch {
   CasellaImapSync *self;
   gint64           folder_id;
   BatchWrite       write;
-  GPtrArray       *pending;
+  GDestroyNotify   item_free;
+  GPtrArray       *pending;   /* gathered on the sync's thread */
   gsize            pending_bytes;
-  GError          *error;   /* the store's: nothing more is written */
+  GThread         *writer;
+  GPtrArray       *writing;   /* the writer's, until it is joined */
+  GError          *writing_error;
+  GError          *error;     /* the store's: nothing more is written */
   guint            count;
   guint64          bytes;
+  /* progress: what is reached once the batch under way is written */
+  const char      *path;
+  const char      *stage;
+  guint            done;
+  guint            writing_done;
+  guint            reported;
+  guint            total;
 };
 
 static void
@@ -147,30 +160,89 @@ batch_init (Batch           *batch,
             BatchWrite       write,
             GDestroyNotify   item_free)
 {
-  *batch = (Batch) { self, folder_id, write, g_ptr_array_new_with_free_func (item_free), 0, NULL, 0, 0 };
+  *batch = (Batch) { .self = self, .folder_id = folder_id, .write = write, .item_free = item_free,
+                     .pending = g_ptr_array_new_with_free_func (item_free) };
+}
+
+static gpointer
+batch_write_thread (gpointer data)
+{
+  Batch *batch = data;
+  CasellaStore *store = batch->self->store;
+
+  if (casella_store_begin_bulk (store, &batch->writing_error))
+    {
+      for (guint i = 0; i < batch->writing->len && batch->writing_error == NULL; i++)
+        batch->write (batch, batch->writing->pdata[i], &batch->writing_error);
+      if (batch->writing_error != NULL || !casella_store_commit (store, &batch->writing_error))
+        casella_store_rollback (store);
+    }
+  return NULL;
 }
 
 static void
-batch_clear (Batch *batch)
+batch_report (Batch *batch,
+              guint  done)
 {
-  g_clear_pointer (&batch->pending, g_ptr_array_unref);
-  g_clear_error (&batch->error);
+  if (batch->stage == NULL || done <= batch->reported)
+    return;
+  batch->reported = done;
+  casella_imap_sync_progress (batch->self, batch->path, batch->stage, done, batch->total);
 }
 
+/* Joins the writer; FALSE with the store's error (kept for later calls).
+ * Only the sync's thread reads or sets batch->error. */
+static gboolean
+batch_wait (Batch   *batch,
+            GError **error)
+{
+  if (batch->writer != NULL)
+    {
+      g_thread_join (g_steal_pointer (&batch->writer));
+      g_clear_pointer (&batch->writing, g_ptr_array_unref);
+      batch->error = g_steal_pointer (&batch->writing_error);
+      if (batch->error == NULL)
+        batch_report (batch, batch->writing_done);
+    }
+  if (batch->error != NULL)
+    {
+      if (error != NULL)
+        *error = g_error_copy (batch->error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Hands what was gathered to the writer, once the previous write ended. */
 static void
 batch_flush (Batch *batch)
 {
-  CasellaStore *store = batch->self->store;
-
-  if (batch->error == NULL && batch->pending->len > 0 && casella_store_begin (store, &batch->error))
+  if (!batch_wait (batch, NULL) || batch->pending->len == 0)
     {
-      for (guint i = 0; i < batch->pending->len && batch->error == NULL; i++)
-        batch->write (batch, batch->pending->pdata[i], &batch->error);
-      if (batch->error != NULL || !casella_store_commit (store, &batch->error))
-        casella_store_rollback (store);
+      g_ptr_array_set_size (batch->pending, 0);
+      batch->pending_bytes = 0;
+      return;
     }
-  g_ptr_array_set_size (batch->pending, 0);
+  batch->writing = g_steal_pointer (&batch->pending);
+  batch->writing_done = batch->done;
+  batch->pending = g_ptr_array_new_with_free_func (batch->item_free);
   batch->pending_bytes = 0;
+  batch->writer = g_thread_new ("casella-sync-write", batch_write_thread, batch);
+}
+
+/* Waits for the last write; after a failed FETCH (ok FALSE, error set
+ * already) nothing more is said. */
+static gboolean
+batch_finish (Batch     *batch,
+              gboolean   ok,
+              GError   **error)
+{
+  ok = batch_wait (batch, ok ? error : NULL) && ok;
+  if (ok)
+    batch_report (batch, batch->done);
+  g_clear_pointer (&batch->pending, g_ptr_array_unref);
+  g_clear_error (&batch->error);
+  return ok;
 }
 
 static void
@@ -217,8 +289,9 @@ on_flags (CasellaImapFetch *fetch,
   batch_add (batch, item, sizeof *item);
 }
 
-/* The store's error first; else the FETCH's; what arrived complete is
- * kept even when the rest did not come. */
+/* What arrived is handed to the writer, which may still be writing when
+ * this returns; the store's error first, else the FETCH's. What arrived
+ * complete is kept even when the rest did not come. */
 static gboolean
 fetch_into_store (CasellaImapSync       *self,
                   const char            *set,
@@ -237,18 +310,15 @@ fetch_into_store (CasellaImapSync       *self,
                                        casella_await_done, &await);
   casella_imap_client_uid_fetch_finish (self->client, casella_await (&await), &fetch_error);
   batch_flush (batch);
-  if (batch->error != NULL)
+  if (fetch_error == NULL && batch->error == NULL)
+    return TRUE;
+  if (!batch_wait (batch, error))
     {
       g_clear_error (&fetch_error);
-      g_propagate_error (error, g_steal_pointer (&batch->error));
       return FALSE;
     }
-  if (fetch_error != NULL)
-    {
-      g_propagate_error (error, fetch_error);
-      return FALSE;
-    }
-  return TRUE;
+  g_propagate_error (error, fetch_error);
+  return FALSE;
 }
 
 static gboolean
@@ -265,8 +335,7 @@ refresh_flags (CasellaImapSync           *self,
   batch_init (&batch, self, folder->id, write_flags, g_free);
   ok = fetch_into_store (self, set, self->condstore ? "(UID FLAGS MODSEQ)" : "(UID FLAGS)", changed_since,
                          on_flags, &batch, cancellable, error);
-  batch_clear (&batch);
-  return ok;
+  return batch_finish (&batch, ok, error);
 }
 
 /* QRESYNC: the SELECT already carried what vanished and what changed. */
@@ -399,14 +468,71 @@ on_header (CasellaImapFetch *fetch,
   batch_add (batch, info_from_fetch (fetch, batch->folder_id), 512);
 }
 
+/* Everything is wanted here: each message comes whole with its
+ * headers, in one pass, and is written once. */
+typedef struct {
+  CasellaMessageInfo *info;
+  GBytes             *raw;
+  CasellaBodyFacts    facts;
+} WholeItem;
+
+static void
+whole_item_free (WholeItem *item)
+{
+  casella_message_info_free (item->info);
+  g_bytes_unref (item->raw);
+  casella_body_facts_clear (&item->facts);
+  g_free (item);
+}
+
+static gboolean
+write_whole (Batch     *batch,
+             gpointer   data,
+             GError   **error)
+{
+  WholeItem *item = data;
+
+  if (casella_store_add_message_whole (batch->self->store, item->info, item->raw, &item->facts, error) == 0)
+    return FALSE;
+  batch->count++;
+  batch->bytes += g_bytes_get_size (item->raw);
+  return TRUE;
+}
+
+/* Read as it arrives, on the sync's thread, before any lock is taken. */
+static void
+on_whole (CasellaImapFetch *fetch,
+          gpointer          user_data)
+{
+  Batch *batch = user_data;
+  GBytes *raw = casella_imap_fetch_get_section (fetch, "BODY[]");
+  WholeItem *item;
+
+  if (fetch->envelope == NULL || raw == NULL)
+    return;
+  item = g_new0 (WholeItem, 1);
+  item->info = info_from_fetch (fetch, batch->folder_id);
+  item->raw = g_bytes_ref (raw);
+  casella_body_facts_read (raw, &item->facts);
+  batch_add (batch, item, g_bytes_get_size (raw));
+}
+
+static gboolean
+wants_whole (CasellaImapSync *self)
+{
+  return self->body_budget == CASELLA_SYNC_BODIES_ALL;
+}
+
 static char *
 header_items (CasellaImapSync *self)
 {
   return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE%s"
-                          " BODY.PEEK[HEADER.FIELDS (REFERENCES)])", self->condstore ? " MODSEQ" : "");
+                          " BODY.PEEK[HEADER.FIELDS (REFERENCES)]%s)", self->condstore ? " MODSEQ" : "",
+                          wants_whole (self) ? " BODY.PEEK[]" : "");
 }
 
-/* uids newest first; a transaction and a progress report per batch. */
+/* uids newest first, a FETCH at a time; each is written (and reported)
+ * while the next is on the wire. */
 gboolean
 casella_imap_sync_fetch_headers (CasellaImapSync           *self,
                                  const CasellaStoreFolder  *folder,
@@ -415,22 +541,26 @@ casella_imap_sync_fetch_headers (CasellaImapSync           *self,
                                  GError                   **error)
 {
   g_autofree char *items = header_items (self);
+  gboolean ok = TRUE;
+  Batch batch;
 
-  for (guint i = 0; i < uids->len; i += self->batch_size)
+  if (wants_whole (self))
+    batch_init (&batch, self, folder->id, write_whole, (GDestroyNotify) whole_item_free);
+  else
+    batch_init (&batch, self, folder->id, write_header, (GDestroyNotify) casella_message_info_free);
+  batch.path = folder->path;
+  batch.stage = "headers";
+  batch.total = uids->len;
+  for (guint i = 0; ok && i < uids->len; i += self->batch_size)
     {
       guint n = MIN (self->batch_size, uids->len - i);
       g_autofree char *set = casella_imap_uid_set_from_array (&g_array_index (uids, guint32, i), n);
-      Batch batch;
-      gboolean ok;
 
-      batch_init (&batch, self, folder->id, write_header, (GDestroyNotify) casella_message_info_free);
-      ok = fetch_into_store (self, set, items, 0, on_header, &batch, cancellable, error);
-      batch_clear (&batch);
-      if (!ok)
-        return FALSE;
-      casella_imap_sync_progress (self, folder->path, "headers", i + n, uids->len);
+      batch.done = i + n;
+      ok = fetch_into_store (self, set, items, 0, wants_whole (self) ? on_whole : on_header, &batch, cancellable,
+                             error);
     }
-  return TRUE;
+  return batch_finish (&batch, ok, error);
 }
 
 /* ---- the folder ---- */
@@ -511,14 +641,16 @@ casella_imap_sync_folder_headers (CasellaImapSync     *self,
 /* ---- bodies ---- */
 
 typedef struct {
-  guint32  uid;
-  GBytes  *raw;
+  guint32           uid;
+  GBytes           *raw;
+  CasellaBodyFacts  facts;
 } BodyItem;
 
 static void
 body_item_free (BodyItem *item)
 {
   g_bytes_unref (item->raw);
+  casella_body_facts_clear (&item->facts);
   g_free (item);
 }
 
@@ -532,7 +664,7 @@ write_body (Batch     *batch,
 
   if (info == NULL)
     return TRUE;   /* deleted here meanwhile */
-  if (!casella_store_set_body (batch->self->store, info->id, body->raw, error))
+  if (!casella_store_set_body_read (batch->self->store, info->id, body->raw, &body->facts, error))
     return FALSE;
   batch->count++;
   batch->bytes += g_bytes_get_size (body->raw);
@@ -549,8 +681,10 @@ on_body (CasellaImapFetch *fetch,
 
   if (raw == NULL)
     return;
-  item = g_new (BodyItem, 1);
-  *item = (BodyItem) { fetch->uid, g_bytes_ref (raw) };
+  item = g_new0 (BodyItem, 1);
+  item->uid = fetch->uid;
+  item->raw = g_bytes_ref (raw);
+  casella_body_facts_read (raw, &item->facts);
   batch_add (batch, item, g_bytes_get_size (raw));
 }
 
@@ -563,22 +697,24 @@ fetch_bodies_counted (CasellaImapSync           *self,
                       GCancellable              *cancellable,
                       GError                   **error)
 {
-  for (guint i = 0; i < n_uids; i += BODY_CHUNK)
+  gboolean ok = TRUE;
+  Batch batch;
+
+  batch_init (&batch, self, folder->id, write_body, (GDestroyNotify) body_item_free);
+  batch.path = folder->path;
+  batch.stage = "bodies";
+  batch.total = n_uids;
+  for (guint i = 0; ok && i < n_uids; i += BODY_CHUNK)
     {
       guint n = MIN (BODY_CHUNK, n_uids - i);
       g_autofree char *set = casella_imap_uid_set_from_array (uids + i, n);
-      Batch batch;
-      gboolean ok;
 
-      batch_init (&batch, self, folder->id, write_body, (GDestroyNotify) body_item_free);
+      batch.done = i + n;
       ok = fetch_into_store (self, set, "(UID BODY.PEEK[])", 0, on_body, &batch, cancellable, error);
-      *bytes += batch.bytes;
-      batch_clear (&batch);
-      if (!ok)
-        return FALSE;
-      casella_imap_sync_progress (self, folder->path, "bodies", i + n, n_uids);
     }
-  return TRUE;
+  ok = batch_finish (&batch, ok, error);
+  *bytes += batch.bytes;
+  return ok;
 }
 
 gboolean
