@@ -839,7 +839,7 @@ test_refused_waits_in_outbox (void)
 static gboolean
 last_row_shown (gpointer data)
 {
-  return casella_test_gtk_find_label (GTK_WIDGET (window->message_view), data) != NULL;
+  return casella_test_gtk_find_message_row (GTK_WIDGET (window->message_view), data) != NULL;
 }
 
 /* The account whose server is away: offline, and all of it readable. */

@@ -9,7 +9,8 @@
  * times. Times are taken at the frame clock's after-paint: the frame in
  * which the rows (or the text) were drawn.
  *
- * Targets (issue 7): first rows under 150 ms, peak under 150 MB.
+ * Targets: first rows under 50 ms (issue 13; 150 ms in issue 7), peak
+ * under 150 MB.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,6 +20,7 @@
 #include "casella-account-store.h"
 #include "casella-application.h"
 #include "casella-engine.h"
+#include "casella-message-row.h"
 #include "casella-store.h"
 #include "casella-test-account.h"
 #include "casella-test-gtk.h"
@@ -159,6 +161,16 @@ label_drawn (GtkWidget  *root,
   return label != NULL && gtk_widget_get_mapped (label) && gtk_widget_get_width (label) > 0;
 }
 
+/* A row of the list that shows this subject has been drawn. */
+static gboolean
+row_drawn (GtkWidget  *root,
+           const char *subject)
+{
+  GtkWidget *row = casella_test_gtk_find_message_row (root, subject);
+
+  return row != NULL && casella_message_row_get_drawn (CASELLA_MESSAGE_ROW (row));
+}
+
 static gint64
 folder_id (CasellaWindow *window,
            const char    *path)
@@ -184,13 +196,13 @@ select_inbox (CasellaWindow *window)
 static gboolean
 big_rows_drawn (CasellaWindow *window)
 {
-  return label_drawn (GTK_WIDGET (window->message_view), "Messaggio numero 100000");
+  return row_drawn (GTK_WIDGET (window->message_view), "Messaggio numero 100000");
 }
 
 static gboolean
 inbox_rows_drawn (CasellaWindow *window)
 {
-  return label_drawn (GTK_WIDGET (window->message_view), "Breve");
+  return row_drawn (GTK_WIDGET (window->message_view), "Breve");
 }
 
 static gint64

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "casella-message-row.h"
 #include "casella-test-gtk.h"
 
 /* Runs the main context for about ms milliseconds. */
@@ -100,6 +101,22 @@ casella_test_gtk_find_button (GtkWidget  *root,
                               const char *label)
 {
   return find_widget (root, match_button, label);
+}
+
+static gboolean
+match_message_row (GtkWidget *widget, gconstpointer subject)
+{
+  CasellaMessageItem *item = CASELLA_IS_MESSAGE_ROW (widget) ? casella_message_row_get_item (CASELLA_MESSAGE_ROW (widget))
+                                                             : NULL;
+
+  return item != NULL && g_strcmp0 (casella_message_item_get_subject (item), subject) == 0;
+}
+
+GtkWidget *
+casella_test_gtk_find_message_row (GtkWidget  *root,
+                                   const char *subject)
+{
+  return find_widget (root, match_message_row, subject);
 }
 
 GtkWidget *

@@ -1,4 +1,4 @@
-/* casella-test-gtk.h — helpers for driving GTK widgets in tests
+/* casella-test-gtk.h — helpers for driving GTK widgets (and Casella's own) in tests
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +18,9 @@ GtkWidget *casella_test_gtk_find_label_containing (GtkWidget  *root,
                                                    const char *text);
 GtkWidget *casella_test_gtk_find_button     (GtkWidget  *root,
                                              const char *label);
+/* The message list's row showing this subject, if one is made. */
+GtkWidget *casella_test_gtk_find_message_row (GtkWidget  *root,
+                                              const char *subject);
 GtkWidget *casella_test_gtk_find_by_type    (GtkWidget  *root,
                                              GType       type);
 gboolean   casella_test_gtk_wait_for_label  (GtkWidget  *root,

@@ -1,7 +1,8 @@
 /* casella-message-view.c — the message list
  *
- * A GtkListView over CasellaMessageList: rows are recycled, summaries
- * are read a page at a time, so 100,000 messages scroll like 100.
+ * A GtkListView over CasellaMessageList: rows (CasellaMessageRow, from a
+ * builder factory) are recycled, summaries are read a page at a time, so
+ * 100,000 messages scroll like 100.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,6 +11,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "casella-message-row.h"
 #include "casella-message-view.h"
 #include "casella-ui.h"
 
@@ -28,6 +30,8 @@ struct _CasellaMessageView
 };
 
 G_DEFINE_FINAL_TYPE (CasellaMessageView, casella_message_view, GTK_TYPE_WIDGET)
+
+#define RESOURCE "/io/github/casellamail/Casella"
 
 enum { SIGNAL_SELECTION_CHANGED, SIGNAL_ACTIVATED, SIGNAL_SEARCH_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -52,144 +56,6 @@ casella_format_date_short (gint64 date)
     return g_date_time_format (when, _("%e %b"));
   /* Translators: a date in another year in the message list; see strftime */
   return g_date_time_format (when, _("%e %b %Y"));
-}
-
-/* ---- rows ---- */
-
-typedef struct {
-  GtkWidget *grid;
-  GtkLabel  *dot;
-  GtkLabel  *sender;
-  GtkLabel  *date;
-  GtkLabel  *subject;
-  GtkLabel  *preview;
-  GtkWidget *attachment;
-  GtkWidget *star;
-} Row;
-
-static GtkLabel *
-row_label (gboolean dim)
-{
-  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
-
-  gtk_label_set_xalign (label, 0);
-  gtk_label_set_ellipsize (label, PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (label, TRUE);
-  gtk_widget_set_hexpand (GTK_WIDGET (label), TRUE);
-  if (dim)
-    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
-  return label;
-}
-
-static void
-setup_row (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           gpointer                  user_data)
-{
-  Row *row = g_new0 (Row, 1);
-  GtkGrid *grid = GTK_GRID (gtk_grid_new ());
-  GtkWidget *icons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-
-  row->grid = GTK_WIDGET (grid);
-  gtk_grid_set_column_spacing (grid, 8);
-  gtk_grid_set_row_spacing (grid, 2);
-  gtk_widget_set_margin_top (row->grid, 8);
-  gtk_widget_set_margin_bottom (row->grid, 8);
-  gtk_widget_set_margin_start (row->grid, 6);
-  gtk_widget_set_margin_end (row->grid, 12);
-  row->dot = GTK_LABEL (gtk_label_new ("●"));
-  gtk_widget_add_css_class (GTK_WIDGET (row->dot), "accent");
-  gtk_widget_set_valign (GTK_WIDGET (row->dot), GTK_ALIGN_CENTER);
-  row->sender = row_label (FALSE);
-  row->date = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (row->date), "dim-label");
-  gtk_widget_add_css_class (GTK_WIDGET (row->date), "caption");
-  gtk_widget_add_css_class (GTK_WIDGET (row->date), "numeric");
-  row->subject = row_label (FALSE);
-  row->preview = row_label (TRUE);
-  row->attachment = gtk_image_new_from_icon_name ("mail-attachment-symbolic");
-  row->star = gtk_image_new_from_icon_name ("starred-symbolic");
-  gtk_widget_add_css_class (row->star, "accent");
-  gtk_box_append (GTK_BOX (icons), row->attachment);
-  gtk_box_append (GTK_BOX (icons), row->star);
-
-  gtk_grid_attach (grid, GTK_WIDGET (row->dot), 0, 0, 1, 1);
-  gtk_grid_attach (grid, GTK_WIDGET (row->sender), 1, 0, 1, 1);
-  gtk_grid_attach (grid, GTK_WIDGET (row->date), 2, 0, 1, 1);
-  gtk_grid_attach (grid, GTK_WIDGET (row->subject), 1, 1, 1, 1);
-  gtk_grid_attach (grid, icons, 2, 1, 1, 1);
-  gtk_grid_attach (grid, GTK_WIDGET (row->preview), 1, 2, 2, 1);
-  g_object_set_data_full (G_OBJECT (item), "casella-row", row, g_free);
-  gtk_list_item_set_child (item, row->grid);
-}
-
-static void
-show_marks (Row                *row,
-            CasellaMessageItem *message)
-{
-  gboolean unread = casella_message_item_get_unread (message);
-  const char *date = gtk_label_get_text (row->date);   /* set at bind */
-  g_autofree char *description = NULL;
-  const char *subject = casella_message_item_get_subject (message);
-
-  /* The dot's place is kept, so unread and read rows line up. */
-  gtk_widget_set_opacity (GTK_WIDGET (row->dot), unread ? 1 : 0);
-  if (unread)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (row->sender), "heading");
-      gtk_widget_add_css_class (GTK_WIDGET (row->subject), "heading");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (row->sender), "heading");
-      gtk_widget_remove_css_class (GTK_WIDGET (row->subject), "heading");
-    }
-  gtk_widget_set_visible (row->attachment, casella_message_item_get_has_attachment (message));
-  gtk_widget_set_visible (row->star, casella_message_item_get_flagged (message));
-  gtk_label_set_text (row->preview, casella_message_item_get_preview (message));
-  gtk_widget_set_visible (GTK_WIDGET (row->preview), casella_message_item_get_preview (message)[0] != '\0');
-  /* Translators: a message in the list, for screen readers: "Unread, Anna Rossi, Dinner on Saturday, 14:05" */
-  description = g_strdup_printf (_("%s%s, %s, %s%s%s"), unread ? _("Unread, ") : "",
-                                 casella_message_item_get_sender (message), subject[0] ? subject : _("No subject"),
-                                 date, casella_message_item_get_flagged (message) ? _(", starred") : "",
-                                 casella_message_item_get_has_attachment (message) ? _(", with attachments") : "");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row->grid), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
-}
-
-static void
-on_item_changed (CasellaMessageItem *message,
-                 GParamSpec         *pspec,
-                 Row                *row)
-{
-  show_marks (row, message);
-}
-
-static void
-bind_row (GtkSignalListItemFactory *factory,
-          GtkListItem              *item,
-          gpointer                  user_data)
-{
-  Row *row = g_object_get_data (G_OBJECT (item), "casella-row");
-  CasellaMessageItem *message = gtk_list_item_get_item (item);
-  g_autofree char *date = casella_format_date_short (casella_message_item_get_date (message));
-  const char *subject = casella_message_item_get_subject (message);
-
-  gtk_label_set_text (row->sender, casella_message_item_get_sender (message));
-  gtk_label_set_text (row->date, date);
-  gtk_label_set_text (row->subject, subject[0] ? subject : _("(No subject)"));
-  show_marks (row, message);
-  g_signal_connect (message, "notify", G_CALLBACK (on_item_changed), row);
-}
-
-static void
-unbind_row (GtkSignalListItemFactory *factory,
-            GtkListItem              *item,
-            gpointer                  user_data)
-{
-  CasellaMessageItem *message = gtk_list_item_get_item (item);
-
-  if (message != NULL)
-    g_signal_handlers_disconnect_by_data (message, g_object_get_data (G_OBJECT (item), "casella-row"));
 }
 
 /* ---- selection and search ---- */
@@ -389,11 +255,12 @@ casella_message_view_class_init (CasellaMessageViewClass *klass)
 static void
 casella_message_view_init (CasellaMessageView *self)
 {
-  g_autoptr(GtkListItemFactory) factory = casella_ui_row_factory_new (G_CALLBACK (setup_row), G_CALLBACK (bind_row),
-                                                                           G_CALLBACK (unbind_row));
+  g_autoptr(GtkListItemFactory) factory = NULL;
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *clamp = adw_clamp_new ();
 
+  g_type_ensure (CASELLA_TYPE_MESSAGE_ROW);
+  factory = gtk_builder_list_item_factory_new_from_resource (NULL, RESOURCE "/window/casella-message-row-item.ui");
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
 
