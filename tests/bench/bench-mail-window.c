@@ -115,41 +115,18 @@ fill (void)
 
 /* ---- measuring in the frame that shows it ---- */
 
-typedef gboolean (*Drawn) (CasellaWindow *window);
-
-typedef struct {
-  CasellaWindow *window;
-  Drawn          drawn;
-  gint64         at;
-} Watch;
-
-static void
-on_after_paint (GdkFrameClock *clock,
-                Watch         *watch)
-{
-  if (watch->at == 0 && watch->drawn (watch->window))
-    watch->at = g_get_monotonic_time ();
-}
-
 /* Runs change, then the main loop until a painted frame shows drawn;
  * returns the milliseconds between. */
 static double
 time_until_drawn (CasellaWindow *window,
                   void         (*change) (CasellaWindow *window),
-                  Drawn          drawn)
+                  gboolean     (*drawn) (CasellaWindow *window))
 {
-  Watch watch = { window, drawn, 0 };
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &watch);
-  gint64 start = g_get_monotonic_time ();
-  gint64 deadline = start + 20 * G_USEC_PER_SEC;
+  double ms = casella_test_gtk_time_until_drawn (GTK_WIDGET (window), (CasellaTestGtkChange) change, window,
+                                                 (CasellaTestGtkDrawn) drawn, window, 20000);
 
-  change (window);
-  while (watch.at == 0 && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-  g_assert_cmpint (watch.at, !=, 0);
-  return (watch.at - start) / 1000.0;
+  g_assert_cmpfloat (ms, >=, 0);
+  return ms;
 }
 
 static gboolean

@@ -242,3 +242,40 @@ casella_test_gtk_collect_unlabelled (GtkWidget *root,
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     casella_test_gtk_collect_unlabelled (child, unlabelled);
 }
+
+typedef struct {
+  CasellaTestGtkDrawn drawn;
+  gpointer            data;
+  gint64              at;
+} Watch;
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Watch         *watch)
+{
+  if (watch->at == 0 && watch->drawn (watch->data))
+    watch->at = g_get_monotonic_time ();
+}
+
+double
+casella_test_gtk_time_until_drawn (GtkWidget           *widget,
+                                   CasellaTestGtkChange change,
+                                   gpointer             change_data,
+                                   CasellaTestGtkDrawn  drawn,
+                                   gpointer             drawn_data,
+                                   guint                timeout_ms)
+{
+  Watch watch = { drawn, drawn_data, 0 };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &watch);
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + (gint64) timeout_ms * 1000;
+
+  change (change_data);
+  /* A change that draws nothing new still gets its frame. */
+  gtk_widget_queue_draw (widget);
+  while (watch.at == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, handler);
+  return watch.at == 0 ? -1 : (watch.at - start) / 1000.0;
+}

@@ -29,6 +29,18 @@ gboolean   casella_test_gtk_wait_for_label  (GtkWidget  *root,
 GtkWindow *casella_test_gtk_wait_for_window (GType       type,
                                              guint       timeout_ms);
 
+typedef void     (*CasellaTestGtkChange) (gpointer data);
+typedef gboolean (*CasellaTestGtkDrawn)  (gpointer data);
+/* Runs change (change_data), then the main loop until a frame of
+ * widget's is painted in which drawn (drawn_data) holds: the
+ * milliseconds between, or -1 after timeout_ms. */
+double     casella_test_gtk_time_until_drawn (GtkWidget           *widget,
+                                              CasellaTestGtkChange change,
+                                              gpointer             change_data,
+                                              CasellaTestGtkDrawn  drawn,
+                                              gpointer             drawn_data,
+                                              guint                timeout_ms);
+
 gboolean   casella_test_gtk_screenshot      (GtkWidget  *window,
                                              const char *path);
 /* Adds to unlabelled each visible, focusable control under root that

@@ -18,6 +18,8 @@ struct _CasellaTestProxy
   gboolean           cut;
   guint64            stall_at;   /* hold what the server sends past this */
   GPtrArray         *stalled;    /* Pair, each holding a ref, waiting for release */
+  gsize              trickle_bytes;  /* 0: as fast as the server sends */
+  guint              trickle_ms;
 };
 
 typedef struct {
@@ -53,6 +55,17 @@ pair_unref (Pair *pair)
 
 static void pump (Pair *pair, gboolean downwards);
 
+static gboolean
+pump_down_later (gpointer data)
+{
+  Pair *pair = data;
+
+  if (!pair->closed)
+    pump (pair, TRUE);
+  pair_unref (pair);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_written (GObject      *source,
             GAsyncResult *result,
@@ -72,6 +85,15 @@ on_written (GObject      *source,
     {
       pair->refs++;
       g_ptr_array_add (pair->proxy->stalled, pair);
+    }
+  else if (downwards && pair->proxy->trickle_bytes > 0)
+    {
+      GSource *later = g_timeout_source_new (pair->proxy->trickle_ms);
+
+      pair->refs++;
+      g_source_set_callback (later, pump_down_later, pair, NULL);
+      g_source_attach (later, g_main_context_get_thread_default ());
+      g_source_unref (later);
     }
   else
     pump (pair, downwards);
@@ -111,9 +133,10 @@ pump (Pair     *pair,
       gboolean  downwards)
 {
   GIOStream *from = G_IO_STREAM (downwards ? pair->server : pair->client);
+  gsize size = downwards && pair->proxy->trickle_bytes > 0 ? MIN (BUFFER, pair->proxy->trickle_bytes) : BUFFER;
 
   pair->refs++;
-  g_input_stream_read_async (g_io_stream_get_input_stream (from), downwards ? pair->down : pair->up, BUFFER,
+  g_input_stream_read_async (g_io_stream_get_input_stream (from), downwards ? pair->down : pair->up, size,
                              G_PRIORITY_DEFAULT, NULL, on_read, pair);
 }
 
@@ -203,6 +226,15 @@ casella_test_proxy_stall_after (CasellaTestProxy *self,
                                 guint64           bytes)
 {
   self->stall_at = self->bytes + bytes;
+}
+
+void
+casella_test_proxy_trickle (CasellaTestProxy *self,
+                            gsize             bytes,
+                            guint             interval_ms)
+{
+  self->trickle_ms = interval_ms;
+  self->trickle_bytes = bytes;
 }
 
 gboolean

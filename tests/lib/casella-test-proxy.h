@@ -29,6 +29,11 @@ gboolean          casella_test_proxy_was_cut    (CasellaTestProxy *self);
  * the rest is held (connections stay open) until released. */
 void              casella_test_proxy_stall_after (CasellaTestProxy *self,
                                                   guint64           bytes);
+/* A slow line: what the server sends comes at most bytes at a time,
+ * interval_ms apart (bytes 0: at full speed again). */
+void              casella_test_proxy_trickle    (CasellaTestProxy *self,
+                                                 gsize             bytes,
+                                                 guint             interval_ms);
 gboolean          casella_test_proxy_is_stalled (CasellaTestProxy *self);
 void              casella_test_proxy_release    (CasellaTestProxy *self);
 void              casella_test_proxy_free       (CasellaTestProxy *self);

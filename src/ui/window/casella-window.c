@@ -597,6 +597,13 @@ casella_window_dispose (GObject *object)
   cancel_server_search (self);
   if (self->accounts != NULL)
     g_signal_handlers_disconnect_by_data (self->accounts, self);
+  /* Closed while Undo was offered: the change stands and the server
+   * hears of it now (the toast, dismissed later, finds no window). */
+  if (self->undo_toast != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (g_steal_pointer (&self->undo_toast), self);
+      casella_window_changes_made (self);
+    }
   detach_session (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_WINDOW);
   g_clear_object (&self->settings);
