@@ -470,6 +470,45 @@ test_delete_and_undo (void)
   g_assert_true (casella_test_wait_until (server_has, &trash, 15000));
 }
 
+typedef struct {
+  CasellaStore *store;
+  gint64        id;
+  gint64        folder_id;
+} Whereabouts;
+
+static gboolean
+moved_away (gpointer data)
+{
+  Whereabouts *where = data;
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (where->store, where->id);
+
+  return info != NULL && info->folder_id != where->folder_id;
+}
+
+/* A window closed while Undo is offered: the deletion stands, and the
+ * toast's end finds no window to update (it crashed the app). Last: the
+ * window is gone after it. */
+static void
+test_closed_while_undo_offered (void)
+{
+  g_autoptr(CasellaStore) store = g_object_ref (casella_window_get_store (window));
+  Whereabouts where = { store, 0, 0 };
+  gint64 id, inbox;
+
+  open_folder ("INBOX");
+  inbox = window->folder_id;
+  read_message ("Il tuo biglietto Bologna → Roma");
+  id = casella_reader_get_message (window->reader);
+  activate ("delete");
+  g_assert_nonnull (window->undo_toast);
+  gtk_window_destroy (GTK_WINDOW (window));
+  window = NULL;
+  casella_test_gtk_drain ();
+  where.id = id;
+  where.folder_id = inbox;
+  g_assert_true (casella_test_wait_until (moved_away, &where, 5000));
+}
+
 static gboolean
 reader_shows_selected (gpointer data)
 {
@@ -958,6 +997,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/big-folder-offline", test_big_folder_offline);
   g_test_add_func ("/ui/mail/narrow", test_narrow);
   g_test_add_func ("/ui/mail/shortcuts", test_shortcuts);
+  g_test_add_func ("/ui/mail/closed-while-undo-offered", test_closed_while_undo_offered);
 
   status = g_test_run ();
   casella_test_smtp_free (sink);

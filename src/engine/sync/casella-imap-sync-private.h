@@ -24,6 +24,7 @@ struct _CasellaImapSync
   gboolean           uidplus;
   guint64            body_budget;
   guint              batch_size;
+  gboolean           interrupted;   /* a wake for the IDLE wait, on the sync's thread */
   char              *personal_prefix; /* NAMESPACE's personal prefix ("" or "INBOX."), once known */
 };
 

@@ -611,6 +611,12 @@ casella_imap_sync_wait_for_change (CasellaImapSync  *self,
 
   if (folder == NULL || !select_plain (self, folder, cancellable, error))
     return FALSE;
+  /* Woken while the folder was being selected: no IDLE to cut short. */
+  if (self->interrupted)
+    {
+      self->interrupted = FALSE;
+      return FALSE;
+    }
   idle.client = self->client;
   handlers[0] = g_signal_connect (self->client, "exists", G_CALLBACK (on_news_1), &idle);
   handlers[1] = g_signal_connect (self->client, "expunge", G_CALLBACK (on_news_1), &idle);
@@ -622,6 +628,7 @@ casella_imap_sync_wait_for_change (CasellaImapSync  *self,
   casella_await_init (&await);
   casella_imap_client_idle_async (self->client, cancellable, casella_await_done, &await);
   casella_imap_client_idle_finish (self->client, casella_await (&await), &local);
+  self->interrupted = FALSE;
 
   g_source_destroy (timeout);
   for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
@@ -641,11 +648,14 @@ casella_imap_sync_wait_for_change (CasellaImapSync  *self,
   return idle.changed;
 }
 
+/* Sticky: a wake that comes before the IDLE is confirmed (or even sent)
+ * still ends it, else a change made then would wait for the next round. */
 void
 casella_imap_sync_interrupt (CasellaImapSync *self)
 {
-  if (self->client != NULL && casella_imap_client_is_idling (self->client))
-    casella_imap_client_idle_done (self->client);
+  self->interrupted = TRUE;
+  if (self->client != NULL)
+    casella_imap_client_idle_done (self->client);   /* nothing without an IDLE */
 }
 
 /* ---- the object ---- */
