@@ -723,6 +723,34 @@ test_bodies_on_demand_and_server_search (Fixture       *fixture,
   g_assert_cmpuint (local->len, ==, 1);
 }
 
+/* The reader's connection has the INBOX open from before; a message the
+ * sync just stored is news to it, and its UID FETCH came back empty: the
+ * body was "not downloaded" while the server had it. */
+static void
+test_body_of_a_message_new_to_the_connection (Fixture       *fixture,
+                                              gconstpointer  data)
+{
+  g_autoptr(CasellaImapSync) reader = new_sync (fixture, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaMessageInfo) first = NULL, fresh = NULL;
+  g_autoptr(GBytes) before = NULL, body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  deliver (fixture, "INBOX", "Prima", "Il primo messaggio.");
+  casella_imap_sync_set_body_budget (fixture->sync, CASELLA_SYNC_BODIES_NONE);
+  run_sync (fixture);
+  first = message_by_subject (fixture, "INBOX", "Prima");
+  before = casella_imap_sync_fetch_body (reader, first->id, NULL, &error);   /* the INBOX open there */
+  g_assert_no_error (error);
+
+  deliver (fixture, "INBOX", "Appena arrivata", "Nuova parola: gelsomino.");
+  run_sync (fixture);
+  fresh = message_by_subject (fixture, "INBOX", "Appena arrivata");
+  g_assert_nonnull (fresh);
+  body = casella_imap_sync_fetch_body (reader, fresh->id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "gelsomino"));
+}
+
 typedef struct {
   Fixture *fixture;
   gint64   delivered_at;
@@ -1218,6 +1246,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/no-lock-while-waiting", test_no_lock_while_waiting);
   ADD ("/sync/imap/uidvalidity-change", test_uidvalidity_change);
   ADD ("/sync/imap/bodies-on-demand-and-server-search", test_bodies_on_demand_and_server_search);
+  ADD ("/sync/imap/body-of-a-message-new-to-the-connection", test_body_of_a_message_new_to_the_connection);
   ADD ("/sync/imap/idle", test_idle_sees_new_mail);
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/outbox", test_outbox);

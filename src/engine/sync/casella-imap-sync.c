@@ -422,6 +422,32 @@ select_plain (CasellaImapSync           *self,
   return info != NULL;
 }
 
+/* The server tells a connection of new mail only when it answers it, so
+ * a message the sync's connection just stored may be news to this one:
+ * its UID FETCH then comes back empty. A NOOP brings the news. */
+static gboolean
+hear_news (CasellaImapSync  *self,
+           GCancellable     *cancellable,
+           GError          **error)
+{
+  g_auto(CasellaAwait) await = { 0 };
+
+  casella_await_init (&await);
+  casella_imap_client_noop_async (self->client, cancellable, casella_await_done, &await);
+  return casella_imap_client_noop_finish (self->client, casella_await (&await), error);
+}
+
+static gboolean
+fetch_one_body (CasellaImapSync          *self,
+                const CasellaStoreFolder *folder,
+                guint32                   uid,
+                GCancellable             *cancellable,
+                GError                  **error)
+{
+  return select_plain (self, folder, cancellable, error) &&
+         casella_imap_sync_fetch_bodies (self, folder, &uid, 1, cancellable, error);
+}
+
 GBytes *
 casella_imap_sync_fetch_body (CasellaImapSync  *self,
                               gint64            message_id,
@@ -431,22 +457,30 @@ casella_imap_sync_fetch_body (CasellaImapSync  *self,
   g_autoptr(CasellaMessageInfo) message = casella_store_get_message (self->store, message_id);
   g_autoptr(CasellaStoreFolder) folder = NULL;
   GError *local = NULL;
+  gboolean was_open;
   GBytes *body;
 
   if (message == NULL || message->has_body || message->uid == 0)
     return casella_store_get_body (self->store, message_id, error);
   folder = casella_store_get_folder (self->store, message->folder_id);
-  if (folder == NULL || !select_plain (self, folder, cancellable, &local) ||
-      !casella_imap_sync_fetch_bodies (self, folder, &message->uid, 1, cancellable, &local))
+  if (folder == NULL)
     {
-      casella_imap_sync_note_error (self, local);
-      if (local == NULL)
-        g_set_error (&local, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "No such folder");
-      g_propagate_error (error, local);
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "No such folder");
       return NULL;
     }
-  body = casella_store_get_body (self->store, message_id, error);
-  return body;
+  was_open = self->client != NULL && g_strcmp0 (casella_imap_client_get_selected (self->client), folder->path) == 0;
+  if (!fetch_one_body (self, folder, message->uid, cancellable, &local))
+    goto failed;
+  body = casella_store_get_body (self->store, message_id, NULL);
+  if (body == NULL && was_open &&
+      !(hear_news (self, cancellable, &local) && fetch_one_body (self, folder, message->uid, cancellable, &local)))
+    goto failed;
+  return body != NULL ? body : casella_store_get_body (self->store, message_id, error);
+
+failed:
+  casella_imap_sync_note_error (self, local);
+  g_propagate_error (error, local);
+  return NULL;
 }
 
 GArray *
