@@ -62,7 +62,7 @@ line_run (gpointer data)
 static gboolean
 line_slow_down (gpointer data)
 {
-  casella_test_proxy_trickle (((Line *) data)->proxy, 4096, 10);
+  casella_test_proxy_trickle (((Line *) data)->proxy, 2048, 10);
   return G_SOURCE_REMOVE;
 }
 
@@ -319,7 +319,7 @@ measure (void)
   g_assert_true (casella_test_wait_until (session_in, GINT_TO_POINTER (CASELLA_SESSION_SYNCING), 10000));
 
   tick = g_timeout_add (TICK_MS, on_tick, &lag);
-  g_print ("Clicks while %u new messages trickle in (4 KB per 10 ms), %u rounds:\n", MORE, ROUNDS);
+  g_print ("Clicks while %u new messages trickle in (2 KB per 10 ms), %u rounds:\n", MORE, ROUNDS);
   worst = click_around ();
   g_source_remove (tick);
   g_print ("  every click: worst %.1f ms (target under 100 ms); the main loop's longest wait %.1f ms\n", worst,

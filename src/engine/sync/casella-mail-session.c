@@ -234,7 +234,11 @@ typedef struct {
   CasellaMailSession *self;
   GHashTable         *folders;
   gboolean            folders_changed;
+  gint64              flushed_at;   /* monotonic µs */
 } Changes;
+
+/* How often a long sync hands over what it has written so far. */
+#define CHANGES_INTERVAL_US (500 * 1000)
 
 static void
 on_worker_folder_changed (CasellaStore *store,
@@ -259,6 +263,7 @@ changes_init (Changes            *changes,
   changes->self = self;
   changes->folders = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   changes->folders_changed = FALSE;
+  changes->flushed_at = 0;
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_worker_folder_changed), changes);
   g_signal_connect (store, "folders-changed", G_CALLBACK (on_worker_folders_changed), changes);
 }
@@ -280,7 +285,23 @@ changes_flush (Changes *changes)
   notice->folders_changed = changes->folders_changed;
   g_hash_table_remove_all (changes->folders);
   changes->folders_changed = FALSE;
+  changes->flushed_at = g_get_monotonic_time ();
   post (notice);
+}
+
+/* A batch is written (the sync's thread, the writer joined): a first
+ * sync of a big folder shows its newest rows at once, then more every
+ * half second, not all at the end. */
+static void
+on_sync_progress (CasellaImapSync *imap,
+                  const char      *folder,
+                  const char      *stage,
+                  guint            done,
+                  guint            total,
+                  Changes         *changes)
+{
+  if (g_get_monotonic_time () - changes->flushed_at >= CHANGES_INTERVAL_US)
+    changes_flush (changes);
 }
 
 static void
@@ -550,6 +571,7 @@ sync_main (gpointer data)
     {
       imap = casella_account_new_imap_sync (self->account, store, &options);
       g_signal_connect (imap, "replay-failed", G_CALLBACK (on_replay_failed), self);
+      g_signal_connect (imap, "progress", G_CALLBACK (on_sync_progress), &changes);
       self->sync_imap = imap;
     }
   while (!quitting (self))
