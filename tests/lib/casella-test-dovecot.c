@@ -165,6 +165,10 @@ casella_test_dovecot_build_config (CasellaTestDovecot *self)
     "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %1$s/users\n}\n"
     "userdb {\n  driver = static\n  args = uid=%8$u gid=%9$u home=%1$s/mail/%%u\n}\n"
     "mail_location = maildir:~/Maildir\n"
+    /* IDLE hears of new mail by inotify, and by looking every second
+     * when the machine's inotify instances (128 per user) are used up
+     * by parallel tests: else 30 s, longer than any test waits. */
+    "mailbox_idle_check_interval = 1 secs\n"
     "namespace inbox {\n"
     "  inbox = yes\n"
     "  separator = /\n"

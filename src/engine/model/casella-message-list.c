@@ -181,6 +181,7 @@ struct _CasellaMessageList
   GHashTable   *items;        /* id → CasellaMessageItem, for loaded pages */
   GHashTable   *loaded;       /* page numbers loaded */
   GQueue        recent;       /* page numbers, most recent first */
+  GHashTable   *hidden;       /* gint64 ids on their way out (a move under way) */
 };
 
 static void casella_message_list_model_init (GListModelInterface *iface);
@@ -334,6 +335,9 @@ read_ids (CasellaMessageList *self)
 
   if (local == NULL)
     local = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; g_hash_table_size (self->hidden) > 0 && i < local->len; i++)
+    if (g_hash_table_contains (self->hidden, &g_array_index (local, gint64, i)))
+      g_array_remove_index (local, i--);
   if (self->extra->len == 0)
     return g_steal_pointer (&local);
   return merge_extra (self, local);
@@ -410,6 +414,7 @@ casella_message_list_finalize (GObject *object)
   g_array_unref (self->extra);
   g_hash_table_unref (self->items);
   g_hash_table_unref (self->loaded);
+  g_hash_table_unref (self->hidden);
   g_queue_clear (&self->recent);
 
   G_OBJECT_CLASS (casella_message_list_parent_class)->finalize (object);
@@ -426,6 +431,7 @@ casella_message_list_init (CasellaMessageList *self)
 {
   self->items = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_object_unref);
   self->loaded = g_hash_table_new (NULL, NULL);
+  self->hidden = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->extra = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_queue_init (&self->recent);
 }
@@ -478,6 +484,39 @@ casella_message_list_add_ids (CasellaMessageList *self,
   g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
 
   g_array_append_vals (self->extra, ids->data, ids->len);
+  casella_message_list_reload (self);
+}
+
+void
+casella_message_list_hide (CasellaMessageList *self,
+                           GArray             *ids)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      int position = casella_message_list_find (self, id);
+
+      g_hash_table_add (self->hidden, g_memdup2 (&id, sizeof id));
+      if (position < 0)
+        continue;
+      g_array_remove_index (self->ids, (guint) position);
+      /* Pages move with the ids: they are read again when asked for. */
+      g_hash_table_remove_all (self->loaded);
+      g_queue_clear (&self->recent);
+      g_list_model_items_changed (G_LIST_MODEL (self), (guint) position, 1, 0);
+    }
+}
+
+void
+casella_message_list_unhide (CasellaMessageList *self,
+                             GArray             *ids)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  for (guint i = 0; i < ids->len; i++)
+    g_hash_table_remove (self->hidden, &g_array_index (ids, gint64, i));
   casella_message_list_reload (self);
 }
 

@@ -45,6 +45,13 @@ void                casella_message_list_add_ids    (CasellaMessageList *self,
                                                      GArray             *ids);
 /* Reads the ids again; rows that stayed keep their place and objects. */
 void                casella_message_list_reload     (CasellaMessageList *self);
+/* Messages on their way out (a move or delete under way): gone from the
+ * list at once and kept out of reloads until unhidden, which reloads
+ * (a move that failed brings them back). */
+void                casella_message_list_hide       (CasellaMessageList *self,
+                                                     GArray             *ids);
+void                casella_message_list_unhide     (CasellaMessageList *self,
+                                                     GArray             *ids);
 /* The position of a message, or -1. */
 int                 casella_message_list_find       (CasellaMessageList *self,
                                                      gint64              message_id);

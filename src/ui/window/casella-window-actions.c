@@ -149,15 +149,18 @@ after_removal (CasellaWindow *self,
 }
 
 typedef struct {
-  CasellaWindow *self;
-  guint          position;   /* of the first row moved: the next one is selected */
-  char          *done_text;
+  CasellaWindow      *self;
+  CasellaMessageList *list;   /* the rows were hidden from */
+  GArray             *ids;
+  char               *done_text;
 } Moving;
 
 static void
 moving_free (Moving *moving)
 {
   g_object_unref (moving->self);
+  g_clear_object (&moving->list);
+  g_array_unref (moving->ids);
   g_free (moving->done_text);
   g_free (moving);
 }
@@ -171,13 +174,13 @@ on_moved (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) undo = casella_mail_session_move_finish (CASELLA_MAIL_SESSION (source), result, &error);
 
+  /* Failed: the rows come back. */
+  if (moving->list != NULL)
+    casella_message_list_unhide (moving->list, moving->ids);
   if (undo == NULL)
     casella_window_add_toast (moving->self, error->message);
   else
-    {
-      after_removal (moving->self, moving->position);
-      offer_undo (moving->self, undo, moving->done_text);
-    }
+    offer_undo (moving->self, undo, moving->done_text);
   moving_free (moving);
 }
 
@@ -188,14 +191,25 @@ move_selected (CasellaWindow *self,
                const char    *done_text)
 {
   g_autoptr(GArray) ids = selected (self);
+  CasellaMessageList *list = casella_message_view_get_model (self->message_view);
   Moving *moving;
+  guint position;
 
   if (ids->len == 0 || self->session == NULL)
     return;
   moving = g_new0 (Moving, 1);
   moving->self = g_object_ref (self);
-  moving->position = first_selected_position (self, ids);
+  moving->ids = g_array_ref (ids);
   moving->done_text = g_strdup (done_text);
+  /* The rows go at once and the next message opens; the store follows
+   * on the session's writer, which may wait behind a sync's batch. */
+  position = first_selected_position (self, ids);
+  if (list != NULL)
+    {
+      moving->list = g_object_ref (list);
+      casella_message_list_hide (list, ids);
+      after_removal (self, position);
+    }
   casella_mail_session_move_async (self->session, ids, folder_id, on_moved, moving);
 }
 
