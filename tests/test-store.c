@@ -663,6 +663,52 @@ test_preview (void)
   g_assert_cmpstr (cut, ==, "abcd");
 }
 
+/* The plain message's short path takes what it can be sure of, and
+ * reads it as GMime does; the rest it leaves to GMime. */
+static void
+test_plain_text_path (void)
+{
+  static const struct { const char *raw; gboolean plain; } cases[] = {
+    { "Subject: a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCiao, è qui.\r\nRiga due\r\n", TRUE },
+    { "Subject: a\nContent-Type: text/plain;\n  charset=\"US-ASCII\"; format=flowed\n\nOne \r\ntwo\rthree\n", TRUE },
+    { "Subject: bare\r\n\r\nonly ascii\r\n\r\n", TRUE },
+    { "Subject: x\r\nContent-Transfer-Encoding: 8BIT\r\n\r\nplain\r\n", TRUE },
+    { "Content-Type : text/html\r\n\r\n<b>no</b>\r\n", FALSE },
+    { "Content-Type: text/plain; charset=iso-8859-1\r\n\r\ncaf\xe9\r\n", FALSE },
+    { "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A8\r\n", FALSE },
+    { "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nx\r\n", FALSE },
+    { "Content-Type: text/plain (comment)\r\n\r\nx\r\n", FALSE },
+    { "Content-Type: text/plain; name*=utf-8''a.txt\r\n\r\nx\r\n", FALSE },
+    { "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\nx\r\n", FALSE },
+    { "Subject: no charset, 8-bit\r\n\r\ncaff\xc3\xa8\r\n", FALSE },
+    { "Content-Type: text/plain; charset=utf-8\r\n\r\nbad \xff utf-8\r\n", FALSE },
+    { "From someone else\r\nSubject: mbox\r\n\r\nx\r\n", FALSE },
+    { "Subject: only headers\r\n", FALSE },
+    { "Content-Type:\r\n\r\nx\r\n", FALSE },
+    { "\tfolded: onto nothing\r\n\r\nx\r\n", FALSE },
+    { "\x02" "Content-Type : text/html\r\n\r\nx\r\n", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize length = strlen (cases[i].raw);
+      g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (cases[i].raw, length);
+      g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+      g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+      g_autofree char *plain = NULL, *text = NULL;
+      gboolean attachment = TRUE;
+
+      g_test_message ("case %u", i);
+      g_assert_cmpint (casella_message_get_plain_text (cases[i].raw, length, &plain), ==, cases[i].plain);
+      if (!cases[i].plain)
+        continue;
+      g_assert_nonnull (message);
+      text = casella_message_get_text (message, &attachment);
+      g_assert_cmpstr (plain, ==, text);
+      g_assert_false (attachment);
+    }
+}
+
 /* ---- transactions ---- */
 
 /* An inner step that fails undoes itself only: the outer batch keeps
@@ -976,6 +1022,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/compose", test_compose);
   g_test_add_func ("/store/html-to-text", test_html_to_text);
   g_test_add_func ("/store/preview", test_preview);
+  g_test_add_func ("/store/plain-text-path", test_plain_text_path);
   g_test_add_func ("/store/disk-full", test_disk_full);
 
   return g_test_run ();

@@ -1,9 +1,13 @@
 /* fuzz-message-parser.c — a message as a server hands it over: header
  * facts, the readable text, HTML read as text, the preview line; and the
- * same bytes as an IMAP uid-set (VANISHED, COPYUID)
+ * same bytes as an IMAP uid-set (VANISHED, COPYUID). Where the plain
+ * message's short path takes them, it must read what GMime reads.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "casella-engine.h"
 #include "casella-gmime.h"
 #include "casella-imap-types.h"
@@ -16,7 +20,7 @@ LLVMFuzzerTestOneInput (const unsigned char *data, size_t size)
 {
   static gsize initialized;
   g_autoptr(GBytes) raw = NULL;
-  g_autofree char *text = NULL, *html = NULL, *preview = NULL, *copy = NULL;
+  g_autofree char *text = NULL, *html = NULL, *preview = NULL, *copy = NULL, *plain = NULL;
   g_autoptr(GArray) ranges = NULL;
   CasellaMessageInfo *info;
 
@@ -45,6 +49,12 @@ LLVMFuzzerTestOneInput (const unsigned char *data, size_t size)
 
     if (message != NULL)
       text = casella_message_get_text (message, &attachment);
+    if (casella_message_get_plain_text ((const char *) data, size, &plain) &&
+        (text == NULL || strcmp (plain, text) != 0 || attachment))
+      {
+        g_printerr ("The plain path read otherwise than GMime:\n[%s]\n[%s]\n", plain, text ? text : "(none)");
+        abort ();
+      }
   }
   return 0;
 }

@@ -326,6 +326,187 @@ casella_message_get_text (GMimeMessage *message,
   return normalize_newlines (text);
 }
 
+/* ---- the plain message, without GMime ---- */
+
+typedef struct {
+  GString *type;        /* Content-Type, unfolded */
+  GString *encoding;    /* Content-Transfer-Encoding */
+  guint    n_type, n_encoding;
+} PlainHeaders;
+
+/* "Content-Type " counts too: a parser forgives the space. */
+static gboolean
+header_is (const char *line,
+           gsize       name_length,
+           const char *name)
+{
+  while (name_length > 0 && (line[name_length - 1] == ' ' || line[name_length - 1] == '\t'))
+    name_length--;
+  return name_length == strlen (name) && g_ascii_strncasecmp (line, name, name_length) == 0;
+}
+
+/* RFC 5322 field names: printable ASCII but ':' (spaces before the
+ * colon forgiven). */
+static gboolean
+is_field_name (const char *name,
+               gsize       length)
+{
+  while (length > 0 && (name[length - 1] == ' ' || name[length - 1] == '\t'))
+    length--;
+  if (length == 0)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (name[i] < 0x21 || name[i] > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+/* Reads the header block up to its blank line; *body after it. FALSE
+ * when a line is no header, or a header says more than text/plain. */
+static gboolean
+read_plain_headers (const char   *raw,
+                    const char   *end,
+                    PlainHeaders *headers,
+                    const char  **body)
+{
+  GString *current = NULL;
+  gboolean any = FALSE;
+
+  for (const char *line = raw; line < end;)
+    {
+      const char *eol = memchr (line, '\n', (gsize) (end - line));
+      const char *next = eol ? eol + 1 : end;
+      gsize length = (gsize) ((eol ? eol : end) - line);
+      const char *colon;
+
+      if (length > 0 && line[length - 1] == '\r')
+        length--;
+      if (length == 0)
+        {
+          *body = next;
+          return eol != NULL;
+        }
+      if (line[0] == ' ' || line[0] == '\t')
+        {
+          if (!any)
+            return FALSE;   /* folded onto nothing */
+          if (current != NULL)
+            g_string_append_len (current, line, (gssize) length);
+        }
+      else if ((colon = memchr (line, ':', length)) == NULL || !is_field_name (line, (gsize) (colon - line)))
+        return FALSE;
+      else if (header_is (line, (gsize) (colon - line), "Content-Disposition"))
+        return FALSE;
+      else if (header_is (line, (gsize) (colon - line), "Content-Type"))
+        {
+          current = headers->type;
+          headers->n_type++;
+          g_string_append_len (current, colon + 1, (gssize) (line + length - colon - 1));
+        }
+      else if (header_is (line, (gsize) (colon - line), "Content-Transfer-Encoding"))
+        {
+          current = headers->encoding;
+          headers->n_encoding++;
+          g_string_append_len (current, colon + 1, (gssize) (line + length - colon - 1));
+        }
+      else
+        current = NULL;
+      any = TRUE;
+      line = next;
+    }
+  return FALSE;
+}
+
+typedef enum { CHARSET_NONE, CHARSET_ASCII, CHARSET_UTF8, CHARSET_OTHER } Charset;
+
+/* "text/plain; charset=utf-8; format=flowed": the charset, or OTHER for
+ * anything a parser would have to think about (comments, RFC 2231,
+ * unknown parameters). */
+static Charset
+plain_charset (const char *value)
+{
+  g_auto(GStrv) parts = NULL;
+  Charset charset = CHARSET_NONE;
+
+  if (strpbrk (value, "(\\*") != NULL)
+    return CHARSET_OTHER;
+  parts = g_strsplit (value, ";", -1);
+  if (parts[0] == NULL || g_ascii_strcasecmp (g_strstrip (parts[0]), "text/plain") != 0)
+    return CHARSET_OTHER;
+  for (guint i = 1; parts[i] != NULL; i++)
+    {
+      char *parameter = g_strstrip (parts[i]);
+      char *equals = strchr (parameter, '=');
+      char *name, *setting;
+      gsize setting_length;
+
+      if (*parameter == '\0' && parts[i + 1] == NULL)
+        continue;   /* a trailing ";" */
+      if (equals == NULL)
+        return CHARSET_OTHER;
+      *equals = '\0';
+      name = g_strstrip (parameter);
+      setting = g_strstrip (equals + 1);
+      setting_length = strlen (setting);
+      if (setting_length >= 2 && setting[0] == '"' && setting[setting_length - 1] == '"')
+        {
+          setting[setting_length - 1] = '\0';
+          setting++;
+        }
+      if (strchr (setting, '"') != NULL)
+        return CHARSET_OTHER;
+      if (g_ascii_strcasecmp (name, "charset") == 0 && charset == CHARSET_NONE)
+        charset = g_ascii_strcasecmp (setting, "utf-8") == 0 ? CHARSET_UTF8
+                  : g_ascii_strcasecmp (setting, "us-ascii") == 0 ? CHARSET_ASCII : CHARSET_OTHER;
+      else if (g_ascii_strcasecmp (name, "format") != 0 && g_ascii_strcasecmp (name, "delsp") != 0)
+        return CHARSET_OTHER;
+      if (charset == CHARSET_OTHER)
+        return CHARSET_OTHER;
+    }
+  return charset;
+}
+
+static gboolean
+is_ascii (const char *text,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if ((guchar) text[i] >= 0x80 || text[i] == '\0')
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+casella_message_get_plain_text (const char  *raw,
+                                gsize        length,
+                                char       **text)
+{
+  g_autoptr(GString) type = g_string_new (NULL);
+  g_autoptr(GString) encoding = g_string_new (NULL);
+  PlainHeaders headers = { type, encoding, 0, 0 };
+  const char *body = NULL, *end = raw + length;
+  Charset charset = CHARSET_NONE;
+  g_autofree char *copy = NULL;
+
+  if (memchr (raw, '\0', length) != NULL || !read_plain_headers (raw, end, &headers, &body) ||
+      headers.n_type > 1 || headers.n_encoding > 1)
+    return FALSE;
+  if (headers.n_encoding == 1)
+    {
+      const char *cte = g_strstrip (encoding->str);
+      if (g_ascii_strcasecmp (cte, "7bit") != 0 && g_ascii_strcasecmp (cte, "8bit") != 0)
+        return FALSE;
+    }
+  if (headers.n_type == 1 && (charset = plain_charset (type->str)) == CHARSET_OTHER)
+    return FALSE;
+  /* UTF-8 passes through GMime as it is; anything else it converts. */
+  if (charset == CHARSET_UTF8 ? !g_utf8_validate (body, end - body, NULL) : !is_ascii (body, (gsize) (end - body)))
+    return FALSE;
+  copy = g_strndup (body, (gsize) (end - body));
+  *text = normalize_newlines (copy);
+  return TRUE;
+}
+
 /* ---- preview ---- */
 
 static gboolean

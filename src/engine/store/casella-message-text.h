@@ -14,6 +14,13 @@ G_BEGIN_DECLS
  * saved rather than read. */
 char *casella_message_get_text     (GMimeMessage *message,
                                     gboolean     *has_attachment);
+/* The same for the commonest message, read without a MIME parser (which
+ * costs more than all the rest of a sync): a single text/plain part in
+ * UTF-8 or ASCII, 7bit or 8bit, no disposition, with headers plain
+ * enough to be sure. FALSE, text untouched: anything else, for GMime. */
+gboolean casella_message_get_plain_text (const char *raw,
+                                         gsize       length,
+                                         char      **text);
 /* HTML to plain text: tags dropped, blocks on their own lines, entities
  * decoded, scripts and styles left out. Never loads anything. */
 char *casella_html_to_text         (const char   *html,

@@ -707,15 +707,20 @@ void
 casella_body_facts_read (GBytes           *raw,
                          CasellaBodyFacts *facts)
 {
-  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL),
-                                                                     g_bytes_get_size (raw));
-  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
-  g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
 
   *facts = (CasellaBodyFacts) { NULL, NULL, FALSE, FALSE };
-  if (message == NULL)
-    return;
-  facts->text = casella_message_get_text (message, &facts->has_attachment);
+  if (!casella_message_get_plain_text (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), &facts->text))
+    {
+      stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+      parser = g_mime_parser_new_with_stream (stream);
+      message = g_mime_parser_construct_message (parser, NULL);
+      if (message == NULL)
+        return;
+      facts->text = casella_message_get_text (message, &facts->has_attachment);
+    }
   facts->preview = casella_text_preview (facts->text, 160);
   facts->parsed = TRUE;
 }
