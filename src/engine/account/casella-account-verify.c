@@ -400,9 +400,14 @@ casella_account_verify_finish (GAsyncResult          *result,
                                CasellaVerifyFailure  *failure,
                                GError               **error)
 {
-  GTask *task = G_TASK (result);
-  Run *run = g_task_get_task_data (task);
-  CasellaVerifyResult *verified = g_task_propagate_pointer (task, error);
+  GTask *task;
+  Run *run;
+  CasellaVerifyResult *verified;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  task = G_TASK (result);
+  run = g_task_get_task_data (task);
+  verified = g_task_propagate_pointer (task, error);
 
   if (verified == NULL && failure != NULL && run != NULL)
     {

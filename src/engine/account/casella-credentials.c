@@ -51,6 +51,8 @@ casella_credentials_store_async (CasellaAccount         *account,
   g_autofree char *label = g_strdup_printf ("Casella: %s (%s mail)", casella_account_get_address (account),
                                             role == CASELLA_CREDENTIAL_OUTGOING ? "sending" : "receiving");
 
+  g_task_set_source_tag (task, casella_credentials_store_async);
+
   secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, label, password, cancellable, on_stored, task,
                          "account-id", casella_account_get_id (account), "role", role_name (role),
                          "address", casella_account_get_address (account), NULL);
@@ -60,6 +62,7 @@ gboolean
 casella_credentials_store_finish (GAsyncResult  *result,
                                   GError       **error)
 {
+  g_return_val_if_fail (g_async_result_is_tagged (result, casella_credentials_store_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -87,6 +90,7 @@ casella_credentials_lookup_async (CasellaAccount         *account,
 {
   GTask *task = g_task_new (account, cancellable, callback, user_data);
 
+  g_task_set_source_tag (task, casella_credentials_lookup_async);
   secret_password_lookup (&schema, cancellable, on_looked_up, task,
                           "account-id", casella_account_get_id (account), "role", role_name (role), NULL);
 }
@@ -95,6 +99,7 @@ char *
 casella_credentials_lookup_finish (GAsyncResult  *result,
                                    GError       **error)
 {
+  g_return_val_if_fail (g_async_result_is_tagged (result, casella_credentials_lookup_async), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -121,6 +126,7 @@ casella_credentials_clear_async (const char          *account_id,
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
+  g_task_set_source_tag (task, casella_credentials_clear_async);
   secret_password_clear (&schema, cancellable, on_cleared, task, "account-id", account_id, NULL);
 }
 
@@ -128,6 +134,8 @@ gboolean
 casella_credentials_clear_finish (GAsyncResult  *result,
                                   GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, NULL) &&
+                        g_async_result_is_tagged (result, casella_credentials_clear_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

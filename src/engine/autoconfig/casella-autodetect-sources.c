@@ -239,6 +239,7 @@ casella_autodetect_fetch_async (CasellaAutodetect    *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Fetch *fetch = g_new0 (Fetch, 1);
 
+  g_task_set_source_tag (task, casella_autodetect_fetch_async);
   fetch->url = g_strdup (url);
   fetch->source = source;
   fetch->cancellable = g_cancellable_new ();
@@ -256,6 +257,7 @@ casella_autodetect_fetch_finish (CasellaAutodetect  *self,
                                  GAsyncResult       *result,
                                  GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -1086,6 +1086,7 @@ casella_imap_client_logout_async (CasellaImapClient   *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   CasellaImapCommand *command = casella_imap_command_new (self, "LOGOUT", task);
 
+  g_task_set_source_tag (task, casella_imap_client_logout_async);
   command->barrier = TRUE;
   command->is_logout = TRUE;
   casella_imap_command_append (command, "LOGOUT");
@@ -1099,8 +1100,10 @@ casella_imap_client_logout_finish (CasellaImapClient  *self,
                                    GAsyncResult       *result,
                                    GError            **error)
 {
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), error);
+  gboolean ok;
 
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  ok = g_task_propagate_boolean (G_TASK (result), error);
   if (self->state == STATE_LOGGING_OUT && g_queue_is_empty (&self->inflight))
     casella_imap_client_disconnect (self);
   return ok;

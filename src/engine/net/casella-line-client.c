@@ -422,6 +422,8 @@ casella_line_client_upgrade_async (CasellaLineClient   *self,
   CasellaLineClientClass *klass = CASELLA_LINE_CLIENT_GET_CLASS (self);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
+  g_task_set_source_tag (task, casella_line_client_upgrade_async);
+
   /* Bytes that came after the server's yes were sent in plaintext and
    * would be read as if encrypted (the STARTTLS injection attack). */
   if (klass->get_pending (self) > 0)
@@ -442,6 +444,7 @@ casella_line_client_upgrade_finish (CasellaLineClient  *self,
                                     GAsyncResult       *result,
                                     GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

@@ -21,6 +21,7 @@ struct _CasellaStore
   int          depth;           /* nested begin/commit */
   gboolean     bulk;            /* casella_store_begin_bulk(): no savepoints inside */
   gboolean     bulk_spoiled;    /* an inner step of it failed */
+  gboolean     bulk_wal;        /* this connection checkpoints seldom: it writes in bulk */
   GPtrArray   *index_writes;    /* bulk: search index rows, written just before the commit */
   GHashTable  *index_by_row;    /* bulk: rowid → its entry in index_writes */
   GHashTable  *changed;         /* folder ids changed in this transaction */

@@ -321,6 +321,78 @@ fetch_into_store (CasellaImapSync       *self,
   return FALSE;
 }
 
+/* Many FETCHes, FETCHES_IN_FLIGHT on the wire at once: the server
+ * prepares the next while this one is read, parsed and handed to the
+ * writer. Each is handed over as it ends, with its progress; every one
+ * sent is waited for before returning, whatever failed. */
+#define FETCHES_IN_FLIGHT 2
+
+typedef struct {
+  CasellaAwait await;
+  guint        done;   /* progress once it has come */
+} Flight;
+
+static gboolean
+fetch_all_into_store (CasellaImapSync       *self,
+                      const guint32         *uids,
+                      guint                  n_uids,
+                      guint                  chunk,
+                      const char            *items,
+                      CasellaImapFetchFunc   func,
+                      Batch                 *batch,
+                      GCancellable          *cancellable,
+                      GError               **error)
+{
+  Flight flights[FETCHES_IN_FLIGHT];
+  guint next = 0, head = 0, flying = 0;
+  GError *fetch_error = NULL;
+
+  for (guint i = 0; i < FETCHES_IN_FLIGHT; i++)
+    casella_await_init (&flights[i].await);
+  for (;;)
+    {
+      Flight *landed;
+      GError *local = NULL;
+
+      while (fetch_error == NULL && batch->error == NULL && next < n_uids && flying < FETCHES_IN_FLIGHT)
+        {
+          Flight *flight = &flights[(head + flying++) % FETCHES_IN_FLIGHT];
+          guint n = MIN (chunk, n_uids - next);
+          g_autofree char *set = casella_imap_uid_set_from_array (uids + next, n);
+
+          next += n;
+          flight->done = next;
+          casella_imap_client_uid_fetch_async (self->client, set, items, 0, func, batch, cancellable,
+                                               casella_await_done, &flight->await);
+        }
+      if (flying == 0)
+        break;
+      landed = &flights[head];
+      head = (head + 1) % FETCHES_IN_FLIGHT;
+      flying--;
+      casella_imap_client_uid_fetch_finish (self->client, casella_await (&landed->await), &local);
+      g_clear_object (&landed->await.result);
+      if (local != NULL && fetch_error == NULL)
+        fetch_error = local;
+      else
+        g_clear_error (&local);
+      if (fetch_error == NULL)
+        batch->done = landed->done;
+      batch_flush (batch);   /* what arrived complete is kept */
+    }
+  for (guint i = 0; i < FETCHES_IN_FLIGHT; i++)
+    casella_await_clear (&flights[i].await);
+  if (fetch_error == NULL && batch->error == NULL)
+    return TRUE;
+  if (!batch_wait (batch, error))
+    {
+      g_clear_error (&fetch_error);
+      return FALSE;
+    }
+  g_propagate_error (error, fetch_error);
+  return FALSE;
+}
+
 static gboolean
 refresh_flags (CasellaImapSync           *self,
                const CasellaStoreFolder  *folder,
@@ -531,8 +603,8 @@ header_items (CasellaImapSync *self)
                           wants_whole (self) ? " BODY.PEEK[]" : "");
 }
 
-/* uids newest first, a FETCH at a time; each is written (and reported)
- * while the next is on the wire. */
+/* uids newest first, in FETCHes of batch_size; each is written (and
+ * reported) while the next ones are on the wire. */
 gboolean
 casella_imap_sync_fetch_headers (CasellaImapSync           *self,
                                  const CasellaStoreFolder  *folder,
@@ -551,15 +623,8 @@ casella_imap_sync_fetch_headers (CasellaImapSync           *self,
   batch.path = folder->path;
   batch.stage = "headers";
   batch.total = uids->len;
-  for (guint i = 0; ok && i < uids->len; i += self->batch_size)
-    {
-      guint n = MIN (self->batch_size, uids->len - i);
-      g_autofree char *set = casella_imap_uid_set_from_array (&g_array_index (uids, guint32, i), n);
-
-      batch.done = i + n;
-      ok = fetch_into_store (self, set, items, 0, wants_whole (self) ? on_whole : on_header, &batch, cancellable,
-                             error);
-    }
+  ok = fetch_all_into_store (self, (guint32 *) uids->data, uids->len, self->batch_size, items,
+                             wants_whole (self) ? on_whole : on_header, &batch, cancellable, error);
   return batch_finish (&batch, ok, error);
 }
 
@@ -697,21 +762,15 @@ fetch_bodies_counted (CasellaImapSync           *self,
                       GCancellable              *cancellable,
                       GError                   **error)
 {
-  gboolean ok = TRUE;
+  gboolean ok;
   Batch batch;
 
   batch_init (&batch, self, folder->id, write_body, (GDestroyNotify) body_item_free);
   batch.path = folder->path;
   batch.stage = "bodies";
   batch.total = n_uids;
-  for (guint i = 0; ok && i < n_uids; i += BODY_CHUNK)
-    {
-      guint n = MIN (BODY_CHUNK, n_uids - i);
-      g_autofree char *set = casella_imap_uid_set_from_array (uids + i, n);
-
-      batch.done = i + n;
-      ok = fetch_into_store (self, set, "(UID BODY.PEEK[])", 0, on_body, &batch, cancellable, error);
-    }
+  ok = fetch_all_into_store (self, uids, n_uids, BODY_CHUNK, "(UID BODY.PEEK[])", on_body, &batch, cancellable,
+                             error);
   ok = batch_finish (&batch, ok, error);
   *bytes += batch.bytes;
   return ok;
