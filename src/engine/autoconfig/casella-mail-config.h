@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "casella-address.h"
 #include "casella-net-config.h"
 
 G_BEGIN_DECLS
@@ -126,9 +127,6 @@ CasellaAuthMethods   casella_auth_methods_from_strings (const char * const      
 CasellaProviderNeeds casella_provider_needs_from_strings (const char * const     *names);
 GStrv                casella_provider_needs_to_strings (CasellaProviderNeeds      needs);
 
-char                *casella_address_get_domain       (const char                *address);
-char                *casella_address_get_local_part   (const char                *address);
-gboolean             casella_address_is_valid         (const char                *address);
 char                *casella_substitute_placeholders  (const char                *text,
                                                        const char                *address);
 

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
+#include "casella-address.h"
 #include "casella-gmime.h"
-#include "casella-mail-config.h"
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
 

@@ -1,0 +1,17 @@
+/* casella-address.h — email addresses as people type them: the base
+ * layer's, for detection, accounts and composing alike
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* "Anna@Esempio.IT" → "esempio.it"; NULL without an "@". */
+char     *casella_address_get_domain     (const char *address);
+char     *casella_address_get_local_part (const char *address);
+gboolean  casella_address_is_valid       (const char *address);
+
+G_END_DECLS
