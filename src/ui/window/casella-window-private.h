@@ -19,6 +19,7 @@ struct _CasellaWindow
   CasellaAccountStore  *accounts;
   char                 *account_id;     /* the account on show */
   CasellaMailSession   *session;        /* its session, once ready */
+  GSignalGroup         *session_signals; /* on session, whichever it is */
   CasellaFolderList    *folders;
   gint64                folder_id;
   GArray               *undo;           /* CasellaUndoStep of the last move */

@@ -351,8 +351,8 @@ update_accounts_menu (CasellaWindow *self)
 static void
 detach_session (CasellaWindow *self)
 {
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
+  if (self->session_signals != NULL)
+    g_signal_group_set_target (self->session_signals, NULL);
   g_clear_object (&self->session);
   g_clear_object (&self->folders);
   casella_folder_view_set_model (self->folder_view, NULL);
@@ -374,11 +374,8 @@ attach_session (CasellaWindow      *self,
 {
   detach_session (self);
   self->session = g_object_ref (session);
-  g_signal_connect (session, "notify::state", G_CALLBACK (on_state_changed), self);
+  g_signal_group_set_target (self->session_signals, session);
   say_if_rebuilt (self, session);
-  g_signal_connect (session, "send-failed", G_CALLBACK (on_send_failed), self);
-  g_signal_connect (session, "sent", G_CALLBACK (on_sent), self);
-  g_signal_connect (session, "replay-failed", G_CALLBACK (on_replay_failed), self);
   self->folders = casella_folder_list_new (casella_mail_session_get_store (session));
   casella_folder_view_set_model (self->folder_view, self->folders);
   casella_folder_view_select_role (self->folder_view, CASELLA_FOLDER_ROLE_INBOX);
@@ -605,6 +602,7 @@ casella_window_dispose (GObject *object)
       casella_window_changes_made (self);
     }
   detach_session (self);
+  g_clear_object (&self->session_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_WINDOW);
   g_clear_object (&self->settings);
   g_clear_object (&self->accounts);
@@ -649,6 +647,11 @@ casella_window_init (CasellaWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
+  self->session_signals = g_signal_group_new (CASELLA_TYPE_MAIL_SESSION);
+  g_signal_group_connect (self->session_signals, "notify::state", G_CALLBACK (on_state_changed), self);
+  g_signal_group_connect (self->session_signals, "send-failed", G_CALLBACK (on_send_failed), self);
+  g_signal_group_connect (self->session_signals, "sent", G_CALLBACK (on_sent), self);
+  g_signal_group_connect (self->session_signals, "replay-failed", G_CALLBACK (on_replay_failed), self);
   g_signal_connect (self->folder_view, "folder-selected", G_CALLBACK (on_folder_selected), self);
   g_signal_connect (self->message_view, "selection-changed", G_CALLBACK (on_message_selection), self);
   g_signal_connect (self->message_view, "activated", G_CALLBACK (on_message_activated), self);
