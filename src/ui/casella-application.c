@@ -210,29 +210,42 @@ typedef struct {
   char               *password;
 } Starting;
 
+static void starting_free (Starting *starting);
+
 static void
-start_session (Starting   *starting,
-               const char *smtp_password)
+on_session_opened (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
+  Starting *starting = user_data;
   CasellaApplication *self = starting->self;
-  CasellaMailSessionOptions options = { starting->password, smtp_password, NULL, 0, 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(CasellaMailSession) session = casella_mail_session_new (starting->account, &options, &error);
+  g_autoptr(CasellaMailSession) session = casella_mail_session_new_finish (result, &error);
   const char *id = casella_account_get_id (starting->account);
 
   g_hash_table_remove (self->starting, id);
   if (session == NULL)
+    g_warning ("Cannot open the mail of %s: %s", casella_account_get_address (starting->account), error->message);
+  /* Gone while its store was being opened? Then no session. */
+  else if (casella_account_store_lookup (self->store, id) != NULL)
     {
-      g_warning ("Cannot open the mail of %s: %s", casella_account_get_address (starting->account), error->message);
-      return;
+      g_signal_connect (session, "new-mail", G_CALLBACK (on_new_mail), self);
+      casella_mail_session_start (session);
+      g_hash_table_replace (self->sessions, g_strdup (id), g_steal_pointer (&session));
+      tell_windows (self, id);
     }
-  /* Gone while its password was being read? Then no session. */
-  if (casella_account_store_lookup (self->store, id) == NULL)
-    return;
-  g_signal_connect (session, "new-mail", G_CALLBACK (on_new_mail), self);
-  casella_mail_session_start (session);
-  g_hash_table_replace (self->sessions, g_strdup (id), g_steal_pointer (&session));
-  tell_windows (self, id);
+  starting_free (starting);
+}
+
+/* The store opens on a worker: a migration or a check after a crash
+ * never holds up the window. */
+static void
+start_session (Starting   *starting,
+               const char *smtp_password)
+{
+  CasellaMailSessionOptions options = { starting->password, smtp_password, NULL, 0, 0 };
+
+  casella_mail_session_new_async (starting->account, &options, NULL, on_session_opened, starting);
 }
 
 static void
@@ -252,10 +265,9 @@ on_smtp_password (GObject      *source,
   Starting *starting = user_data;
   g_autofree char *smtp = casella_credentials_lookup_finish (result, NULL);
 
-  start_session (starting, smtp);
+  start_session (starting, smtp);   /* which frees starting, later */
   if (smtp != NULL)
     memset (smtp, 0, strlen (smtp));
-  starting_free (starting);
 }
 
 static void

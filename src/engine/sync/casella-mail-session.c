@@ -1127,15 +1127,13 @@ casella_mail_session_init (CasellaMailSession *self)
   self->state = CASELLA_SESSION_CONNECTING;
 }
 
-CasellaMailSession *
-casella_mail_session_new (CasellaAccount                   *account,
-                          const CasellaMailSessionOptions  *options,
-                          GError                          **error)
+/* The object, on the caller's thread (its notices go to that thread's
+ * context); the store not open yet. */
+static CasellaMailSession *
+session_prepare (CasellaAccount                  *account,
+                 const CasellaMailSessionOptions *options)
 {
-  g_autoptr(CasellaMailSession) self = g_object_new (CASELLA_TYPE_MAIL_SESSION, NULL);
-  GError *local = NULL;
-
-  g_return_val_if_fail (CASELLA_IS_ACCOUNT (account), NULL);
+  CasellaMailSession *self = g_object_new (CASELLA_TYPE_MAIL_SESSION, NULL);
 
   self->account = g_object_ref (account);
   self->path = casella_store_path_for_account (casella_account_get_id (account));
@@ -1144,6 +1142,17 @@ casella_mail_session_new (CasellaAccount                   *account,
   self->tls_database = options->tls_database ? g_object_ref (options->tls_database) : NULL;
   self->poll_seconds = options->poll_seconds ? options->poll_seconds : 300;
   self->body_budget = options->body_budget ? options->body_budget : 32 * 1024 * 1024;
+  return self;
+}
+
+/* Opening may migrate, check after a crash or rebuild a damaged store:
+ * seconds on a big one, so the app does it on a worker. */
+static gboolean
+session_open_store (CasellaMailSession  *self,
+                    GError             **error)
+{
+  GError *local = NULL;
+
   self->store = casella_store_open (self->path, &local);
   /* Damaged: kept aside, made anew; the sync brings the server's mail. */
   if (self->store == NULL && g_error_matches (local, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT))
@@ -1154,9 +1163,66 @@ casella_mail_session_new (CasellaAccount                   *account,
   if (self->store == NULL)
     {
       g_propagate_error (error, local);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+CasellaMailSession *
+casella_mail_session_new (CasellaAccount                   *account,
+                          const CasellaMailSessionOptions  *options,
+                          GError                          **error)
+{
+  g_autoptr(CasellaMailSession) self = NULL;
+
+  g_return_val_if_fail (CASELLA_IS_ACCOUNT (account), NULL);
+
+  self = session_prepare (account, options);
+  if (!session_open_store (self, error))
+    return NULL;
   return g_steal_pointer (&self);
+}
+
+static void
+open_store_in_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      data,
+                      GCancellable *cancellable)
+{
+  CasellaMailSession *self = data;
+  GError *error = NULL;
+
+  if (session_open_store (self, &error))
+    g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+casella_mail_session_new_async (CasellaAccount                   *account,
+                                const CasellaMailSessionOptions  *options,
+                                GCancellable                     *cancellable,
+                                GAsyncReadyCallback               callback,
+                                gpointer                          user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CASELLA_IS_ACCOUNT (account));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, casella_mail_session_new_async);
+  g_task_set_task_data (task, session_prepare (account, options), g_object_unref);
+  g_task_run_in_thread (task, open_store_in_thread);
+  g_object_unref (task);
+}
+
+CasellaMailSession *
+casella_mail_session_new_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL) &&
+                        g_async_result_is_tagged (result, casella_mail_session_new_async), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 const CasellaStoreRebuildReport *

@@ -44,6 +44,15 @@ typedef struct {
 CasellaMailSession  *casella_mail_session_new            (CasellaAccount                   *account,
                                                           const CasellaMailSessionOptions  *options,
                                                           GError                          **error);
+/* The same with the store opened on a worker (a migration, a check after
+ * a crash or a rebuild can take seconds): for the app's main thread. */
+void                 casella_mail_session_new_async      (CasellaAccount                   *account,
+                                                          const CasellaMailSessionOptions  *options,
+                                                          GCancellable                     *cancellable,
+                                                          GAsyncReadyCallback               callback,
+                                                          gpointer                          user_data);
+CasellaMailSession  *casella_mail_session_new_finish     (GAsyncResult                     *result,
+                                                          GError                          **error);
 CasellaAccount      *casella_mail_session_get_account    (CasellaMailSession  *self);
 /* The UI's connection: for the models and for changes made here. */
 CasellaStore        *casella_mail_session_get_store      (CasellaMailSession  *self);
