@@ -326,9 +326,11 @@ pop3_sync (const Server *server,
   CasellaPop3SyncResult result = { 0 };
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (casella_pop3_sync_run (store, config, users[2], PASSWORD, CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
-                                        NULL, &error));
-  g_assert_no_error (error);
+  gboolean ok = casella_pop3_sync_run (store, config, users[2], PASSWORD, CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
+                                       NULL, &error);
+
+  g_assert_no_error (error);   /* first: it says what went wrong */
+  g_assert_true (ok);
   return result;
 }
 
