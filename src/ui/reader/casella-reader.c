@@ -663,6 +663,12 @@ casella_reader_get_raw (CasellaReader *self)
   return self->raw;
 }
 
+GMimeMessage *
+casella_reader_get_parsed (CasellaReader *self)
+{
+  return self->prepared != NULL ? self->prepared->message : NULL;
+}
+
 char *
 casella_reader_get_text (CasellaReader *self)
 {

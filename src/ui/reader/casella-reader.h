@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "casella-gmime.h"
 #include "casella-mail-session.h"
 
 G_BEGIN_DECLS
@@ -23,8 +24,11 @@ void       casella_reader_show         (CasellaReader      *self,
 void       casella_reader_show_nothing (CasellaReader      *self,
                                         guint               n_selected);
 gint64     casella_reader_get_message  (CasellaReader      *self);
-/* The message as parsed, once loaded (for reply and forward). */
+/* The message's bytes, once loaded (for reply and forward). */
 GBytes    *casella_reader_get_raw      (CasellaReader      *self);
+/* The message on show as parsed on the worker (no parse here), or NULL
+ * while it loads or when it is not MIME. */
+GMimeMessage *casella_reader_get_parsed (CasellaReader   *self);
 /* The text on show (tests read it). */
 char      *casella_reader_get_text     (CasellaReader      *self);
 

@@ -464,17 +464,20 @@ date_of (GMimeMessage *message)
   return local ? g_date_time_format (local, _("%-d %B %Y at %H:%M")) : g_strdup ("");
 }
 
+/* Parsed already, on the reader's worker: nothing is parsed here. */
 static GMimeMessage *
 current_message (CasellaWindow *self)
 {
   GBytes *raw = casella_reader_get_raw (self->reader);
+  GMimeMessage *parsed = casella_reader_get_parsed (self->reader);
 
   if (raw == NULL)
     {
       casella_window_add_toast (self, _("The message is still loading"));
       return NULL;
     }
-  return casella_message_parse (raw);
+  /* Not MIME at all: read as it is, as the reader shows it. */
+  return parsed != NULL ? g_object_ref (parsed) : casella_message_parse (raw);
 }
 
 static void
