@@ -133,11 +133,7 @@ measure (void)
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  casella_i18n_init ();
-  casella_engine_init ();
+  casella_test_gtk_init_bench (&argc, &argv);
   measure ();
   return 0;
 }

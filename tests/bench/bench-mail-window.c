@@ -328,11 +328,7 @@ main (int argc, char **argv)
   g_assert_true (g_subprocess_wait_check (filler, NULL, &error));
   g_assert_no_error (error);
 
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  casella_i18n_init ();
-  casella_engine_init ();
+  casella_test_gtk_init_bench (&argc, &argv);
   measure ();
   return 0;
 }

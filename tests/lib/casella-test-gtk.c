@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <adwaita.h>
 #include <string.h>
 
+#include "casella-engine.h"
 #include "casella-message-row.h"
 #include "casella-test-gtk.h"
 
@@ -278,4 +280,15 @@ casella_test_gtk_time_until_drawn (GtkWidget           *widget,
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (clock, handler);
   return watch.at == 0 ? -1 : (watch.at - start) / 1000.0;
+}
+
+void
+casella_test_gtk_init_bench (int    *argc,
+                             char ***argv)
+{
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
 }

@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* GTK, libadwaita and the engine for a benchmark of the app's windows
+ * (no accessibility bus: it is not what is measured). */
+void       casella_test_gtk_init_bench   (int         *argc,
+                                          char      ***argv);
 /* Runs what is pending (events, idles, what they queue) until nothing is. */
 void       casella_test_gtk_drain        (void);
 void       casella_test_gtk_iterate         (guint       ms);

@@ -289,6 +289,24 @@ on_flags (CasellaImapFetch *fetch,
   batch_add (batch, item, sizeof *item);
 }
 
+/* After the FETCHes: the store's error first (the writer waited for),
+ * else the FETCH's (taken); what arrived complete is kept either way. */
+static gboolean
+fetch_outcome (Batch   *batch,
+               GError  *fetch_error,
+               GError **error)
+{
+  if (fetch_error == NULL && batch->error == NULL)
+    return TRUE;
+  if (!batch_wait (batch, error))
+    {
+      g_clear_error (&fetch_error);
+      return FALSE;
+    }
+  g_propagate_error (error, fetch_error);
+  return FALSE;
+}
+
 /* What arrived is handed to the writer, which may still be writing when
  * this returns; the store's error first, else the FETCH's. What arrived
  * complete is kept even when the rest did not come. */
@@ -310,15 +328,7 @@ fetch_into_store (CasellaImapSync       *self,
                                        casella_await_done, &await);
   casella_imap_client_uid_fetch_finish (self->client, casella_await (&await), &fetch_error);
   batch_flush (batch);
-  if (fetch_error == NULL && batch->error == NULL)
-    return TRUE;
-  if (!batch_wait (batch, error))
-    {
-      g_clear_error (&fetch_error);
-      return FALSE;
-    }
-  g_propagate_error (error, fetch_error);
-  return FALSE;
+  return fetch_outcome (batch, fetch_error, error);
 }
 
 /* Many FETCHes, FETCHES_IN_FLIGHT on the wire at once: the server
@@ -382,15 +392,7 @@ fetch_all_into_store (CasellaImapSync       *self,
     }
   for (guint i = 0; i < FETCHES_IN_FLIGHT; i++)
     casella_await_clear (&flights[i].await);
-  if (fetch_error == NULL && batch->error == NULL)
-    return TRUE;
-  if (!batch_wait (batch, error))
-    {
-      g_clear_error (&fetch_error);
-      return FALSE;
-    }
-  g_propagate_error (error, fetch_error);
-  return FALSE;
+  return fetch_outcome (batch, fetch_error, error);
 }
 
 static gboolean
