@@ -599,14 +599,14 @@ test_pop3_utf8_and_login_delay (void)
   CasellaPop3SyncResult result = { 0 };
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  g_assert_true (casella_pop3_sync_run (store, config, "bob", "s3cret", CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
+  g_assert_true (casella_pop3_sync_run (store, config, "bob", "s3cret", NULL, CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
                                         NULL, &error));
   g_assert_no_error (error);
   g_assert_false (result.skipped);
   g_assert_cmpint (result.next_allowed, >=, now + 900);
   assert_script_done (server);
   /* The script is over: another sign-in would find nobody listening. */
-  g_assert_true (casella_pop3_sync_run (store, config, "bob", "s3cret", CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
+  g_assert_true (casella_pop3_sync_run (store, config, "bob", "s3cret", NULL, CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
                                         NULL, &error));
   g_assert_no_error (error);
   g_assert_true (result.skipped);

@@ -310,7 +310,7 @@ test_sent_copy (gconstpointer data)
   create (other, sent);
   sync_all (sync);
   g_assert_cmpint (casella_store_outbox_add (store, raw, &error), >, 0);
-  g_assert_true (casella_outbox_send (store, smtp, users[1], PASSWORD, sync, FALSE, &result, NULL, &error));
+  g_assert_true (casella_outbox_send (store, smtp, users[1], PASSWORD, NULL, sync, FALSE, &result, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (result.sent, ==, 1);
   g_assert_cmpuint (count (other, sent), ==, 1);
@@ -326,7 +326,7 @@ pop3_sync (const Server *server,
   CasellaPop3SyncResult result = { 0 };
   g_autoptr(GError) error = NULL;
 
-  gboolean ok = casella_pop3_sync_run (store, config, users[2], PASSWORD, CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
+  gboolean ok = casella_pop3_sync_run (store, config, users[2], PASSWORD, NULL, CASELLA_POP3_KEEP, 0, NULL, NULL, &result,
                                        NULL, &error);
 
   g_assert_no_error (error);   /* first: it says what went wrong */
@@ -397,7 +397,7 @@ test_pop3_utf8 (void)
   g_assert_true (casella_test_mail_server_deliver (courier->other, "utf8@example.test", raw, &error));
   {
     g_autoptr(CasellaNetConfig) config = config_for (courier, CASELLA_TEST_POP3S);
-    g_assert_true (casella_pop3_sync_run (store, config, "utf8@example.test", PASSWORD, CASELLA_POP3_KEEP, 0, NULL,
+    g_assert_true (casella_pop3_sync_run (store, config, "utf8@example.test", PASSWORD, NULL, CASELLA_POP3_KEEP, 0, NULL,
                                           NULL, &result, NULL, &error));
     g_assert_no_error (error);
   }

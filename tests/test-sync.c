@@ -818,7 +818,7 @@ pop3_run (Fixture           *fixture,
   CasellaPop3SyncResult result = { 0, 0 };
   g_autoptr(GError) error = NULL;
 
-  casella_pop3_sync_run (store, config, fixture->user, PASSWORD, policy, days, NULL, NULL, &result, NULL, &error);
+  casella_pop3_sync_run (store, config, fixture->user, PASSWORD, NULL, policy, days, NULL, NULL, &result, NULL, &error);
   g_assert_no_error (error);
   return result;
 }
@@ -899,7 +899,7 @@ test_outbox (Fixture       *fixture,
   g_assert_no_error (error);
 
   /* A refusal of one message is no failure of the account. */
-  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, fixture->sync, FALSE, &result, NULL,
+  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, NULL, fixture->sync, FALSE, &result, NULL,
                                       &error));
   g_assert_no_error (error);
   g_assert_cmpuint (result.sent, ==, 1);
@@ -919,7 +919,7 @@ test_outbox (Fixture       *fixture,
 
   /* Refused for good: not offered to the server again by itself. */
   g_assert_cmpuint (casella_test_smtp_count_refusals (sink, "nobody@example.test"), ==, 1);
-  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, fixture->sync, FALSE, &result, NULL,
+  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, NULL, fixture->sync, FALSE, &result, NULL,
                                       &error));
   g_assert_cmpuint (result.held, ==, 1);
   g_assert_false (casella_outbox_result_find (&result, kept)->attempted);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "casella-account-verify.h"
+#include "casella-sign-in.h"
 #include "casella-secret.h"
 #include "casella-imap-client.h"
 #include "casella-mail-error.h"
@@ -73,6 +74,7 @@ casella_verify_request_free (CasellaVerifyRequest *request)
   casella_server_config_free (request->incoming);
   casella_server_config_free (request->outgoing);
   g_clear_object (&request->tls_database);
+  g_clear_object (&request->tokens);
   g_clear_pointer (&request->pinned_incoming, g_bytes_unref);
   g_clear_pointer (&request->pinned_outgoing, g_bytes_unref);
   g_strfreev (request->approved_hosts);
@@ -235,13 +237,9 @@ on_logged_in (GObject      *source,
   GError *error = NULL;
   gboolean ok;
 
-  if (CASELLA_IS_IMAP_CLIENT (source))
-    ok = casella_imap_client_login_finish (CASELLA_IMAP_CLIENT (source), result, &error);
-  else if (CASELLA_IS_POP3_CLIENT (source))
-    ok = casella_pop3_client_login_finish (CASELLA_POP3_CLIENT (source), result, &error);
-  else
+  ok = casella_sign_in_finish (result, &error);
+  if (CASELLA_IS_SMTP_CLIENT (source))
     {
-      ok = casella_smtp_client_login_finish (CASELLA_SMTP_CLIENT (source), result, &error);
       /* Taking mail from anyone on its network proves nothing about the
        * password: say so rather than call it checked. */
       run->result->outgoing_unchecked = ok && !casella_smtp_client_has_extension (CASELLA_SMTP_CLIENT (source), "AUTH");
@@ -292,19 +290,10 @@ on_connected (GObject      *source,
     }
 
   run->result->attempts++;
-  if (CASELLA_IS_IMAP_CLIENT (source))
-    casella_imap_client_login_async (CASELLA_IMAP_CLIENT (source), username, password,
-                                     g_task_get_cancellable (task), on_logged_in, task);
-  else if (CASELLA_IS_POP3_CLIENT (source))
-    casella_pop3_client_login_async (CASELLA_POP3_CLIENT (source), username, password,
-                                     g_task_get_cancellable (task), on_logged_in, task);
-  else
-    {
-      if (run->request->smtp_password != NULL)
-        password = run->request->smtp_password;
-      casella_smtp_client_login_async (CASELLA_SMTP_CLIENT (source), username, password,
-                                       g_task_get_cancellable (task), on_logged_in, task);
-    }
+  if (CASELLA_IS_SMTP_CLIENT (source) && run->request->smtp_password != NULL)
+    password = run->request->smtp_password;
+  casella_sign_in_async (source, username, password, run->request->tokens, g_task_get_cancellable (task),
+                         on_logged_in, task);
 }
 
 /* Each form gets a fresh connection: some servers hang up after a
@@ -360,6 +349,9 @@ check_server (GTask               *task,
     }
   g_strfreev (run->forms);
   run->forms = user_name_forms (run, server);
+  /* A token is for one user: no second form to guess. */
+  if (run->request->tokens != NULL && run->forms[0] != NULL)
+    g_clear_pointer (&run->forms[1], g_free);
   run->next_form = 0;
   try_next_form (task);
 }

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "casella-mail-config.h"
+#include "casella-token-source.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,7 @@ typedef struct {
   char                *address;
   char                *password;         /* wiped when the request is freed */
   char                *smtp_password;    /* NULL: the same password */
+  CasellaTokenSource  *tokens;           /* signs in with OAuth2 instead of the password */
   CasellaMailConfig   *config;           /* where the servers came from (trust, provider) */
   CasellaServerConfig *incoming;
   CasellaServerConfig *outgoing;

@@ -14,6 +14,7 @@ struct _CasellaAccount
   char                *address;
   char                *display_name;
   char                *signature;
+  char                *oauth2_provider;   /* NULL: signs in with a password */
   char                *provider_id;
   char                *provider_name;
   CasellaServerConfig *incoming;
@@ -35,6 +36,7 @@ casella_account_finalize (GObject *object)
   g_free (self->address);
   g_free (self->display_name);
   g_free (self->signature);
+  g_free (self->oauth2_provider);
   g_free (self->provider_id);
   g_free (self->provider_name);
   casella_server_config_free (self->incoming);
@@ -93,6 +95,20 @@ casella_account_set_display_name (CasellaAccount *self,
 {
   g_free (self->display_name);
   self->display_name = g_strdup (name);
+}
+
+const char *
+casella_account_get_oauth2_provider (CasellaAccount *self)
+{
+  return self->oauth2_provider;
+}
+
+void
+casella_account_set_oauth2_provider (CasellaAccount *self,
+                                     const char     *provider_id)
+{
+  g_free (self->oauth2_provider);
+  self->oauth2_provider = provider_id && provider_id[0] ? g_strdup (provider_id) : NULL;
 }
 
 const char *
@@ -261,6 +277,8 @@ casella_account_save_to_key_file (CasellaAccount *self,
     g_key_file_set_string (file, group, "Name", self->display_name);
   if (self->signature)
     g_key_file_set_string (file, group, "Signature", self->signature);
+  if (self->oauth2_provider)
+    g_key_file_set_string (file, group, "OAuth2Provider", self->oauth2_provider);
   if (self->provider_id)
     g_key_file_set_string (file, group, "ProviderId", self->provider_id);
   if (self->provider_name)
@@ -333,6 +351,7 @@ casella_account_load_from_key_file (GKeyFile    *file,
   self->address = g_steal_pointer (&address);
   self->display_name = g_key_file_get_string (file, group, "Name", NULL);
   self->signature = g_key_file_get_string (file, group, "Signature", NULL);
+  self->oauth2_provider = g_key_file_get_string (file, group, "OAuth2Provider", NULL);
   self->provider_id = g_key_file_get_string (file, group, "ProviderId", NULL);
   self->provider_name = g_key_file_get_string (file, group, "ProviderName", NULL);
   self->incoming = load_server (file, group, "Incoming", &self->pinned_incoming, error);

@@ -26,6 +26,11 @@ const char          *casella_account_get_address         (CasellaAccount       *
 const char          *casella_account_get_display_name    (CasellaAccount       *self);
 void                 casella_account_set_display_name    (CasellaAccount       *self,
                                                           const char           *name);
+/* The OAuth2 provider it signs in with ("google"), or NULL when it
+ * signs in with a password. */
+const char          *casella_account_get_oauth2_provider (CasellaAccount       *self);
+void                 casella_account_set_oauth2_provider (CasellaAccount       *self,
+                                                          const char           *provider_id);
 /* Added at the end of new messages (after "-- "). */
 const char          *casella_account_get_signature       (CasellaAccount       *self);
 void                 casella_account_set_signature       (CasellaAccount       *self,

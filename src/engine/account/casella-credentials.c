@@ -21,7 +21,19 @@ static const SecretSchema schema = {
 static const char *
 role_name (CasellaCredentialRole role)
 {
-  return role == CASELLA_CREDENTIAL_OUTGOING ? "outgoing" : "incoming";
+  const char *names[] = { "incoming", "outgoing", "oauth2-refresh" };
+
+  return names[role];
+}
+
+static char *
+role_label (CasellaAccount        *account,
+            CasellaCredentialRole  role)
+{
+  /* What people see in Passwords and Keys. */
+  const char *what[] = { "receiving mail", "sending mail", "sign-in" };
+
+  return g_strdup_printf ("Casella: %s (%s)", casella_account_get_address (account), what[role]);
 }
 
 static void
@@ -47,9 +59,7 @@ casella_credentials_store_async (CasellaAccount         *account,
                                  gpointer                user_data)
 {
   GTask *task = g_task_new (account, cancellable, callback, user_data);
-  /* The label is what people see in Passwords and Keys. */
-  g_autofree char *label = g_strdup_printf ("Casella: %s (%s mail)", casella_account_get_address (account),
-                                            role == CASELLA_CREDENTIAL_OUTGOING ? "sending" : "receiving");
+  g_autofree char *label = role_label (account, role);
 
   g_task_set_source_tag (task, casella_credentials_store_async);
 
@@ -137,6 +147,30 @@ casella_credentials_clear_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL) &&
                         g_async_result_is_tagged (result, casella_credentials_clear_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+casella_credentials_store_sync (CasellaAccount         *account,
+                                CasellaCredentialRole   role,
+                                const char             *secret,
+                                GCancellable           *cancellable,
+                                GError                **error)
+{
+  g_autofree char *label = role_label (account, role);
+
+  return secret_password_store_sync (&schema, SECRET_COLLECTION_DEFAULT, label, secret, cancellable, error,
+                                     "account-id", casella_account_get_id (account), "role", role_name (role),
+                                     "address", casella_account_get_address (account), NULL);
+}
+
+char *
+casella_credentials_lookup_sync (CasellaAccount         *account,
+                                 CasellaCredentialRole   role,
+                                 GCancellable           *cancellable,
+                                 GError                **error)
+{
+  return secret_password_lookup_sync (&schema, cancellable, error, "account-id", casella_account_get_id (account),
+                                      "role", role_name (role), NULL);
 }
 
 /* Passwords from the keyring are wiped when freed. */

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef enum {
   CASELLA_CREDENTIAL_INCOMING,
   CASELLA_CREDENTIAL_OUTGOING,
+  CASELLA_CREDENTIAL_OAUTH2,     /* an OAuth2 refresh token, for both */
 } CasellaCredentialRole;
 
 void     casella_credentials_store_async   (CasellaAccount         *account,
@@ -38,6 +39,17 @@ void     casella_credentials_clear_async   (const char             *account_id,
                                             GAsyncReadyCallback     callback,
                                             gpointer                user_data);
 gboolean casella_credentials_clear_finish  (GAsyncResult           *result,
+                                            GError                **error);
+/* Blocking forms, for worker threads (a token refresh stores the newest
+ * refresh token as it comes). */
+gboolean casella_credentials_store_sync    (CasellaAccount         *account,
+                                            CasellaCredentialRole   role,
+                                            const char             *secret,
+                                            GCancellable           *cancellable,
+                                            GError                **error);
+char    *casella_credentials_lookup_sync   (CasellaAccount         *account,
+                                            CasellaCredentialRole   role,
+                                            GCancellable           *cancellable,
                                             GError                **error);
 void     casella_credentials_free          (char                   *password);
 

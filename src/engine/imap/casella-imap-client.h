@@ -52,6 +52,11 @@ gboolean casella_imap_client_connect_finish      (CasellaImapClient *self, GAsyn
  * unencrypted unless the configuration explicitly says so. */
 CASELLA_IMAP_DECLARE_ASYNC (login, const char *username, const char *password);
 gboolean casella_imap_client_login_finish        (CasellaImapClient *self, GAsyncResult *result, GError **error);
+/* AUTHENTICATE OAUTHBEARER or XOAUTH2 (whichever the server offers,
+ * OAUTHBEARER first) with an OAuth2 access token; the same TLS rules as
+ * a password. A refused token is CASELLA_MAIL_ERROR_AUTH_FAILED, with the
+ * connection still ready for another try. Finish with login_finish. */
+CASELLA_IMAP_DECLARE_ASYNC (login_oauth2, const char *username, const char *access_token);
 
 void     casella_imap_client_capability_async    (CasellaImapClient *self, GCancellable *cancellable,
                                                   GAsyncReadyCallback callback, gpointer user_data);

@@ -231,6 +231,65 @@ casella_imap_client_login_async (CasellaImapClient   *self,
   casella_imap_client_submit (self, command);
 }
 
+/* The server's "+ <error JSON>" after a refused token: answer so that it
+ * sends its NO instead of waiting for us. */
+static void
+on_bearer_challenge (CasellaImapClient         *self,
+                     CasellaImapCommand        *command,
+                     const CasellaImapResponse *response)
+{
+  casella_imap_client_send_raw (self, command->data != NULL ? CASELLA_SASL_OAUTHBEARER_ABORT "\r\n"
+                                                            : CASELLA_SASL_XOAUTH2_ABORT "\r\n");
+}
+
+void
+casella_imap_client_login_oauth2_async (CasellaImapClient   *self,
+                                        const char          *username,
+                                        const char          *access_token,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+  gboolean bearer = casella_imap_client_has_capability (self, "AUTH=OAUTHBEARER");
+  g_autoptr(CasellaSecret) b64 = NULL;
+  CasellaImapCommand *command;
+  GError *error = NULL;
+
+  g_task_set_source_tag (outer, casella_imap_client_login_async);
+  if (!casella_imap_client_is_connected (self))
+    error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_NOT_CONNECTED, "Not connected to the IMAP server");
+  else if (error == NULL)
+    error = casella_net_config_check_password (casella_imap_client_get_config (self),
+                                               casella_imap_client_is_encrypted (self));
+  if (error == NULL && !bearer && !casella_imap_client_has_capability (self, "AUTH=XOAUTH2"))
+    error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_MECHANISM_UNSUPPORTED,
+                         "The IMAP server does not offer OAuth2 sign-in");
+  if (error != NULL)
+    {
+      g_task_return_error (outer, error);
+      g_object_unref (outer);
+      return;
+    }
+
+  b64 = bearer ? casella_sasl_oauthbearer (username, access_token) : casella_sasl_xoauth2 (username, access_token);
+  command = casella_imap_command_new (self, "AUTHENTICATE", g_task_new (self, cancellable, on_login_reply, outer));
+  casella_imap_command_append (command, bearer ? "AUTHENTICATE OAUTHBEARER" : "AUTHENTICATE XOAUTH2");
+  if (casella_imap_client_has_capability (self, "SASL-IR"))
+    casella_imap_command_append_printf (command, " %s", b64);
+  else
+    {
+      casella_imap_command_wait_continuation (command);
+      casella_imap_command_append (command, b64);
+    }
+  command->data = bearer ? GINT_TO_POINTER (1) : NULL;
+  command->on_continue = on_bearer_challenge;
+  command->barrier = TRUE;
+  command->is_auth = TRUE;
+  command->done = login_done;
+  casella_imap_client_submit (self, command);
+}
+
 gboolean
 casella_imap_client_login_finish (CasellaImapClient  *self,
                                   GAsyncResult       *result,

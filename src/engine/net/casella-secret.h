@@ -16,6 +16,18 @@ void      casella_secret_free        (char        *secret);
  * Free with casella_secret_free(). */
 char     *casella_sasl_plain         (const char  *username,
                                       const char  *password);
+/* SASL XOAUTH2's and OAUTHBEARER's (RFC 7628) initial responses:
+ * base64 of "user=U\1auth=Bearer T\1\1" and "n,a=U,\1auth=Bearer T\1\1".
+ * Free with casella_secret_free(). */
+char     *casella_sasl_xoauth2       (const char  *username,
+                                      const char  *token);
+char     *casella_sasl_oauthbearer   (const char  *username,
+                                      const char  *token);
+/* What a client answers to the server's error challenge after a bearer
+ * token was refused, so the server ends the exchange with its NO:
+ * an empty line for XOAUTH2, "AQ==" (a lone 0x01) for OAUTHBEARER. */
+#define CASELLA_SASL_XOAUTH2_ABORT ""
+#define CASELLA_SASL_OAUTHBEARER_ABORT "AQ=="
 /* TRUE when text holds no CR or LF: what goes inside a command line
  * (a user name, a password, an address) can never end it early and
  * smuggle in a command of its own. */

@@ -95,6 +95,7 @@ typedef struct {
   ReplyDone  done;
   gboolean   is_auth;
   char      *then_pass;   /* USER: the password to send once accepted */
+  const char *abort;      /* AUTH with a token: the answer to the error challenge */
 } CommandData;
 
 static void
@@ -121,6 +122,21 @@ on_reply (CasellaLineClient  *client,
 
   if (!reply->ok)
     g_task_return_error (command->task, pop3_error (command->name, reply, data->is_auth));
+  else if (reply->continuation && data->abort != NULL)
+    {
+      /* The token was refused: end the exchange so the -ERR comes. */
+      CasellaLineCommand *abort = casella_line_command_new ("AUTH", g_object_ref (command->task), on_reply);
+      CommandData *abort_data = g_new0 (CommandData, 1);
+
+      abort_data->is_auth = TRUE;
+      abort->data = abort_data;
+      abort->data_free = (GDestroyNotify) command_data_free;
+      casella_line_command_set_line (abort, data->abort);
+      casella_line_client_send_first (client, abort);
+    }
+  else if (reply->continuation && data->is_auth)
+    g_task_return_new_error (command->task, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_PROTOCOL_ERROR,
+                             "The POP3 server asked for more than the sign-in needs");
   else if (data->then_pass != NULL)
     {
       g_autofree char *line = g_strconcat ("PASS ", data->then_pass, NULL);
@@ -477,6 +493,50 @@ casella_pop3_client_login_async (CasellaPop3Client   *self,
       casella_line_client_send (CASELLA_LINE_CLIENT (self), command);
     }
   casella_secret_wipe (line);
+}
+
+void
+casella_pop3_client_login_oauth2_async (CasellaPop3Client   *self,
+                                        const char          *username,
+                                        const char          *access_token,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task = new_task (self, casella_pop3_client_login_async, cancellable, callback, user_data);
+  GError *error = casella_line_client_check_can_send_password (CASELLA_LINE_CLIENT (self));
+  const char * const *sasl = (const char * const *) self->sasl;
+  gboolean bearer = sasl != NULL && g_strv_contains (sasl, "OAUTHBEARER");
+  g_autoptr(CasellaSecret) b64 = NULL;
+  g_autoptr(CasellaSecret) line = NULL;
+  CasellaLineCommand *command;
+  CommandData *data;
+
+  if (error == NULL && !bearer && (sasl == NULL || !g_strv_contains (sasl, "XOAUTH2")))
+    error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_MECHANISM_UNSUPPORTED,
+                         "The POP3 server does not offer OAuth2 sign-in");
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (casella_pop3_client_has_capability (self, "UTF8"))
+    {
+      CasellaLineCommand *utf8 = casella_line_command_new ("UTF8", NULL, on_utf8_reply);
+      casella_line_command_set_line (utf8, "UTF8");
+      casella_line_client_send (CASELLA_LINE_CLIENT (self), utf8);
+    }
+  b64 = bearer ? casella_sasl_oauthbearer (username, access_token) : casella_sasl_xoauth2 (username, access_token);
+  line = g_strconcat (bearer ? "AUTH OAUTHBEARER " : "AUTH XOAUTH2 ", b64, NULL);
+  command = casella_line_command_new ("AUTH", task, on_reply);
+  data = g_new0 (CommandData, 1);
+  data->is_auth = TRUE;
+  data->abort = bearer ? CASELLA_SASL_OAUTHBEARER_ABORT : CASELLA_SASL_XOAUTH2_ABORT;
+  command->data = data;
+  command->data_free = (GDestroyNotify) command_data_free;
+  casella_line_command_set_line (command, line);
+  casella_line_client_send (CASELLA_LINE_CLIENT (self), command);
 }
 
 gboolean

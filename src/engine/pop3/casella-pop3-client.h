@@ -34,6 +34,12 @@ gboolean   casella_pop3_client_connect_finish (CasellaPop3Client *self, GAsyncRe
 void       casella_pop3_client_login_async    (CasellaPop3Client *self, const char *username,
                                                const char *password, CASELLA_POP3_ASYNC_ARGS);
 gboolean   casella_pop3_client_login_finish   (CasellaPop3Client *self, GAsyncResult *result, GError **error);
+/* AUTH OAUTHBEARER or XOAUTH2 with an OAuth2 access token (whichever
+ * the server's SASL capability names, OAUTHBEARER first); finish with
+ * login_finish. A refused token is CASELLA_MAIL_ERROR_AUTH_FAILED. */
+void       casella_pop3_client_login_oauth2_async (CasellaPop3Client *self, const char *username,
+                                                   const char *access_token, GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback, gpointer user_data);
 void       casella_pop3_client_capa_async     (CasellaPop3Client *self, CASELLA_POP3_ASYNC_ARGS);
 GStrv      casella_pop3_client_capa_finish    (CasellaPop3Client *self, GAsyncResult *result, GError **error);
 void       casella_pop3_client_stat_async     (CasellaPop3Client *self, CASELLA_POP3_ASYNC_ARGS);

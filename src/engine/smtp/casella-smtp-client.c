@@ -508,6 +508,43 @@ casella_smtp_client_login_async (CasellaSmtpClient   *self,
   casella_line_client_send (CASELLA_LINE_CLIENT (self), command);
 }
 
+void
+casella_smtp_client_login_oauth2_async (CasellaSmtpClient   *self,
+                                        const char          *username,
+                                        const char          *access_token,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task = new_task (self, casella_smtp_client_login_async, cancellable, callback, user_data);
+  GError *error = casella_line_client_check_can_send_password (CASELLA_LINE_CLIENT (self));
+  gboolean bearer = casella_smtp_client_has_auth (self, "OAUTHBEARER");
+  g_autoptr(CasellaSecret) b64 = NULL;
+  g_autoptr(CasellaSecret) line = NULL;
+  CasellaLineCommand *command;
+  GPtrArray *answers;
+
+  if (error == NULL && !bearer && !casella_smtp_client_has_auth (self, "XOAUTH2"))
+    error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_MECHANISM_UNSUPPORTED,
+                         "The SMTP server does not offer OAuth2 sign-in");
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  b64 = bearer ? casella_sasl_oauthbearer (username, access_token) : casella_sasl_xoauth2 (username, access_token);
+  line = g_strconcat (bearer ? "AUTH OAUTHBEARER " : "AUTH XOAUTH2 ", b64, NULL);
+  command = smtp_command ("AUTH", line, task, on_auth_reply);
+  /* A "334 <error JSON>" means the token was refused: this answer ends
+   * the exchange, and the 535 follows. */
+  answers = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (answers, g_strdup (bearer ? CASELLA_SASL_OAUTHBEARER_ABORT : CASELLA_SASL_XOAUTH2_ABORT));
+  command->data = answers;
+  command->data_free = (GDestroyNotify) answers_free;
+  casella_line_client_send (CASELLA_LINE_CLIENT (self), command);
+}
+
 gboolean
 casella_smtp_client_login_finish (CasellaSmtpClient  *self,
                                   GAsyncResult       *result,

@@ -32,6 +32,11 @@ void     casella_smtp_client_login_async    (CasellaSmtpClient *self, const char
                                              GCancellable *cancellable, GAsyncReadyCallback callback,
                                              gpointer user_data);
 gboolean casella_smtp_client_login_finish   (CasellaSmtpClient *self, GAsyncResult *result, GError **error);
+/* AUTH OAUTHBEARER or XOAUTH2 with an OAuth2 access token, whichever the
+ * server offers (OAUTHBEARER first); finish with login_finish. */
+void     casella_smtp_client_login_oauth2_async (CasellaSmtpClient *self, const char *username,
+                                                 const char *access_token, GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
 
 /* Sends message. from: the envelope sender (NULL: the From address);
  * recipients: NULL for To, Cc and Bcc. Bcc is never transmitted. Returns

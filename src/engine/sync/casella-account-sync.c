@@ -53,6 +53,7 @@ casella_account_new_imap_sync (CasellaAccount                  *account,
   CasellaImapSync *sync = casella_imap_sync_new (store, config, incoming_user (account), options->password);
 
   casella_net_config_unref (config);
+  casella_imap_sync_set_tokens (sync, options->tokens);
   casella_imap_sync_set_body_budget (sync, options->body_budget);
   if (options->progress != NULL)
     g_signal_connect (sync, "progress", G_CALLBACK (forward_progress), (gpointer) options);
@@ -78,7 +79,7 @@ casella_account_send_outbox (CasellaAccount                  *account,
     }
   config = casella_account_dup_net_config (account, CASELLA_PROTOCOL_SMTP, options->tls_database);
   return casella_outbox_send (store, config, outgoing->username ? outgoing->username : casella_account_get_address (account),
-                              options->smtp_password ? options->smtp_password : options->password, imap,
+                              options->smtp_password ? options->smtp_password : options->password, options->tokens, imap,
                               casella_provider_files_sent (casella_account_get_provider_id (account)), result,
                               cancellable, error);
 }
@@ -112,7 +113,7 @@ casella_account_sync (CasellaAccount                  *account,
     }
   policy = casella_account_get_pop3_policy (account, &days);
   config = casella_account_dup_net_config (account, CASELLA_PROTOCOL_POP3, options->tls_database);
-  if (!casella_pop3_sync_run (store, config, incoming_user (account), options->password, policy, days,
+  if (!casella_pop3_sync_run (store, config, incoming_user (account), options->password, options->tokens, policy, days,
                               options->progress, options->progress_data, NULL, cancellable, error))
     return FALSE;
   return casella_account_send_outbox (account, store, options, NULL, NULL, cancellable, error);

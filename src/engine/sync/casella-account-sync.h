@@ -22,6 +22,7 @@ typedef struct {
   guint64                  body_budget;       /* IMAP: bodies downloaded ahead */
   CasellaSyncProgressFunc  progress;
   gpointer                 progress_data;
+  CasellaTokenSource      *tokens;            /* OAuth2 accounts: instead of passwords */
 } CasellaAccountSyncOptions;
 
 CasellaStore    *casella_account_open_store     (CasellaAccount                  *account,

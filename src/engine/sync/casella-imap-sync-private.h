@@ -7,6 +7,7 @@
 #include "casella-await.h"
 #include "casella-imap-client.h"
 #include "casella-imap-sync.h"
+#include "casella-token-source.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,7 @@ struct _CasellaImapSync
   CasellaNetConfig  *config;
   char              *username;
   char              *password;
+  CasellaTokenSource *tokens;        /* OAuth2 instead of the password */
   CasellaImapClient *client;
   gboolean           qresync;       /* ENABLEd: SELECT brings what changed */
   gboolean           condstore;

@@ -14,6 +14,7 @@
 #include "casella-imap-sync-private.h"
 #include "casella-mail-error.h"
 #include "casella-secret.h"
+#include "casella-sign-in.h"
 
 G_DEFINE_FINAL_TYPE (CasellaImapSync, casella_imap_sync, G_TYPE_OBJECT)
 
@@ -87,8 +88,9 @@ casella_imap_sync_ensure_connected (CasellaImapSync  *self,
   casella_imap_client_connect_async (client, cancellable, casella_await_done, &await);
   if (!casella_imap_client_connect_finish (client, casella_await (&await), error))
     return FALSE;
-  casella_imap_client_login_async (client, self->username, self->password, cancellable, casella_await_done, &await);
-  if (!casella_imap_client_login_finish (client, casella_await (&await), error))
+  casella_sign_in_async (G_OBJECT (client), self->username, self->password, self->tokens, cancellable,
+                         casella_await_done, &await);
+  if (!casella_sign_in_finish (casella_await (&await), error))
     return FALSE;
   self->client = g_steal_pointer (&client);
   if (!enable_extensions (self, cancellable, error))
@@ -705,6 +707,8 @@ casella_imap_sync_finalize (GObject *object)
   g_free (self->username);
   g_free (self->personal_prefix);
   casella_secret_free (self->password);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->tokens);
 
   G_OBJECT_CLASS (casella_imap_sync_parent_class)->finalize (object);
 }
@@ -748,6 +752,13 @@ casella_imap_sync_new (CasellaStore     *store,
   self->username = g_strdup (username);
   self->password = g_strdup (password);
   return self;
+}
+
+void
+casella_imap_sync_set_tokens (CasellaImapSync    *self,
+                              CasellaTokenSource *tokens)
+{
+  g_set_object (&self->tokens, tokens);
 }
 
 void

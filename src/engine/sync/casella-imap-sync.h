@@ -15,6 +15,7 @@
 
 #include "casella-net-config.h"
 #include "casella-store.h"
+#include "casella-token-source.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,9 @@ CasellaImapSync *casella_imap_sync_new              (CasellaStore     *store,
                                                      CasellaNetConfig *config,
                                                      const char       *username,
                                                      const char       *password);
+/* Signs in with OAuth2 tokens from here instead of the password. */
+void             casella_imap_sync_set_tokens       (CasellaImapSync  *self,
+                                                     CasellaTokenSource *tokens);
 void             casella_imap_sync_set_body_budget  (CasellaImapSync  *self,
                                                      guint64           bytes);
 void             casella_imap_sync_set_batch_size   (CasellaImapSync  *self,

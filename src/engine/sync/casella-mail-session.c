@@ -56,6 +56,7 @@ struct _CasellaMailSession
   char                *path;
   char                *password;
   char                *smtp_password;
+  CasellaTokenSource  *tokens;
   GTlsDatabase        *tls_database;
   guint                poll_seconds;
   guint64              body_budget;
@@ -116,6 +117,7 @@ sync_options (CasellaMailSession *self)
 
   options.password = self->password;
   options.smtp_password = self->smtp_password;
+  options.tokens = self->tokens;
   options.tls_database = self->tls_database;
   options.body_budget = self->body_budget;
   return options;
@@ -461,7 +463,7 @@ full_round (CasellaMailSession *self,
       config = casella_account_dup_net_config (self->account, CASELLA_PROTOCOL_POP3, self->tls_database);
       ok = casella_pop3_sync_run (store, config, incoming->username ? incoming->username
                                                                     : casella_account_get_address (self->account),
-                                  options.password, policy, days, NULL, NULL, NULL, self->cancellable, error);
+                                  options.password, options.tokens, policy, days, NULL, NULL, NULL, self->cancellable, error);
     }
   if (ok && inbox != 0)
     note_new_mail (self, store, inbox, max_uid);
@@ -1066,6 +1068,7 @@ casella_mail_session_finalize (GObject *object)
   g_free (self->path);
   casella_secret_free (self->password);
   casella_secret_free (self->smtp_password);
+  g_clear_object (&self->tokens);
   g_clear_error (&self->error);
   g_main_context_unref (self->ui_context);
   g_main_context_unref (self->sync_context);
@@ -1139,6 +1142,8 @@ session_prepare (CasellaAccount                  *account,
   self->path = casella_store_path_for_account (casella_account_get_id (account));
   self->password = g_strdup (options->password);
   self->smtp_password = g_strdup (options->smtp_password);
+  if (options->tokens != NULL)
+    self->tokens = g_object_ref (options->tokens);
   self->tls_database = options->tls_database ? g_object_ref (options->tls_database) : NULL;
   self->poll_seconds = options->poll_seconds ? options->poll_seconds : 300;
   self->body_budget = options->body_budget ? options->body_budget : 32 * 1024 * 1024;

@@ -19,6 +19,7 @@
 
 #include "casella-account.h"
 #include "casella-store.h"
+#include "casella-token-source.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,7 @@ typedef struct {
   GTlsDatabase *tls_database;     /* NULL: the system's */
   guint         poll_seconds;     /* a full round this often (default 300) */
   guint64       body_budget;      /* bodies fetched ahead each round (default 32 MiB) */
+  CasellaTokenSource *tokens;     /* OAuth2 accounts: signs in with these instead */
 } CasellaMailSessionOptions;
 
 CasellaMailSession  *casella_mail_session_new            (CasellaAccount                   *account,

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "casella-sign-in.h"
+
 #include "casella-await.h"
 #include "casella-gmime.h"
 #include "casella-mail-error.h"
@@ -48,6 +50,7 @@ typedef struct {
   CasellaNetConfig    *smtp;
   const char          *username;
   const char          *password;
+  CasellaTokenSource  *tokens;
   CasellaImapSync     *imap;
   gboolean             file_copies;
   GCancellable        *cancellable;
@@ -183,9 +186,9 @@ connect_smtp (Run     *run,
   casella_smtp_client_connect_async (client, run->cancellable, casella_await_done, &run->await);
   if (!casella_smtp_client_connect_finish (client, casella_await (&run->await), error))
     return FALSE;
-  casella_smtp_client_login_async (client, run->username, run->password, run->cancellable, casella_await_done,
-                                   &run->await);
-  if (!casella_smtp_client_login_finish (client, casella_await (&run->await), error))
+  casella_sign_in_async (G_OBJECT (client), run->username, run->password, run->tokens, run->cancellable,
+                         casella_await_done, &run->await);
+  if (!casella_sign_in_finish (casella_await (&run->await), error))
     return FALSE;
   casella_smtp_client_set_before_data (client, on_before_data, run);
   run->client = g_steal_pointer (&client);
@@ -362,6 +365,7 @@ casella_outbox_send (CasellaStore         *store,
                      CasellaNetConfig     *smtp,
                      const char           *username,
                      const char           *password,
+                     CasellaTokenSource   *tokens,
                      CasellaImapSync      *imap,
                      gboolean              provider_files_sent,
                      CasellaOutboxResult  *result,
@@ -369,7 +373,7 @@ casella_outbox_send (CasellaStore         *store,
                      GError              **error)
 {
   g_auto(CasellaOutboxResult) local_result = { 0 };
-  Run run = { store, smtp, username, password, imap, !provider_files_sent, cancellable };
+  Run run = { store, smtp, username, password, tokens, imap, !provider_files_sent, cancellable };
   g_autoptr(CasellaFileLock) lock = NULL;
   gboolean ok;
 

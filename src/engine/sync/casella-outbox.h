@@ -22,6 +22,8 @@
 #include "casella-store.h"
 #include "casella-store-queue.h"
 
+#include "casella-token-source.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -58,6 +60,7 @@ gboolean casella_outbox_send              (CasellaStore         *store,
                                            CasellaNetConfig     *smtp,
                                            const char           *username,
                                            const char           *password,
+                                           CasellaTokenSource   *tokens,    /* NULL: the password */
                                            CasellaImapSync      *imap,
                                            gboolean              provider_files_sent,
                                            CasellaOutboxResult  *result,

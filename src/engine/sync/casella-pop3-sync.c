@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include "casella-sign-in.h"
+
 #include "casella-await.h"
 #include "casella-pop3-client.h"
 #include "casella-pop3-sync.h"
@@ -28,15 +30,16 @@ open_session (Session           *session,
               CasellaNetConfig  *config,
               const char        *username,
               const char        *password,
+              CasellaTokenSource *tokens,
               GError           **error)
 {
   session->client = casella_pop3_client_new (config);
   casella_pop3_client_connect_async (session->client, session->cancellable, casella_await_done, &session->await);
   if (!casella_pop3_client_connect_finish (session->client, casella_await (&session->await), error))
     return FALSE;
-  casella_pop3_client_login_async (session->client, username, password, session->cancellable, casella_await_done,
-                                   &session->await);
-  return casella_pop3_client_login_finish (session->client, casella_await (&session->await), error);
+  casella_sign_in_async (G_OBJECT (session->client), username, password, tokens, session->cancellable,
+                         casella_await_done, &session->await);
+  return casella_sign_in_finish (casella_await (&session->await), error);
 }
 
 static gboolean
@@ -239,6 +242,7 @@ casella_pop3_sync_run (CasellaStore             *store,
                        CasellaNetConfig         *config,
                        const char               *username,
                        const char               *password,
+                       CasellaTokenSource       *tokens,
                        CasellaPop3Policy         policy,
                        guint                     days,
                        CasellaSyncProgressFunc   progress,
@@ -262,7 +266,7 @@ casella_pop3_sync_run (CasellaStore             *store,
       return TRUE;
     }
   casella_await_init (&session.await);
-  ok = open_session (&session, config, username, password, error) &&
+  ok = open_session (&session, config, username, password, tokens, error) &&
        note_login (store, session.client, &counts, error) &&
        run (&session, store, policy, days, progress, progress_data, &counts, error);
   if (!ok)

@@ -15,6 +15,8 @@
 #include "casella-net-config.h"
 #include "casella-store.h"
 
+#include "casella-token-source.h"
+
 G_BEGIN_DECLS
 
 /* (folder, stage, done, total) as the work goes. */
@@ -35,6 +37,7 @@ gboolean casella_pop3_sync_run (CasellaStore             *store,
                                 CasellaNetConfig         *config,
                                 const char               *username,
                                 const char               *password,
+                                CasellaTokenSource       *tokens,    /* NULL: the password */
                                 CasellaPop3Policy         policy,
                                 guint                     days,
                                 CasellaSyncProgressFunc   progress,
