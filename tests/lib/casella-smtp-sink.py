@@ -28,6 +28,8 @@ parser.add_argument("cert")
 parser.add_argument("key")
 parser.add_argument("--starttls-port", type=int, required=True)
 parser.add_argument("--smtps-port", type=int, required=True)
+parser.add_argument("--relay-port", type=int, default=0,
+                    help="plain, no sign-in: what a relaying server (Dovecot's submission) hands on")
 parser.add_argument("--user", action="append", default=[], help="user:password")
 parser.add_argument("--reject-rcpt", action="append", default=[],
                     help="refuse RCPT TO for this address with 550")
@@ -94,6 +96,8 @@ controllers = [
                ssl_context=context, authenticator=authenticate,
                auth_required=True, auth_require_tls=False),
 ]
+if args.relay_port:
+    controllers.append(Controller(Sink("relay"), hostname="127.0.0.1", port=args.relay_port))
 try:
     for controller in controllers:
         controller.start()

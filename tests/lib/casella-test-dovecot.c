@@ -30,6 +30,9 @@ struct _CasellaTestDovecot
   uid_t        mail_uid;
   gid_t        mail_gid;
   guint        fills;      /* each fill its own messages and file names */
+  char        *introspect_url;  /* OAuth2: tokens checked there */
+  guint16      relay_port;      /* submission: relays to this sink; 0: none */
+  guint16      submission_port;
 };
 
 static const char *
@@ -132,6 +135,66 @@ append_login_service (GString    *conf,
                           protocol, plain_port, tls_port, chroot);
 }
 
+/* Before start: IMAP, POP3 and submission also take SASL XOAUTH2 and
+ * OAUTHBEARER, each token checked at introspect_url (Dovecot's oauth2
+ * passdb, ../shared/recipes/09-dovecot-oauth2.md). */
+void
+casella_test_dovecot_enable_oauth2 (CasellaTestDovecot *self,
+                                    const char         *introspect_url)
+{
+  g_free (self->introspect_url);
+  self->introspect_url = g_strdup (introspect_url);
+}
+
+/* Before start: SMTP submission (STARTTLS) that relays to a sink. */
+void
+casella_test_dovecot_enable_submission (CasellaTestDovecot *self,
+                                        guint16             relay_port)
+{
+  self->relay_port = relay_port;
+}
+
+guint16
+casella_test_dovecot_get_submission_port (CasellaTestDovecot *self)
+{
+  return self->submission_port;
+}
+
+static void
+append_oauth2 (CasellaTestDovecot *self,
+               GString            *conf)
+{
+  g_autofree char *ext = g_build_filename (self->dir, "oauth2.conf.ext", NULL);
+  g_autofree char *text = g_strdup_printf ("introspection_mode = post\n"
+                                           "introspection_url = %s\n"
+                                           "username_attribute = username\n"
+                                           "active_attribute = active\n"
+                                           "active_value = true\n", self->introspect_url);
+
+  g_assert_true (g_file_set_contents (ext, text, -1, NULL));
+  g_string_append_printf (conf, "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = %s\n}\n",
+                          ext);
+}
+
+static void
+append_submission (CasellaTestDovecot *self,
+                   GString            *conf,
+                   const char         *chroot)
+{
+  g_string_append_printf (conf,
+                          "service submission-login {\n"
+                          "  chroot = %s\n"
+                          "  inet_listener submission {\n"
+                          "    address = 127.0.0.1\n"
+                          "    port = %u\n"
+                          "  }\n"
+                          "}\n"
+                          "submission_relay_host = 127.0.0.1\n"
+                          "submission_relay_port = %u\n"
+                          "submission_relay_trusted = yes\n",
+                          chroot, self->submission_port, self->relay_port);
+}
+
 static char *
 casella_test_dovecot_build_config (CasellaTestDovecot *self)
 {
@@ -141,6 +204,10 @@ casella_test_dovecot_build_config (CasellaTestDovecot *self)
   const char *internal_user = root ? "dovecot" : g_get_user_name ();
   struct group *gr = getgrgid (root ? self->mail_gid : getgid ());
   const char *chroot = root ? "login" : "";
+  g_autoptr(GString) oauth2 = g_string_new (NULL);
+
+  if (self->introspect_url != NULL)
+    append_oauth2 (self, oauth2);
 
   g_string_append_printf (conf,
     "base_dir = %1$s/run\n"
@@ -148,7 +215,7 @@ casella_test_dovecot_build_config (CasellaTestDovecot *self)
     "instance_name = casella-test-%2$s\n"
     "log_path = %1$s/dovecot.log\n"
     "listen = 127.0.0.1\n"
-    "protocols = imap pop3\n"
+    "protocols = imap pop3%10$s\n"
     "default_login_user = %3$s\n"
     "default_internal_user = %4$s\n"
     "default_internal_group = %5$s\n"
@@ -158,10 +225,11 @@ casella_test_dovecot_build_config (CasellaTestDovecot *self)
     "ssl_key = <%7$s\n"
     "ssl_min_protocol = TLSv1.2\n"
     "disable_plaintext_auth = no\n"
-    "auth_mechanisms = plain login\n"
+    "auth_mechanisms = plain login%11$s\n"
     "auth_failure_delay = 0\n"
     "first_valid_uid = 1\n"
     "hostname = mail.example.test\n"
+    "%12$s"
     "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %1$s/users\n}\n"
     "userdb {\n  driver = static\n  args = uid=%8$u gid=%9$u home=%1$s/mail/%%u\n}\n"
     "mail_location = maildir:~/Maildir\n"
@@ -180,13 +248,17 @@ casella_test_dovecot_build_config (CasellaTestDovecot *self)
     "}\n",
     self->dir, strrchr (self->dir, '-') + 1, login_user, internal_user,
     gr ? gr->gr_name : "dovecot", self->cert_file, self->key_file,
-    (guint) self->mail_uid, (guint) self->mail_gid);
+    (guint) self->mail_uid, (guint) self->mail_gid,
+    self->relay_port ? " submission" : "", self->introspect_url ? " xoauth2 oauthbearer" : "",
+    oauth2->str);
 
   append_login_service (conf, "imap", self->ports[CASELLA_TEST_IMAP],
                         self->ports[CASELLA_TEST_IMAPS], chroot);
   append_login_service (conf, "pop3", self->ports[CASELLA_TEST_POP3],
                         self->ports[CASELLA_TEST_POP3S], chroot);
 
+  if (self->relay_port != 0)
+    append_submission (self, conf, chroot);
   g_string_append (conf, self->extra->str);
 
   if (!root)
@@ -237,6 +309,8 @@ casella_test_dovecot_try_start (CasellaTestDovecot  *self,
 
   for (guint i = 0; i < CASELLA_TEST_N_SERVICES; i++)
     self->ports[i] = casella_test_free_port ();
+  if (self->relay_port != 0)
+    self->submission_port = casella_test_free_port ();
 
   if (!casella_test_dovecot_write_files (self, error))
     return FALSE;
@@ -246,8 +320,9 @@ casella_test_dovecot_try_start (CasellaTestDovecot  *self,
   if (self->process == NULL)
     return FALSE;
 
-  for (guint i = 0; i < CASELLA_TEST_N_SERVICES; i++)
-    if (!casella_test_wait_for_port (self->ports[i], 10000, error))
+  for (guint i = 0; i <= CASELLA_TEST_N_SERVICES; i++)
+    if (!casella_test_wait_for_port (i < CASELLA_TEST_N_SERVICES ? self->ports[i]
+                                     : self->submission_port ? self->submission_port : self->ports[0], 10000, error))
       {
         g_autofree char *text = NULL;
         g_file_get_contents (log, &text, NULL, NULL);
@@ -291,6 +366,7 @@ casella_test_dovecot_free (CasellaTestDovecot *self)
   g_clear_object (&self->process);
   casella_test_rm_rf (self->dir);
   g_free (self->dir);
+  g_free (self->introspect_url);
   g_free (self->config);
   g_free (self->cert_file);
   g_free (self->key_file);

@@ -28,6 +28,12 @@ void                casella_test_dovecot_add_user        (CasellaTestDovecot  *s
                                                           const char          *password);
 void                casella_test_dovecot_add_config      (CasellaTestDovecot  *self,
                                                           const char          *lines);
+void                casella_test_dovecot_enable_oauth2   (CasellaTestDovecot  *self,
+                                                          const char          *introspect_url);
+void                casella_test_dovecot_enable_submission (CasellaTestDovecot *self,
+                                                          guint16              relay_port);
+/* SMTP submission, 587-style (STARTTLS), when enabled. */
+guint16             casella_test_dovecot_get_submission_port (CasellaTestDovecot *self);
 gboolean            casella_test_dovecot_start           (CasellaTestDovecot  *self,
                                                           GError             **error);
 void                casella_test_dovecot_free            (CasellaTestDovecot  *self);

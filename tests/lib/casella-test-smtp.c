@@ -18,6 +18,7 @@ struct _CasellaTestSmtp
   GSubprocess *process;
   guint16      starttls_port;
   guint16      smtps_port;
+  guint16      relay_port;
 };
 
 CasellaTestSmtp *
@@ -80,7 +81,7 @@ casella_test_smtp_try_start (CasellaTestSmtp  *self,
 {
   const CasellaTestPki *pki = casella_test_pki_get ();
   g_autofree char *script = g_build_filename (casella_test_lib_dir (), "casella-smtp-sink.py", NULL);
-  g_autofree char *starttls = NULL, *smtps = NULL;
+  g_autofree char *starttls = NULL, *smtps = NULL, *relay = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) argv = NULL;
   g_autoptr(GDataInputStream) out = NULL;
@@ -91,10 +92,12 @@ casella_test_smtp_try_start (CasellaTestSmtp  *self,
   self->smtps_port = casella_test_free_port ();
   starttls = g_strdup_printf ("%u", self->starttls_port);
   smtps = g_strdup_printf ("%u", self->smtps_port);
+  self->relay_port = casella_test_free_port ();
+  relay = g_strdup_printf ("%u", self->relay_port);
 
   g_strv_builder_add_many (builder, "/usr/bin/python3", script, self->outdir,
                            pki->cert_file, pki->key_file,
-                           "--starttls-port", starttls, "--smtps-port", smtps,
+                           "--starttls-port", starttls, "--smtps-port", smtps, "--relay-port", relay,
                            "--user", "alice@example.test:alicepw",
                            "--user", "bob@example.test:bobpw", NULL);
   for (guint i = 0; i < self->rejected->len; i++)
@@ -160,7 +163,8 @@ guint16
 casella_test_smtp_get_port (CasellaTestSmtp     *self,
                             CasellaTestSmtpPort  port)
 {
-  return port == CASELLA_TEST_SMTP_SMTPS ? self->smtps_port : self->starttls_port;
+  return port == CASELLA_TEST_SMTP_SMTPS ? self->smtps_port
+       : port == CASELLA_TEST_SMTP_RELAY ? self->relay_port : self->starttls_port;
 }
 
 const char *

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 typedef enum {
   CASELLA_TEST_SMTP_STARTTLS,  /* 587-style: STARTTLS required before AUTH */
   CASELLA_TEST_SMTP_SMTPS,     /* 465-style: implicit TLS */
+  CASELLA_TEST_SMTP_RELAY,     /* plain, no sign-in: for a relaying server in front */
 } CasellaTestSmtpPort;
 
 typedef struct _CasellaTestSmtp CasellaTestSmtp;

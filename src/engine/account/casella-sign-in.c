@@ -77,10 +77,11 @@ on_logged_in (GObject      *source,
     {
       /* Revoked or expired early: one new token, one more try. */
       g_debug ("OAuth2: the server refused the access token; renewing it once");
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
       g_error_free (error);
       sign_in->renewed = TRUE;
-      casella_token_source_get_async (sign_in->tokens, TRUE, g_task_get_cancellable (task), on_token,
-                                      g_steal_pointer (&task));
+      casella_token_source_get_async (sign_in->tokens, TRUE, cancellable, on_token, g_steal_pointer (&task));
     }
   else
     g_task_return_error (task, error);

@@ -222,9 +222,10 @@ static void
 fail (CasellaOAuth2Flow *self,
       GError            *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr(GTask) task = NULL;
 
   stop_waiting (self);
+  task = g_steal_pointer (&self->task);
   close_listener (self);
   g_task_return_error (task, error);
 }
@@ -247,11 +248,22 @@ exchange_in_thread (GTask        *task,
     g_task_return_pointer (task, tokens, (GDestroyNotify) casella_oauth2_tokens_free);
 }
 
+static gboolean
+close_server_idle (gpointer data)
+{
+  soup_server_disconnect (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Outside the server's own signal: it may be finishing the connection. */
 static void
 on_answer_sent (SoupServerMessage *message,
                 SoupServer        *server)
 {
-  soup_server_disconnect (server);
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, close_server_idle, server, g_object_unref);
+  g_source_attach (idle, g_main_context_get_thread_default ());
 }
 
 /* The listener closes once the page went out; until then it refuses
@@ -261,8 +273,7 @@ static void
 close_after_answer (CasellaOAuth2Flow *self,
                     SoupServerMessage *message)
 {
-  g_signal_connect_data (message, "finished", G_CALLBACK (on_answer_sent), g_steal_pointer (&self->server),
-                         (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_signal_connect (message, "finished", G_CALLBACK (on_answer_sent), g_steal_pointer (&self->server));
 }
 
 /* The code, the state, and whatever else the provider put in the query. */

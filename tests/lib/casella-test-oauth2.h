@@ -1,0 +1,70 @@
+/* casella-test-oauth2.h — the tests' own OAuth2 authorization server
+ *
+ * HTTPS with the test CA: an authorization endpoint with a consent page
+ * (Allow / Deny), a token endpoint (authorization_code with PKCE S256,
+ * refresh_token), revocation; and on plain loopback HTTP the
+ * introspection endpoint Dovecot's oauth2 passdb asks about each token.
+ * Access tokens live a few seconds, so refreshes happen inside a test.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CasellaTestOAuth2 CasellaTestOAuth2;
+
+/* What the consent page's script does in a real browser. */
+typedef enum {
+  CASELLA_TEST_CONSENT_ALLOW,
+  CASELLA_TEST_CONSENT_DENY,
+  CASELLA_TEST_CONSENT_WAIT,   /* nothing: the user walked away */
+} CasellaTestConsent;
+
+#define CASELLA_TEST_OAUTH2_CLIENT_ID "casella-test-client"
+
+CasellaTestOAuth2 *casella_test_oauth2_new                (void);
+/* For tokens issued from now on. Default: 600 s. */
+void               casella_test_oauth2_set_access_lifetime (CasellaTestOAuth2 *self,
+                                                           guint              seconds);
+/* Each refresh also brings a new refresh token, the old one dies (as
+ * Microsoft does). */
+void               casella_test_oauth2_set_rotate          (CasellaTestOAuth2 *self,
+                                                           gboolean           rotate);
+void               casella_test_oauth2_set_consent         (CasellaTestOAuth2 *self,
+                                                           CasellaTestConsent consent);
+gboolean           casella_test_oauth2_start               (CasellaTestOAuth2 *self,
+                                                           GError           **error);
+void               casella_test_oauth2_free                (CasellaTestOAuth2 *self);
+char              *casella_test_oauth2_get_url             (CasellaTestOAuth2 *self,
+                                                           const char        *path);
+char              *casella_test_oauth2_get_introspect_url  (CasellaTestOAuth2 *self);
+/* Writes an oauth2.ini-style file naming this server for the provider
+ * database entries mail_provider_ids (";"-separated); returns its path. */
+char              *casella_test_oauth2_write_providers     (CasellaTestOAuth2 *self,
+                                                           const char        *dir,
+                                                           const char        *mail_provider_ids);
+/* Acts as the user in a browser without one: opens uri, answers the
+ * consent page (allow or deny) and follows the redirect to the app's
+ * listener. Runs in a thread; returns at once. */
+void               casella_test_oauth2_consent_in_thread   (CasellaTestOAuth2 *self,
+                                                           const char        *uri,
+                                                           gboolean           allow);
+/* Every token issued to user dies: refreshing gives invalid_grant. */
+void               casella_test_oauth2_revoke_user         (CasellaTestOAuth2 *self,
+                                                           const char        *user);
+/* Access tokens issued so far stop working (as if expired early). */
+void               casella_test_oauth2_expire_access       (CasellaTestOAuth2 *self);
+guint              casella_test_oauth2_count_grants        (CasellaTestOAuth2 *self,
+                                                           const char        *grant_type);
+/* Every token the server issued, for scanning files for them. */
+GStrv              casella_test_oauth2_dup_tokens          (CasellaTestOAuth2 *self);
+/* The last authorization request's query parameter, or NULL. */
+char              *casella_test_oauth2_dup_last_param      (CasellaTestOAuth2 *self,
+                                                           const char        *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestOAuth2, casella_test_oauth2_free)
+
+G_END_DECLS
