@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
 
 #include "casella-credentials.h"
@@ -20,7 +21,9 @@
 #include "casella-secret.h"
 #include "casella-sign-in.h"
 #include "casella-smtp-client.h"
+#include "casella-test-cli.h"
 #include "casella-test-dovecot.h"
+#include "casella-test-https.h"
 #include "casella-test-oauth2.h"
 #include "casella-test-pki.h"
 #include "casella-test-smtp.h"
@@ -30,6 +33,13 @@ static CasellaTestOAuth2 *server;
 static CasellaTestDovecot *dovecot;
 static CasellaTestSmtp *sink;
 static char *tmpdir;
+static char *providers_file;
+static char *providers_arg;
+static char *ispdb_url;
+static CasellaTestHttps *ispdb;
+
+#define CLI_SOURCES "--sources", "ispdb", "--ispdb-url", ispdb_url, "--tls-ca-file", casella_test_pki_get ()->ca_file, \
+                    providers_arg
 
 static CasellaOAuth2Provider *
 test_provider (void)
@@ -558,6 +568,174 @@ test_expiry (void)
   casella_test_oauth2_set_access_lifetime (server, 600);
 }
 
+/* ---- casella-cli ---- */
+
+/* Reads the link casella-cli prints, then acts as the user on it. */
+static CasellaTestRun
+cli_sign_in (const char         *address,
+             gboolean            allow,
+             const char * const *extra)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *fixed[] = { "add", "--oauth", "--no-browser", CLI_SOURCES, NULL };
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaTestRun run = { 0 };
+
+  for (guint i = 0; fixed[i] != NULL; i++)
+    g_ptr_array_add (args, (char *) fixed[i]);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (args, (char *) extra[i]);
+  g_ptr_array_add (args, (char *) address);
+  g_ptr_array_add (args, NULL);
+  cli = casella_test_cli_spawn ("none", (const char * const *) args->pdata);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (cli));
+  link = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (link);
+  g_assert_true (g_str_has_prefix (link, "https://localhost:"));
+  casella_test_oauth2_consent_in_thread (server, link, allow);
+  g_assert_true (g_subprocess_communicate_utf8 (cli, NULL, NULL, &rest, &err, &error));
+  g_assert_no_error (error);
+  run.status = g_subprocess_get_if_exited (cli) ? g_subprocess_get_exit_status (cli)
+                                                : 128 + g_subprocess_get_term_sig (cli);
+  run.out = g_strconcat (link, "\n", rest ? rest : "", NULL);
+  run.err = g_steal_pointer (&err);
+  g_test_message ("casella-cli add --oauth → %d\n%s%s", run.status, run.out, run.err);
+  return run;
+}
+
+static void
+test_cli_add_sync_send (void)
+{
+  g_auto(CasellaTestRun) added = cli_sign_in ("alice@example.test", TRUE, NULL);
+  g_auto(CasellaTestRun) listed = casella_test_cli (NULL, NULL, "accounts", "--json", NULL);
+  g_auto(CasellaTestRun) synced = { 0 };
+  g_auto(CasellaTestRun) sent = { 0 };
+  g_auto(CasellaTestRun) removed = { 0 };
+  g_autoptr(GError) error = NULL;
+  const char *letter = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: Via OAuth2\r\n"
+                       "Message-ID: <oauth2-cli@example.test>\r\n\r\nSpedita con un token.\r\n";
+
+  g_assert_cmpint (added.status, ==, 0);
+  g_assert_nonnull (strstr (added.out, "Added alice@example.test"));
+  g_assert_nonnull (strstr (listed.out, "alice@example.test"));
+  g_assert_true (casella_test_dovecot_fill (dovecot, "alice@example.test", "INBOX", 5, &error));
+  /* A new process: the refresh token from the keyring, a new access token. */
+  casella_test_oauth2_expire_access (server);
+  {
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "sync", "--tls-ca-file",
+                                                   casella_test_pki_get ()->ca_file, providers_arg,
+                                                   "alice@example.test", NULL);
+    synced = run;
+    run = (CasellaTestRun) { 0 };
+  }
+  g_assert_cmpint (synced.status, ==, 0);
+  {
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, letter, "send", "--tls-ca-file",
+                                                   casella_test_pki_get ()->ca_file, providers_arg,
+                                                   "alice@example.test", NULL);
+    sent = run;
+    run = (CasellaTestRun) { 0 };
+  }
+  g_assert_cmpint (sent.status, ==, 0);
+  g_assert_true (casella_test_smtp_wait_for (sink, 1, 10000));
+  {
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "remove", "alice@example.test", NULL);
+    removed = run;
+    run = (CasellaTestRun) { 0 };
+  }
+  g_assert_cmpint (removed.status, ==, 0);
+}
+
+static void
+test_cli_denied (void)
+{
+  g_auto(CasellaTestRun) denied = cli_sign_in ("alice@example.test", FALSE, NULL);
+  g_auto(CasellaTestRun) listed = casella_test_cli (NULL, NULL, "accounts", "--json", NULL);
+
+  g_assert_cmpint (denied.status, ==, 5);
+  g_assert_nonnull (strstr (denied.err, "did not allow"));
+  g_assert_null (strstr (listed.out, "alice@example.test"));
+}
+
+/* Revoked at the provider: sync says sign in again (exit 4); signing in
+ * again keeps the account and its mail, and sync goes on. */
+static void
+test_cli_revoked (void)
+{
+  g_auto(CasellaTestRun) added = cli_sign_in ("bob@example.test", TRUE, NULL);
+  g_auto(CasellaTestRun) removed = { 0 };
+
+  g_assert_cmpint (added.status, ==, 0);
+  casella_test_oauth2_revoke_user (server, "bob@example.test");
+  casella_test_oauth2_expire_access (server);
+  {
+    g_auto(CasellaTestRun) synced = casella_test_cli (NULL, NULL, "sync", "--tls-ca-file",
+                                                      casella_test_pki_get ()->ca_file, providers_arg,
+                                                      "bob@example.test", NULL);
+    g_assert_cmpint (synced.status, ==, 4);
+    g_assert_nonnull (strstr (synced.err, "Sign in again to bob@example.test"));
+  }
+  {
+    g_auto(CasellaTestRun) again = cli_sign_in ("bob@example.test", TRUE, NULL);
+    g_auto(CasellaTestRun) synced = casella_test_cli (NULL, NULL, "sync", "--tls-ca-file",
+                                                      casella_test_pki_get ()->ca_file, providers_arg,
+                                                      "bob@example.test", NULL);
+    g_auto(CasellaTestRun) listed = casella_test_cli (NULL, NULL, "accounts", "--json", NULL);
+    const char *one = "\"address\": \"bob@example.test\"";
+
+    g_assert_cmpint (again.status, ==, 0);
+    g_assert_nonnull (strstr (again.out, "Signed in again to bob@example.test"));
+    g_assert_cmpint (synced.status, ==, 0);
+    /* One account, not two. */
+    g_assert_nonnull (strstr (listed.out, one));
+    g_assert_null (strstr (strstr (listed.out, one) + 1, one));
+  }
+  {
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "remove", "bob@example.test", NULL);
+    removed = run;
+    run = (CasellaTestRun) { 0 };
+  }
+  g_assert_cmpint (removed.status, ==, 0);
+}
+
+/* casella-cli opens the desktop's browser, Debian's chromium here, which
+ * loads the consent page, clicks Allow and lands on the listener. */
+static void
+test_cli_real_browser (void)
+{
+  g_autofree char *pids = g_build_filename (tmpdir, "browser.pids", NULL);
+  g_autofree char *pid_text = NULL;
+  g_auto(CasellaTestRun) added = { 0 };
+  g_auto(GStrv) lines = NULL;
+
+  g_setenv ("CASELLA_TEST_BROWSER_PIDS", pids, TRUE);
+  casella_test_oauth2_set_consent (server, CASELLA_TEST_CONSENT_ALLOW);
+  {
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "add", "--oauth", CLI_SOURCES, "alice@example.test",
+                                                   NULL);
+    added = run;
+    run = (CasellaTestRun) { 0 };
+  }
+  g_assert_cmpint (added.status, ==, 0);
+  g_assert_nonnull (strstr (added.err, "Your browser shows the sign-in page"));
+  g_assert_nonnull (strstr (added.out, "Added alice@example.test"));
+  /* The browser was the one that came back. */
+  g_assert_true (g_file_get_contents (pids, &pid_text, NULL, NULL));
+  lines = g_strsplit (g_strstrip (pid_text), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    kill (-(pid_t) g_ascii_strtoll (lines[i], NULL, 10), SIGTERM), kill ((pid_t) g_ascii_strtoll (lines[i], NULL, 10), SIGTERM);
+  {
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "remove", "alice@example.test", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+}
+
 static void
 test_no_token_in_files (void)
 {
@@ -571,6 +749,54 @@ test_no_token_in_files (void)
       casella_test_assert_no_file_holds (g_get_user_config_dir (), issued[i]);
       casella_test_assert_no_file_holds (g_get_user_cache_dir (), issued[i]);
     }
+}
+
+/* The provider database says example.test signs in on its own page. */
+static void
+start_ispdb (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = g_strdup_printf (
+    "<clientConfig version=\"1.1\"><emailProvider id=\"example.test\"><domain>example.test</domain>"
+    "<displayName>Example Test Mail</displayName>"
+    "<incomingServer type=\"imap\"><hostname>localhost</hostname><port>%u</port><socketType>SSL</socketType>"
+    "<username>%%EMAILADDRESS%%</username><authentication>OAuth2</authentication></incomingServer>"
+    "<outgoingServer type=\"smtp\"><hostname>localhost</hostname><port>%u</port><socketType>STARTTLS</socketType>"
+    "<username>%%EMAILADDRESS%%</username><authentication>OAuth2</authentication></outgoingServer>"
+    "</emailProvider></clientConfig>",
+    casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS), casella_test_dovecot_get_submission_port (dovecot));
+
+  ispdb = casella_test_https_new ();
+  casella_test_https_add_file (ispdb, "ispdb/example.test", xml);
+  g_assert_true (casella_test_https_start (ispdb, &error));
+  ispdb_url = g_strdup_printf ("https://localhost:%u/ispdb/", casella_test_https_get_port (ispdb));
+}
+
+/* Debian's chromium is the session's default browser (mimeapps.list),
+ * trusting the test server's key and nothing else. */
+static void
+install_test_browser (void)
+{
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *desktop = g_build_filename (apps, "casella-test-browser.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
+  g_autofree char *wrapper = g_build_filename (casella_test_lib_dir (), "casella-test-browser", NULL);
+  g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test browser\nExec=%s %%u\n"
+                                            "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n", wrapper);
+  g_autofree char *command = g_strdup_printf ("openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform der"
+                                              " | openssl dgst -sha256 -binary | base64", casella_test_pki_get ()->cert_file);
+  g_autofree char *spki = NULL;
+  int status = 0;
+
+  g_mkdir_with_parents (apps, 0700);
+  g_mkdir_with_parents (g_get_user_config_dir (), 0700);
+  g_assert_true (g_file_set_contents (desktop, entry, -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps, "[Default Applications]\n"
+                                      "x-scheme-handler/http=casella-test-browser.desktop\n"
+                                      "x-scheme-handler/https=casella-test-browser.desktop\n", -1, NULL));
+  g_assert_true (g_spawn_command_line_sync (g_strdup_printf ("sh -c \"%s\"", command), &spki, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  g_setenv ("CASELLA_TEST_BROWSER_SPKI", g_strstrip (spki), TRUE);
 }
 
 int
@@ -599,6 +825,10 @@ main (int argc, char **argv)
    * longer (2, 4, 8… s). */
   casella_test_dovecot_add_config (dovecot, "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}");
   g_assert_true (casella_test_dovecot_start (dovecot, &error));
+  providers_file = g_strdup (providers);
+  providers_arg = g_strconcat ("--oauth2-providers=", providers_file, NULL);
+  start_ispdb ();
+  install_test_browser ();
 
   g_test_add_func ("/oauth2/pkce", test_pkce);
   g_test_add_func ("/oauth2/sasl", test_sasl);
@@ -614,11 +844,16 @@ main (int argc, char **argv)
   g_test_add_func ("/oauth2/renewal", test_renewal);
   g_test_add_func ("/oauth2/ended-sign-in", test_ended_sign_in);
   g_test_add_func ("/oauth2/expiry", test_expiry);
+  g_test_add_func ("/oauth2/cli-add-sync-send", test_cli_add_sync_send);
+  g_test_add_func ("/oauth2/cli-denied", test_cli_denied);
+  g_test_add_func ("/oauth2/cli-revoked", test_cli_revoked);
+  g_test_add_func ("/oauth2/cli-real-browser", test_cli_real_browser);
   g_test_add_func ("/oauth2/no-token-in-files", test_no_token_in_files);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);
   casella_test_smtp_free (sink);
+  casella_test_https_free (ispdb);
   casella_test_oauth2_free (server);
   return status;
 }

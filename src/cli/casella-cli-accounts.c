@@ -15,6 +15,8 @@
 #include "casella-cli.h"
 #include "casella-credentials.h"
 #include "casella-mail-error.h"
+#include "casella-oauth2-provider.h"
+#include "casella-secret.h"
 #include "casella-store.h"
 
 static const char *
@@ -73,7 +75,7 @@ static void
 print_needs (CasellaMailConfig *config)
 {
   if (config->needs & CASELLA_NEEDS_OAUTH2_ONLY)
-    g_print (_("   Note: this provider only allows signing in through its own web page; Casella cannot do that yet.\n"));
+    g_print (_("   Note: this provider signs you in on its own web page: add the account with --oauth.\n"));
   if (config->needs & CASELLA_NEEDS_APP_PASSWORD)
     g_print (_("   Note: you need an app password from your provider, not your usual password. %s\n"),
              config->app_password_url ? config->app_password_url : "");
@@ -405,6 +407,64 @@ store_password (CasellaAccount         *account,
   return ok;
 }
 
+/* An OAuth2 account whose sign-in ended: the flow again, checked against
+ * its servers, the new refresh token kept; its mail and settings stay. */
+static int
+sign_in_again (CasellaAccount *account,
+               const char     *ca_file,
+               gboolean        open_browser)
+{
+  g_autoptr(CasellaOAuth2Provider) provider = casella_oauth2_provider_lookup (casella_account_get_oauth2_provider (account));
+  g_autoptr(GTlsDatabase) tls_database = casella_cli_load_ca (ca_file);
+  g_autoptr(CasellaTokenSource) tokens = NULL;
+  g_autoptr(CasellaMailConfig) config = casella_mail_config_new (CASELLA_SOURCE_BUNDLED);
+  g_autoptr(CasellaVerifyRequest) request = NULL;
+  g_autoptr(CasellaVerifyResult) verified = NULL;
+  g_auto(CasellaVerifyFailure) failure = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refresh = NULL;
+  CasellaServerConfig *incoming = casella_account_get_incoming (account);
+  CasellaServerConfig *outgoing = casella_account_get_outgoing (account);
+
+  if (provider == NULL || !casella_oauth2_provider_is_usable (provider))
+    {
+      g_printerr (_("This build of Casella cannot sign in to %s.\n"), casella_account_get_address (account));
+      return CASELLA_CLI_EXIT_USER_ACTION;
+    }
+  tokens = casella_cli_oauth2_sign_in (account, provider, incoming->protocol, open_browser, tls_database, &error);
+  if (tokens == NULL)
+    {
+      casella_cli_oauth2_explain (error, provider);
+      return casella_cli_exit_code (error);
+    }
+  /* The browser may have signed in someone else: the servers tell. */
+  request = casella_verify_request_new (casella_account_get_address (account), NULL, config, incoming, outgoing);
+  request->tls_database = tls_database ? g_object_ref (tls_database) : NULL;
+  request->tokens = g_object_ref (tokens);
+  request->approved_hosts = g_strdupv ((char *[]) { incoming->host, outgoing->host, NULL });
+  request->pinned_incoming = casella_account_get_pinned_certificate (account, incoming->protocol);
+  request->pinned_outgoing = casella_account_get_pinned_certificate (account, CASELLA_PROTOCOL_SMTP);
+  if (request->pinned_incoming)
+    g_bytes_ref (request->pinned_incoming);
+  if (request->pinned_outgoing)
+    g_bytes_ref (request->pinned_outgoing);
+  if ((verified = verify (request, &failure, &error)) == NULL)
+    {
+      g_printerr (_("Not signed in: %s\n"), error->message);
+      return casella_cli_exit_code (error);
+    }
+  refresh = casella_token_source_dup_refresh_token (tokens);
+  if (!store_password (account, CASELLA_CREDENTIAL_OAUTH2, refresh, &error))
+    {
+      casella_secret_wipe (refresh);
+      g_printerr (_("The sign-in could not be kept in the keyring: %s\n"), error->message);
+      return CASELLA_CLI_EXIT_KEYRING;
+    }
+  casella_secret_wipe (refresh);
+  g_print (_("Signed in again to %s\n"), casella_account_get_address (account));
+  return CASELLA_CLI_EXIT_OK;
+}
+
 int
 casella_cli_add (int    argc,
                  char **argv)
@@ -412,7 +472,7 @@ casella_cli_add (int    argc,
   DetectOptions opts = { 0 };
   g_autofree char *protocol = NULL, *name = NULL;
   g_auto(GStrv) approve = NULL;
-  gboolean password_stdin = FALSE, allow_plaintext = FALSE;
+  gboolean password_stdin = FALSE, allow_plaintext = FALSE, oauth = FALSE, no_browser = FALSE;
   GOptionEntry entries[] = {
     { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol, N_("Receive with imap or pop3"), N_("PROTOCOL") },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, N_("Read the password from standard input"), NULL },
@@ -420,6 +480,9 @@ casella_cli_add (int    argc,
     { "approve-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &approve, N_("Agree to send the password to HOST"), N_("HOST") },
     { "allow-plaintext", 0, 0, G_OPTION_ARG_NONE, &allow_plaintext,
       N_("Agree to send the password without encryption, to a server that offers none"), NULL },
+    { "oauth", 0, 0, G_OPTION_ARG_NONE, &oauth,
+      N_("Sign in on the provider’s own page (Google, Microsoft…) instead of giving a password"), NULL },
+    { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("With --oauth: only print the link to open"), NULL },
     { NULL }
   };
   g_autofree GOptionEntry *detect_options = detect_entries (&opts);
@@ -432,6 +495,9 @@ casella_cli_add (int    argc,
   g_autoptr(CasellaAccountStore) store = NULL;
   g_auto(CasellaVerifyFailure) failure = { 0 };
   g_autofree char *password = NULL;
+  g_autoptr(CasellaOAuth2Provider) provider = NULL;
+  g_autoptr(CasellaTokenSource) tokens = NULL;
+  g_autoptr(GTlsDatabase) tls_database = NULL;
   CasellaMailConfig *config;
   CasellaServerConfig *incoming;
   const char *address;
@@ -445,8 +511,22 @@ casella_cli_add (int    argc,
     return casella_cli_usage_error (context, _("give one email address, like name@example.com"));
   address = argv[1];
 
-  password = read_password (password_stdin, address);
-  if (password == NULL)
+  if (oauth && password_stdin)
+    return casella_cli_usage_error (context, _("--oauth signs in without a password: drop --password-stdin"));
+  store = casella_account_store_new (NULL);
+  if (!casella_account_store_load (store, &error))
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return CASELLA_CLI_EXIT_FAILURE;
+    }
+  if (oauth)
+    {
+      CasellaAccount *existing = casella_account_store_lookup (store, address);   /* the store's own */
+
+      if (existing != NULL && casella_account_get_oauth2_provider (existing) != NULL)
+        return sign_in_again (existing, opts.ca_file, !no_browser);
+    }
+  if (!oauth && (password = read_password (password_stdin, address)) == NULL)
     return casella_cli_usage_error (context, _("no password: type it, or give --password-stdin"));
 
   detected = run_detect (address, &opts, &error);
@@ -456,10 +536,24 @@ casella_cli_add (int    argc,
       return CASELLA_CLI_EXIT_NOT_FOUND;
     }
   config = detected->configs->pdata[0];
-  if (config->needs & CASELLA_NEEDS_OAUTH2_ONLY)
+  provider = casella_oauth2_provider_for_mail_provider (config->provider_id);
+  if (oauth && provider == NULL)
     {
-      g_printerr (_("%s only allows signing in through its own web page, which Casella cannot do yet.\n"),
-                  config->provider_name);
+      g_printerr (_("%s has no sign-in page for other apps: add the account with its password.\n"),
+                  config->provider_name ? config->provider_name : strrchr (address, '@') + 1);
+      return CASELLA_CLI_EXIT_USER_ACTION;
+    }
+  if ((oauth || config->needs & CASELLA_NEEDS_OAUTH2_ONLY) && !casella_oauth2_provider_is_usable (provider))
+    {
+      g_printerr (_("%s only lets apps in through its own sign-in page, and this build of Casella is not registered "
+                    "with it (the packager must give a client ID).\n"), config->provider_name);
+      if (provider != NULL && provider->app_passwords)
+        print_needs (config);
+      return CASELLA_CLI_EXIT_USER_ACTION;
+    }
+  if (!oauth && config->needs & CASELLA_NEEDS_OAUTH2_ONLY)
+    {
+      g_printerr (_("%s only lets apps in through its own sign-in page: give --oauth.\n"), config->provider_name);
       return CASELLA_CLI_EXIT_USER_ACTION;
     }
   incoming = pick_incoming (config, protocol);
@@ -469,8 +563,20 @@ casella_cli_add (int    argc,
       return CASELLA_CLI_EXIT_NOT_FOUND;
     }
 
+  tls_database = casella_cli_load_ca (opts.ca_file);
+  account = casella_account_new (address);
+  if (oauth)
+    {
+      tokens = casella_cli_oauth2_sign_in (account, provider, incoming->protocol, !no_browser, tls_database, &error);
+      if (tokens == NULL)
+        {
+          casella_cli_oauth2_explain (error, provider);
+          return casella_cli_exit_code (error);
+        }
+    }
   request = casella_verify_request_new (address, password, config, incoming, casella_mail_config_get_outgoing (config));
-  request->tls_database = casella_cli_load_ca (opts.ca_file);
+  request->tls_database = tls_database ? g_object_ref (tls_database) : NULL;
+  request->tokens = tokens ? g_object_ref (tokens) : NULL;
   request->approved_hosts = g_steal_pointer (&approve);
   request->allow_plaintext = allow_plaintext;
   verified = verify (request, &failure, &error);
@@ -512,21 +618,33 @@ casella_cli_add (int    argc,
   if (verified->outgoing_unchecked)
     g_printerr (_("Note: the sending server did not ask for a password, so it could not be checked. Sending may "
                   "still be refused later.\n"));
-  account = casella_account_new (address);
   casella_account_set_display_name (account, name);
+  casella_account_set_oauth2_provider (account, oauth ? provider->id : NULL);
   casella_account_set_provider (account, config->provider_id, config->provider_name);
   casella_account_set_incoming (account, verified->incoming);
   casella_account_set_outgoing (account, verified->outgoing);
 
-  /* The password first: an account without one would be half-made. */
-  if (!store_password (account, CASELLA_CREDENTIAL_INCOMING, password, &error) ||
-      !store_password (account, CASELLA_CREDENTIAL_OUTGOING, password, &error))
+  /* The password (or the sign-in) first: an account without one would
+   * be half-made. */
+  if (oauth)
+    {
+      g_autofree char *refresh = casella_token_source_dup_refresh_token (tokens);
+
+      if (!store_password (account, CASELLA_CREDENTIAL_OAUTH2, refresh, &error))
+        {
+          casella_secret_wipe (refresh);
+          g_printerr (_("Not added: the sign-in could not be kept in the keyring: %s\n"), error->message);
+          return CASELLA_CLI_EXIT_KEYRING;
+        }
+      casella_secret_wipe (refresh);
+    }
+  else if (!store_password (account, CASELLA_CREDENTIAL_INCOMING, password, &error) ||
+           !store_password (account, CASELLA_CREDENTIAL_OUTGOING, password, &error))
     {
       g_printerr (_("Not added: the password could not be kept in the keyring: %s\n"), error->message);
       return CASELLA_CLI_EXIT_KEYRING;
     }
-  store = casella_account_store_new (NULL);
-  if (!casella_account_store_load (store, &error) || !casella_account_store_add (store, account, &error))
+  if (!casella_account_store_add (store, account, &error))
     {
       g_printerr (_("Not added: %s\n"), error->message);
       return CASELLA_CLI_EXIT_FAILURE;

@@ -27,6 +27,7 @@ typedef struct {
   CasellaStore        *store;
   char                *password;
   char                *smtp_password;
+  CasellaTokenSource  *tokens;        /* OAuth2 accounts, instead of passwords */
   GTlsDatabase        *tls_database;
   gboolean             rebuild;       /* a damaged store is made anew (sync) */
 } Mailbox;
@@ -39,6 +40,7 @@ mailbox_clear (Mailbox *mailbox)
   g_clear_object (&mailbox->tls_database);
   g_clear_pointer (&mailbox->password, casella_credentials_free);
   g_clear_pointer (&mailbox->smtp_password, casella_credentials_free);
+  g_clear_object (&mailbox->tokens);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Mailbox, mailbox_clear)
@@ -63,6 +65,15 @@ mailbox_unlock (Mailbox *mailbox)
 {
   g_autoptr(GError) error = NULL;
 
+  if (casella_account_get_oauth2_provider (mailbox->account) != NULL)
+    {
+      mailbox->tokens = casella_cli_oauth2_tokens_for (mailbox->account, mailbox->tls_database, &error);
+      if (mailbox->tokens != NULL)
+        return CASELLA_CLI_EXIT_OK;
+      g_printerr (_("casella-cli: cannot sign in to %s: %s\n"), casella_account_get_address (mailbox->account),
+                  error->message);
+      return casella_cli_exit_code (error);
+    }
   mailbox->password = lookup_password (mailbox->account, CASELLA_CREDENTIAL_INCOMING, &error);
   if (mailbox->password != NULL)
     mailbox->smtp_password = lookup_password (mailbox->account, CASELLA_CREDENTIAL_OUTGOING, NULL);
@@ -149,6 +160,7 @@ sync_options (Mailbox *mailbox)
 
   options.password = mailbox->password;
   options.smtp_password = mailbox->smtp_password;
+  options.tokens = mailbox->tokens;
   options.tls_database = mailbox->tls_database;
   options.body_budget = 32 * 1024 * 1024;
   return options;
@@ -269,6 +281,7 @@ casella_cli_sync (int    argc,
   if (error != NULL)
     {
       g_printerr (_("Sync stopped: %s\n"), error->message);
+      casella_cli_oauth2_say_sign_in_again (mailbox.account, error);
       return casella_cli_exit_code (error);
     }
   folders = casella_store_list_folders (mailbox.store, NULL);
@@ -675,6 +688,7 @@ casella_cli_send (int    argc,
       return casella_cli_exit_code (error);
     }
   send_outbox (&mailbox, ca_file, &result, &error);
+  casella_cli_oauth2_say_sign_in_again (mailbox.account, error);
   status = report_mine (mailbox.store, id, casella_outbox_result_find (&result, id), error);
   report_others (&result, id);
   return status;

@@ -94,6 +94,13 @@ casella_cli_exit_code (const GError *error)
                                                                    : CASELLA_CLI_EXIT_FAILURE;
   if (error->domain == CASELLA_STORE_ERROR)
     return CASELLA_CLI_EXIT_STORE;
+  if (error->domain == CASELLA_OAUTH2_ERROR)
+    return error->code == CASELLA_OAUTH2_ERROR_INVALID_GRANT ? CASELLA_CLI_EXIT_AUTH
+         : error->code == CASELLA_OAUTH2_ERROR_FAILED || error->code == CASELLA_OAUTH2_ERROR_BAD_RESPONSE
+           ? CASELLA_CLI_EXIT_FAILURE
+           : CASELLA_CLI_EXIT_USER_ACTION;   /* denied, the organisation's consent, no client ID, timed out */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return CASELLA_CLI_EXIT_USER_ACTION;
   if (error->domain != CASELLA_MAIL_ERROR)
     return CASELLA_CLI_EXIT_FAILURE;
   switch (error->code)

@@ -53,6 +53,7 @@ main (int   argc,
   casella_i18n_init ();
   casella_engine_init ();
 
+  argc = casella_cli_take_oauth2_override (argc, argv);
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
     return casella_cli_help (argc, argv);
   if (g_str_equal (argv[1], "--version"))

@@ -6,6 +6,9 @@
 
 #include <gio/gio.h>
 
+#include "casella-account.h"
+#include "casella-token-source.h"
+
 G_BEGIN_DECLS
 
 /* Exit codes scripts can rely on; README.md lists them. */
@@ -43,6 +46,16 @@ int            casella_cli_usage_error (GOptionContext *context, const char *mes
 GTlsDatabase  *casella_cli_load_ca     (const char *file);
 char          *casella_cli_default_ispdb_url (void);
 int            casella_cli_exit_code   (const GError *error);
+
+/* OAuth2 (casella-cli-oauth2.c). */
+int                 casella_cli_take_oauth2_override (int argc, char **argv);
+CasellaTokenSource *casella_cli_oauth2_sign_in       (CasellaAccount *account, CasellaOAuth2Provider *provider,
+                                                      CasellaProtocol incoming, gboolean open_browser,
+                                                      GTlsDatabase *tls_database, GError **error);
+void                casella_cli_oauth2_explain       (const GError *error, CasellaOAuth2Provider *provider);
+void                casella_cli_oauth2_say_sign_in_again (CasellaAccount *account, const GError *error);
+CasellaTokenSource *casella_cli_oauth2_tokens_for    (CasellaAccount *account, GTlsDatabase *tls_database,
+                                                      GError **error);
 
 int  casella_cli_detect   (int argc, char **argv);
 int  casella_cli_add      (int argc, char **argv);

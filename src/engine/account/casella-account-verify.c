@@ -53,6 +53,7 @@ request_copy (const CasellaVerifyRequest *request)
                                                            request->incoming, request->outgoing);
 
   copy->smtp_password = g_strdup (request->smtp_password);
+  copy->tokens = request->tokens ? g_object_ref (request->tokens) : NULL;
   copy->tls_database = request->tls_database ? g_object_ref (request->tls_database) : NULL;
   copy->pinned_incoming = request->pinned_incoming ? g_bytes_ref (request->pinned_incoming) : NULL;
   copy->pinned_outgoing = request->pinned_outgoing ? g_bytes_ref (request->pinned_outgoing) : NULL;

@@ -74,6 +74,14 @@ casella_token_source_get_provider (CasellaTokenSource *self)
   return self->provider;
 }
 
+char *
+casella_token_source_dup_refresh_token (CasellaTokenSource *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  return g_strdup (self->refresh_token);
+}
+
 guint
 casella_token_source_get_n_refreshes (CasellaTokenSource *self)
 {

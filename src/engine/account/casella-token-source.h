@@ -47,6 +47,8 @@ void                casella_token_source_get_async    (CasellaTokenSource     *s
 char               *casella_token_source_get_finish   (CasellaTokenSource     *self,
                                                        GAsyncResult           *result,
                                                        GError                **error);
+/* The newest refresh token (free with casella_secret_free). */
+char               *casella_token_source_dup_refresh_token (CasellaTokenSource *self);
 /* How many refreshes went to the provider (for tests and logs). */
 guint               casella_token_source_get_n_refreshes (CasellaTokenSource  *self);
 
