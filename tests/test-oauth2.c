@@ -709,12 +709,8 @@ test_cli_revoked (void)
 static void
 test_cli_real_browser (void)
 {
-  g_autofree char *pids = g_build_filename (tmpdir, "browser.pids", NULL);
-  g_autofree char *pid_text = NULL;
   g_auto(CasellaTestRun) added = { 0 };
-  g_auto(GStrv) lines = NULL;
 
-  g_setenv ("CASELLA_TEST_BROWSER_PIDS", pids, TRUE);
   casella_test_oauth2_set_consent (server, CASELLA_TEST_CONSENT_ALLOW);
   {
     g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "add", "--oauth", CLI_SOURCES, "alice@example.test",
@@ -726,10 +722,7 @@ test_cli_real_browser (void)
   g_assert_nonnull (strstr (added.err, "Your browser shows the sign-in page"));
   g_assert_nonnull (strstr (added.out, "Added alice@example.test"));
   /* The browser was the one that came back. */
-  g_assert_true (g_file_get_contents (pids, &pid_text, NULL, NULL));
-  lines = g_strsplit (g_strstrip (pid_text), "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    kill (-(pid_t) g_ascii_strtoll (lines[i], NULL, 10), SIGTERM), kill ((pid_t) g_ascii_strtoll (lines[i], NULL, 10), SIGTERM);
+  g_assert_cmpuint (casella_test_stop_browsers (), >=, 1);
   {
     g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "remove", "alice@example.test", NULL);
     g_assert_cmpint (run.status, ==, 0);
@@ -772,33 +765,6 @@ start_ispdb (void)
   ispdb_url = g_strdup_printf ("https://localhost:%u/ispdb/", casella_test_https_get_port (ispdb));
 }
 
-/* Debian's chromium is the session's default browser (mimeapps.list),
- * trusting the test server's key and nothing else. */
-static void
-install_test_browser (void)
-{
-  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
-  g_autofree char *desktop = g_build_filename (apps, "casella-test-browser.desktop", NULL);
-  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
-  g_autofree char *wrapper = g_build_filename (casella_test_lib_dir (), "casella-test-browser", NULL);
-  g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test browser\nExec=%s %%u\n"
-                                            "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n", wrapper);
-  g_autofree char *command = g_strdup_printf ("openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform der"
-                                              " | openssl dgst -sha256 -binary | base64", casella_test_pki_get ()->cert_file);
-  g_autofree char *spki = NULL;
-  int status = 0;
-
-  g_mkdir_with_parents (apps, 0700);
-  g_mkdir_with_parents (g_get_user_config_dir (), 0700);
-  g_assert_true (g_file_set_contents (desktop, entry, -1, NULL));
-  g_assert_true (g_file_set_contents (mimeapps, "[Default Applications]\n"
-                                      "x-scheme-handler/http=casella-test-browser.desktop\n"
-                                      "x-scheme-handler/https=casella-test-browser.desktop\n", -1, NULL));
-  g_assert_true (g_spawn_command_line_sync (g_strdup_printf ("sh -c \"%s\"", command), &spki, NULL, &status, NULL));
-  g_assert_cmpint (status, ==, 0);
-  g_setenv ("CASELLA_TEST_BROWSER_SPKI", g_strstrip (spki), TRUE);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -828,7 +794,7 @@ main (int argc, char **argv)
   providers_file = g_strdup (providers);
   providers_arg = g_strconcat ("--oauth2-providers=", providers_file, NULL);
   start_ispdb ();
-  install_test_browser ();
+  casella_test_install_browser ();
 
   g_test_add_func ("/oauth2/pkce", test_pkce);
   g_test_add_func ("/oauth2/sasl", test_sasl);

@@ -14,11 +14,13 @@
 #include "casella-application.h"
 #include "casella-credentials.h"
 #include "casella-engine.h"
+#include "casella-oauth2-provider.h"
 #include "casella-setup-problem.h"
 #include "casella-setup-window.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-gtk.h"
 #include "casella-test-https.h"
+#include "casella-test-oauth2.h"
 #include "casella-test-pki.h"
 #include "casella-test-resolver.h"
 #include "casella-test-script.h"
@@ -32,6 +34,8 @@ static CasellaTestResolver *resolver;
 static CasellaTestDovecot *dovecot;
 static CasellaTestSmtp *sink;
 static CasellaApplication *app;
+static CasellaTestOAuth2 *oauth2;
+static CasellaTestDovecot *oauth2_dovecot;
 
 /* ---- autoconfig files ---- */
 
@@ -648,6 +652,174 @@ test_provider_needs_on_found_page (void)
   shot (setup, "found-oauth-only");
 }
 
+/* ---- signing in on the provider's page ---- */
+
+/* example.test signs in on its own page (the tests' authorization
+ * server), its Dovecot checks each token; chromium is the browser. */
+static CasellaTestHttps *
+https_serving_oauth2 (void)
+{
+  g_autofree char *imap = g_strdup_printf (
+    "<incomingServer type=\"imap\"><hostname>mail.example.test</hostname><port>%u</port><socketType>SSL</socketType>"
+    "<username>%%EMAILADDRESS%%</username><authentication>OAuth2</authentication>"
+    "<authentication>password-cleartext</authentication></incomingServer>",
+    casella_test_dovecot_get_port (oauth2_dovecot, CASELLA_TEST_IMAPS));
+  g_autofree char *smtp = g_strdup_printf (
+    "<outgoingServer type=\"smtp\"><hostname>mail.example.test</hostname><port>%u</port>"
+    "<socketType>STARTTLS</socketType><username>%%EMAILADDRESS%%</username><authentication>OAuth2</authentication>"
+    "<authentication>password-cleartext</authentication></outgoingServer>",
+    casella_test_dovecot_get_submission_port (oauth2_dovecot));
+  g_autofree char *xml = config_xml (imap, NULL, smtp);
+
+  return https_serving (xml);
+}
+
+static void
+open_signin (Setup              *setup,
+             CasellaTestConsent  consent)
+{
+  casella_test_oauth2_set_consent (oauth2, consent);
+  give_details (setup, "alice@example.test", "typed-but-unused");
+  assert_found_page (setup);
+  assert_default (setup, "_Sign In With Testauth");
+  g_assert_nonnull (casella_test_gtk_find_button (visible_page (setup), T ("Use an _App Password Instead")));
+  shot (setup, "found-signin");
+  click (setup, "_Sign In With Testauth");
+  wait_page (setup, "signin", 2000);
+}
+
+/* From the address to a saved account through the browser: the
+ * refresh token in the keyring and nowhere else, no password kept. */
+static void
+test_oauth2_sign_in (void)
+{
+  g_autoptr(CasellaTestHttps) https = https_serving_oauth2 ();
+  g_autoptr(Setup) setup = setup_open (https, 0);
+  g_auto(GStrv) tokens = NULL;
+  CasellaAccount *account;
+  g_autofree char *refresh = NULL;
+  g_autofree char *password = NULL;
+
+  open_signin (setup, CASELLA_TEST_CONSENT_ALLOW);
+  g_assert_nonnull (casella_test_gtk_find_button (visible_page (setup), T ("_Copy Link")));
+  shot (setup, "signin");
+  wait_page (setup, "done", 30000);
+  {
+    g_autofree char *ready = g_strdup_printf (T ("%s is ready. Your sign-in is kept safe in your keyring; Casella "
+                                                 "never saw your password."), "alice@example.test");
+    g_assert_true (page_has_text (setup, ready));
+  }
+  shot (setup, "signin-done");
+  g_assert_cmpuint (casella_test_stop_browsers (), >=, 1);
+  account = casella_account_store_lookup (setup->store, "alice@example.test");
+  g_assert_nonnull (account);
+  g_assert_cmpstr (casella_account_get_oauth2_provider (account), ==, "testauth");
+  refresh = keyring_password (account, CASELLA_CREDENTIAL_OAUTH2);
+  g_assert_true (g_str_has_prefix (refresh, "refresh-"));
+  password = keyring_password (account, CASELLA_CREDENTIAL_INCOMING);
+  g_assert_null (password);
+  tokens = casella_test_oauth2_dup_tokens (oauth2);
+  for (guint i = 0; tokens[i] != NULL; i++)
+    {
+      casella_test_assert_no_file_holds (setup->dir, tokens[i]);
+      casella_test_assert_no_file_holds (g_get_home_dir (), tokens[i]);
+    }
+  casella_test_assert_no_file_holds (setup->dir, "typed-but-unused");
+}
+
+/* "Deny" on the provider's page: said plainly, with Try Again; Back
+ * returns to what was found. */
+static void
+test_oauth2_denied (void)
+{
+  g_autoptr(CasellaTestHttps) https = https_serving_oauth2 ();
+  g_autoptr(Setup) setup = setup_open (https, 0);
+
+  open_signin (setup, CASELLA_TEST_CONSENT_DENY);
+  g_assert_true (casella_test_gtk_wait_for_label (visible_page (setup), T ("Sign-In Didn’t Finish"), 30000));
+  casella_test_stop_browsers ();
+  assert_default (setup, "_Try Again");
+  shot (setup, "signin-denied");
+  gtk_widget_activate_action (GTK_WIDGET (setup->window), "setup.back", NULL);
+  wait_page (setup, "found", 1000);
+  g_assert_null (casella_account_store_lookup (setup->store, "alice@example.test"));
+}
+
+static void
+on_clipboard_text (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+}
+
+/* Nobody signs in: Copy Link gives the page's address; Back closes the
+ * listener at once. */
+static void
+test_oauth2_copy_link_and_cancel (void)
+{
+  g_autoptr(CasellaTestHttps) https = https_serving_oauth2 ();
+  g_autoptr(Setup) setup = setup_open (https, 0);
+  g_autofree char *copied = NULL;
+  g_autofree char *redirect = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  open_signin (setup, CASELLA_TEST_CONSENT_WAIT);
+  click (setup, "_Copy Link");
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (setup->window)), NULL, on_clipboard_text,
+                                 &copied);
+  while (copied == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_str_has_prefix (copied, "https://localhost:"));
+  g_assert_nonnull (strstr (copied, "code_challenge_method=S256"));
+  shot (setup, "signin-copied");
+  redirect = casella_test_oauth2_dup_last_param (oauth2, "redirect_uri");
+  casella_test_stop_browsers ();
+  click (setup, "C_ancel");
+  wait_page (setup, "found", 1000);
+  uri = g_uri_parse (redirect, G_URI_FLAGS_NONE, NULL);
+  g_assert_nonnull (uri);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) g_uri_get_port (uri), NULL, &error);
+  g_assert_null (connection);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+/* Known by the address alone: no password is asked for at all. */
+static void
+test_oauth2_no_password_field (void)
+{
+  g_autoptr(CasellaTestHttps) https = https_serving (NULL);
+  g_autoptr(Setup) setup = setup_open (https, 0);
+  g_autofree char *file = g_build_filename (setup->dir, "google-test.ini", NULL);
+  g_autofree char *authorize = casella_test_oauth2_get_url (oauth2, "/authorize");
+  g_autofree char *token = casella_test_oauth2_get_url (oauth2, "/token");
+  g_autofree char *text = g_strdup_printf ("[google]\nName=Google\nProviders=googlemail.com;\nAuthorizeUrl=%s\n"
+                                           "TokenUrl=%s\nMechanisms=XOAUTH2;\nClientId=test\nAppPasswords=true\n",
+                                           authorize, token);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *password;
+
+  /* A build with a client ID for Google (this test's own endpoints). */
+  g_assert_true (g_file_set_contents (file, text, -1, NULL));
+  g_assert_true (casella_oauth2_provider_add_from_file (file, &error));
+  wait_page (setup, "welcome", 1000);
+  click (setup, "_Get Started");
+  wait_page (setup, "details", 1000);
+  password = find_row (setup, "Password");
+  type_into (setup, "Email address", "mario.rossi@gmail.com");
+  g_assert_false (gtk_widget_get_visible (password));
+  g_assert_true (gtk_widget_is_sensitive (casella_test_gtk_find_button (visible_page (setup), T ("_Continue"))));
+  shot (setup, "details-signin");
+  type_into (setup, "Email address", "mario.rossi@libero.it");
+  g_assert_true (gtk_widget_get_visible (password));
+  g_assert_false (gtk_widget_is_sensitive (casella_test_gtk_find_button (visible_page (setup), T ("_Continue"))));
+}
+
 static CasellaTestDovecot *
 self_signed_dovecot (void)
 {
@@ -871,6 +1043,23 @@ main (int argc, char **argv)
   casella_test_smtp_start (sink, &error);
   g_assert_no_error (error);
 
+  /* The OAuth2 world: authorization server, a Dovecot taking its
+   * tokens (IMAP and submission), chromium as the browser. */
+  oauth2 = casella_test_oauth2_new ();
+  g_assert_true (casella_test_oauth2_start (oauth2, &error));
+  {
+    g_autofree char *dir = casella_test_make_tmpdir ("casella-setup-oauth2");
+    g_autofree char *providers = casella_test_oauth2_write_providers (oauth2, dir, "example.test");
+    g_autofree char *introspect = casella_test_oauth2_get_introspect_url (oauth2);
+
+    g_assert_true (casella_oauth2_provider_add_from_file (providers, &error));
+    oauth2_dovecot = casella_test_dovecot_new ();
+    casella_test_dovecot_enable_oauth2 (oauth2_dovecot, introspect);
+    casella_test_dovecot_enable_submission (oauth2_dovecot, casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_RELAY));
+    g_assert_true (casella_test_dovecot_start (oauth2_dovecot, &error));
+  }
+  casella_test_install_browser ();
+
   /* One application for every window: it loads the style sheet. */
   app = casella_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
@@ -888,10 +1077,16 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/setup/unreachable", test_unreachable_server);
   g_test_add_func ("/ui/setup/cancel", test_cancel_during_detection);
   g_test_add_func ("/ui/setup/accessible-and-narrow", test_accessible_and_narrow);
+  g_test_add_func ("/ui/setup/oauth2-sign-in", test_oauth2_sign_in);
+  g_test_add_func ("/ui/setup/oauth2-denied", test_oauth2_denied);
+  g_test_add_func ("/ui/setup/oauth2-copy-link-and-cancel", test_oauth2_copy_link_and_cancel);
+  g_test_add_func ("/ui/setup/oauth2-no-password-field", test_oauth2_no_password_field);
 
   status = g_test_run ();
 
   g_clear_object (&app);
+  casella_test_dovecot_free (oauth2_dovecot);
+  casella_test_oauth2_free (oauth2);
   casella_test_smtp_free (sink);
   casella_test_dovecot_free (dovecot);
   return status;

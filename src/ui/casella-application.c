@@ -208,6 +208,7 @@ typedef struct {
   CasellaApplication *self;
   CasellaAccount     *account;
   char               *password;
+  CasellaTokenSource *tokens;    /* OAuth2 accounts, instead of the password */
 } Starting;
 
 static void starting_free (Starting *starting);
@@ -243,7 +244,7 @@ static void
 start_session (Starting   *starting,
                const char *smtp_password)
 {
-  CasellaMailSessionOptions options = { starting->password, smtp_password, NULL, 0, 0 };
+  CasellaMailSessionOptions options = { starting->password, smtp_password, NULL, 0, 0, starting->tokens };
 
   casella_mail_session_new_async (starting->account, &options, NULL, on_session_opened, starting);
 }
@@ -254,6 +255,7 @@ starting_free (Starting *starting)
   g_object_unref (starting->self);
   g_object_unref (starting->account);
   casella_credentials_free (starting->password);
+  g_clear_object (&starting->tokens);
   g_free (starting);
 }
 
@@ -279,6 +281,22 @@ on_password (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   starting->password = casella_credentials_lookup_finish (result, &error);
+  if (starting->password != NULL && casella_account_get_oauth2_provider (starting->account) != NULL)
+    {
+      /* The keyring's entry is the sign-in's refresh token. */
+      g_autoptr(CasellaOAuth2Provider) provider =
+        casella_oauth2_provider_lookup (casella_account_get_oauth2_provider (starting->account));
+
+      if (provider != NULL)
+        starting->tokens = casella_token_source_new (starting->account, provider, starting->password, NULL);
+      g_clear_pointer (&starting->password, casella_credentials_free);
+      if (starting->tokens != NULL)
+        {
+          start_session (starting, NULL);
+          return;
+        }
+      g_set_error (&error, CASELLA_OAUTH2_ERROR, CASELLA_OAUTH2_ERROR_NOT_CONFIGURED, "Unknown sign-in provider");
+    }
   if (starting->password == NULL)
     {
       g_warning ("No password in the keyring for %s%s%s", casella_account_get_address (starting->account),
@@ -303,7 +321,9 @@ ensure_session (CasellaApplication *self,
   starting = g_new0 (Starting, 1);
   starting->self = g_object_ref (self);
   starting->account = g_object_ref (account);
-  casella_credentials_lookup_async (account, CASELLA_CREDENTIAL_INCOMING, NULL, on_password, starting);
+  casella_credentials_lookup_async (account, casella_account_get_oauth2_provider (account) != NULL
+                                             ? CASELLA_CREDENTIAL_OAUTH2 : CASELLA_CREDENTIAL_INCOMING,
+                                    NULL, on_password, starting);
 }
 
 static void

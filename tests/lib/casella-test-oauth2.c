@@ -9,7 +9,9 @@
 #include "casella-test-pki.h"
 #include "casella-test-util.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
 
 typedef struct {
@@ -717,4 +719,62 @@ casella_test_oauth2_dup_last_param (CasellaTestOAuth2 *self,
   value = self->last_params ? g_strdup (g_hash_table_lookup (self->last_params, name)) : NULL;
   g_mutex_unlock (&self->mutex);
   return value;
+}
+
+/* ---- the browser ---- */
+
+static char *
+browser_pids_file (void)
+{
+  return g_build_filename (g_get_user_runtime_dir (), "casella-test-browser.pids", NULL);
+}
+
+void
+casella_test_install_browser (void)
+{
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *desktop = g_build_filename (apps, "casella-test-browser.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
+  g_autofree char *wrapper = g_build_filename (casella_test_lib_dir (), "casella-test-browser", NULL);
+  g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Test browser\nExec=%s %%u\n"
+                                            "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n", wrapper);
+  g_autofree char *command = g_strdup_printf (
+    "sh -c \"openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform der"
+    " | openssl dgst -sha256 -binary | base64\"", casella_test_pki_get ()->cert_file);
+  g_autofree char *spki = NULL;
+  g_autofree char *pids = browser_pids_file ();
+  int status = 0;
+
+  g_mkdir_with_parents (apps, 0700);
+  g_mkdir_with_parents (g_get_user_config_dir (), 0700);
+  g_assert_true (g_file_set_contents (desktop, entry, -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps, "[Default Applications]\n"
+                                      "x-scheme-handler/http=casella-test-browser.desktop\n"
+                                      "x-scheme-handler/https=casella-test-browser.desktop\n", -1, NULL));
+  g_assert_true (g_spawn_command_line_sync (command, &spki, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  g_setenv ("CASELLA_TEST_BROWSER_SPKI", g_strstrip (spki), TRUE);
+  g_setenv ("CASELLA_TEST_BROWSER_PIDS", pids, TRUE);
+}
+
+guint
+casella_test_stop_browsers (void)
+{
+  g_autofree char *pids = browser_pids_file ();
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (pids, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (g_strstrip (text), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      pid_t pid = (pid_t) g_ascii_strtoll (lines[i], NULL, 10);
+
+      if (pid > 1 && kill (pid, SIGTERM) == 0)
+        n++;
+    }
+  g_unlink (pids);
+  return n;
 }

@@ -65,6 +65,13 @@ GStrv              casella_test_oauth2_dup_tokens          (CasellaTestOAuth2 *s
 char              *casella_test_oauth2_dup_last_param      (CasellaTestOAuth2 *self,
                                                            const char        *name);
 
+/* Makes Debian's chromium (headless, tests/lib/casella-test-browser)
+ * the session's default web browser, trusting the test server's key and
+ * nothing else. Call before anything asks GIO for applications. */
+void               casella_test_install_browser            (void);
+/* Ends the browsers started since; returns how many there were. */
+guint              casella_test_stop_browsers              (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestOAuth2, casella_test_oauth2_free)
 
 G_END_DECLS

@@ -29,6 +29,7 @@ struct _CasellaOAuth2Flow
   GSource               *timeout;
   gulong                 cancel_id;
   gboolean               answered;       /* a redirect was taken: no other */
+  GThread               *thread;         /* the one that waits */
 };
 
 enum { SIGNAL_REDIRECTED, N_SIGNALS };
@@ -405,6 +406,10 @@ on_cancelled (GCancellable      *cancellable,
    * thread: finish on the flow's own context. */
   g_autoptr(GSource) idle = g_idle_source_new ();
 
+  /* On the flow's own thread the listener closes now: nothing may
+   * still come back once Cancel was pressed. */
+  if (g_thread_self () == self->thread)
+    close_listener (self);
   g_source_set_callback (idle, on_cancelled_idle, g_object_ref (self), g_object_unref);
   g_source_set_priority (idle, G_PRIORITY_HIGH);
   g_source_attach (idle, g_task_get_context (self->task));
@@ -419,6 +424,7 @@ casella_oauth2_flow_wait_async (CasellaOAuth2Flow   *self,
 {
   g_return_if_fail (self->server != NULL && self->task == NULL && !self->answered);
   self->task = g_task_new (self, cancellable, callback, user_data);
+  self->thread = g_thread_self ();
   g_task_set_source_tag (self->task, casella_oauth2_flow_wait_async);
   if (timeout_seconds > 0)
     {

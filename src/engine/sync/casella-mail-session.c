@@ -324,6 +324,15 @@ post_state (CasellaMailSession  *self,
 static gboolean
 is_network_error (const GError *error)
 {
+  /* A token refresh that could not reach the provider, or found it
+   * failing, is tried again later; an ended sign-in waits for the user. */
+  if (error != NULL && (error->domain == G_RESOLVER_ERROR ||
+                        g_error_matches (error, CASELLA_OAUTH2_ERROR, CASELLA_OAUTH2_ERROR_FAILED)))
+    return TRUE;
+  if (error != NULL && error->domain == G_IO_ERROR)
+    return error->code == G_IO_ERROR_TIMED_OUT || error->code == G_IO_ERROR_NETWORK_UNREACHABLE ||
+           error->code == G_IO_ERROR_HOST_UNREACHABLE || error->code == G_IO_ERROR_CONNECTION_REFUSED ||
+           error->code == G_IO_ERROR_CONNECTION_CLOSED || error->code == G_IO_ERROR_BROKEN_PIPE;
   return error != NULL && error->domain == CASELLA_MAIL_ERROR &&
          (error->code == CASELLA_MAIL_ERROR_CONNECTION_REFUSED || error->code == CASELLA_MAIL_ERROR_HOST_NOT_FOUND ||
           error->code == CASELLA_MAIL_ERROR_TIMEOUT || error->code == CASELLA_MAIL_ERROR_CONNECTION_LOST ||

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "casella-credentials.h"
+#include "casella-mail-error.h"
+#include "casella-secret.h"
 #include "casella-setup-window-private.h"
 #include "casella-ui.h"
 
@@ -253,6 +255,8 @@ add_fixes (CasellaSetupWindow        *self,
       return fix_button (self, _("_Try Again"), "setup.retry", "suggested-action");
     case CASELLA_SETUP_FIX_KEYRING:
       return fix_button (self, _("_Try Again"), "setup.retry-save", "suggested-action");
+    case CASELLA_SETUP_FIX_SIGN_IN:
+      return fix_button (self, _("_Sign In Again"), "setup.signin", "suggested-action");
     case CASELLA_SETUP_FIX_UNSUPPORTED:
       add_link (self, problem);
       return fix_button (self, _("_Close"), "window.close", NULL);
@@ -301,10 +305,13 @@ account_from_check (CasellaSetupWindow *self)
 {
   const char *address = casella_setup_window_get_address (self);
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-  CasellaAccount *account = casella_account_new (address);
+  /* A sign-in's tokens are already kept under its account's id. */
+  CasellaAccount *account = self->use_oauth2 && self->signin_account ? g_object_ref (self->signin_account)
+                                                                      : casella_account_new (address);
   CasellaServerConfig *incoming = self->verified->incoming;
 
   casella_account_set_display_name (account, name[0] ? name : NULL);
+  casella_account_set_oauth2_provider (account, self->use_oauth2 ? self->oauth2->id : NULL);
   if (self->config != NULL)
     casella_account_set_provider (account, self->config->provider_id, self->config->provider_name);
   casella_account_set_incoming (account, incoming);
@@ -392,6 +399,16 @@ save_account (CasellaSetupWindow *self)
   if (self->pending == NULL)
     self->pending = account_from_check (self);
   gtk_label_set_text (self->checking_title, _("Saving Your Account…"));
+  if (self->use_oauth2)
+    {
+      /* One keyring entry, the sign-in's, for receiving and sending. */
+      g_autofree char *refresh = casella_token_source_dup_refresh_token (self->tokens);
+
+      casella_credentials_store_async (self->pending, CASELLA_CREDENTIAL_OAUTH2, refresh, self->cancellable,
+                                       on_stored_outgoing, g_object_ref (self));
+      casella_secret_wipe (refresh);
+      return;
+    }
   casella_credentials_store_async (self->pending, CASELLA_CREDENTIAL_INCOMING,
                                    gtk_editable_get_text (GTK_EDITABLE (self->password_row)),
                                    self->cancellable, on_stored_incoming, g_object_ref (self));
@@ -417,8 +434,13 @@ on_verified (GObject      *source,
     {
       self->failure = failure;
       memset (&failure, 0, sizeof failure);
-      show_problem (self, casella_setup_problem_new (error, &self->failure, self->config,
-                                                     casella_setup_window_get_address (self)));
+      if (self->use_oauth2 && (error->domain == CASELLA_OAUTH2_ERROR ||
+                               g_error_matches (error, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_FAILED)))
+        show_problem (self, casella_setup_problem_new_sign_in (error, self->oauth2->name,
+                                                               casella_setup_window_get_address (self)));
+      else
+        show_problem (self, casella_setup_problem_new (error, &self->failure, self->config,
+                                                       casella_setup_window_get_address (self)));
       return;
     }
   g_clear_pointer (&self->verified, casella_verify_result_free);
@@ -441,6 +463,7 @@ request_new (CasellaSetupWindow *self)
   request->pinned_incoming = self->pinned[ROLE_INCOMING] ? g_bytes_ref (self->pinned[ROLE_INCOMING]) : NULL;
   request->pinned_outgoing = self->pinned[ROLE_OUTGOING] ? g_bytes_ref (self->pinned[ROLE_OUTGOING]) : NULL;
   request->allow_plaintext = self->plaintext_agreed;
+  request->tokens = self->use_oauth2 && self->tokens ? g_object_ref (self->tokens) : NULL;
   g_ptr_array_add (self->approved_hosts, NULL);
   request->approved_hosts = g_strdupv ((char **) self->approved_hosts->pdata);
   g_ptr_array_remove_index (self->approved_hosts, self->approved_hosts->len - 1);
@@ -487,12 +510,25 @@ ask_plaintext (CasellaSetupWindow *self)
 }
 
 void
+casella_setup_check_show (CasellaSetupWindow *self)
+{
+  show_checking (self);
+  casella_setup_window_show_page (self, "checking", TRUE);
+}
+
+void
 casella_setup_check_start (CasellaSetupWindow *self)
 {
   g_autoptr(CasellaVerifyRequest) request = NULL;
 
   if (self->servers[ROLE_INCOMING] == NULL || self->servers[ROLE_OUTGOING] == NULL)
     return;
+  /* The sign-in page first; it calls back here with the tokens. */
+  if (self->use_oauth2 && self->tokens == NULL)
+    {
+      casella_setup_signin_start (self);
+      return;
+    }
   if (uses_plaintext (self) && !self->plaintext_agreed)
     {
       ask_plaintext (self);

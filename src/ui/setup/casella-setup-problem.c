@@ -252,6 +252,20 @@ casella_setup_problem_new_keyring (const GError *error)
   return problem;
 }
 
+CasellaSetupProblem *
+casella_setup_problem_new_sign_in (const GError *error,
+                                   const char   *provider,
+                                   const char   *address)
+{
+  CasellaSetupProblem *problem =
+    problem_new (CASELLA_SETUP_FIX_SIGN_IN, _("Signing In Didn’t Work"),
+                 g_strdup_printf (_("%s didn’t let Casella in with that sign-in. Sign in again, and choose the "
+                                    "account %s on %s’s page."), provider, address, provider));
+
+  problem->details = g_strdup (error->message);
+  return problem;
+}
+
 /* ---- certificates ---- */
 
 GBytes *

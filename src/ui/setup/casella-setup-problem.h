@@ -22,6 +22,7 @@ typedef enum {
   CASELLA_SETUP_FIX_SETTINGS,       /* the settings look wrong: edit them */
   CASELLA_SETUP_FIX_UNSUPPORTED,    /* nothing Casella can do yet */
   CASELLA_SETUP_FIX_KEYRING,        /* the password could not be kept: retry */
+  CASELLA_SETUP_FIX_SIGN_IN,        /* the provider's sign-in did not let us in: sign in again */
 } CasellaSetupFix;
 
 typedef struct {
@@ -48,6 +49,11 @@ CasellaSetupProblem    *casella_setup_problem_new      (const GError            
                                                         const CasellaMailConfig    *config,
                                                         const char                 *address);
 CasellaSetupProblem    *casella_setup_problem_new_keyring (const GError            *error);
+/* The servers refused what the provider's sign-in gave (another account
+ * chosen in the browser, access withdrawn). */
+CasellaSetupProblem    *casella_setup_problem_new_sign_in (const GError            *error,
+                                                           const char              *provider,
+                                                           const char              *address);
 void                    casella_setup_problem_free     (CasellaSetupProblem        *problem);
 
 CasellaCertificateInfo *casella_certificate_info_new   (GTlsCertificate            *certificate,

@@ -8,6 +8,8 @@
 
 #include "casella-account-store.h"
 #include "casella-autodetect.h"
+#include "casella-oauth2-flow.h"
+#include "casella-token-source.h"
 #include "casella-setup-problem.h"
 #include "casella-setup-window.h"
 
@@ -37,6 +39,11 @@ struct _CasellaSetupWindow
   CasellaVerifyResult      *verified;
   CasellaAccount           *pending;           /* checked, being saved */
   CasellaAccount           *account;           /* once saved */
+  CasellaOAuth2Provider    *oauth2;            /* the config's sign-in page, usable in this build; NULL: none */
+  gboolean                  use_oauth2;        /* the user chose it */
+  CasellaOAuth2Flow        *flow;              /* the sign-in in the browser, while it lasts */
+  CasellaTokenSource       *tokens;            /* what it brought */
+  CasellaAccount           *signin_account;    /* whose id the sign-in is kept under */
 
   /* template */
   AdwToastOverlay          *toast_overlay;
@@ -57,6 +64,12 @@ struct _CasellaSetupWindow
   GtkLabel                 *trust_warning;
   GtkBox                   *needs_box;
   GtkWidget                *accept_button;
+  GtkWidget                *signin_button;
+  AdwStatusPage            *signin_page;
+  GtkSpinner               *signin_spinner;
+  GtkWidget                *signin_retry_button;
+  GtkWidget                *signin_open_button;
+  GtkWidget                *signin_copy_button;
   GtkToggleButton          *imap_choice;
   GtkToggleButton          *pop3_choice;
   GtkWidget                *pop3_options;
@@ -98,13 +111,23 @@ void        casella_setup_window_set_server    (CasellaSetupWindow  *self,
                                                 int                  role,
                                                 const CasellaServerConfig *server);
 void        casella_setup_window_clear_work    (CasellaSetupWindow  *self);
+void        casella_setup_window_accept        (CasellaSetupWindow  *self);
 void        casella_setup_window_account_saved (CasellaSetupWindow  *self,
                                                 CasellaAccount      *account);
 const char *casella_security_label             (CasellaSecurity      security);
 
 /* casella-setup-check.c */
 void        casella_setup_check_start          (CasellaSetupWindow  *self);
+/* The checking page with both steps running. */
+void        casella_setup_check_show           (CasellaSetupWindow  *self);
 void        casella_setup_check_class_init     (GtkWidgetClass      *widget_class);
+
+/* casella-setup-signin.c */
+void        casella_setup_signin_found         (CasellaSetupWindow  *self);
+void        casella_setup_signin_start         (CasellaSetupWindow  *self);
+void        casella_setup_signin_reset         (CasellaSetupWindow  *self);
+CasellaOAuth2Provider *casella_setup_signin_for_address (const char *address);
+void        casella_setup_signin_class_init    (GtkWidgetClass      *widget_class);
 
 /* casella-setup-manual.c */
 void        casella_setup_manual_open          (CasellaSetupWindow  *self,

@@ -104,7 +104,9 @@ default_widget_for (CasellaSetupWindow *self,
   if (g_str_equal (name, "details"))
     return self->find_button;
   if (g_str_equal (name, "found"))
-    return self->accept_button;
+    return self->oauth2 != NULL ? self->signin_button : self->accept_button;
+  if (g_str_equal (name, "signin"))
+    return self->signin_open_button;
   if (g_str_equal (name, "choose"))
     return self->choose_button;
   if (g_str_equal (name, "done"))
@@ -159,8 +161,9 @@ back_action (GtkWidget  *widget,
   /* Going back from a page that is working stops the work, at once. */
   casella_setup_window_clear_work (self);
   previous = g_ptr_array_steal_index (self->history, self->history->len - 1);
-  /* "finding" and "checking" are passing states, never a place to return to. */
-  while ((g_str_equal (previous, "finding") || g_str_equal (previous, "checking")) && self->history->len > 0)
+  /* "finding", "signin" and "checking" are passing states, never a place to return to. */
+  while ((g_str_equal (previous, "finding") || g_str_equal (previous, "checking") ||
+          g_str_equal (previous, "signin")) && self->history->len > 0)
     {
       g_free (previous);
       previous = g_ptr_array_steal_index (self->history, self->history->len - 1);
@@ -184,6 +187,7 @@ details_changed (CasellaSetupWindow *self)
   g_autofree char *address = g_strstrip (g_strdup (casella_setup_window_get_address (self)));
   const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
   gboolean valid = casella_address_is_valid (address);
+  g_autoptr(CasellaOAuth2Provider) signin = valid ? casella_setup_signin_for_address (address) : NULL;
   /* Complain only once it could be an address: not at the first letter. */
   gboolean wrong = !valid && strchr (address, '@') != NULL;
 
@@ -193,12 +197,22 @@ details_changed (CasellaSetupWindow *self)
       gtk_label_set_text (self->address_hint,
                           _("This doesn’t look like an email address yet. It should look like name@example.com."));
     }
+  else if (signin != NULL)
+    {
+      g_autofree char *hint = g_strdup_printf (_("You’ll sign in on %s’s own page: no password is needed here."),
+                                               signin->name);
+
+      gtk_widget_remove_css_class (GTK_WIDGET (self->address_row), "error");
+      gtk_label_set_text (self->address_hint, hint);
+    }
   else
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->address_row), "error");
       gtk_label_set_text (self->address_hint, _("Your name is what people see when you write to them."));
     }
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.find", valid && password[0] != '\0');
+  /* A provider with its own sign-in page never sees the password. */
+  gtk_widget_set_visible (GTK_WIDGET (self->password_row), signin == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.find", valid && (password[0] != '\0' || signin != NULL));
 }
 
 /* ---- finding ---- */
@@ -534,12 +548,22 @@ found_needs (CasellaSetupWindow      *self,
   const char *enable_label = config->enable_url ? _("Open Your Mail Settings") : _("Read the Help Page");
 
   clear_box (self->needs_box);
-  if (config->needs & CASELLA_NEEDS_OAUTH2_ONLY)
+  if (self->oauth2 != NULL)
     add_need (self, "dialog-information-symbolic",
-              g_strdup_printf (_("%s only lets you sign in through its own web page. Casella can’t do that yet, "
-                                 "so this account can’t be added for now. We’re sorry."), provider),
+              g_strdup_printf (self->oauth2->app_passwords
+                               ? _("Sign in on %s’s own page: Casella never sees your password there. If you "
+                                   "prefer, an app password works too.")
+                               : _("Sign in on %s’s own page: Casella never sees your password there."),
+                               self->oauth2->name),
+              NULL, NULL);
+  else if (config->needs & CASELLA_NEEDS_OAUTH2_ONLY)
+    add_need (self, "dialog-information-symbolic",
+              g_strdup_printf (_("%s only lets you sign in through its own web page, and this copy of Casella isn’t "
+                                 "registered with it, so this account can’t be added with it. We’re sorry."), provider),
               config->documentation_url, _("Read the Help Page"));
-  if (config->needs & CASELLA_NEEDS_APP_PASSWORD)
+  if (self->oauth2 != NULL)
+    ;   /* the app password is the other way, not a must */
+  else if (config->needs & CASELLA_NEEDS_APP_PASSWORD)
     add_need (self, "dialog-password-symbolic",
               g_strdup_printf (_("%s needs an app password: a separate password for mail apps that you create on "
                                  "its website. Create one first, and type it instead of your usual password."), provider),
@@ -607,8 +631,10 @@ found_show (CasellaSetupWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->trust_warning), warnings->len > 0);
   g_string_free (warnings, TRUE);
 
+  casella_setup_signin_found (self);
   found_needs (self, config, provider);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.accept", !(config->needs & CASELLA_NEEDS_OAUTH2_ONLY));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.signin", self->oauth2 != NULL);
   casella_setup_window_show_page (self, "found", TRUE);
 }
 
@@ -625,15 +651,14 @@ choose_changed (CasellaSetupWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->delete_days), keep && gtk_switch_get_active (self->delete_after_switch));
 }
 
-static void
-accept_action (GtkWidget  *widget,
-               const char *action,
-               GVariant   *parameter)
+/* On to IMAP or POP3 (when both exist), then the check: with the password,
+ * or (use_oauth2) the sign-in page first. */
+void
+casella_setup_window_accept (CasellaSetupWindow *self)
 {
-  CasellaSetupWindow *self = CASELLA_SETUP_WINDOW (widget);
   CasellaServerConfig *imap, *pop3;
 
-  if (self->config == NULL || self->config->needs & CASELLA_NEEDS_OAUTH2_ONLY)
+  if (self->config == NULL || (self->config->needs & CASELLA_NEEDS_OAUTH2_ONLY && !self->use_oauth2))
     return;
   imap = casella_mail_config_get_incoming (self->config, CASELLA_PROTOCOL_IMAP);
   pop3 = casella_mail_config_get_incoming (self->config, CASELLA_PROTOCOL_POP3);
@@ -647,6 +672,26 @@ accept_action (GtkWidget  *widget,
     }
   casella_setup_window_set_server (self, ROLE_INCOMING, imap ? imap : pop3);
   casella_setup_check_start (self);
+}
+
+static void
+accept_action (GtkWidget  *widget,
+               const char *action,
+               GVariant   *parameter)
+{
+  CasellaSetupWindow *self = CASELLA_SETUP_WINDOW (widget);
+
+  /* The password way: without one typed yet, back to where it goes. */
+  if (gtk_editable_get_text (GTK_EDITABLE (self->password_row))[0] == '\0')
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->password_row), TRUE);
+      casella_setup_window_show_page (self, "details", TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+      return;
+    }
+  self->use_oauth2 = FALSE;
+  casella_setup_signin_reset (self);
+  casella_setup_window_accept (self);
 }
 
 static void
@@ -676,7 +721,10 @@ void
 casella_setup_window_account_saved (CasellaSetupWindow *self,
                                     CasellaAccount     *account)
 {
-  g_autofree char *text = g_strdup_printf (_("%s is ready. Your password is kept safe in your keyring."),
+  g_autofree char *text = g_strdup_printf (self->use_oauth2
+                                           ? _("%s is ready. Your sign-in is kept safe in your keyring; Casella "
+                                               "never saw your password.")
+                                           : _("%s is ready. Your password is kept safe in your keyring."),
                                            casella_account_get_address (account));
 
   if (self->verified != NULL && self->verified->outgoing_unchecked)
@@ -723,6 +771,9 @@ casella_setup_window_dispose (GObject *object)
   casella_verify_failure_clear (&self->failure);
   g_clear_pointer (&self->problem, casella_setup_problem_free);
   g_clear_pointer (&self->config, casella_mail_config_unref);
+  g_clear_pointer (&self->oauth2, casella_oauth2_provider_unref);
+  casella_setup_signin_reset (self);
+  g_clear_object (&self->signin_account);
   for (int r = 0; r < N_ROLES; r++)
     {
       g_clear_pointer (&self->servers[r], casella_server_config_free);
@@ -752,7 +803,9 @@ bind_children (GtkWidgetClass *widget_class)
   BIND (name_row); BIND (address_row); BIND (password_row); BIND (address_hint); BIND (find_button);
   BIND (finding_spinner); BIND (sources_list);
   BIND (provider_label); BIND (incoming_row); BIND (outgoing_row); BIND (source_row); BIND (trust_warning);
-  BIND (needs_box); BIND (accept_button);
+  BIND (needs_box); BIND (accept_button); BIND (signin_button);
+  BIND (signin_page); BIND (signin_spinner); BIND (signin_retry_button); BIND (signin_open_button);
+  BIND (signin_copy_button);
   BIND (imap_choice); BIND (pop3_choice); BIND (pop3_options); BIND (keep_switch); BIND (delete_after_row);
   BIND (delete_after_switch); BIND (delete_days); BIND (choose_button);
   BIND (checking_spinner); BIND (problem_icon); BIND (checking_title); BIND (checking_description);
@@ -778,6 +831,7 @@ casella_setup_window_class_init (CasellaSetupWindowClass *klass)
   g_type_ensure (CASELLA_TYPE_CHOICE_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/setup/casella-setup-window.ui");
+  casella_setup_signin_class_init (widget_class);
   bind_children (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, details_changed);
   gtk_widget_class_bind_template_callback (widget_class, choose_changed);
