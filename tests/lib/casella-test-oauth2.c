@@ -597,8 +597,8 @@ casella_test_oauth2_write_providers (CasellaTestOAuth2 *self,
   g_autofree char *text = g_strdup_printf (
     "[testauth]\nName=Testauth\nProviders=%s;\nAuthorizeUrl=%s\nTokenUrl=%s\nRevokeUrl=%s\n"
     "Scopes-imap=mail.read;offline;\nScopes-pop3=mail.read;offline;\nScopes-smtp=mail.send;offline;\n"
-    "Params=access_type=offline;\nMechanisms=OAUTHBEARER;XOAUTH2;\nAppPasswords=true\nClientId=%s\n",
-    mail_provider_ids, authorize, token, revoke, CASELLA_TEST_OAUTH2_CLIENT_ID);
+    "Params=access_type=offline;\nMechanisms=OAUTHBEARER;XOAUTH2;\nAppPasswords=true\nClientId=%s\nCaFile=%s\n",
+    mail_provider_ids, authorize, token, revoke, CASELLA_TEST_OAUTH2_CLIENT_ID, casella_test_pki_get ()->ca_file);
   char *path = g_build_filename (dir, "oauth2-test.ini", NULL);
 
   g_assert_true (g_file_set_contents (path, text, -1, NULL));

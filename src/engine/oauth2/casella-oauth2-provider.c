@@ -49,6 +49,7 @@ casella_oauth2_provider_unref (CasellaOAuth2Provider *self)
   g_array_unref (self->mechanisms);
   g_free (self->client_id);
   g_free (self->client_secret);
+  g_clear_object (&self->tls_database);
   g_free (self);
 }
 
@@ -95,6 +96,7 @@ fill_client (CasellaOAuth2Provider *self,
 static CasellaOAuth2Provider *
 provider_from_group (GKeyFile    *file,
                      const char  *group,
+                     gboolean     bundled,
                      GError     **error)
 {
   g_autoptr(CasellaOAuth2Provider) self = g_new0 (CasellaOAuth2Provider, 1);
@@ -119,6 +121,13 @@ provider_from_group (GKeyFile    *file,
     }
   self->app_passwords = g_key_file_get_boolean (file, group, "AppPasswords", NULL);
   fill_client (self, file, group);
+  if (!bundled)
+    {
+      g_autofree char *ca_file = dup_optional (file, group, "CaFile");
+
+      if (ca_file != NULL && (self->tls_database = g_tls_file_database_new (ca_file, error)) == NULL)
+        return NULL;
+    }
 
   if (self->name == NULL || self->authorize_url == NULL || self->token_url == NULL ||
       self->mechanisms->len == 0)
@@ -140,7 +149,7 @@ add_from_key_file (GKeyFile  *file,
 
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      CasellaOAuth2Provider *provider = provider_from_group (file, groups[i], error);
+      CasellaOAuth2Provider *provider = provider_from_group (file, groups[i], !first, error);
 
       if (provider == NULL)
         return FALSE;

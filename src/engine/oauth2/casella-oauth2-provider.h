@@ -36,6 +36,7 @@ struct _CasellaOAuth2Provider
   gboolean         app_passwords;    /* an app password works too */
   char            *client_id;        /* "" when this build has none */
   char            *client_secret;    /* "" when none is needed */
+  GTlsDatabase    *tls_database;     /* NULL: the system's (CaFile=, in test files only) */
 };
 
 GType                  casella_oauth2_provider_get_type        (void) G_GNUC_CONST;
@@ -51,8 +52,9 @@ gboolean               casella_oauth2_provider_is_usable       (const CasellaOAu
 char                  *casella_oauth2_provider_dup_scope       (const CasellaOAuth2Provider *self,
                                                                 const CasellaProtocol *protocols,
                                                                 guint                  n_protocols);
-/* Providers from a key file in oauth2.ini's form, with ClientId= and
- * ClientSecret= keys of their own. They come before the bundled ones:
+/* Providers from a key file in oauth2.ini's form, with ClientId=,
+ * ClientSecret= and CaFile= (the only CA its endpoints are trusted by)
+ * keys of their own. They come before the bundled ones:
  * for tests, pointing at their own authorization server, and for the
  * hidden --oauth2-providers option of casella-cli. */
 gboolean               casella_oauth2_provider_add_from_file   (const char            *path,

@@ -196,7 +196,7 @@ post_form (const char    *url,
            GCancellable  *cancellable,
            GError       **error)
 {
-  g_autoptr(SoupSession) session = new_session (tls_database);
+  g_autoptr(SoupSession) session = NULL;
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -209,6 +209,7 @@ post_form (const char    *url,
                    "The provider's token endpoint is not an https:// address");
       return NULL;
     }
+  session = new_session (tls_database);
   encoded = soup_form_encode_hash (form);
   message = soup_message_new_from_encoded_form ("POST", url, encoded);   /* takes encoded */
   soup_message_headers_replace (soup_message_get_request_headers (message), "Accept", "application/json");
@@ -256,7 +257,8 @@ casella_oauth2_exchange_code_sync (const CasellaOAuth2Provider *provider,
   g_hash_table_insert (form, "code", (char *) code);
   g_hash_table_insert (form, "code_verifier", (char *) verifier);
   g_hash_table_insert (form, "redirect_uri", (char *) redirect_uri);
-  return post_form (provider->token_url, form, tls_database, cancellable, error);
+  return post_form (provider->token_url, form, tls_database ? tls_database : provider->tls_database, cancellable,
+                    error);
 }
 
 CasellaOAuth2Tokens *
@@ -272,7 +274,8 @@ casella_oauth2_refresh_sync (const CasellaOAuth2Provider *provider,
     return g_propagate_error (error, not_configured (provider)), NULL;
   form = client_form (provider, "refresh_token");
   g_hash_table_insert (form, "refresh_token", (char *) refresh_token);
-  return post_form (provider->token_url, form, tls_database, cancellable, error);
+  return post_form (provider->token_url, form, tls_database ? tls_database : provider->tls_database, cancellable,
+                    error);
 }
 
 gboolean
@@ -289,7 +292,7 @@ casella_oauth2_revoke_sync (const CasellaOAuth2Provider *provider,
 
   if (provider->revoke_url == NULL || !g_str_has_prefix (provider->revoke_url, "https://"))
     return TRUE;   /* nothing to tell; the token dies with its keyring entry */
-  session = new_session (tls_database);
+  session = new_session (tls_database ? tls_database : provider->tls_database);
   g_hash_table_insert (form, "token", (char *) refresh_token);
   g_hash_table_insert (form, "client_id", provider->client_id);
   message = soup_message_new_from_encoded_form ("POST", provider->revoke_url, soup_form_encode_hash (form));

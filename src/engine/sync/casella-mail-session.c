@@ -871,6 +871,15 @@ casella_mail_session_refresh (CasellaMailSession *self)
 }
 
 void
+casella_mail_session_signed_in (CasellaMailSession        *self,
+                                const CasellaOAuth2Tokens *tokens)
+{
+  g_return_if_fail (self->tokens != NULL);
+  casella_token_source_seed (self->tokens, tokens);
+  casella_mail_session_refresh (self);
+}
+
+void
 casella_mail_session_changes_made (CasellaMailSession *self)
 {
   g_mutex_lock (&self->lock);

@@ -77,6 +77,11 @@ gboolean             casella_mail_session_is_running     (CasellaMailSession  *s
 guint                casella_mail_session_get_pending_writes (CasellaMailSession *self);
 /* A full round now (the Refresh button, the network came back). */
 void                 casella_mail_session_refresh        (CasellaMailSession  *self);
+/* An OAuth2 account signed in again (its sign-in had ended: the state
+ * was FAILED with CASELLA_OAUTH2_ERROR_INVALID_GRANT): the new tokens,
+ * their refresh token already in the keyring; sync resumes now. */
+void                 casella_mail_session_signed_in      (CasellaMailSession  *self,
+                                                          const CasellaOAuth2Tokens *tokens);
 /* Changes were made here: send them soon. */
 void                 casella_mail_session_changes_made   (CasellaMailSession  *self);
 /* A message went into the outbox: send it. */

@@ -4,12 +4,24 @@
  */
 #pragma once
 
+#include "casella-oauth2-flow.h"
+
 #include "casella-folder-view.h"
 #include "casella-message-view.h"
 #include "casella-reader.h"
 #include "casella-window.h"
 
 G_BEGIN_DECLS
+
+/* The banner and subtitle, from the session's state. */
+void          casella_window_show_state       (CasellaWindow *self);
+/* casella-window-signin.c: an OAuth2 account whose sign-in ended. */
+gboolean      casella_window_signin_explain   (CasellaWindow *self,
+                                               const GError  *error,
+                                               char         **text);
+void          casella_window_signin_class_init (GtkWidgetClass *widget_class);
+void          casella_window_signin_dispose   (CasellaWindow *self);
+
 
 struct _CasellaWindow
 {
@@ -29,6 +41,8 @@ struct _CasellaWindow
   GCancellable         *search_cancellable;
   guint                 server_searches;  /* answered so far */
   gint64                pending_message;  /* to show once its folder is open */
+  CasellaOAuth2Flow    *signin_flow;      /* signing in again, while it lasts */
+  GCancellable         *signin_cancellable;
 
   /* template */
   AdwToastOverlay      *toast_overlay;

@@ -43,14 +43,16 @@ casella_window_folder_by_role (CasellaWindow     *self,
 
 /* ---- the account's state ---- */
 
-static void
-show_state (CasellaWindow *self)
+void
+casella_window_show_state (CasellaWindow *self)
 {
   CasellaSessionState state = self->session ? casella_mail_session_get_state (self->session)
                                             : CASELLA_SESSION_CONNECTING;
   const GError *error = self->session ? casella_mail_session_get_error (self->session) : NULL;
   g_autofree char *text = NULL;
 
+  gtk_button_set_label (GTK_BUTTON (self->status_button), _("_Try Again"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->status_button), "win.refresh");
   switch (state)
     {
     case CASELLA_SESSION_OFFLINE:
@@ -58,7 +60,8 @@ show_state (CasellaWindow *self)
       adw_window_title_set_subtitle (self->account_title, _("Offline"));
       break;
     case CASELLA_SESSION_FAILED:
-      text = g_strdup_printf (_("Casella can’t get your mail: %s"), error ? error->message : "");
+      if (!casella_window_signin_explain (self, error, &text))
+        text = g_strdup_printf (_("Casella can’t get your mail: %s"), error ? error->message : "");
       adw_window_title_set_subtitle (self->account_title, _("Needs attention"));
       break;
     case CASELLA_SESSION_SYNCING:
@@ -78,7 +81,7 @@ on_state_changed (CasellaMailSession *session,
                   GParamSpec         *pspec,
                   CasellaWindow      *self)
 {
-  show_state (self);
+  casella_window_show_state (self);
 }
 
 static void
@@ -382,7 +385,7 @@ attach_session (CasellaWindow      *self,
   g_signal_connect_object (self->folders, "items-changed", G_CALLBACK (on_folders_appeared), self,
                            G_CONNECT_SWAPPED);
   /* The first sync makes the INBOX: open it when it comes. */
-  show_state (self);
+  casella_window_show_state (self);
 }
 
 static void
@@ -417,7 +420,7 @@ update_account (CasellaWindow *self)
   else if (session == NULL)
     {
       detach_session (self);
-      show_state (self);
+      casella_window_show_state (self);
     }
 }
 
@@ -592,6 +595,7 @@ casella_window_dispose (GObject *object)
   CasellaWindow *self = CASELLA_WINDOW (object);
 
   cancel_server_search (self);
+  casella_window_signin_dispose (self);
   if (self->accounts != NULL)
     g_signal_handlers_disconnect_by_data (self->accounts, self);
   /* Closed while Undo was offered: the change stands and the server
@@ -631,6 +635,7 @@ casella_window_class_init (CasellaWindowClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaWindow, name)
   BIND (toast_overlay); BIND (content_stack); BIND (leaflet); BIND (account_title); BIND (accounts_button);
   BIND (status_revealer); BIND (status_label); BIND (status_button); BIND (folder_view); BIND (folder_title);
+  casella_window_signin_class_init (widget_class);
   BIND (message_view); BIND (search_button); BIND (reader);
 #undef BIND
 }
