@@ -678,13 +678,16 @@ static void
 open_signin (Setup              *setup,
              CasellaTestConsent  consent)
 {
+  /* Translated here: click() and assert_default() pass it through. */
+  g_autofree char *sign_in = g_strdup_printf (T ("_Sign In With %s"), "Testauth");
+
   casella_test_oauth2_set_consent (oauth2, consent);
   give_details (setup, "alice@example.test", "typed-but-unused");
   assert_found_page (setup);
-  assert_default (setup, "_Sign In With Testauth");
+  assert_default (setup, sign_in);
   g_assert_nonnull (casella_test_gtk_find_button (visible_page (setup), T ("Use an _App Password Instead")));
   shot (setup, "found-signin");
-  click (setup, "_Sign In With Testauth");
+  click (setup, sign_in);
   wait_page (setup, "signin", 2000);
 }
 
