@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "casella-account-sync.h"
 #include "casella-credentials.h"
 #include "casella-engine.h"
 #include "casella-imap-client.h"
@@ -447,6 +448,27 @@ token_source (CasellaAccount *account)
   return source;
 }
 
+/* An OAuth2 account on the test Dovecot (IMAPS, submission). */
+static CasellaAccount *
+casella_test_oauth2_account (const char *address)
+{
+  CasellaAccount *account = casella_account_new (address);
+  g_autoptr(CasellaServerConfig) imap = casella_server_config_new (CASELLA_PROTOCOL_IMAP, "localhost",
+                                                                   casella_test_dovecot_get_port (dovecot,
+                                                                                                  CASELLA_TEST_IMAPS),
+                                                                   CASELLA_SECURITY_TLS);
+  g_autoptr(CasellaServerConfig) smtp = casella_server_config_new (CASELLA_PROTOCOL_SMTP, "localhost",
+                                                                   casella_test_dovecot_get_submission_port (dovecot),
+                                                                   CASELLA_SECURITY_STARTTLS);
+
+  imap->username = g_strdup (address);
+  smtp->username = g_strdup (address);
+  casella_account_set_incoming (account, imap);
+  casella_account_set_outgoing (account, smtp);
+  casella_account_set_oauth2_provider (account, "testauth");
+  return account;
+}
+
 static void
 test_servers_take_tokens (void)
 {
@@ -566,6 +588,65 @@ test_expiry (void)
   g_assert_no_error (error);
   g_assert_cmpuint (casella_token_source_get_n_refreshes (tokens), ==, 1);
   casella_test_oauth2_set_access_lifetime (server, 600);
+}
+
+/* A long sync whose token expires on the way, the server dropping the
+ * connection as Microsoft's does: the next round renews the token and
+ * goes on from where it was, nothing lost, nothing twice. */
+typedef struct {
+  gboolean cut;
+} Cut;
+
+static void
+cut_midway (const char *folder,
+            const char *stage,
+            guint       done,
+            guint       total,
+            gpointer    user_data)
+{
+  Cut *cut = user_data;
+
+  if (cut->cut || g_strcmp0 (folder, "INBOX") != 0 || done < 500)
+    return;
+  cut->cut = TRUE;
+  casella_test_oauth2_expire_access (server);
+  g_assert_true (casella_test_dovecot_doveadm (dovecot, (const char *[]) { "kick", "carol@example.test", NULL },
+                                               NULL, NULL));
+}
+
+static void
+test_token_expires_during_sync (void)
+{
+  g_autoptr(CasellaAccount) account = casella_test_oauth2_account ("carol@example.test");
+  g_autoptr(CasellaTokenSource) tokens = token_source (account);
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) cut_error = NULL;
+  CasellaAccountSyncOptions options = { 0 };
+  Cut cut = { FALSE };
+  guint refreshes = casella_token_source_get_n_refreshes (tokens);
+  g_autoptr(GPtrArray) folders = NULL;
+  guint inbox_total = 0;
+
+  g_assert_true (casella_test_dovecot_fill (dovecot, "carol@example.test", "INBOX", 3000, &error));
+  store = casella_account_open_store (account, &error);
+  g_assert_no_error (error);
+  options.tokens = tokens;
+  options.tls_database = casella_test_pki_get ()->database;
+  options.body_budget = CASELLA_SYNC_BODIES_ALL;
+  options.progress = cut_midway;
+  options.progress_data = &cut;
+  g_assert_false (casella_account_sync (account, store, &options, NULL, &cut_error));
+  g_assert_true (cut.cut);
+  g_assert_nonnull (cut_error);
+  g_assert_true (casella_account_sync (account, store, &options, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (casella_token_source_get_n_refreshes (tokens), ==, refreshes + 1);
+  folders = casella_store_list_folders (store, NULL);
+  for (guint i = 0; i < folders->len; i++)
+    if (g_str_equal (((CasellaStoreFolder *) folders->pdata[i])->path, "INBOX"))
+      inbox_total = ((CasellaStoreFolder *) folders->pdata[i])->total;
+  g_assert_cmpuint (inbox_total, ==, 3000);
 }
 
 /* ---- casella-cli ---- */
@@ -810,6 +891,7 @@ main (int argc, char **argv)
   g_test_add_func ("/oauth2/renewal", test_renewal);
   g_test_add_func ("/oauth2/ended-sign-in", test_ended_sign_in);
   g_test_add_func ("/oauth2/expiry", test_expiry);
+  g_test_add_func ("/oauth2/token-expires-during-sync", test_token_expires_during_sync);
   g_test_add_func ("/oauth2/cli-add-sync-send", test_cli_add_sync_send);
   g_test_add_func ("/oauth2/cli-denied", test_cli_denied);
   g_test_add_func ("/oauth2/cli-revoked", test_cli_revoked);

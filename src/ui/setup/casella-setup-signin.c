@@ -38,13 +38,26 @@ casella_setup_signin_for_address (const char *address)
 
 /* The found page: "Sign In With …" first where it works, the password
  * path kept where the provider still takes app passwords. */
+static gboolean
+servers_take (GPtrArray          *servers,
+              CasellaAuthMethods  method)
+{
+  for (guint i = 0; i < servers->len; i++)
+    if (((CasellaServerConfig *) servers->pdata[i])->auth & method)
+      return TRUE;
+  return FALSE;
+}
+
 void
 casella_setup_signin_found (CasellaSetupWindow *self)
 {
   g_autofree char *label = NULL;
 
   g_clear_pointer (&self->oauth2, casella_oauth2_provider_unref);
-  self->oauth2 = self->config ? usable_for (self->config->provider_id) : NULL;
+  /* The provider signs in on its page, and these servers take it. */
+  if (self->config != NULL && servers_take (self->config->incoming, CASELLA_AUTH_OAUTH2) &&
+      servers_take (self->config->outgoing, CASELLA_AUTH_OAUTH2))
+    self->oauth2 = usable_for (self->config->provider_id);
   gtk_widget_set_visible (self->signin_button, self->oauth2 != NULL);
   if (self->oauth2 == NULL)
     {
