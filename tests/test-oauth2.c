@@ -726,11 +726,13 @@ test_cli_add_sync_send (void)
   g_assert_cmpint (sent.status, ==, 0);
   g_assert_true (casella_test_smtp_wait_for (sink, 1, 10000));
   {
-    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "remove", "alice@example.test", NULL);
+    g_auto(CasellaTestRun) run = casella_test_cli (NULL, NULL, "remove", providers_arg, "alice@example.test", NULL);
     removed = run;
     run = (CasellaTestRun) { 0 };
   }
   g_assert_cmpint (removed.status, ==, 0);
+  /* Removing told the provider: that sign-in is dead there too. */
+  g_assert_cmpuint (casella_test_oauth2_count_revoked (server), >=, 1);
 }
 
 static void

@@ -758,6 +758,7 @@ casella_cli_remove (int    argc,
       return CASELLA_CLI_EXIT_NOT_FOUND;
     }
   id = g_strdup (casella_account_get_id (account));
+  casella_cli_oauth2_revoke (account);
 
   wait = casella_cli_wait_new ();
   casella_credentials_clear_async (id, NULL, casella_cli_on_done, &wait);

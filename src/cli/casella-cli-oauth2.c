@@ -133,6 +133,23 @@ casella_cli_oauth2_explain (const GError          *error,
     }
 }
 
+/* An account going away: the provider forgets its sign-in too, where it
+ * offers that (best effort: the keyring entry goes either way). */
+void
+casella_cli_oauth2_revoke (CasellaAccount *account)
+{
+  g_autoptr(CasellaOAuth2Provider) provider = casella_oauth2_provider_lookup (casella_account_get_oauth2_provider (account));
+  g_autoptr(GError) error = NULL;
+  char *refresh;
+
+  if (provider == NULL || provider->revoke_url == NULL)
+    return;
+  refresh = casella_credentials_lookup_sync (account, CASELLA_CREDENTIAL_OAUTH2, NULL, NULL);
+  if (refresh != NULL && !casella_oauth2_revoke_sync (provider, refresh, NULL, NULL, &error))
+    g_debug ("The provider could not be told to forget the sign-in: %s", error->message);
+  casella_credentials_free (refresh);
+}
+
 /* The provider ended the sign-in (password changed, access withdrawn). */
 void
 casella_cli_oauth2_say_sign_in_again (CasellaAccount *account,

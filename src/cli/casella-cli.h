@@ -53,6 +53,7 @@ CasellaTokenSource *casella_cli_oauth2_sign_in       (CasellaAccount *account, C
                                                       CasellaProtocol incoming, gboolean open_browser,
                                                       GTlsDatabase *tls_database, GError **error);
 void                casella_cli_oauth2_explain       (const GError *error, CasellaOAuth2Provider *provider);
+void                casella_cli_oauth2_revoke        (CasellaAccount *account);
 void                casella_cli_oauth2_say_sign_in_again (CasellaAccount *account, const GError *error);
 CasellaTokenSource *casella_cli_oauth2_tokens_for    (CasellaAccount *account, GTlsDatabase *tls_database,
                                                       GError **error);

@@ -46,6 +46,7 @@ struct _CasellaTestOAuth2
   GHashTable   *last_params; /* of the last /authorize */
   GPtrArray    *helpers;     /* consent threads */
   GSocketService *introspect;
+  guint         revoked;
 };
 
 static void
@@ -443,6 +444,8 @@ handle (SoupServer        *server,
     {
       Token *token = token_from_form (self, msg);
 
+      if (token != NULL && !token->dead)
+        self->revoked++;
       if (token != NULL)
         token->dead = TRUE;
       answer (msg, SOUP_STATUS_OK, "text/plain", g_strdup (""));
@@ -696,6 +699,17 @@ casella_test_oauth2_count_grants (CasellaTestOAuth2 *self,
   return n;
 }
 
+guint
+casella_test_oauth2_count_revoked (CasellaTestOAuth2 *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = self->revoked;
+  g_mutex_unlock (&self->mutex);
+  return n;
+}
+
 GStrv
 casella_test_oauth2_dup_tokens (CasellaTestOAuth2 *self)
 {
@@ -772,8 +786,12 @@ casella_test_stop_browsers (void)
     {
       pid_t pid = (pid_t) g_ascii_strtoll (lines[i], NULL, 10);
 
-      if (pid > 1 && kill (pid, SIGTERM) == 0)
-        n++;
+      /* Counted whether it still runs or not: it was started. */
+      if (pid > 1)
+        {
+          kill (pid, SIGTERM);
+          n++;
+        }
     }
   g_unlink (pids);
   return n;

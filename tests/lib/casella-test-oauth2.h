@@ -59,6 +59,8 @@ void               casella_test_oauth2_revoke_user         (CasellaTestOAuth2 *s
 void               casella_test_oauth2_expire_access       (CasellaTestOAuth2 *self);
 guint              casella_test_oauth2_count_grants        (CasellaTestOAuth2 *self,
                                                            const char        *grant_type);
+/* How many tokens were revoked through the revocation endpoint. */
+guint              casella_test_oauth2_count_revoked       (CasellaTestOAuth2 *self);
 /* Every token the server issued, for scanning files for them. */
 GStrv              casella_test_oauth2_dup_tokens          (CasellaTestOAuth2 *self);
 /* The last authorization request's query parameter, or NULL. */
@@ -69,7 +71,8 @@ char              *casella_test_oauth2_dup_last_param      (CasellaTestOAuth2 *s
  * the session's default web browser, trusting the test server's key and
  * nothing else. Call before anything asks GIO for applications. */
 void               casella_test_install_browser            (void);
-/* Ends the browsers started since; returns how many there were. */
+/* Ends the browsers started since (those still running); returns how
+ * many were started. */
 guint              casella_test_stop_browsers              (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestOAuth2, casella_test_oauth2_free)
