@@ -642,7 +642,10 @@ test_html_to_text (void)
     { "a <!-- commento <p> --> b", "a b" },
     { "<a href=\"x>y\">link</a> &bogus; &", "link &bogus; &" },
     { "<pre>  due\n  righe</pre>", "  due\n  righe" },
-    { "<", "" },
+    { "<", "<" },
+    /* A "<" that opens no tag is text, not the start of one (issue 15). */
+    { "<p>Se x < 3 e y <= 5, allora 3 > 2</p><p>fine</p>", "Se x < 3 e y <= 5, allora 3 > 2\n\nfine" },
+    { "1 <2 and a << b", "1 <2 and a << b" },
     { "", "" },
   };
 

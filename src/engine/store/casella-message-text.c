@@ -218,7 +218,10 @@ casella_html_to_text (const char *text,
     {
       gsize run;
 
-      if (text[i] == '<')
+      /* Only "<" before a letter, "/", "!" or "?" opens a tag (as an
+       * HTML parser reads it); any other is text: "x < 3" stays. */
+      if (text[i] == '<' && i + 1 < n &&
+          (g_ascii_isalpha (text[i + 1]) || text[i + 1] == '/' || text[i + 1] == '!' || text[i + 1] == '?'))
         {
           i = handle_tag (&html, text, n, i);
           continue;
@@ -233,7 +236,7 @@ casella_html_to_text (const char *text,
             }
         }
       /* Plain text up to the next tag or entity. */
-      run = i + 1;
+      run = i + 1;   /* a "<" here is text */
       while (run < n && text[run] != '<' && text[run] != '&')
         run++;
       put_text (&html, text + i, run - i);
