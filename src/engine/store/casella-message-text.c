@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "casella-gmime.h"
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
 
@@ -329,6 +330,59 @@ casella_message_get_text (GMimeMessage *message,
   return normalize_newlines (text);
 }
 
+char *
+casella_message_get_html (GMimeMessage *message)
+{
+  Walk walk = { NULL, NULL, FALSE };
+  GMimeObject *top = g_mime_message_get_mime_part (message);
+  g_autofree char *html = NULL;
+
+  g_mime_message_foreach (message, walk_part, &walk);
+  if (walk.html == NULL && GMIME_IS_TEXT_PART (top) &&
+      g_mime_content_type_is_type (g_mime_object_get_content_type (top), "text", "html"))
+    walk.html = GMIME_TEXT_PART (top);
+  if (walk.html == NULL || (html = g_mime_text_part_get_text (walk.html)) == NULL)
+    return NULL;
+  return g_utf8_make_valid (html, -1);
+}
+
+typedef struct {
+  const char  *content_id;
+  GMimePart   *found;
+} FindCid;
+
+static void
+find_cid (GMimeObject *parent,
+          GMimeObject *part,
+          gpointer     user_data)
+{
+  FindCid *find = user_data;
+  const char *id = g_mime_object_get_content_id (part);
+
+  if (find->found == NULL && GMIME_IS_PART (part) && id != NULL && g_str_equal (id, find->content_id))
+    find->found = GMIME_PART (part);
+}
+
+GBytes *
+casella_message_get_cid_part (GMimeMessage  *message,
+                              const char    *content_id,
+                              char         **content_type)
+{
+  FindCid find = { content_id, NULL };
+  g_autoptr(GMimeStream) stream = NULL;
+  GByteArray *bytes;
+
+  g_mime_message_foreach (message, find_cid, &find);
+  if (find.found == NULL || g_mime_part_get_content (find.found) == NULL)
+    return NULL;
+  stream = g_mime_stream_mem_new ();
+  g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (find.found), stream);
+  bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+  if (content_type != NULL)
+    *content_type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (GMIME_OBJECT (find.found)));
+  return g_bytes_new (bytes->data, bytes->len);
+}
+
 /* ---- the plain message, without GMime ---- */
 
 typedef struct {
@@ -589,6 +643,7 @@ casella_prepared_message_free (CasellaPreparedMessage *prepared)
   g_clear_pointer (&prepared->raw, g_bytes_unref);
   g_clear_object (&prepared->message);
   g_free (prepared->text);
+  g_free (prepared->html);
   g_clear_pointer (&prepared->attachments, g_ptr_array_unref);
   g_free (prepared);
 }
@@ -627,6 +682,7 @@ prepare_in_thread (GTask        *task,
   if (prepared->message != NULL)
     {
       text = casella_message_get_text (prepared->message, NULL);
+      prepared->html = casella_message_get_html (prepared->message);
       prepared->attachments = casella_message_get_attachments (prepared->message);
     }
   else

@@ -21,6 +21,14 @@ char *casella_message_get_text     (GMimeMessage *message,
 gboolean casella_message_get_plain_text (const char *raw,
                                          gsize       length,
                                          char      **text);
+/* The message's HTML part (the one a multipart/alternative prefers), as
+ * valid UTF-8, or NULL. */
+char   *casella_message_get_html     (GMimeMessage *message);
+/* The part whose Content-ID is content_id (without the <>), decoded; its
+ * MIME type in content_type. NULL when there is none. */
+GBytes *casella_message_get_cid_part (GMimeMessage *message,
+                                      const char   *content_id,
+                                      char        **content_type);
 /* HTML to plain text: tags dropped, blocks on their own lines, entities
  * decoded, scripts and styles left out. Never loads anything. */
 char *casella_html_to_text         (const char   *html,
@@ -35,6 +43,7 @@ typedef struct {
   GBytes       *raw;           /* what was prepared */
   GMimeMessage *message;       /* NULL: not MIME; the text is the raw bytes */
   char         *text;          /* all of it */
+  char         *html;          /* the HTML part, valid UTF-8; NULL: none */
   gsize         shown_length;  /* bytes of text to show at first (all, or a capped beginning) */
   GPtrArray    *attachments;   /* CasellaAttachment */
 } CasellaPreparedMessage;

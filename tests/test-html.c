@@ -1,0 +1,212 @@
+/* test-html.c — HTML mail in WebKitGTK, safely: a newsletter full of
+ * remote content makes no request at all (a local HTTP server logs every
+ * one); with images allowed, only images come; cid: images of the
+ * message render; scripts never run; a link's real target is told apart
+ * from the text it shows
+ *
+ * Under Xvfb (cairo renderer), in English and Italian.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+#include <webkit/webkit.h>
+
+#include "casella-engine.h"
+#include "casella-gmime.h"
+#include "casella-html-view.h"
+#include "casella-test-gtk.h"
+#include "casella-test-https.h"
+#include "casella-test-util.h"
+
+static CasellaTestHttps *web;
+
+/* A 4×4 red PNG: the cid: image, easy to find on a screenshot. */
+static const guchar red_png[] = {
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+  0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26, 0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x13, 0x49,
+  0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x80, 0x07, 0x31, 0x8c, 0x50, 0x1e, 0x2c, 0x09, 0x00, 0xa9,
+  0xd5, 0x2f, 0xd1, 0x41, 0x72, 0x15, 0x19, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+static char *
+newsletter (void)
+{
+  guint16 port = casella_test_https_get_http_port (web);
+
+  return g_strdup_printf (
+    "<html><head><title>Newsletter</title>"
+    "<meta http-equiv=\"refresh\" content=\"0;url=http://127.0.0.1:%1$u/refresh\">"
+    "<link rel=\"stylesheet\" href=\"http://127.0.0.1:%1$u/style.css\">"
+    "<link rel=\"prefetch\" href=\"http://127.0.0.1:%1$u/prefetch\">"
+    "<link rel=\"dns-prefetch\" href=\"//tracker.example\">"
+    "<style>@font-face{font-family:X;src:url(http://127.0.0.1:%1$u/font.woff)}"
+    "body{font-family:X} .hero{background:url('http://127.0.0.1:%1$u/background.png')}</style></head>"
+    "<body><h1 class=\"hero\">Offerte di dicembre</h1>"
+    "<img width=\"1\" height=\"1\" src=\"http://127.0.0.1:%1$u/pixel.gif\">"
+    "<img srcset=\"http://127.0.0.1:%1$u/srcset-2x.png 2x\" alt=\"\">"
+    "<video poster=\"http://127.0.0.1:%1$u/poster.png\"></video>"
+    "<iframe src=\"http://127.0.0.1:%1$u/frame.html\"></iframe>"
+    "<form action=\"http://127.0.0.1:%1$u/form\" method=\"post\"><input name=\"q\" value=\"x\" autofocus>"
+    "<button id=\"go\">Go</button></form>"
+    "<p><img id=\"logo\" src=\"cid:logo@casella.test\" width=\"120\" height=\"120\"></p>"
+    "<p><a href=\"https://bank-security.example/login\">www.mybank.it</a></p>"
+    "<script>document.title = 'SCRIPT RAN';</script>"
+    "</body></html>", port);
+}
+
+/* The message the HTML belongs to: its related part is the cid: image. */
+static GMimeMessage *
+message_with_logo (void)
+{
+  g_autoptr(GMimeMessage) message = g_mime_message_new (TRUE);
+  g_autoptr(GMimeMultipart) related = g_mime_multipart_new_with_subtype ("related");
+  g_autoptr(GMimeTextPart) html = g_mime_text_part_new_with_subtype ("html");
+  g_autoptr(GMimePart) logo = g_mime_part_new_with_type ("image", "png");
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer ((const char *) red_png, sizeof red_png);
+  g_autoptr(GMimeDataWrapper) content = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+
+  g_mime_text_part_set_text (html, "<p>see cid</p>");
+  g_mime_part_set_content (logo, content);
+  g_mime_object_set_content_id (GMIME_OBJECT (logo), "logo@casella.test");
+  g_mime_multipart_add (related, GMIME_OBJECT (html));
+  g_mime_multipart_add (related, GMIME_OBJECT (logo));
+  g_mime_message_set_mime_part (message, GMIME_OBJECT (related));
+  return g_steal_pointer (&message);
+}
+
+static gboolean
+finished (gpointer web_view)
+{
+  return !webkit_web_view_is_loading (web_view) && webkit_web_view_get_title (web_view) != NULL;
+}
+
+static WebKitWebView *
+web_view_of (GtkWidget *view)
+{
+  return WEBKIT_WEB_VIEW (casella_test_gtk_find_by_type (view, WEBKIT_TYPE_WEB_VIEW));
+}
+
+static guint
+count_requests (void)
+{
+  g_auto(GStrv) requests = casella_test_https_get_requests (web);
+
+  for (guint i = 0; requests[i] != NULL; i++)
+    g_test_message ("request: %s", requests[i]);
+  return g_strv_length (requests);
+}
+
+/* Somewhere on the screenshot, the cid: image's red. */
+static gboolean
+has_red (const char *png)
+{
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
+
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  for (int i = 0; i < width * height; i++)
+    {
+      /* Cairo's native order: B, G, R, A. */
+      guchar b = pixels[i * 4], g = pixels[i * 4 + 1], r = pixels[i * 4 + 2];
+
+      if (r > 240 && g < 20 && b < 20)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static char *
+shot_path (const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("html-%s-%s.png", name, casella_test_language ());
+
+  return g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", file, NULL);
+}
+
+static void
+test_nothing_leaves (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = casella_html_view_new ();
+  g_autoptr(GMimeMessage) message = message_with_logo ();
+  g_autofree char *html = newsletter ();
+  g_autofree char *blocked = shot_path ("blocked");
+  g_autofree char *shown = shot_path ("images-shown");
+  g_auto(GStrv) requests = NULL;
+  WebKitWebView *web_view;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  casella_test_gtk_wait_mapped (window);
+  web_view = web_view_of (view);
+
+  casella_html_view_show (CASELLA_HTML_VIEW (view), html, message, FALSE);
+  g_assert_true (casella_test_wait_until (finished, web_view, 20000));
+  g_assert_true (casella_html_view_has_remote (CASELLA_HTML_VIEW (view)));
+  /* The script did not run; the refresh did not navigate. */
+  g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "Newsletter");
+  g_assert_cmpstr (webkit_web_view_get_uri (web_view), ==, "about:blank");
+  g_assert_true (casella_test_gtk_screenshot (window, blocked));
+  g_assert_true (has_red (blocked));
+  g_assert_cmpuint (count_requests (), ==, 0);
+
+  /* "Show images": the images come, and nothing else. */
+  casella_html_view_show (CASELLA_HTML_VIEW (view), html, message, TRUE);
+  g_assert_true (casella_test_wait_until (finished, web_view, 20000));
+  g_assert_true (casella_test_gtk_screenshot (window, shown));
+  requests = casella_test_https_get_requests (web);
+  g_assert_cmpuint (g_strv_length (requests), >=, 1);
+  for (guint i = 0; requests[i] != NULL; i++)
+    {
+      g_test_message ("with images: %s", requests[i]);
+      g_assert_true (g_str_has_suffix (requests[i], ".gif") || g_str_has_suffix (requests[i], ".png"));
+      g_assert_null (strstr (requests[i], "poster"));
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_disguised_links (void)
+{
+  struct { const char *uri, *text, *disguised; } cases[] = {
+    { "https://bank-security.example/login", "www.mybank.it", "mybank.it" },
+    { "https://www.mybank.it/login", "www.mybank.it", NULL },
+    { "https://secure.mybank.it/x", "mybank.it", NULL },
+    { "https://evilmybank.it/x", "mybank.it", "mybank.it" },
+    { "https://news.example/track?id=1", "Read more", NULL },
+    { "https://news.example/a", "https://news.example/b", NULL },
+    { "http://10.0.0.1/", "https://poste.it", "poste.it" },
+    { "mailto:anna@example.test", "anna@example.test", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *host = casella_link_disguised_host (cases[i].uri, cases[i].text);
+
+      g_assert_cmpstr (host, ==, cases[i].disguised);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  /* As the app does without a GPU render node (main.c). */
+  g_setenv ("WEBKIT_DISABLE_DMABUF_RENDERER", "1", FALSE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
+  web = casella_test_https_new ();
+  g_assert_true (casella_test_https_start (web, &error));
+
+  g_test_add_func ("/ui/html/nothing-leaves", test_nothing_leaves);
+  g_test_add_func ("/ui/html/disguised-links", test_disguised_links);
+  status = g_test_run ();
+  casella_test_https_free (web);
+  return status;
+}
