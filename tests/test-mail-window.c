@@ -182,6 +182,12 @@ reader_loaded (gpointer data)
   return casella_reader_get_raw (window->reader) != NULL;
 }
 
+static gboolean
+html_drawn (gpointer data)
+{
+  return casella_reader_html_loaded (window->reader);
+}
+
 static void
 read_message (const char *subject)
 {
@@ -334,6 +340,8 @@ test_html_shown_as_text (void)
   g_assert_cmpint (g_array_index (links, CasellaLink, 0).end, ==, 7 + 19);
   g_assert_cmpint (g_array_index (links, CasellaLink, 1).start, ==, 37);
   g_assert_cmpint (g_array_index (links, CasellaLink, 1).end, ==, 37 + 19);
+  /* Shown as HTML, remote images held back until asked for. */
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
   shot (GTK_WIDGET (window), "newsletter");
 }
 

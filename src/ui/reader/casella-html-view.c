@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <string.h>
 #include <webkit/webkit.h>
 
@@ -141,6 +142,12 @@ ensure_cid_scheme (WebKitWebContext *context)
 }
 
 /* ---- what the message asks from the network ---- */
+
+gboolean
+casella_html_view_is_loaded (CasellaHtmlView *self)
+{
+  return self->html != NULL && self->loaded_once && !webkit_web_view_is_loading (self->web);
+}
 
 gboolean
 casella_html_view_has_remote (CasellaHtmlView *self)
@@ -352,6 +359,14 @@ set_style (CasellaHtmlView *self)
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
 
   webkit_user_content_manager_remove_all_style_sheets (content);
+  /* A margin like the text view's; the message's own styles come after
+   * and win. */
+  {
+    g_autoptr(WebKitUserStyleSheet) margin = webkit_user_style_sheet_new (
+      "body{margin:12px 18px 24px}", WEBKIT_USER_CONTENT_INJECT_TOP_FRAME, WEBKIT_USER_STYLE_LEVEL_AUTHOR, NULL, NULL);
+
+    webkit_user_content_manager_add_style_sheet (content, margin);
+  }
   /* Messages that choose no colours follow the desktop's style. */
   if (dark && !html_sets_colours (self->html))
     {
@@ -482,7 +497,7 @@ casella_html_view_init (CasellaHtmlView *self)
   g_signal_connect (self->web, "context-menu", G_CALLBACK (on_context_menu), self);
   g_signal_connect (key, "key-pressed", G_CALLBACK (on_key), self);
   gtk_widget_add_controller (GTK_WIDGET (self->web), key);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->web), GTK_ACCESSIBLE_PROPERTY_LABEL, "Message", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->web), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Message text"), -1);
 }
 
 GtkWidget *

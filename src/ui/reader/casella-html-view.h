@@ -23,6 +23,8 @@ void       casella_html_view_show        (CasellaHtmlView *self,
 /* TRUE when the message on show asks for something from the network
  * ("remote-content" property, for the "Show Images" bar). */
 gboolean   casella_html_view_has_remote  (CasellaHtmlView *self);
+/* The message on show is drawn (its load finished). */
+gboolean   casella_html_view_is_loaded   (CasellaHtmlView *self);
 /* The link a click or Enter chose, with the text it showed: the view
  * never goes there itself ("link-activated" signal: uri, visible text). */
 

@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "casella-gmime.h"
+#include "casella-html-view.h"
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
 #include "casella-reader.h"
@@ -57,6 +58,12 @@ struct _CasellaReader
   GtkWidget          *long_bar;
   GArray             *links;        /* CasellaLink in the text */
   GCancellable       *cancellable;
+  GtkWidget          *text_scroller;
+  GtkWidget          *html_box;
+  GtkWidget          *remote_bar;
+  CasellaHtmlView    *html_view;    /* made the first time HTML is shown */
+  char               *from_address; /* of the message on show */
+  GSettings          *settings;
 };
 
 G_DEFINE_FINAL_TYPE (CasellaReader, casella_reader, GTK_TYPE_WIDGET)
@@ -513,6 +520,124 @@ on_show_all (CasellaReader *self)
     show_text (self, self->prepared->text, strlen (self->prepared->text));
 }
 
+/* ---- HTML ---- */
+
+static gboolean
+sender_trusted (CasellaReader *self)
+{
+  g_auto(GStrv) senders = g_settings_get_strv (self->settings, "remote-images-from");
+
+  return self->from_address != NULL && g_strv_contains ((const char * const *) senders, self->from_address);
+}
+
+static void
+on_disguised_response (AdwMessageDialog *dialog,
+                       const char       *response,
+                       gpointer          user_data)
+{
+  const char *uri = g_object_get_data (G_OBJECT (dialog), "casella-uri");
+
+  if (g_str_equal (response, "open"))
+    gtk_show_uri (gtk_window_get_transient_for (GTK_WINDOW (dialog)), uri, GDK_CURRENT_TIME);
+}
+
+/* A click in an HTML message: the composer for an address, the browser
+ * for the rest, after a warning when the link shows another site. */
+static void
+on_html_link (CasellaHtmlView *view,
+              const char      *uri,
+              const char      *text,
+              CasellaReader   *self)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  g_autofree char *shown = NULL;
+  g_autofree char *real = NULL;
+  AdwMessageDialog *dialog;
+
+  if (g_str_has_prefix (uri, "mailto:"))
+    {
+      const char *query = strchr (uri + 7, '?');
+      g_autofree char *address = g_uri_unescape_segment (uri + 7, query, NULL);
+
+      g_signal_emit (self, signals[SIGNAL_COMPOSE_TO], 0, address);
+      return;
+    }
+  if (!g_str_has_prefix (uri, "http://") && !g_str_has_prefix (uri, "https://"))
+    return;   /* javascript:, file:, data:… never */
+  if ((shown = casella_link_disguised_host (uri, text)) == NULL)
+    {
+      gtk_show_uri (window, uri, GDK_CURRENT_TIME);
+      return;
+    }
+  {
+    g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+
+    real = g_strdup (parsed ? g_uri_get_host (parsed) : uri);
+  }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("This Link Goes Somewhere Else"), NULL));
+  /* Translators: a link in a message shows one site but leads to another */
+  adw_message_dialog_format_body (dialog, _("The link shows %s, but it leads to %s. Messages that pretend to come "
+                                            "from a bank or a shop do this to steal passwords. Open it only if "
+                                            "you trust the message."), shown, real);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "open", _("_Open Anyway"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "open", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "casella-uri", g_strdup (uri), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_disguised_response), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* WebKit is loaded the first time an HTML message is shown, not before. */
+static CasellaHtmlView *
+ensure_html_view (CasellaReader *self)
+{
+  if (self->html_view == NULL)
+    {
+      self->html_view = CASELLA_HTML_VIEW (casella_html_view_new ());
+      gtk_widget_set_hexpand (GTK_WIDGET (self->html_view), TRUE);
+      gtk_widget_set_vexpand (GTK_WIDGET (self->html_view), TRUE);
+      g_signal_connect (self->html_view, "link-activated", G_CALLBACK (on_html_link), self);
+      gtk_box_append (GTK_BOX (self->html_box), GTK_WIDGET (self->html_view));
+    }
+  return self->html_view;
+}
+
+static void
+show_html (CasellaReader *self,
+           gboolean       remote)
+{
+  CasellaHtmlView *view = ensure_html_view (self);
+
+  casella_html_view_show (view, self->prepared->html, self->prepared->message, remote);
+  gtk_widget_set_visible (self->remote_bar, casella_html_view_has_remote (view) && !remote);
+  gtk_widget_set_visible (self->long_bar, FALSE);
+}
+
+static void
+on_show_images (CasellaReader *self)
+{
+  if (self->prepared != NULL && self->prepared->html != NULL)
+    show_html (self, TRUE);
+}
+
+static void
+on_always_images (CasellaReader *self)
+{
+  g_auto(GStrv) senders = g_settings_get_strv (self->settings, "remote-images-from");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) updated = NULL;
+
+  if (self->from_address == NULL)
+    return;
+  g_strv_builder_addv (builder, (const char **) senders);
+  if (!g_strv_contains ((const char * const *) senders, self->from_address))
+    g_strv_builder_add (builder, self->from_address);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "remote-images-from", (const char * const *) updated);
+  on_show_images (self);
+}
+
 static void
 on_prepared (GObject      *source,
              GAsyncResult *result,
@@ -528,10 +653,15 @@ on_prepared (GObject      *source,
   self->prepared = prepared;
   g_clear_pointer (&self->raw, g_bytes_unref);
   self->raw = g_bytes_ref (prepared->raw);
+  /* The text is kept even for HTML: replies quote it, tests read it. */
   show_text (self, prepared->text, prepared->shown_length);
   show_attachments (self, g_steal_pointer (&prepared->attachments));
   gtk_widget_set_visible (self->loading, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->text), TRUE);
+  gtk_widget_set_visible (self->html_box, prepared->html != NULL);
+  gtk_widget_set_visible (self->text_scroller, prepared->html == NULL);
+  if (prepared->html != NULL)
+    show_html (self, sender_trusted (self));
   g_signal_emit (self, signals[SIGNAL_LOADED], 0);
 }
 
@@ -623,6 +753,9 @@ casella_reader_show (CasellaReader      *self,
       return;
     }
   show_headers (self, info);
+  g_free (self->from_address);
+  self->from_address = info->from_address ? g_ascii_strdown (info->from_address, -1) : NULL;
+  gtk_widget_set_visible (self->remote_bar, FALSE);
   show_outbox_state (self, casella_mail_session_get_store (session), message_id);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->text), FALSE);
@@ -649,6 +782,19 @@ casella_reader_show_nothing (CasellaReader *self,
     title = g_strdup_printf (ngettext ("%u Message Selected", "%u Messages Selected", n_selected), n_selected);
   adw_status_page_set_title (self->nothing, title ? title : _("No Message Selected"));
   gtk_stack_set_visible_child_name (self->stack, "nothing");
+}
+
+GtkWidget *
+casella_reader_get_html_view (CasellaReader *self)
+{
+  return self->html_view ? GTK_WIDGET (self->html_view) : NULL;
+}
+
+gboolean
+casella_reader_html_loaded (CasellaReader *self)
+{
+  return self->html_view != NULL && gtk_widget_get_visible (self->html_box) &&
+         casella_html_view_is_loaded (self->html_view);
 }
 
 gint64
@@ -693,6 +839,8 @@ casella_reader_dispose (GObject *object)
   g_clear_pointer (&self->parts, g_ptr_array_unref);
   g_clear_pointer (&self->prepared, casella_prepared_message_free);
   g_clear_pointer (&self->links, g_array_unref);
+  g_clear_pointer (&self->from_address, g_free);
+  g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_READER);
 
   G_OBJECT_CLASS (casella_reader_parent_class)->dispose (object);
@@ -720,8 +868,10 @@ casella_reader_class_init (CasellaReaderClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaReader, name)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
-  BIND (outbox_bar); BIND (outbox_text); BIND (long_bar);
+  BIND (outbox_bar); BIND (outbox_text); BIND (long_bar); BIND (text_scroller); BIND (html_box); BIND (remote_bar);
 #undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_show_images);
+  gtk_widget_class_bind_template_callback (widget_class, on_always_images);
   gtk_widget_class_bind_template_callback (widget_class, on_send_again);
   gtk_widget_class_bind_template_callback (widget_class, on_show_all);
 }
@@ -735,6 +885,7 @@ casella_reader_init (CasellaReader *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new (APP_ID);
   buffer = gtk_text_view_get_buffer (self->text);
   gtk_text_buffer_create_tag (buffer, "quote", "foreground-rgba", &(GdkRGBA) { 0.5, 0.5, 0.5, 1 }, NULL);
   gtk_text_buffer_create_tag (buffer, "link", "underline", PANGO_UNDERLINE_SINGLE, NULL);

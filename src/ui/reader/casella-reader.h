@@ -41,4 +41,9 @@ typedef struct {
 
 GArray    *casella_find_links          (const char         *text);
 
+/* The HTML view, once an HTML message was shown; else NULL. */
+GtkWidget     *casella_reader_get_html_view (CasellaReader *self);
+/* The message on show is HTML, and it is drawn. */
+gboolean       casella_reader_html_loaded   (CasellaReader *self);
+
 G_END_DECLS
