@@ -74,10 +74,26 @@ message_with_logo (void)
   return g_steal_pointer (&message);
 }
 
+typedef struct {
+  WebKitWebView *view;
+  const char    *title;
+} Title;
+
 static gboolean
-finished (gpointer web_view)
+title_is (gpointer data)
 {
-  return !webkit_web_view_is_loading (web_view) && webkit_web_view_get_title (web_view) != NULL;
+  Title *wait = data;
+
+  return !webkit_web_view_is_loading (wait->view) && g_strcmp0 (webkit_web_view_get_title (wait->view), wait->title) == 0;
+}
+
+/* The three images arrived, and the page is done. */
+static gboolean
+images_came (gpointer web_view)
+{
+  g_auto(GStrv) requests = casella_test_https_get_requests (web);
+
+  return g_strv_length (requests) >= 3 && !webkit_web_view_is_loading (web_view);
 }
 
 static WebKitWebView *
@@ -143,7 +159,7 @@ test_nothing_leaves (void)
   web_view = web_view_of (view);
 
   casella_html_view_show (CASELLA_HTML_VIEW (view), html, message, FALSE);
-  g_assert_true (casella_test_wait_until (finished, web_view, 20000));
+  g_assert_true (casella_test_wait_until (title_is, &(Title) { web_view, "Newsletter" }, 20000));
   g_assert_true (casella_html_view_has_remote (CASELLA_HTML_VIEW (view)));
   /* The script did not run; the refresh did not navigate. */
   g_assert_cmpstr (webkit_web_view_get_title (web_view), ==, "Newsletter");
@@ -154,8 +170,11 @@ test_nothing_leaves (void)
 
   /* "Show images": the images come, and nothing else. */
   casella_html_view_show (CASELLA_HTML_VIEW (view), html, message, TRUE);
-  g_assert_true (casella_test_wait_until (finished, web_view, 20000));
-  g_assert_true (casella_test_gtk_screenshot (window, shown));
+  g_assert_true (casella_test_wait_until (images_came, web_view, 20000));
+  /* The cid: image is still there, drawn with the others. */
+  for (guint tries = 0; tries < 20 && !(casella_test_gtk_screenshot (window, shown) && has_red (shown)); tries++)
+    ;
+  g_assert_true (has_red (shown));
   requests = casella_test_https_get_requests (web);
   g_assert_cmpuint (g_strv_length (requests), >=, 1);
   for (guint i = 0; requests[i] != NULL; i++)
@@ -164,6 +183,50 @@ test_nothing_leaves (void)
       g_assert_true (g_str_has_suffix (requests[i], ".gif") || g_str_has_suffix (requests[i], ".png"));
       g_assert_null (strstr (requests[i], "poster"));
     }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A message that picks no colours follows the dark style; one with its
+ * own stays as its sender made it, on a light canvas. */
+static gboolean
+corner_is_dark (const char *png)
+{
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
+  int width = gdk_texture_get_width (texture);
+  g_autofree guchar *pixels = g_malloc ((gsize) width * gdk_texture_get_height (texture) * 4);
+  int at = (40 * width + 600) * 4;   /* right of the text, near the top */
+
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  return pixels[at] < 80 && pixels[at + 1] < 80 && pixels[at + 2] < 80;
+}
+
+static void
+test_dark_style (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = casella_html_view_new ();
+  g_autofree char *plain_shot = shot_path ("dark-plain");
+  g_autofree char *coloured_shot = shot_path ("dark-own-colours");
+  WebKitWebView *web_view;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 300);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  casella_test_gtk_wait_mapped (window);
+  web_view = web_view_of (view);
+
+  casella_html_view_show (CASELLA_HTML_VIEW (view), "<title>a</title><p>Ciao, ci vediamo domani.</p>", NULL, FALSE);
+  g_assert_true (casella_test_wait_until (title_is, &(Title) { web_view, "a" }, 20000));
+  g_assert_true (casella_test_gtk_screenshot (window, plain_shot));
+  g_assert_true (corner_is_dark (plain_shot));
+
+  casella_html_view_show (CASELLA_HTML_VIEW (view), "<title>b</title><body style=\"color:#003366\">"
+                          "<p>Estratto conto di novembre</p></body>", NULL, FALSE);
+  g_assert_true (casella_test_wait_until (title_is, &(Title) { web_view, "b" }, 20000));
+  g_assert_true (casella_test_gtk_screenshot (window, coloured_shot));
+  g_assert_false (corner_is_dark (coloured_shot));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -205,6 +268,7 @@ main (int argc, char **argv)
   g_assert_true (casella_test_https_start (web, &error));
 
   g_test_add_func ("/ui/html/nothing-leaves", test_nothing_leaves);
+  g_test_add_func ("/ui/html/dark-style", test_dark_style);
   g_test_add_func ("/ui/html/disguised-links", test_disguised_links);
   status = g_test_run ();
   casella_test_https_free (web);

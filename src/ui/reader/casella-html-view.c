@@ -119,6 +119,7 @@ on_cid_request (WebKitURISchemeRequest *request,
 
   if (self != NULL && self->message != NULL && id != NULL)
     data = casella_message_get_cid_part (self->message, id, &type);
+  g_debug ("cid:%s asked for: %s", id ? id : "", data ? "served" : "not in this message");
   if (data == NULL)
     {
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No part %s in this message", id ? id : "");
@@ -137,6 +138,9 @@ ensure_cid_scheme (WebKitWebContext *context)
   if (g_once_init_enter (&registered))
     {
       webkit_web_context_register_uri_scheme (context, "cid", on_cid_request, NULL, NULL);
+      /* No cache at all: less memory, nothing of a message kept on disk,
+       * and each message's parts come from that message. */
+      webkit_web_context_set_cache_model (context, WEBKIT_CACHE_MODEL_DOCUMENT_VIEWER);
       g_once_init_leave (&registered, 1);
     }
 }
