@@ -1,6 +1,13 @@
 /* casella-html-view.h — an HTML message as its sender made it, with
  * nothing leaving the machine unless the user says so
  *
+ * The view itself lives in libcasella-html.so (src/ui/html), loaded the
+ * first time one is made: the assistant and text-only sessions never map
+ * WebKit. The widget emits "link-activated" (uri, the text it showed)
+ * when a link is clicked: it never goes there itself. Its boolean
+ * "remote-content" property says the message asks for something from
+ * the network.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -10,27 +17,23 @@
 
 G_BEGIN_DECLS
 
-#define CASELLA_TYPE_HTML_VIEW (casella_html_view_get_type ())
-G_DECLARE_FINAL_TYPE (CasellaHtmlView, casella_html_view, CASELLA, HTML_VIEW, GtkWidget)
-
-GtkWidget *casella_html_view_new         (void);
+/* NULL, with error, when the module cannot be loaded. */
+GtkWidget *casella_html_view_new         (GError       **error);
 /* Shows html; its cid: images come from message. With remote_images,
  * images (and only images) may come from the network. */
-void       casella_html_view_show        (CasellaHtmlView *self,
-                                          const char      *html,
-                                          GMimeMessage    *message,
-                                          gboolean         remote_images);
-/* TRUE when the message on show asks for something from the network
- * ("remote-content" property, for the "Show Images" bar). */
-gboolean   casella_html_view_has_remote  (CasellaHtmlView *self);
+void       casella_html_view_show        (GtkWidget     *view,
+                                          const char    *html,
+                                          GMimeMessage  *message,
+                                          gboolean       remote_images);
+gboolean   casella_html_view_has_remote  (GtkWidget     *view);
 /* The message on show is drawn (its load finished). */
-gboolean   casella_html_view_is_loaded   (CasellaHtmlView *self);
-/* The link a click or Enter chose, with the text it showed: the view
- * never goes there itself ("link-activated" signal: uri, visible text). */
+gboolean   casella_html_view_is_loaded   (GtkWidget     *view);
+/* TRUE once the module is in this process (for tests and benchmarks). */
+gboolean   casella_html_view_module_loaded (void);
 
 /* A link whose visible text is an address of another site than the one
  * it goes to: the text's host, else NULL. */
-char      *casella_link_disguised_host   (const char      *uri,
-                                          const char      *visible_text);
+char      *casella_link_disguised_host   (const char    *uri,
+                                          const char    *visible_text);
 
 G_END_DECLS

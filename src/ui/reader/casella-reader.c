@@ -61,7 +61,7 @@ struct _CasellaReader
   GtkWidget          *text_scroller;
   GtkWidget          *html_box;
   GtkWidget          *remote_bar;
-  CasellaHtmlView    *html_view;    /* made the first time HTML is shown */
+  GtkWidget          *html_view;    /* made the first time HTML is shown */
   char               *from_address; /* of the message on show */
   GSettings          *settings;
 };
@@ -544,7 +544,7 @@ on_disguised_response (AdwMessageDialog *dialog,
 /* A click in an HTML message: the composer for an address, the browser
  * for the rest, after a warning when the link shows another site. */
 static void
-on_html_link (CasellaHtmlView *view,
+on_html_link (GtkWidget       *view,
               const char      *uri,
               const char      *text,
               CasellaReader   *self)
@@ -589,12 +589,18 @@ on_html_link (CasellaHtmlView *view,
 }
 
 /* WebKit is loaded the first time an HTML message is shown, not before. */
-static CasellaHtmlView *
+static GtkWidget *
 ensure_html_view (CasellaReader *self)
 {
-  if (self->html_view == NULL)
+  g_autoptr(GError) error = NULL;
+
+  if (self->html_view == NULL && (self->html_view = casella_html_view_new (&error)) == NULL)
     {
-      self->html_view = CASELLA_HTML_VIEW (casella_html_view_new ());
+      g_warning ("HTML mail is shown as text: %s", error->message);
+      return NULL;
+    }
+  if (gtk_widget_get_parent (self->html_view) == NULL)
+    {
       gtk_widget_set_hexpand (GTK_WIDGET (self->html_view), TRUE);
       gtk_widget_set_vexpand (GTK_WIDGET (self->html_view), TRUE);
       g_signal_connect (self->html_view, "link-activated", G_CALLBACK (on_html_link), self);
@@ -607,8 +613,15 @@ static void
 show_html (CasellaReader *self,
            gboolean       remote)
 {
-  CasellaHtmlView *view = ensure_html_view (self);
+  GtkWidget *view = ensure_html_view (self);
 
+  if (view == NULL)
+    {
+      /* Without the module the text is there: the message still reads. */
+      gtk_widget_set_visible (self->html_box, FALSE);
+      gtk_widget_set_visible (self->text_scroller, TRUE);
+      return;
+    }
   casella_html_view_show (view, self->prepared->html, self->prepared->message, remote);
   gtk_widget_set_visible (self->remote_bar, casella_html_view_has_remote (view) && !remote);
   gtk_widget_set_visible (self->long_bar, FALSE);
@@ -787,7 +800,7 @@ casella_reader_show_nothing (CasellaReader *self,
 GtkWidget *
 casella_reader_get_html_view (CasellaReader *self)
 {
-  return self->html_view ? GTK_WIDGET (self->html_view) : NULL;
+  return self->html_view;
 }
 
 gboolean
