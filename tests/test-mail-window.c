@@ -343,6 +343,17 @@ test_html_shown_as_text (void)
   /* Shown as HTML, remote images held back until asked for. */
   g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
   shot (GTK_WIDGET (window), "newsletter");
+  /* "Show HTML Mail as Plain Text", from the message menu: the text. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "prefer-plain-text", NULL);
+  g_assert_false (casella_reader_html_loaded (window->reader));
+  shot (GTK_WIDGET (window), "newsletter-plain");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "prefer-plain-text", NULL);
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  /* A train ticket: its own colours, a table, the QR code as a cid: part. */
+  open_folder ("INBOX");
+  read_message ("Il tuo biglietto Bologna → Roma");
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  shot (GTK_WIDGET (window), "ticket");
 }
 
 static gboolean

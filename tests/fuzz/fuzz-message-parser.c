@@ -48,7 +48,20 @@ LLVMFuzzerTestOneInput (const unsigned char *data, size_t size)
     gboolean attachment;
 
     if (message != NULL)
-      text = casella_message_get_text (message, &attachment);
+      {
+        g_autofree char *body_html = NULL;
+        g_autofree char *type = NULL;
+        g_autoptr(GBytes) part = NULL;
+
+        text = casella_message_get_text (message, &attachment);
+        /* What the HTML view takes: the HTML part, valid UTF-8, and a cid: part. */
+        body_html = casella_message_get_html (message);
+        if (body_html != NULL && !g_utf8_validate (body_html, -1, NULL))
+          abort ();
+        part = casella_message_get_cid_part (message, "logo@casella.test", &type);
+        if (part != NULL && type == NULL)
+          abort ();
+      }
     if (casella_message_get_plain_text ((const char *) data, size, &plain) &&
         (text == NULL || strcmp (plain, text) != 0 || attachment))
       {

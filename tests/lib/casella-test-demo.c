@@ -23,7 +23,8 @@ static const char ics_text[] =
   "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Casella demo//IT\r\nBEGIN:VEVENT\r\nUID:demo-kickoff@demo.test\r\n"
   "DTSTART:20261203T090000Z\r\nDTEND:20261203T100000Z\r\nSUMMARY:Project kickoff\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
-typedef enum { ATTACH_NONE, ATTACH_PDF, ATTACH_PHOTOS, ATTACH_INVITE } Attach;
+/* ATTACH_QR: an image the HTML shows inline (cid:qr@treni.demo.test). */
+typedef enum { ATTACH_NONE, ATTACH_PDF, ATTACH_PHOTOS, ATTACH_INVITE, ATTACH_QR } Attach;
 
 typedef struct {
   const char *from_name;
@@ -62,6 +63,11 @@ append_attachment (GString    *out,
                                      "Content-Disposition: attachment; filename=\"foto-%d.png\"\r\n"
                                      "Content-Transfer-Encoding: base64\r\n\r\n%s", i, i, png_b64);
       break;
+    case ATTACH_QR:
+      g_string_append_printf (out, "--casella-demo\r\nContent-Type: image/png\r\nContent-ID: <qr@treni.demo.test>\r\n"
+                                   "Content-Disposition: inline; filename=\"qr.png\"\r\n"
+                                   "Content-Transfer-Encoding: base64\r\n\r\n%s", png_b64);
+      break;
     case ATTACH_INVITE:
       g_string_append_printf (out, "--casella-demo\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n"
                                    "Content-Disposition: attachment; filename=\"invito.ics\"\r\n\r\n%s", ics_text);
@@ -92,7 +98,8 @@ build (const Letter *letter,
                             reply_to_id);
   g_string_append (out, "MIME-Version: 1.0\r\n");
   if (mixed)
-    g_string_append (out, "Content-Type: multipart/mixed; boundary=\"casella-demo\"\r\n\r\n--casella-demo\r\n");
+    g_string_append_printf (out, "Content-Type: multipart/%s; boundary=\"casella-demo\"\r\n\r\n--casella-demo\r\n",
+                            letter->attach == ATTACH_QR ? "related" : "mixed");
   g_string_append_printf (out, "Content-Type: %s\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n", type,
                           letter->text ? letter->text : letter->html);
   if (quote != NULL)
@@ -252,9 +259,13 @@ fill_notices (Filler *filler,
                                                   (const char *[]) { "Roma", "Milano", "Firenze", "Napoli",
                                                                      "Torino" }[trip % 5]);
       Letter ticket = { "Treni Demo", "biglietti@treni.demo.test", NULL, subject, NULL,
-                        "<html><body><table><tr><th>Partenza</th><td>08:15</td></tr><tr><th>Carrozza</th>"
-                        "<td>7</td></tr><tr><th>Posto</th><td>12A</td></tr></table>"
-                        "<p>Buon viaggio!</p></body></html>", ATTACH_NONE, NULL };
+                        "<html><body style=\"font-family:sans-serif;color:#1a1a1a;background:#ffffff\">"
+                        "<h2 style=\"color:#b00020\">Treni Demo</h2><table cellpadding=\"6\" "
+                        "style=\"border-collapse:collapse;border:1px solid #ccc\"><tr><th>Partenza</th><td>08:15</td>"
+                        "</tr><tr><th>Carrozza</th><td>7</td></tr><tr><th>Posto</th><td>12A</td></tr></table>"
+                        "<p>Mostra questo codice al controllore:</p>"
+                        "<p><img src=\"cid:qr@treni.demo.test\" width=\"96\" height=\"96\" alt=\"QR\"></p>"
+                        "<p>Buon viaggio!</p></body></html>", ATTACH_QR, NULL };
 
       deliver (filler, trip < 3 ? "INBOX" : "Archive", &ticket, now - (gint64) (trip * 9 + 4) * 86400, "S", NULL,
                NULL, NULL);

@@ -651,6 +651,27 @@ on_always_images (CasellaReader *self)
   on_show_images (self);
 }
 
+/* HTML as its sender made it, unless the user prefers plain text. */
+static void
+show_as_html_or_text (CasellaReader *self)
+{
+  gboolean html = self->prepared != NULL && self->prepared->html != NULL &&
+                  !g_settings_get_boolean (self->settings, "prefer-plain-text");
+
+  gtk_widget_set_visible (self->html_box, html);
+  gtk_widget_set_visible (self->text_scroller, !html);
+  gtk_widget_set_visible (self->remote_bar, FALSE);
+  if (html)
+    show_html (self, sender_trusted (self));
+}
+
+static void
+on_prefer_plain_changed (CasellaReader *self)
+{
+  if (self->prepared != NULL && gtk_widget_get_visible (self->loading) == FALSE)
+    show_as_html_or_text (self);
+}
+
 static void
 on_prepared (GObject      *source,
              GAsyncResult *result,
@@ -671,10 +692,7 @@ on_prepared (GObject      *source,
   show_attachments (self, g_steal_pointer (&prepared->attachments));
   gtk_widget_set_visible (self->loading, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->text), TRUE);
-  gtk_widget_set_visible (self->html_box, prepared->html != NULL);
-  gtk_widget_set_visible (self->text_scroller, prepared->html == NULL);
-  if (prepared->html != NULL)
-    show_html (self, sender_trusted (self));
+  show_as_html_or_text (self);
   g_signal_emit (self, signals[SIGNAL_LOADED], 0);
 }
 
@@ -899,6 +917,7 @@ casella_reader_init (CasellaReader *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = g_settings_new (APP_ID);
+  g_signal_connect_swapped (self->settings, "changed::prefer-plain-text", G_CALLBACK (on_prefer_plain_changed), self);
   buffer = gtk_text_view_get_buffer (self->text);
   gtk_text_buffer_create_tag (buffer, "quote", "foreground-rgba", &(GdkRGBA) { 0.5, 0.5, 0.5, 1 }, NULL);
   gtk_text_buffer_create_tag (buffer, "link", "underline", PANGO_UNDERLINE_SINGLE, NULL);

@@ -646,6 +646,11 @@ casella_window_init (CasellaWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
+  {
+    g_autoptr(GAction) plain = g_settings_create_action (self->settings, "prefer-plain-text");
+
+    g_action_map_add_action (G_ACTION_MAP (self), plain);
+  }
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
