@@ -19,13 +19,19 @@
 
 static CasellaTestHttps *web;
 
-/* A 4×4 red PNG: the cid: image, easy to find on a screenshot. */
-static const guchar red_png[] = {
-  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
-  0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26, 0x93, 0x09, 0x29, 0x00, 0x00, 0x00, 0x13, 0x49,
-  0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x80, 0x07, 0x31, 0x8c, 0x50, 0x1e, 0x2c, 0x09, 0x00, 0xa9,
-  0xd5, 0x2f, 0xd1, 0x41, 0x72, 0x15, 0x19, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-};
+/* A red PNG, made here (a valid one: the cid: image, easy to find on a
+ * screenshot). */
+static GBytes *
+red_png (void)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+  gchar *buffer = NULL;
+  gsize length = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0xff0000ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", NULL, NULL));
+  return g_bytes_new_take (buffer, length);
+}
 
 static char *
 newsletter (void)
@@ -61,7 +67,8 @@ message_with_logo (void)
   g_autoptr(GMimeMultipart) related = g_mime_multipart_new_with_subtype ("related");
   g_autoptr(GMimeTextPart) html = g_mime_text_part_new_with_subtype ("html");
   g_autoptr(GMimePart) logo = g_mime_part_new_with_type ("image", "png");
-  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer ((const char *) red_png, sizeof red_png);
+  g_autoptr(GBytes) png = red_png ();
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
   g_autoptr(GMimeDataWrapper) content = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
 
   g_mime_text_part_set_text (html, "<p>see cid</p>");

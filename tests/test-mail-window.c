@@ -21,6 +21,7 @@
 #include "casella-test-account.h"
 #include "casella-test-demo.h"
 #include "casella-test-gtk.h"
+#include "casella-test-oauth2.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
 #include "casella-window-private.h"
@@ -311,6 +312,59 @@ test_folders_and_reading (void)
   shot (GTK_WIDGET (window), "reader");
 }
 
+static gboolean
+browser_asked (gpointer uri)
+{
+  g_auto(GStrv) urls = casella_test_browser_urls ();
+
+  return g_strv_contains ((const char * const *) urls, uri);
+}
+
+static gboolean
+dialog_shown (gpointer slot)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_mapped (toplevel))
+        *(GtkWidget **) slot = toplevel;
+    }
+  return *(GtkWidget **) slot != NULL;
+}
+
+/* A click on a link (the view's "link-activated", as WebKit reports a
+ * click): the session's browser gets it, the view stays on the message;
+ * a link whose text shows another site asks first. */
+static void
+assert_links_go_to_the_browser (void)
+{
+  GtkWidget *view = casella_reader_get_html_view (window->reader);
+  GObject *web = G_OBJECT (casella_test_gtk_find_by_type (view, g_type_from_name ("WebKitWebView")));
+  GtkWidget *dialog = NULL;
+  g_autofree char *uri = NULL;
+  g_auto(GStrv) before = NULL;
+  g_auto(GStrv) after = NULL;
+
+  g_signal_emit_by_name (view, "link-activated", "https://libreria.demo.test/1", "Il giardino dei Finzi-Contini");
+  g_assert_true (casella_test_wait_until (browser_asked, "https://libreria.demo.test/1", 10000));
+  g_object_get (web, "uri", &uri, NULL);
+  g_assert_cmpstr (uri, ==, "about:blank");
+
+  before = casella_test_browser_urls ();
+  g_signal_emit_by_name (view, "link-activated", "https://bank-security.example/login", "www.mybank.it");
+  g_assert_true (casella_test_wait_until (dialog_shown, &dialog, 5000));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, T ("This Link Goes Somewhere Else"));
+  shot (dialog, "disguised-link");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  after = casella_test_browser_urls ();
+  g_assert_cmpuint (g_strv_length (after), ==, g_strv_length (before));
+  casella_test_stop_browsers ();
+}
+
 static void
 test_html_shown_as_text (void)
 {
@@ -343,6 +397,7 @@ test_html_shown_as_text (void)
   /* Shown as HTML, remote images held back until asked for. */
   g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
   shot (GTK_WIDGET (window), "newsletter");
+  assert_links_go_to_the_browser ();
   /* "Show HTML Mail as Plain Text", from the message menu: the text. */
   g_action_group_activate_action (G_ACTION_GROUP (window), "prefer-plain-text", NULL);
   g_assert_false (casella_reader_html_loaded (window->reader));
@@ -994,6 +1049,7 @@ main (int argc, char **argv)
   g_assert_cmpuint (casella_test_demo_fill (dovecot, CASELLA_DEMO_ADDRESS, &error), >, 300);
   set_up_accounts ();
   serve_notifications ();
+  casella_test_install_browser ();
 
   app = casella_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);

@@ -771,6 +771,18 @@ casella_test_install_browser (void)
   g_setenv ("CASELLA_TEST_BROWSER_PIDS", pids, TRUE);
 }
 
+GStrv
+casella_test_browser_urls (void)
+{
+  g_autofree char *pids = browser_pids_file ();
+  g_autofree char *path = g_strconcat (pids, ".urls", NULL);
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_new0 (char *, 1);
+  return g_strsplit (g_strstrip (text), "\n", -1);
+}
+
 guint
 casella_test_stop_browsers (void)
 {

@@ -71,6 +71,9 @@ char              *casella_test_oauth2_dup_last_param      (CasellaTestOAuth2 *s
  * the session's default web browser, trusting the test server's key and
  * nothing else. Call before anything asks GIO for applications. */
 void               casella_test_install_browser            (void);
+/* The addresses the browser was asked to open since install (a new
+ * array; empty when none). */
+GStrv              casella_test_browser_urls               (void);
 /* Ends the browsers started since (those still running); returns how
  * many were started. */
 guint              casella_test_stop_browsers              (void);
