@@ -279,6 +279,40 @@ test_dark_style (void)
 }
 
 static void
+on_printed (gboolean *done)
+{
+  *done = TRUE;
+}
+
+/* Printing (GTK's dialog offers Save as PDF): here straight to a PDF. */
+static void
+test_print_to_pdf (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = casella_html_view_new (NULL);
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-print");
+  g_autofree char *pdf = g_build_filename (dir, "ricevuta.pdf", NULL);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  gboolean done = FALSE;
+
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  casella_test_gtk_wait_mapped (window);
+  casella_html_view_show (view, "<title>r</title><h1>Ricevuta</h1><table><tr><td>Caffè</td><td>1,20 €</td></tr></table>",
+                          NULL, FALSE);
+  g_assert_true (casella_test_wait_until (title_is, &(Title) { web_view_of (view), "r" }, 20000));
+  casella_html_view_print (view, GTK_WINDOW (window), pdf, G_CALLBACK (on_printed), &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 500);
+  g_assert_true (g_str_has_prefix (contents, "%PDF-"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  casella_test_rm_rf (dir);
+}
+
+static void
 test_disguised_links (void)
 {
   struct { const char *uri, *text, *disguised; } cases[] = {
@@ -317,6 +351,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/html/nothing-leaves", test_nothing_leaves);
   g_test_add_func ("/ui/html/dark-style", test_dark_style);
+  g_test_add_func ("/ui/html/print-to-pdf", test_print_to_pdf);
   g_test_add_func ("/ui/html/disguised-links", test_disguised_links);
   status = g_test_run ();
   casella_test_https_free (web);

@@ -459,6 +459,7 @@ casella_application_startup (GApplication *app)
     { "win.toggle-read", "<Control>u", NULL }, { "win.toggle-star", "<Control>d", NULL },
     { "win.delete", "Delete", "KP_Delete" }, { "win.archive", "<Control>e", NULL },
     { "win.move", "<Control>m", NULL }, { "win.junk", "<Control>j", NULL }, { "win.undo", "<Control>z", NULL },
+    { "win.print", "<Control>p", NULL },
   };
 
   CasellaApplication *self = CASELLA_APPLICATION (app);

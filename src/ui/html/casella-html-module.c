@@ -44,7 +44,7 @@ struct _CasellaHtmlView
   char          *hover_text;
 };
 
-enum { PROP_0, PROP_REMOTE_CONTENT, N_PROPS };
+enum { PROP_0, PROP_REMOTE_CONTENT, PROP_LOADED, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 enum { SIGNAL_LINK_ACTIVATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -266,6 +266,15 @@ on_context_menu (WebKitWebView       *web,
   return webkit_context_menu_get_n_items (menu) == 0;
 }
 
+static void
+on_load_changed (WebKitWebView   *web,
+                 WebKitLoadEvent  event,
+                 CasellaHtmlView *self)
+{
+  if (event == WEBKIT_LOAD_FINISHED)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+}
+
 /* ---- zoom: Ctrl+plus, Ctrl+minus, Ctrl+0 ---- */
 
 static gboolean
@@ -417,6 +426,38 @@ casella_html_module_show (GtkWidget           *widget,
   ensure_filters ();
 }
 
+/* ---- printing (and Save as PDF, in GTK's dialog) ---- */
+
+void
+casella_html_module_print (GtkWidget  *widget,
+                           GtkWindow  *parent,
+                           const char *to_file,
+                           GCallback   done,
+                           gpointer    done_data)
+{
+  CasellaHtmlView *self = CASELLA_HTML_VIEW (widget);
+  g_autoptr(WebKitPrintOperation) print = webkit_print_operation_new (self->web);
+
+  if (done != NULL)
+    g_signal_connect_swapped (print, "finished", done, done_data);
+  if (to_file == NULL)
+    {
+      webkit_print_operation_run_dialog (print, parent);
+      return;
+    }
+  {
+    g_autoptr(GtkPrintSettings) settings = gtk_print_settings_new ();
+    g_autofree char *uri = g_filename_to_uri (to_file, NULL, NULL);
+
+    /* GTK's file printer, by its name in the user's language. */
+    gtk_print_settings_set_printer (settings, g_dgettext ("gtk40", "Print to File"));
+    gtk_print_settings_set (settings, GTK_PRINT_SETTINGS_OUTPUT_FILE_FORMAT, "pdf");
+    gtk_print_settings_set (settings, GTK_PRINT_SETTINGS_OUTPUT_URI, uri);
+    webkit_print_operation_set_print_settings (print, settings);
+    webkit_print_operation_print (print);
+  }
+}
+
 /* ---- the widget ---- */
 
 static void
@@ -431,6 +472,9 @@ casella_html_view_get_property (GObject    *object,
     {
     case PROP_REMOTE_CONTENT:
       g_value_set_boolean (value, self->has_remote);
+      break;
+    case PROP_LOADED:
+      g_value_set_boolean (value, casella_html_module_is_loaded (GTK_WIDGET (self)));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -469,6 +513,9 @@ casella_html_view_class_init (CasellaHtmlViewClass *klass)
   /* The message asks for something from the network (blocked). */
   properties[PROP_REMOTE_CONTENT] = g_param_spec_boolean ("remote-content", NULL, NULL, FALSE,
                                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The message on show is drawn. */
+  properties[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A link was clicked: its address, and the text it showed (or NULL). */
@@ -492,6 +539,7 @@ casella_html_view_init (CasellaHtmlView *self)
   g_signal_connect (self->web, "decide-policy", G_CALLBACK (on_decide_policy), self);
   g_signal_connect (self->web, "mouse-target-changed", G_CALLBACK (on_mouse_target), self);
   g_signal_connect (self->web, "context-menu", G_CALLBACK (on_context_menu), self);
+  g_signal_connect (self->web, "load-changed", G_CALLBACK (on_load_changed), self);
   g_signal_connect (key, "key-pressed", G_CALLBACK (on_key), self);
   gtk_widget_add_controller (GTK_WIDGET (self->web), key);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->web), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Message text"), -1);

@@ -24,5 +24,12 @@ G_MODULE_EXPORT void       casella_html_module_show       (GtkWidget           *
                                                            gboolean             remote_images);
 G_MODULE_EXPORT gboolean   casella_html_module_has_remote (GtkWidget           *view);
 G_MODULE_EXPORT gboolean   casella_html_module_is_loaded  (GtkWidget           *view);
+/* The message on show, printed: with GTK's print dialog (to_file NULL),
+ * or straight into a PDF at to_file (done: finished). */
+G_MODULE_EXPORT void       casella_html_module_print      (GtkWidget           *view,
+                                                           GtkWindow           *parent,
+                                                           const char          *to_file,
+                                                           GCallback            done,
+                                                           gpointer             done_data);
 
 G_END_DECLS

@@ -17,6 +17,7 @@ static struct {
   void       (*show)       (GtkWidget *, const char *, CasellaHtmlPartFunc, gpointer, GDestroyNotify, gboolean);
   gboolean   (*has_remote) (GtkWidget *);
   gboolean   (*is_loaded)  (GtkWidget *);
+  void       (*print)      (GtkWidget *, GtkWindow *, const char *, GCallback, gpointer);
 } module;
 
 /* CASELLA_MODULE_DIR: the build tree's (meson devenv, the tests). */
@@ -35,7 +36,8 @@ load_module (GError **error)
       !g_module_symbol (handle, "casella_html_module_new", (gpointer *) &module.new_view) ||
       !g_module_symbol (handle, "casella_html_module_show", (gpointer *) &module.show) ||
       !g_module_symbol (handle, "casella_html_module_has_remote", (gpointer *) &module.has_remote) ||
-      !g_module_symbol (handle, "casella_html_module_is_loaded", (gpointer *) &module.is_loaded))
+      !g_module_symbol (handle, "casella_html_module_is_loaded", (gpointer *) &module.is_loaded) ||
+      !g_module_symbol (handle, "casella_html_module_print", (gpointer *) &module.print))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "Cannot load %s: %s", path, g_module_error ());
       module.new_view = NULL;
@@ -80,6 +82,16 @@ gboolean
 casella_html_view_has_remote (GtkWidget *view)
 {
   return module.has_remote (view);
+}
+
+void
+casella_html_view_print (GtkWidget  *view,
+                         GtkWindow  *parent,
+                         const char *to_file,
+                         GCallback   done,
+                         gpointer    done_data)
+{
+  module.print (view, parent, to_file, done, done_data);
 }
 
 gboolean

@@ -28,6 +28,14 @@ void       casella_html_view_show        (GtkWidget     *view,
 gboolean   casella_html_view_has_remote  (GtkWidget     *view);
 /* The message on show is drawn (its load finished). */
 gboolean   casella_html_view_is_loaded   (GtkWidget     *view);
+/* Prints the message on show: GTK's print dialog (which also saves a
+ * PDF), or with to_file a PDF written there; done (done_data) when the
+ * job is over. */
+void       casella_html_view_print       (GtkWidget     *view,
+                                          GtkWindow     *parent,
+                                          const char    *to_file,
+                                          GCallback      done,
+                                          gpointer       done_data);
 /* TRUE once the module is in this process (for tests and benchmarks). */
 gboolean   casella_html_view_module_loaded (void);
 

@@ -815,6 +815,39 @@ casella_reader_show_nothing (CasellaReader *self,
   gtk_stack_set_visible_child_name (self->stack, "nothing");
 }
 
+static void
+print_when_loaded (GtkWidget     *view,
+                   GParamSpec    *pspec,
+                   CasellaReader *self)
+{
+  if (!casella_html_view_is_loaded (view))
+    return;
+  g_signal_handlers_disconnect_by_func (view, print_when_loaded, self);
+  casella_html_view_print (view, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), NULL, NULL, NULL);
+}
+
+void
+casella_reader_print (CasellaReader *self)
+{
+  GtkWidget *view;
+  g_autofree char *escaped = NULL;
+  g_autofree char *page = NULL;
+
+  if (self->prepared == NULL || (view = ensure_html_view (self)) == NULL)
+    return;
+  if (casella_reader_html_loaded (self))
+    {
+      casella_html_view_print (view, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), NULL, NULL, NULL);
+      return;
+    }
+  /* A text message: its text, laid out by the same view, off screen. */
+  escaped = g_markup_escape_text (self->prepared->text, -1);
+  page = g_strdup_printf ("<html><body><pre style=\"white-space:pre-wrap;font-family:sans-serif\">%s</pre>"
+                          "</body></html>", escaped);
+  g_signal_connect (view, "notify::loaded", G_CALLBACK (print_when_loaded), self);
+  casella_html_view_show (view, page, NULL, FALSE);
+}
+
 GtkWidget *
 casella_reader_get_html_view (CasellaReader *self)
 {

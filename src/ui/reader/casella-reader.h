@@ -43,6 +43,9 @@ GArray    *casella_find_links          (const char         *text);
 
 /* The HTML view, once an HTML message was shown; else NULL. */
 GtkWidget     *casella_reader_get_html_view (CasellaReader *self);
+/* Prints the message on show (GTK's print dialog; Save as PDF is in it).
+ * A text message is printed through the HTML view too, as its text. */
+void           casella_reader_print         (CasellaReader *self);
 /* The message on show is HTML, and it is drawn. */
 gboolean       casella_reader_html_loaded   (CasellaReader *self);
 

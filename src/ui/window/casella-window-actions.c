@@ -82,6 +82,7 @@ casella_window_update_actions (CasellaWindow *self)
   enable (self, "reply", one);
   enable (self, "reply-all", one);
   enable (self, "forward", one);
+  enable (self, "print", one);
   enable (self, "delete", some);
   enable (self, "move", some);
   enable (self, "toggle-read", some);
@@ -770,8 +771,20 @@ toggle_subscription_action (GSimpleAction *action,
                                             !folder->subscribed, on_subscribed, g_object_ref (self));
 }
 
+static void
+print_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+
+  if (casella_reader_get_message (self->reader) != 0)
+    casella_reader_print (self->reader);
+}
+
 static const GActionEntry entries[] = {
   { "compose", compose_action },
+  { "print", print_action },
   { "reply", reply_action },
   { "reply-all", reply_all_action },
   { "forward", forward_action },
