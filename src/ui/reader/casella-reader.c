@@ -61,6 +61,10 @@ struct _CasellaReader
   GtkWidget          *text_scroller;
   GtkWidget          *html_box;
   GtkWidget          *remote_bar;
+  GtkLabel           *remote_label;
+  GtkWidget          *show_images_button;
+  GtkWidget          *always_button;
+  GtkWidget          *stop_button;
   GtkWidget          *html_view;    /* made the first time HTML is shown */
   char               *from_address; /* of the message on show */
   GSettings          *settings;
@@ -622,8 +626,25 @@ show_html (CasellaReader *self,
       gtk_widget_set_visible (self->text_scroller, TRUE);
       return;
     }
+  gboolean always;
+
   casella_html_view_show (view, self->prepared->html, self->prepared->message, remote);
-  gtk_widget_set_visible (self->remote_bar, casella_html_view_has_remote (view) && !remote);
+  /* Hidden images: the choice. Shown because of "Always": the way back. */
+  always = remote && sender_trusted (self);
+  gtk_widget_set_visible (self->remote_bar, casella_html_view_has_remote (view) && (!remote || always));
+  gtk_widget_set_visible (self->show_images_button, !always);
+  gtk_widget_set_visible (self->always_button, !always);
+  gtk_widget_set_visible (self->stop_button, always);
+  if (always)
+    {
+      /* Translators: %s is an e-mail address */
+      g_autofree char *text = g_strdup_printf (_("Images from the internet are always shown for %s."),
+                                               self->from_address);
+
+      gtk_label_set_text (self->remote_label, text);
+    }
+  else
+    gtk_label_set_text (self->remote_label, _("Images from the internet are hidden to protect your privacy."));
   gtk_widget_set_visible (self->long_bar, FALSE);
 }
 
@@ -632,6 +653,22 @@ on_show_images (CasellaReader *self)
 {
   if (self->prepared != NULL && self->prepared->html != NULL)
     show_html (self, TRUE);
+}
+
+static void
+on_stop_images (CasellaReader *self)
+{
+  g_auto(GStrv) senders = g_settings_get_strv (self->settings, "remote-images-from");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) updated = NULL;
+
+  for (guint i = 0; senders[i] != NULL; i++)
+    if (g_strcmp0 (senders[i], self->from_address) != 0)
+      g_strv_builder_add (builder, senders[i]);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "remote-images-from", (const char * const *) updated);
+  if (self->prepared != NULL && self->prepared->html != NULL)
+    show_html (self, FALSE);
 }
 
 static void
@@ -933,9 +970,11 @@ casella_reader_class_init (CasellaReaderClass *klass)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
   BIND (outbox_bar); BIND (outbox_text); BIND (long_bar); BIND (text_scroller); BIND (html_box); BIND (remote_bar);
+  BIND (remote_label); BIND (show_images_button); BIND (always_button); BIND (stop_button);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_show_images);
   gtk_widget_class_bind_template_callback (widget_class, on_always_images);
+  gtk_widget_class_bind_template_callback (widget_class, on_stop_images);
   gtk_widget_class_bind_template_callback (widget_class, on_send_again);
   gtk_widget_class_bind_template_callback (widget_class, on_show_all);
 }
