@@ -30,11 +30,10 @@
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
 
+static CasellaTestOAuth2World *world;
 static CasellaTestOAuth2 *server;
 static CasellaTestDovecot *dovecot;
 static CasellaTestSmtp *sink;
-static char *tmpdir;
-static char *providers_file;
 static char *providers_arg;
 static char *ispdb_url;
 static CasellaTestHttps *ispdb;
@@ -852,30 +851,16 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *providers = NULL;
-  g_autofree char *introspect = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   casella_engine_init ();
-  tmpdir = casella_test_make_tmpdir ("casella-oauth2");
-  server = casella_test_oauth2_new ();
-  g_assert_true (casella_test_oauth2_start (server, &error));
-  providers = casella_test_oauth2_write_providers (server, tmpdir, "example.test");
-  g_assert_true (casella_oauth2_provider_add_from_file (providers, &error));
-  sink = casella_test_smtp_new ();
-  g_assert_true (casella_test_smtp_start (sink, &error));
-  dovecot = casella_test_dovecot_new ();
-  introspect = casella_test_oauth2_get_introspect_url (server);
-  casella_test_dovecot_enable_oauth2 (dovecot, introspect);
-  casella_test_dovecot_enable_submission (dovecot, casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_RELAY));
-  /* Refused tokens on purpose, one after the other: without this,
-   * Dovecot's penalty makes each next sign-in from 127.0.0.1 wait
-   * longer (2, 4, 8… s). */
-  casella_test_dovecot_add_config (dovecot, "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}");
-  g_assert_true (casella_test_dovecot_start (dovecot, &error));
-  providers_file = g_strdup (providers);
-  providers_arg = g_strconcat ("--oauth2-providers=", providers_file, NULL);
+  world = casella_test_oauth2_world_new ();
+  server = world->server;
+  sink = world->sink;
+  dovecot = world->dovecot;
+  g_assert_true (casella_oauth2_provider_add_from_file (world->providers, &error));
+  providers_arg = g_strconcat ("--oauth2-providers=", world->providers, NULL);
   start_ispdb ();
   casella_test_install_browser ();
 
@@ -901,9 +886,7 @@ main (int argc, char **argv)
   g_test_add_func ("/oauth2/no-token-in-files", test_no_token_in_files);
   status = g_test_run ();
 
-  casella_test_dovecot_free (dovecot);
-  casella_test_smtp_free (sink);
   casella_test_https_free (ispdb);
-  casella_test_oauth2_free (server);
+  casella_test_oauth2_world_free (world);
   return status;
 }

@@ -34,6 +34,7 @@ static CasellaTestResolver *resolver;
 static CasellaTestDovecot *dovecot;
 static CasellaTestSmtp *sink;
 static CasellaApplication *app;
+static CasellaTestOAuth2World *oauth2_world;
 static CasellaTestOAuth2 *oauth2;
 static CasellaTestDovecot *oauth2_dovecot;
 
@@ -1048,19 +1049,10 @@ main (int argc, char **argv)
 
   /* The OAuth2 world: authorization server, a Dovecot taking its
    * tokens (IMAP and submission), chromium as the browser. */
-  oauth2 = casella_test_oauth2_new ();
-  g_assert_true (casella_test_oauth2_start (oauth2, &error));
-  {
-    g_autofree char *dir = casella_test_make_tmpdir ("casella-setup-oauth2");
-    g_autofree char *providers = casella_test_oauth2_write_providers (oauth2, dir, "example.test");
-    g_autofree char *introspect = casella_test_oauth2_get_introspect_url (oauth2);
-
-    g_assert_true (casella_oauth2_provider_add_from_file (providers, &error));
-    oauth2_dovecot = casella_test_dovecot_new ();
-    casella_test_dovecot_enable_oauth2 (oauth2_dovecot, introspect);
-    casella_test_dovecot_enable_submission (oauth2_dovecot, casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_RELAY));
-    g_assert_true (casella_test_dovecot_start (oauth2_dovecot, &error));
-  }
+  oauth2_world = casella_test_oauth2_world_new ();
+  oauth2 = oauth2_world->server;
+  oauth2_dovecot = oauth2_world->dovecot;
+  g_assert_true (casella_oauth2_provider_add_from_file (oauth2_world->providers, &error));
   casella_test_install_browser ();
 
   /* One application for every window: it loads the style sheet. */
@@ -1088,8 +1080,7 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   g_clear_object (&app);
-  casella_test_dovecot_free (oauth2_dovecot);
-  casella_test_oauth2_free (oauth2);
+  casella_test_oauth2_world_free (oauth2_world);
   casella_test_smtp_free (sink);
   casella_test_dovecot_free (dovecot);
   return status;

@@ -27,9 +27,9 @@
 #define T(text) g_dgettext ("casella", text)
 #define ADDRESS "alice@example.test"
 
+static CasellaTestOAuth2World *world;
 static CasellaTestOAuth2 *server;
 static CasellaTestDovecot *dovecot;
-static CasellaTestSmtp *sink;
 static CasellaApplication *app;
 static CasellaWindow *window;
 static char *account_id;
@@ -189,9 +189,6 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *providers = NULL;
-  g_autofree char *introspect = NULL;
   int status;
 
   g_setenv ("GTK_A11Y", "test", TRUE);
@@ -200,18 +197,10 @@ main (int argc, char **argv)
   casella_i18n_init ();
   casella_engine_init ();
 
-  server = casella_test_oauth2_new ();
-  g_assert_true (casella_test_oauth2_start (server, &error));
-  dir = casella_test_make_tmpdir ("casella-signin-again");
-  providers = casella_test_oauth2_write_providers (server, dir, "example.test");
-  g_assert_true (casella_oauth2_provider_add_from_file (providers, &error));
-  sink = casella_test_smtp_new ();
-  g_assert_true (casella_test_smtp_start (sink, &error));
-  dovecot = casella_test_dovecot_new ();
-  introspect = casella_test_oauth2_get_introspect_url (server);
-  casella_test_dovecot_enable_oauth2 (dovecot, introspect);
-  casella_test_dovecot_enable_submission (dovecot, casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_RELAY));
-  g_assert_true (casella_test_dovecot_start (dovecot, &error));
+  world = casella_test_oauth2_world_new ();
+  server = world->server;
+  dovecot = world->dovecot;
+  g_assert_true (casella_oauth2_provider_add_from_file (world->providers, &error));
   casella_test_install_browser ();
   set_up_account ();
 
@@ -222,8 +211,6 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   casella_test_stop_browsers ();
-  casella_test_dovecot_free (dovecot);
-  casella_test_smtp_free (sink);
-  casella_test_oauth2_free (server);
+  casella_test_oauth2_world_free (world);
   return status;
 }

@@ -33,35 +33,6 @@
 
 static CasellaTestOAuth2 *server;
 
-/* Consent answered like a browser would, up to the redirect (not
- * followed): its Location is what the browser would load next. */
-static char *
-consent_to_redirect (const char *uri)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) page = soup_message_new ("GET", uri);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(SoupMessage) post = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  const char *marker = "name=\"request\" value=\"";
-  const char *at;
-  g_autofree char *id = NULL;
-  g_autofree char *action = NULL;
-
-  soup_session_set_tls_database (session, casella_test_pki_get ()->database);
-  body = soup_session_send_and_read (session, page, NULL, NULL);
-  g_assert_nonnull (body);
-  at = strstr (g_bytes_get_data (body, NULL), marker);
-  g_assert_nonnull (at);
-  id = g_strndup (at + strlen (marker), strcspn (at + strlen (marker), "\""));
-  action = g_strdup_printf ("https://localhost:%u/consent", g_uri_get_port (soup_message_get_uri (page)));
-  post = soup_message_new_from_encoded_form ("POST", action, soup_form_encode ("request", id, "decision", "allow", NULL));
-  soup_message_add_flags (post, SOUP_MESSAGE_NO_REDIRECT);
-  answer = soup_session_send_and_read (session, post, NULL, NULL);
-  g_assert_cmpuint (soup_message_get_status (post), ==, SOUP_STATUS_SEE_OTHER);
-  return g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (post), "Location"));
-}
-
 static gpointer
 visit_thread (gpointer location)
 {
@@ -143,7 +114,7 @@ one_round (CasellaApplication       *app,
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (window)), NULL, on_text, &uri);
   while (uri == NULL)
     g_main_context_iteration (NULL, TRUE);
-  location = consent_to_redirect (uri);
+  location = casella_test_oauth2_consent (uri, TRUE, FALSE);
 
   start = g_get_monotonic_time ();
   ms = casella_test_gtk_time_until_drawn (GTK_WIDGET (window), come_back, location, on_page, window, 10000);
@@ -170,27 +141,19 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = casella_test_make_tmpdir ("casella-bench-signin-world");
-  g_autofree char *providers = NULL, *introspect = NULL, *xml = NULL;
-  g_autoptr(CasellaTestDovecot) dovecot = NULL;
-  g_autoptr(CasellaTestSmtp) sink = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr(CasellaTestOAuth2World) world = NULL;
+  CasellaTestDovecot *dovecot;
   g_autoptr(CasellaTestHttps) https = NULL;
   CasellaAutodetectOptions *options;
   CasellaApplication *app;
   double checking[ROUNDS], done[ROUNDS];
 
   casella_test_gtk_init_bench (&argc, &argv);
-  server = casella_test_oauth2_new ();
-  g_assert_true (casella_test_oauth2_start (server, &error));
-  providers = casella_test_oauth2_write_providers (server, dir, "example.test");
-  g_assert_true (casella_oauth2_provider_add_from_file (providers, &error));
-  sink = casella_test_smtp_new ();
-  g_assert_true (casella_test_smtp_start (sink, &error));
-  dovecot = casella_test_dovecot_new ();
-  introspect = casella_test_oauth2_get_introspect_url (server);
-  casella_test_dovecot_enable_oauth2 (dovecot, introspect);
-  casella_test_dovecot_enable_submission (dovecot, casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_RELAY));
-  g_assert_true (casella_test_dovecot_start (dovecot, &error));
+  world = casella_test_oauth2_world_new ();
+  server = world->server;
+  dovecot = world->dovecot;
+  g_assert_true (casella_oauth2_provider_add_from_file (world->providers, &error));
   /* The session's browser loads the page and waits; the consent is
    * given from here, so the clock can start at the redirect. */
   casella_test_install_browser ();
@@ -228,6 +191,5 @@ main (int argc, char **argv)
            done[ROUNDS / 2], done[ROUNDS - 1]);
   casella_autodetect_options_free (options);
   g_object_unref (app);
-  casella_test_oauth2_free (server);
   return 0;
 }

@@ -153,10 +153,10 @@ casella_test_https_handle (SoupServer        *server,
                                     SOUP_MEMORY_TAKE, contents, length);
 }
 
-static guint16
-listen_loopback (SoupServer              *server,
-                 SoupServerListenOptions  options,
-                 GError                 **error)
+guint16
+casella_test_https_listen_loopback (SoupServer              *server,
+                                    SoupServerListenOptions  options,
+                                    GError                 **error)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
@@ -182,9 +182,9 @@ casella_test_https_thread (gpointer data)
 
   server = soup_server_new ("tls-certificate", casella_test_pki_get ()->server_certificate, NULL);
   soup_server_add_handler (server, NULL, casella_test_https_handle, self, NULL);
-  self->port = listen_loopback (server, SOUP_SERVER_LISTEN_HTTPS, &error);
+  self->port = casella_test_https_listen_loopback (server, SOUP_SERVER_LISTEN_HTTPS, &error);
   if (error == NULL)
-    self->http_port = listen_loopback (server, 0, &error);
+    self->http_port = casella_test_https_listen_loopback (server, 0, &error);
 
   g_mutex_lock (&self->mutex);
   self->error = error;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,11 @@ char             *casella_test_https_get_url      (CasellaTestHttps  *self,
                                                    const char        *path);
 GStrv             casella_test_https_get_requests (CasellaTestHttps  *self);
 
+/* Makes server listen on 127.0.0.1 at a free port (HTTPS with
+ * SOUP_SERVER_LISTEN_HTTPS): the port, or 0 with error. */
+guint16           casella_test_https_listen_loopback (SoupServer              *server,
+                                                      SoupServerListenOptions  options,
+                                                      GError                 **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestHttps, casella_test_https_free)
 
 G_END_DECLS

@@ -5,6 +5,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "casella-test-https.h"
 #include "casella-test-oauth2.h"
 #include "casella-test-pki.h"
 #include "casella-test-util.h"
@@ -457,24 +458,6 @@ handle (SoupServer        *server,
 
 /* ---- the server's thread ---- */
 
-static guint16
-listen_loopback (SoupServer              *server,
-                 SoupServerListenOptions  options,
-                 GError                 **error)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL || !g_socket_bind (socket, address, TRUE, error) ||
-      !g_socket_listen (socket, error) || !soup_server_listen_socket (server, socket, options, error))
-    return 0;
-  bound = g_socket_get_local_address (socket, error);
-  return bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
-}
-
 static gpointer
 server_thread (gpointer data)
 {
@@ -485,7 +468,7 @@ server_thread (gpointer data)
   g_main_context_push_thread_default (self->context);
   server = soup_server_new ("tls-certificate", casella_test_pki_get ()->server_certificate, NULL);
   soup_server_add_handler (server, NULL, handle, self, NULL);
-  self->port = listen_loopback (server, SOUP_SERVER_LISTEN_HTTPS, &error);
+  self->port = casella_test_https_listen_loopback (server, SOUP_SERVER_LISTEN_HTTPS, &error);
   if (error == NULL)
     {
       g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -613,34 +596,51 @@ typedef struct {
   gboolean allow;
 } Consent;
 
-static gpointer
-consent_thread (gpointer data)
+char *
+casella_test_oauth2_consent (const char *uri,
+                             gboolean    allow,
+                             gboolean    follow)
 {
-  Consent *consent = data;
   g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) page = soup_message_new ("GET", consent->uri);
+  g_autoptr(SoupMessage) page = soup_message_new ("GET", uri);
+  g_autoptr(SoupMessage) post = NULL;
   g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) landed = NULL;
   g_autoptr(GError) error = NULL;
   const char *marker = "name=\"request\" value=\"";
   const char *at;
+  g_autofree char *id = NULL;
+  g_autofree char *action = NULL;
 
   soup_session_set_tls_database (session, casella_test_pki_get ()->database);
   body = soup_session_send_and_read (session, page, NULL, &error);
   g_assert_no_error (error);
   at = strstr (g_bytes_get_data (body, NULL), marker);
-  if (at != NULL)
-    {
-      g_autofree char *id = g_strndup (at + strlen (marker), strcspn (at + strlen (marker), "\""));
-      g_autofree char *form = soup_form_encode ("request", id, "decision", consent->allow ? "allow" : "deny", NULL);
-      g_autofree char *action = g_strdup_printf ("https://localhost:%u/consent",
-                                                 g_uri_get_port (soup_message_get_uri (page)));
-      g_autoptr(SoupMessage) post = soup_message_new_from_encoded_form ("POST", action, g_steal_pointer (&form));
-      g_autoptr(GBytes) landed = soup_session_send_and_read (session, post, NULL, &error);
+  g_assert_nonnull (at);
+  id = g_strndup (at + strlen (marker), strcspn (at + strlen (marker), "\""));
+  action = g_strdup_printf ("https://localhost:%u/consent", g_uri_get_port (soup_message_get_uri (page)));
+  post = soup_message_new_from_encoded_form ("POST", action,
+                                             soup_form_encode ("request", id, "decision", allow ? "allow" : "deny",
+                                                               NULL));
+  if (!follow)
+    soup_message_add_flags (post, SOUP_MESSAGE_NO_REDIRECT);
+  landed = soup_session_send_and_read (session, post, NULL, &error);
+  /* Followed: the app's listener answered (or had closed, for a test
+   * that cancels). Not followed: where the browser would go next. */
+  if (error != NULL)
+    g_test_message ("the consent's redirect ended in: %s", error->message);
+  if (follow)
+    return NULL;
+  g_assert_cmpuint (soup_message_get_status (post), ==, SOUP_STATUS_SEE_OTHER);
+  return g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (post), "Location"));
+}
 
-      /* The redirect was followed to the app's listener, which answered. */
-      if (error != NULL)
-        g_test_message ("the consent's redirect ended in: %s", error->message);
-    }
+static gpointer
+consent_thread (gpointer data)
+{
+  Consent *consent = data;
+
+  casella_test_oauth2_consent (consent->uri, consent->allow, TRUE);
   g_free (consent->uri);
   g_free (consent);
   return NULL;
@@ -807,4 +807,44 @@ casella_test_stop_browsers (void)
     }
   g_unlink (pids);
   return n;
+}
+
+/* ---- the whole world ---- */
+
+CasellaTestOAuth2World *
+casella_test_oauth2_world_new (void)
+{
+  CasellaTestOAuth2World *world = g_new0 (CasellaTestOAuth2World, 1);
+  g_autofree char *introspect = NULL;
+  g_autoptr(GError) error = NULL;
+
+  world->server = casella_test_oauth2_new ();
+  g_assert_true (casella_test_oauth2_start (world->server, &error));
+  world->dir = casella_test_make_tmpdir ("casella-oauth2-world");
+  world->providers = casella_test_oauth2_write_providers (world->server, world->dir, "example.test");
+  world->sink = casella_test_smtp_new ();
+  g_assert_true (casella_test_smtp_start (world->sink, &error));
+  world->dovecot = casella_test_dovecot_new ();
+  introspect = casella_test_oauth2_get_introspect_url (world->server);
+  casella_test_dovecot_enable_oauth2 (world->dovecot, introspect);
+  casella_test_dovecot_enable_submission (world->dovecot,
+                                          casella_test_smtp_get_port (world->sink, CASELLA_TEST_SMTP_RELAY));
+  casella_test_dovecot_add_config (world->dovecot,
+                                   "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}");
+  g_assert_true (casella_test_dovecot_start (world->dovecot, &error));
+  return world;
+}
+
+void
+casella_test_oauth2_world_free (CasellaTestOAuth2World *world)
+{
+  if (world == NULL)
+    return;
+  casella_test_dovecot_free (world->dovecot);
+  casella_test_smtp_free (world->sink);
+  casella_test_oauth2_free (world->server);
+  casella_test_rm_rf (world->dir);
+  g_free (world->dir);
+  g_free (world->providers);
+  g_free (world);
 }

@@ -12,6 +12,9 @@
 
 #include <gio/gio.h>
 
+#include "casella-test-dovecot.h"
+#include "casella-test-smtp.h"
+
 G_BEGIN_DECLS
 
 typedef struct _CasellaTestOAuth2 CasellaTestOAuth2;
@@ -46,6 +49,12 @@ char              *casella_test_oauth2_get_introspect_url  (CasellaTestOAuth2 *s
 char              *casella_test_oauth2_write_providers     (CasellaTestOAuth2 *self,
                                                            const char        *dir,
                                                            const char        *mail_provider_ids);
+/* Acts as the user in a browser without one, blocking: opens uri and
+ * answers the consent page; with follow, goes on to the app's listener,
+ * else returns the redirect's Location (the app not reached yet). */
+char              *casella_test_oauth2_consent             (const char        *uri,
+                                                           gboolean           allow,
+                                                           gboolean           follow);
 /* Acts as the user in a browser without one: opens uri, answers the
  * consent page (allow or deny) and follows the redirect to the app's
  * listener. Runs in a thread; returns at once. */
@@ -78,6 +87,24 @@ GStrv              casella_test_browser_urls               (void);
  * many were started. */
 guint              casella_test_stop_browsers              (void);
 
+/* The whole OAuth2 world of a test, started: the authorization server;
+ * a Dovecot whose IMAP, POP3 and submission check every token there
+ * (without Dovecot's penalty for refused sign-ins, which tests make on
+ * purpose), relaying to an SMTP sink; and the providers file naming the
+ * server for "example.test" (for casella_oauth2_provider_add_from_file
+ * or casella-cli's --oauth2-providers=). */
+typedef struct {
+  CasellaTestOAuth2  *server;
+  CasellaTestSmtp    *sink;
+  CasellaTestDovecot *dovecot;
+  char               *dir;
+  char               *providers;
+} CasellaTestOAuth2World;
+
+CasellaTestOAuth2World *casella_test_oauth2_world_new  (void);
+void                    casella_test_oauth2_world_free (CasellaTestOAuth2World *world);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestOAuth2, casella_test_oauth2_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestOAuth2World, casella_test_oauth2_world_free)
 
 G_END_DECLS

@@ -438,6 +438,36 @@ on_utf8_reply (CasellaLineClient  *client,
   return TRUE;
 }
 
+/* What both sign-ins do first: the TLS rule (and, for a token, that the
+ * server takes one: unsupported says why not), then UTF8 when offered.
+ * FALSE: task has its error, and is gone. */
+static gboolean
+login_prelude (CasellaPop3Client *self,
+               GTask             *task,
+               const char        *unsupported)
+{
+  GError *error = casella_line_client_check_can_send_password (CASELLA_LINE_CLIENT (self));
+
+  if (error == NULL && unsupported != NULL)
+    error = g_error_new_literal (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_MECHANISM_UNSUPPORTED, unsupported);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return FALSE;
+    }
+  /* UTF-8 headers as they are (RFC 6856); Courier sends a "cannot
+   * display Unicode content" stub to clients that do not ask. */
+  if (casella_pop3_client_has_capability (self, "UTF8"))
+    {
+      CasellaLineCommand *utf8 = casella_line_command_new ("UTF8", NULL, on_utf8_reply);
+
+      casella_line_command_set_line (utf8, "UTF8");
+      casella_line_client_send (CASELLA_LINE_CLIENT (self), utf8);
+    }
+  return TRUE;
+}
+
 guint
 casella_pop3_client_get_login_delay (CasellaPop3Client *self)
 {
@@ -453,24 +483,10 @@ casella_pop3_client_login_async (CasellaPop3Client   *self,
                                  gpointer             user_data)
 {
   GTask *task = new_task (self, casella_pop3_client_login_async, cancellable, callback, user_data);
-  GError *error = casella_line_client_check_can_send_password (CASELLA_LINE_CLIENT (self));
   g_autofree char *line = NULL;
 
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  /* UTF-8 headers as they are (RFC 6856); Courier sends a "cannot
-   * display Unicode content" stub to clients that do not ask. */
-  if (casella_pop3_client_has_capability (self, "UTF8"))
-    {
-      CasellaLineCommand *utf8 = casella_line_command_new ("UTF8", NULL, on_utf8_reply);
-      casella_line_command_set_line (utf8, "UTF8");
-      casella_line_client_send (CASELLA_LINE_CLIENT (self), utf8);
-    }
+  if (!login_prelude (self, task, NULL))
+    return;
   if (self->sasl != NULL && g_strv_contains ((const char * const *) self->sasl, "PLAIN"))
     {
       g_autoptr(CasellaSecret) b64 = casella_sasl_plain (username, password);
@@ -504,7 +520,6 @@ casella_pop3_client_login_oauth2_async (CasellaPop3Client   *self,
                                         gpointer             user_data)
 {
   GTask *task = new_task (self, casella_pop3_client_login_async, cancellable, callback, user_data);
-  GError *error = casella_line_client_check_can_send_password (CASELLA_LINE_CLIENT (self));
   const char * const *sasl = (const char * const *) self->sasl;
   gboolean bearer = sasl != NULL && g_strv_contains (sasl, "OAUTHBEARER");
   g_autoptr(CasellaSecret) b64 = NULL;
@@ -512,21 +527,9 @@ casella_pop3_client_login_oauth2_async (CasellaPop3Client   *self,
   CasellaLineCommand *command;
   CommandData *data;
 
-  if (error == NULL && !bearer && (sasl == NULL || !g_strv_contains (sasl, "XOAUTH2")))
-    error = g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_MECHANISM_UNSUPPORTED,
-                         "The POP3 server does not offer OAuth2 sign-in");
-  if (error != NULL)
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  if (casella_pop3_client_has_capability (self, "UTF8"))
-    {
-      CasellaLineCommand *utf8 = casella_line_command_new ("UTF8", NULL, on_utf8_reply);
-      casella_line_command_set_line (utf8, "UTF8");
-      casella_line_client_send (CASELLA_LINE_CLIENT (self), utf8);
-    }
+  if (!login_prelude (self, task, bearer || (sasl != NULL && g_strv_contains (sasl, "XOAUTH2"))
+                                  ? NULL : "The POP3 server does not offer OAuth2 sign-in"))
+    return;
   b64 = bearer ? casella_sasl_oauthbearer (username, access_token) : casella_sasl_xoauth2 (username, access_token);
   line = g_strconcat (bearer ? "AUTH OAUTHBEARER " : "AUTH XOAUTH2 ", b64, NULL);
   command = casella_line_command_new ("AUTH", task, on_reply);
