@@ -278,6 +278,93 @@ test_dark_style (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The desktop's font and text size (Large Text moves the font DPI)
+ * reach the message, text sized in pixels too, as most mail's is. */
+static int
+text_bottom (const char *png)
+{
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
+
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  for (int y = height - 1; y >= 0; y--)
+    for (int x = 0; x < width; x++)
+      if (pixels[(y * width + x) * 4 + 1] < 100)
+        return y;
+  return -1;
+}
+
+static double
+zoom_of (GObject *web_view)
+{
+  double zoom = 0;
+
+  g_object_get (web_view, "zoom-level", &zoom, NULL);
+  return zoom;
+}
+
+/* Shows html, waits for it, and tells where its text ends. */
+static int
+shown_text_bottom (GtkWidget  *window,
+                   GtkWidget  *view,
+                   const char *title,
+                   const char *body)
+{
+  g_autofree char *html = g_strdup_printf ("<title>%s</title>%s", title, body);
+  g_autofree char *name = g_strdup_printf ("text-%s", title);
+  g_autofree char *png = shot_path (name);
+  int bottom;
+
+  casella_html_view_show (view, html, NULL, FALSE);
+  g_assert_true (casella_test_wait_until (title_is, &(Title) { web_view_of (view), title }, 20000));
+  g_assert_true (casella_test_gtk_screenshot (window, png));
+  bottom = text_bottom (png);
+  g_test_message ("%s: the text ends at %d px", title, bottom);
+  g_assert_cmpint (bottom, >, 0);
+  return bottom;
+}
+
+static void
+test_desktop_text_size (void)
+{
+  GtkSettings *desktop = gtk_settings_get_default ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = casella_html_view_new (NULL);
+  const char *unstyled = "<p style=\"margin:0\">Ciao Marco,<br>ci vediamo domani<br>alle nove.</p>";
+  const char *in_pixels = "<p style=\"font-size:14px;margin:0\">Gentile cliente,<br>il suo estratto conto<br>"
+                          "è disponibile.</p>";
+  g_autofree char *font = NULL;
+  int dpi = 0, small, big, normal, large;
+
+  g_object_get (desktop, "gtk-xft-dpi", &dpi, "gtk-font-name", &font, NULL);
+  g_object_set (desktop, "gtk-xft-dpi", 96 * 1024, "gtk-font-name", "Sans 10", NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 500, 400);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  casella_test_gtk_wait_mapped (window);
+
+  /* Text the message leaves unstyled comes in the desktop's font size. */
+  small = shown_text_bottom (window, view, "font-10", unstyled);
+  g_object_set (desktop, "gtk-font-name", "Sans 20", NULL);
+  big = shown_text_bottom (window, view, "font-20", unstyled);
+  g_assert_cmpint (big, >, small * 16 / 10);
+  g_object_set (desktop, "gtk-font-name", "Sans 10", NULL);
+
+  /* Large Text (×1.5) reaches text sized in pixels too, at once. */
+  normal = shown_text_bottom (window, view, "pixels", in_pixels);
+  g_assert_cmpfloat_with_epsilon (zoom_of (web_view_of (view)), 1.0, 0.001);
+  g_object_set (desktop, "gtk-xft-dpi", 144 * 1024, NULL);
+  large = shown_text_bottom (window, view, "pixels-large-text", in_pixels);
+  g_assert_cmpint (large, >, normal * 13 / 10);
+  /* WebKit does that scaling itself: never twice. */
+  g_assert_cmpfloat_with_epsilon (zoom_of (web_view_of (view)), 1.0, 0.001);
+  g_assert_cmpint (large, <, normal * 2);
+
+  g_object_set (desktop, "gtk-xft-dpi", dpi, "gtk-font-name", font, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 on_printed (gboolean *done)
 {
@@ -351,6 +438,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/html/nothing-leaves", test_nothing_leaves);
   g_test_add_func ("/ui/html/dark-style", test_dark_style);
+  g_test_add_func ("/ui/html/desktop-text-size", test_desktop_text_size);
   g_test_add_func ("/ui/html/print-to-pdf", test_print_to_pdf);
   g_test_add_func ("/ui/html/disguised-links", test_disguised_links);
   status = g_test_run ();

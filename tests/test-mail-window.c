@@ -368,6 +368,7 @@ assert_links_go_to_the_browser (void)
 static void
 test_html_shown_as_text (void)
 {
+  GtkWidget *qr;
   g_autofree char *text = NULL;
   g_autoptr(GArray) links = NULL;
   gboolean found = FALSE;
@@ -409,6 +410,23 @@ test_html_shown_as_text (void)
   read_message ("Il tuo biglietto Bologna → Roma");
   g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
   shot (GTK_WIDGET (window), "ticket");
+  /* The QR code is in the ticket, not a file sent with it; as plain
+   * text, where it is not shown, it is listed to be opened or saved. */
+  qr = casella_test_gtk_find_label (GTK_WIDGET (window->reader), "qr.png");
+  g_assert_nonnull (qr);
+  g_assert_false (gtk_widget_is_visible (qr));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "prefer-plain-text", NULL);
+  g_assert_true (gtk_widget_is_visible (qr));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "prefer-plain-text", NULL);
+  g_assert_false (gtk_widget_is_visible (qr));
+  /* A bank statement: a table, a remote logo held back, the PDF listed. */
+  read_message ("Estratto conto di novembre");
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  g_assert_true (gtk_widget_is_visible (casella_test_gtk_find_label (
+    GTK_WIDGET (window->reader), T ("Images from the internet are hidden to protect your privacy."))));
+  g_assert_true (gtk_widget_is_visible (casella_test_gtk_find_label (GTK_WIDGET (window->reader),
+                                                                     "estratto-conto.pdf")));
+  shot (GTK_WIDGET (window), "statement");
 }
 
 static gboolean

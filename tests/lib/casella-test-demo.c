@@ -246,9 +246,22 @@ fill_notices (Filler *filler,
     {
       g_autofree char *statement = g_strdup_printf ("Estratto conto di %s", (const char *[]) {
                                                       "novembre", "ottobre", "settembre", "agosto" }[month]);
-      Letter bank = { "Banca Demo", "estratti@banca.demo.test", NULL, statement,
-                      "Gentile cliente,\r\nè disponibile il suo estratto conto. Lo trova in allegato.\r\n"
-                      "Banca Demo non chiede mai le sue credenziali per email.", NULL, ATTACH_PDF, "estratto-conto.pdf" };
+      /* As banks send it: a remote logo, a table of movements, the PDF. */
+      Letter bank = { "Banca Demo", "estratti@banca.demo.test", NULL, statement, NULL,
+                      "<html><body style=\"font-family:Georgia,serif;color:#102a43;background:#f4f7fb\">"
+                      "<table width=\"100%\" cellpadding=\"12\" style=\"background:#0b3d91\"><tr><td>"
+                      "<img src=\"https://cdn.banca.demo.test/logo.png\" alt=\"Banca Demo\" height=\"32\" style=\"color:#ffffff\"></td></tr>"
+                      "</table><p>Gentile cliente,<br>è disponibile il suo estratto conto. Lo trova in allegato.</p>"
+                      "<table cellpadding=\"6\" style=\"border-collapse:collapse;background:#ffffff\">"
+                      "<tr style=\"background:#dde6f3\"><th align=\"left\">Data</th><th align=\"left\">Movimento</th>"
+                      "<th align=\"right\">Importo</th></tr>"
+                      "<tr><td>03/11</td><td>Stipendio</td><td align=\"right\">+1.850,00 €</td></tr>"
+                      "<tr><td>07/11</td><td>Supermercato Coop</td><td align=\"right\">−86,40 €</td></tr>"
+                      "<tr><td>15/11</td><td>Bolletta luce</td><td align=\"right\">−62,15 €</td></tr>"
+                      "<tr style=\"font-weight:bold\"><td></td><td>Saldo finale</td><td align=\"right\">4.127,33 €</td>"
+                      "</tr></table><p><a href=\"https://banca.demo.test/area-clienti\">Vai all’area clienti</a></p>"
+                      "<p style=\"font-size:small\">Banca Demo non chiede mai le sue credenziali per email.</p>"
+                      "</body></html>", ATTACH_PDF, "estratto-conto.pdf" };
 
       deliver (filler, "INBOX", &bank, now - (gint64) month * 30 * 86400 - 2 * 86400, month ? "S" : NULL, NULL, NULL,
                NULL);

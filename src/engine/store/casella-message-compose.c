@@ -33,6 +33,7 @@ casella_attachment_free (CasellaAttachment *attachment)
     return;
   g_free (attachment->filename);
   g_free (attachment->content_type);
+  g_free (attachment->content_id);
   g_bytes_unref (attachment->data);
   g_free (attachment);
 }
@@ -60,6 +61,7 @@ collect_attachment (GMimeObject *parent,
   GMimeContentDisposition *disposition;
   g_autoptr(GBytes) data = NULL;
   g_autofree char *type = NULL;
+  CasellaAttachment *attachment;
 
   if (!GMIME_IS_PART (part))
     return;
@@ -69,7 +71,9 @@ collect_attachment (GMimeObject *parent,
     return;
   data = part_data (GMIME_PART (part));
   type = g_mime_content_type_get_mime_type (g_mime_object_get_content_type (part));
-  g_ptr_array_add (attachments, casella_attachment_new (g_mime_part_get_filename (GMIME_PART (part)), type, data));
+  attachment = casella_attachment_new (g_mime_part_get_filename (GMIME_PART (part)), type, data);
+  attachment->content_id = g_strdup (g_mime_object_get_content_id (part));
+  g_ptr_array_add (attachments, attachment);
 }
 
 GPtrArray *

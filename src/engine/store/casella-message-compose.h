@@ -13,6 +13,7 @@ typedef struct {
   char   *filename;
   char   *content_type;   /* "application/pdf" */
   GBytes *data;           /* decoded */
+  char   *content_id;     /* NULL, or what an HTML body shows as cid: */
 } CasellaAttachment;
 
 /* What a composer holds; every string may be NULL. */

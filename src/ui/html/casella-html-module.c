@@ -40,8 +40,11 @@ struct _CasellaHtmlView
   gboolean       remote_images;
   gboolean       has_remote;
   gboolean       loaded_once;    /* the initial load happened */
+  gboolean       started;        /* our load started, then finished: */
+  gboolean       drawn;          /* an earlier one's end is not ours */
   char          *hover_uri;      /* the link under the pointer, and its text */
   char          *hover_text;
+  double         user_zoom;      /* Ctrl+plus and Ctrl+minus, on the desktop's */
 };
 
 enum { PROP_0, PROP_REMOTE_CONTENT, PROP_LOADED, N_PROPS };
@@ -161,7 +164,7 @@ casella_html_module_is_loaded (GtkWidget *widget)
 {
   CasellaHtmlView *self = CASELLA_HTML_VIEW (widget);
 
-  return self->html != NULL && self->loaded_once && !webkit_web_view_is_loading (self->web);
+  return self->html != NULL && self->drawn;
 }
 
 gboolean
@@ -271,11 +274,41 @@ on_load_changed (WebKitWebView   *web,
                  WebKitLoadEvent  event,
                  CasellaHtmlView *self)
 {
-  if (event == WEBKIT_LOAD_FINISHED)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+  if (event == WEBKIT_LOAD_STARTED && self->loaded_once)
+    self->started = TRUE;
+  if (event == WEBKIT_LOAD_FINISHED && self->started)
+    {
+      self->drawn = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+    }
 }
 
-/* ---- zoom: Ctrl+plus, Ctrl+minus, Ctrl+0 ---- */
+/* ---- text size: the desktop's, then Ctrl+plus, Ctrl+minus, Ctrl+0 ---- */
+
+/* WebKit follows the font DPI itself ("Large Text", the text scaling
+ * factor), for text sized in pixels too: sizes here are at 96 dpi. */
+
+/* Text that the message leaves unstyled is in the desktop's font. */
+static void
+apply_font (CasellaHtmlView *self)
+{
+  WebKitSettings *settings = webkit_web_view_get_settings (self->web);
+  g_autofree char *name = NULL;
+  g_autoptr(PangoFontDescription) font = NULL;
+
+  g_object_get (gtk_settings_get_default (), "gtk-font-name", &name, NULL);
+  font = pango_font_description_from_string (name ? name : "Sans 11");
+  if (pango_font_description_get_family (font) != NULL)
+    {
+      webkit_settings_set_default_font_family (settings, pango_font_description_get_family (font));
+      webkit_settings_set_sans_serif_font_family (settings, pango_font_description_get_family (font));
+    }
+  if (pango_font_description_get_size (font) > 0 && !pango_font_description_get_size_is_absolute (font))
+    webkit_settings_set_default_font_size (settings,
+                                           (guint32) (pango_font_description_get_size (font) / (double) PANGO_SCALE *
+                                                      96.0 / 72.0 + 0.5));
+}
+
 
 static gboolean
 on_key (GtkEventControllerKey *controller,
@@ -284,19 +317,17 @@ on_key (GtkEventControllerKey *controller,
         GdkModifierType        state,
         CasellaHtmlView       *self)
 {
-  double zoom = webkit_web_view_get_zoom_level (self->web);
-
   if (!(state & GDK_CONTROL_MASK))
     return FALSE;
   if (keyval == GDK_KEY_plus || keyval == GDK_KEY_equal || keyval == GDK_KEY_KP_Add)
-    zoom = MIN (zoom * 1.1, 4.0);
+    self->user_zoom = MIN (self->user_zoom * 1.1, 4.0);
   else if (keyval == GDK_KEY_minus || keyval == GDK_KEY_KP_Subtract)
-    zoom = MAX (zoom / 1.1, 0.3);
+    self->user_zoom = MAX (self->user_zoom / 1.1, 0.3);
   else if (keyval == GDK_KEY_0 || keyval == GDK_KEY_KP_0)
-    zoom = 1.0;
+    self->user_zoom = 1.0;
   else
     return FALSE;
-  webkit_web_view_set_zoom_level (self->web, zoom);
+  webkit_web_view_set_zoom_level (self->web, self->user_zoom);
   return TRUE;
 }
 
@@ -382,6 +413,8 @@ load_now (CasellaHtmlView *self)
   set_network (self);
   set_style (self);
   self->loaded_once = FALSE;
+  self->started = FALSE;
+  self->drawn = FALSE;
   webkit_web_view_load_html (self->web, self->html, BASE_URI);
 }
 
@@ -542,6 +575,10 @@ casella_html_view_init (CasellaHtmlView *self)
   g_signal_connect (self->web, "load-changed", G_CALLBACK (on_load_changed), self);
   g_signal_connect (key, "key-pressed", G_CALLBACK (on_key), self);
   gtk_widget_add_controller (GTK_WIDGET (self->web), key);
+  self->user_zoom = 1.0;
+  g_signal_connect_object (gtk_settings_get_default (), "notify::gtk-font-name", G_CALLBACK (apply_font), self,
+                           G_CONNECT_SWAPPED);
+  apply_font (self);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->web), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Message text"), -1);
 }
 

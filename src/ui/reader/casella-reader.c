@@ -1,9 +1,11 @@
 /* casella-reader.c — the message reader
  *
- * Text only: an HTML message is shown as its text, so nothing is ever
- * fetched from the network and no script runs. Links are found in the
- * text and opened on a click or Enter; e-mail addresses open the
- * composer (through the "compose-to" signal).
+ * An HTML message is shown as its sender made it in the HTML view
+ * (WebKit, loaded the first time one is shown), with nothing from the
+ * network until the user allows images; its text is kept for replies,
+ * for "Show HTML Mail as Plain Text" and when WebKit is missing. In text,
+ * links are found and opened on a click or Enter; e-mail addresses open
+ * the composer (through the "compose-to" signal).
  *
  * The text view is the scrolled widget itself, the headers above it: so
  * it lays out only the lines on screen. Inside a scrolled box it would
@@ -66,6 +68,7 @@ struct _CasellaReader
   GtkWidget          *always_button;
   GtkWidget          *stop_button;
   GtkWidget          *html_view;    /* made the first time HTML is shown */
+  gboolean            html_wanted;  /* the message on show is shown as HTML */
   char               *from_address; /* of the message on show */
   GSettings          *settings;
 };
@@ -464,9 +467,32 @@ show_attachments (CasellaReader *self,
                                  attachment_button (self, attachment, "document-save-symbolic",
                                                     g_strdup_printf (_("Save %s"), attachment->filename),
                                                     G_CALLBACK (save_attachment)));
+      g_object_set_data (G_OBJECT (row), "casella-attachment", attachment);
       gtk_list_box_append (self->attachments, row);
     }
   gtk_widget_set_visible (self->attachments_scroller, self->parts->len > 0);
+}
+
+/* An image the HTML shows in its place (a logo, a QR code) is part of
+ * the message, not a file sent with it; as text, every part is listed. */
+static void
+list_attachments_for (CasellaReader *self,
+                      const char    *html)
+{
+  gboolean any = FALSE;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->attachments)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      CasellaAttachment *attachment = g_object_get_data (G_OBJECT (row), "casella-attachment");
+      g_autofree char *cid = attachment && attachment->content_id ? g_strconcat ("cid:", attachment->content_id, NULL)
+                                                                  : NULL;
+      gboolean shown_inline = html != NULL && cid != NULL && strstr (html, cid) != NULL;
+
+      gtk_widget_set_visible (row, !shown_inline);
+      any |= !shown_inline;
+    }
+  gtk_widget_set_visible (self->attachments_scroller, any);
 }
 
 /* ---- showing a message ---- */
@@ -592,6 +618,19 @@ on_html_link (GtkWidget       *view,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The view appears once it holds this message: never the previous one
+ * under this one's headers. */
+static void
+on_html_drawn (CasellaReader *self)
+{
+  gboolean drawn = self->html_wanted && casella_html_view_is_loaded (self->html_view);
+
+  if (!drawn)
+    return;
+  gtk_widget_set_visible (self->html_box, TRUE);
+  gtk_widget_set_visible (self->loading, FALSE);
+}
+
 /* WebKit is loaded the first time an HTML message is shown, not before. */
 static GtkWidget *
 ensure_html_view (CasellaReader *self)
@@ -608,6 +647,7 @@ ensure_html_view (CasellaReader *self)
       gtk_widget_set_hexpand (GTK_WIDGET (self->html_view), TRUE);
       gtk_widget_set_vexpand (GTK_WIDGET (self->html_view), TRUE);
       g_signal_connect (self->html_view, "link-activated", G_CALLBACK (on_html_link), self);
+      g_signal_connect_swapped (self->html_view, "notify::loaded", G_CALLBACK (on_html_drawn), self);
       gtk_box_append (GTK_BOX (self->html_box), GTK_WIDGET (self->html_view));
     }
   return self->html_view;
@@ -622,8 +662,11 @@ show_html (CasellaReader *self,
   if (view == NULL)
     {
       /* Without the module the text is there: the message still reads. */
+      self->html_wanted = FALSE;
       gtk_widget_set_visible (self->html_box, FALSE);
+      gtk_widget_set_visible (self->loading, FALSE);
       gtk_widget_set_visible (self->text_scroller, TRUE);
+      list_attachments_for (self, NULL);
       return;
     }
   gboolean always;
@@ -695,9 +738,12 @@ show_as_html_or_text (CasellaReader *self)
   gboolean html = self->prepared != NULL && self->prepared->html != NULL &&
                   !g_settings_get_boolean (self->settings, "prefer-plain-text");
 
-  gtk_widget_set_visible (self->html_box, html);
+  self->html_wanted = html;
+  gtk_widget_set_visible (self->html_box, FALSE);
+  gtk_widget_set_visible (self->loading, html);
   gtk_widget_set_visible (self->text_scroller, !html);
   gtk_widget_set_visible (self->remote_bar, FALSE);
+  list_attachments_for (self, html ? self->prepared->html : NULL);
   if (html)
     show_html (self, sender_trusted (self));
 }
@@ -705,7 +751,7 @@ show_as_html_or_text (CasellaReader *self)
 static void
 on_prefer_plain_changed (CasellaReader *self)
 {
-  if (self->prepared != NULL && gtk_widget_get_visible (self->loading) == FALSE)
+  if (self->prepared != NULL)
     show_as_html_or_text (self);
 }
 
@@ -824,6 +870,8 @@ casella_reader_show (CasellaReader      *self,
   g_free (self->from_address);
   self->from_address = info->from_address ? g_ascii_strdown (info->from_address, -1) : NULL;
   gtk_widget_set_visible (self->remote_bar, FALSE);
+  self->html_wanted = FALSE;
+  gtk_widget_set_visible (self->html_box, FALSE);
   show_outbox_state (self, casella_mail_session_get_store (session), message_id);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->text), FALSE);
