@@ -11,6 +11,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <adwaita.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 #include "casella-account-store.h"
 #include "casella-application.h"
@@ -21,9 +23,11 @@
 #include "casella-test-account.h"
 #include "casella-test-demo.h"
 #include "casella-test-gtk.h"
+#include "casella-test-https.h"
 #include "casella-test-oauth2.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
+#include "casella-ui.h"
 #include "casella-window-private.h"
 
 #define BIG_ADDRESS "grande@demo.test"
@@ -32,6 +36,7 @@
 
 static CasellaTestDovecot *dovecot;
 static CasellaTestSmtp *sink;
+static CasellaTestHttps *proxy;   /* the session's web proxy */
 static CasellaApplication *app;
 static CasellaWindow *window;
 static char *big_id;
@@ -427,6 +432,84 @@ test_html_shown_as_text (void)
   g_assert_true (gtk_widget_is_visible (casella_test_gtk_find_label (GTK_WIDGET (window->reader),
                                                                      "estratto-conto.pdf")));
   shot (GTK_WIDGET (window), "statement");
+}
+
+/* ---- remote images, the sender's choice, kept ---- */
+
+static gboolean
+proxy_asked_for (gpointer host)
+{
+  g_auto(GStrv) requests = casella_test_https_get_requests (proxy);
+
+  for (guint i = 0; requests[i] != NULL; i++)
+    if (strstr (requests[i], host) != NULL)
+      {
+        g_test_message ("the proxy was asked: %s", requests[i]);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+images_trusted_on_disk (const char *account_id,
+                        const char *address)
+{
+  g_autofree char *file = g_build_filename (g_get_user_config_dir (), "glib-2.0", "settings", "keyfile", NULL);
+  g_autofree char *path = g_strdup_printf ("/io/github/casellamail/Casella/accounts/%s/", account_id);
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = g_settings_schema_source_lookup (source, "io.github.casellamail.Casella.Account",
+                                                                       TRUE);
+  /* A new backend on the same file: what the next start will read. */
+  g_autoptr(GSettingsBackend) backend = g_keyfile_settings_backend_new (file, "/", NULL);
+  g_autoptr(GSettings) settings = g_settings_new_full (schema, backend, path);
+  g_auto(GStrv) senders = g_settings_get_strv (settings, "remote-images-from");
+
+  return g_strv_contains ((const char * const *) senders, address);
+}
+
+/* "Always for This Sender": the images come (through the session's
+ * proxy, the test's server: nothing leaves the machine), the choice is
+ * on disk for the next start, it is this account's only, and "Stop
+ * Showing Them" takes it back. */
+static void
+test_always_images_for_a_sender (void)
+{
+  const char *id = casella_account_get_id (casella_account_store_lookup (window->accounts, CASELLA_DEMO_ADDRESS));
+  const char *bank = "estratti@banca.demo.test";
+  g_autoptr(GSettings) other = casella_ui_account_settings ("0ther1d");
+  GtkWidget *always, *stop;
+
+  open_folder ("INBOX");
+  read_message ("Estratto conto di novembre");
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  g_assert_false (proxy_asked_for ("cdn.banca.demo.test"));
+  always = casella_test_gtk_find_button (GTK_WIDGET (window->reader), T ("_Always for This Sender"));
+  stop = casella_test_gtk_find_button (GTK_WIDGET (window->reader), T ("_Stop Showing Them"));
+  g_assert_true (gtk_widget_is_visible (always));
+  g_assert_false (gtk_widget_is_visible (stop));
+
+  g_signal_emit_by_name (always, "clicked");
+  g_assert_true (casella_test_wait_until (proxy_asked_for, (gpointer) "cdn.banca.demo.test", 20000));
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  g_assert_true (gtk_widget_is_visible (stop));
+  g_assert_false (gtk_widget_is_visible (always));
+  shot (GTK_WIDGET (window), "statement-images-always");
+  g_settings_sync ();
+  g_assert_true (images_trusted_on_disk (id, bank));
+  g_assert_false (images_trusted_on_disk ("0ther1d", bank));
+  g_assert_cmpuint (g_strv_length (g_settings_get_strv (other, "remote-images-from")), ==, 0);
+
+  /* Shown again at once when the message comes back. */
+  read_message ("Il tuo biglietto Bologna → Roma");
+  read_message ("Estratto conto di novembre");
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  g_assert_true (gtk_widget_is_visible (stop));
+
+  g_signal_emit_by_name (stop, "clicked");
+  g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
+  g_assert_true (gtk_widget_is_visible (always));
+  g_settings_sync ();
+  g_assert_false (images_trusted_on_disk (id, bank));
 }
 
 static gboolean
@@ -1051,6 +1134,20 @@ main (int argc, char **argv)
   int status;
 
   g_setenv ("GTK_A11Y", "test", TRUE);
+  /* Choices kept on disk, as in a real session: they must outlive it. */
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+  /* Images a message may load go to the session's proxy: here the test's
+   * server, which logs them; loopback (the servers) is reached direct. */
+  proxy = casella_test_https_new ();
+  g_assert_true (casella_test_https_start (proxy, &error));
+  {
+    g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", casella_test_https_get_http_port (proxy));
+
+    g_setenv ("GIO_USE_PROXY_RESOLVER", "libproxy", TRUE);
+    g_setenv ("http_proxy", url, TRUE);
+    g_setenv ("https_proxy", url, TRUE);
+    g_setenv ("no_proxy", "127.0.0.1,localhost,::1", TRUE);
+  }
   make_downloads_folder ();
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -1076,6 +1173,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/opens-on-the-demo-account", test_opens_on_the_demo_account);
   g_test_add_func ("/ui/mail/folders-and-reading", test_folders_and_reading);
   g_test_add_func ("/ui/mail/html-shown-as-text", test_html_shown_as_text);
+  g_test_add_func ("/ui/mail/always-images-for-a-sender", test_always_images_for_a_sender);
   g_test_add_func ("/ui/mail/attachment-saved", test_attachment_saved);
   g_test_add_func ("/ui/mail/reply-and-send", test_reply_and_send);
   g_test_add_func ("/ui/mail/delete-and-undo", test_delete_and_undo);
@@ -1095,5 +1193,6 @@ main (int argc, char **argv)
   status = g_test_run ();
   casella_test_smtp_free (sink);
   casella_test_dovecot_free (dovecot);
+  casella_test_https_free (proxy);
   return status;
 }

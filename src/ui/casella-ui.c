@@ -77,3 +77,11 @@ casella_toast_new (const char *text)
 
   return adw_toast_new (escaped);
 }
+
+GSettings *
+casella_ui_account_settings (const char *account_id)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/casellamail/Casella/accounts/%s/", account_id);
+
+  return g_settings_new_with_path (APP_ID ".Account", path);
+}

@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 
 void                casella_ui_init             (void);
 void                casella_ui_label_entry_rows (GtkWidget *root);
+/* One account's choices in GSettings (io.github.casellamail.Casella.Account). */
+GSettings          *casella_ui_account_settings (const char *account_id);
 /* A list factory whose rows are made, filled and emptied by these. */
 GtkListItemFactory *casella_ui_row_factory_new  (GCallback  setup,
                                                  GCallback  bind,

@@ -26,6 +26,7 @@
 #include "casella-message-text.h"
 #include "casella-reader.h"
 #include "casella-store-queue.h"
+#include "casella-ui.h"
 
 /* What a long message shows at first, in characters (some thirty pages):
  * more takes GTK long to lay out, and nobody reads it at once. */
@@ -71,6 +72,8 @@ struct _CasellaReader
   gboolean            html_wanted;  /* the message on show is shown as HTML */
   char               *from_address; /* of the message on show */
   GSettings          *settings;
+  GSettings          *account_settings; /* of the session's account, */
+  char               *account_settings_id; /* this one */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaReader, casella_reader, GTK_TYPE_WIDGET)
@@ -552,10 +555,27 @@ on_show_all (CasellaReader *self)
 
 /* ---- HTML ---- */
 
+/* "Always for This Sender" is the account's: a sender trusted in one
+ * account is not in another (a shared computer, a work account). */
+static GSettings *
+account_settings (CasellaReader *self)
+{
+  const char *id = casella_account_get_id (casella_mail_session_get_account (self->session));
+
+  if (g_strcmp0 (id, self->account_settings_id) != 0)
+    {
+      g_clear_object (&self->account_settings);
+      g_free (self->account_settings_id);
+      self->account_settings_id = g_strdup (id);
+      self->account_settings = casella_ui_account_settings (id);
+    }
+  return self->account_settings;
+}
+
 static gboolean
 sender_trusted (CasellaReader *self)
 {
-  g_auto(GStrv) senders = g_settings_get_strv (self->settings, "remote-images-from");
+  g_auto(GStrv) senders = g_settings_get_strv (account_settings (self), "remote-images-from");
 
   return self->from_address != NULL && g_strv_contains ((const char * const *) senders, self->from_address);
 }
@@ -701,7 +721,7 @@ on_show_images (CasellaReader *self)
 static void
 on_stop_images (CasellaReader *self)
 {
-  g_auto(GStrv) senders = g_settings_get_strv (self->settings, "remote-images-from");
+  g_auto(GStrv) senders = g_settings_get_strv (account_settings (self), "remote-images-from");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) updated = NULL;
 
@@ -709,7 +729,7 @@ on_stop_images (CasellaReader *self)
     if (g_strcmp0 (senders[i], self->from_address) != 0)
       g_strv_builder_add (builder, senders[i]);
   updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "remote-images-from", (const char * const *) updated);
+  g_settings_set_strv (account_settings (self), "remote-images-from", (const char * const *) updated);
   if (self->prepared != NULL && self->prepared->html != NULL)
     show_html (self, FALSE);
 }
@@ -717,7 +737,7 @@ on_stop_images (CasellaReader *self)
 static void
 on_always_images (CasellaReader *self)
 {
-  g_auto(GStrv) senders = g_settings_get_strv (self->settings, "remote-images-from");
+  g_auto(GStrv) senders = g_settings_get_strv (account_settings (self), "remote-images-from");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) updated = NULL;
 
@@ -727,7 +747,7 @@ on_always_images (CasellaReader *self)
   if (!g_strv_contains ((const char * const *) senders, self->from_address))
     g_strv_builder_add (builder, self->from_address);
   updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "remote-images-from", (const char * const *) updated);
+  g_settings_set_strv (account_settings (self), "remote-images-from", (const char * const *) updated);
   on_show_images (self);
 }
 
@@ -990,6 +1010,8 @@ casella_reader_dispose (GObject *object)
   g_clear_pointer (&self->links, g_array_unref);
   g_clear_pointer (&self->from_address, g_free);
   g_clear_object (&self->settings);
+  g_clear_object (&self->account_settings);
+  g_clear_pointer (&self->account_settings_id, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_READER);
 
   G_OBJECT_CLASS (casella_reader_parent_class)->dispose (object);
