@@ -24,7 +24,9 @@
 
 #include "casella-html-module.h"
 
-#define BASE_URI "about:blank"
+/* Each message is loaded at an address of its own, so that a load that
+ * a quicker one replaced is told apart from the one on show. */
+#define BASE_URI_FORMAT "about:blank?casella-%u"
 
 #define CASELLA_TYPE_HTML_VIEW (casella_html_view_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaHtmlView, casella_html_view, CASELLA, HTML_VIEW, GtkWidget)
@@ -39,15 +41,17 @@ struct _CasellaHtmlView
   char          *html;           /* waiting for the filters, or on show */
   gboolean       remote_images;
   gboolean       has_remote;
-  gboolean       loaded_once;    /* the initial load happened */
-  gboolean       started;        /* our load started, then finished: */
-  gboolean       drawn;          /* an earlier one's end is not ours */
+  char          *base_uri;       /* the load of the message on show, */
+  gboolean       loaded_once;    /* let through once, */
+  gboolean       drawn;          /* and finished */
   char          *hover_uri;      /* the link under the pointer, and its text */
   char          *hover_text;
-  double         user_zoom;      /* Ctrl+plus and Ctrl+minus, on the desktop's */
+  double         user_zoom;      /* Ctrl+plus and Ctrl+minus */
+  int            content_height; /* as the page measured it, in pixels */
+  guint          height_changes; /* since this message was loaded */
 };
 
-enum { PROP_0, PROP_REMOTE_CONTENT, PROP_LOADED, N_PROPS };
+enum { PROP_0, PROP_REMOTE_CONTENT, PROP_LOADED, PROP_FOLLOWS_CONTENT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 enum { SIGNAL_LINK_ACTIVATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -232,7 +236,7 @@ on_decide_policy (WebKitWebView            *web,
   action = webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
   uri = webkit_uri_request_get_uri (webkit_navigation_action_get_request (action));
   /* The message itself, loaded by us; nothing else ever. */
-  if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION && !self->loaded_once && g_str_equal (uri, BASE_URI) &&
+  if (type == WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION && !self->loaded_once && g_str_equal (uri, self->base_uri) &&
       webkit_navigation_action_get_navigation_type (action) == WEBKIT_NAVIGATION_TYPE_OTHER)
     {
       self->loaded_once = TRUE;
@@ -274,9 +278,8 @@ on_load_changed (WebKitWebView   *web,
                  WebKitLoadEvent  event,
                  CasellaHtmlView *self)
 {
-  if (event == WEBKIT_LOAD_STARTED && self->loaded_once)
-    self->started = TRUE;
-  if (event == WEBKIT_LOAD_FINISHED && self->started)
+  if (event == WEBKIT_LOAD_FINISHED && self->loaded_once && !self->drawn &&
+      g_strcmp0 (webkit_web_view_get_uri (web), self->base_uri) == 0)
     {
       self->drawn = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
@@ -329,6 +332,83 @@ on_key (GtkEventControllerKey *controller,
     return FALSE;
   webkit_web_view_set_zoom_level (self->web, self->user_zoom);
   return TRUE;
+}
+
+/* ---- the view as tall as the message ---- */
+
+/* The reader scrolls headers and message as one; the view takes the
+ * message's height, up to a limit (its backing store is as big as the
+ * view): a longer one scrolls inside. Measured by a script of ours in a
+ * world of its own: the message's scripts never run (no JavaScript in
+ * its markup), and ours cannot be reached from it. The bottom of what
+ * the body holds, not the body's box: without a DOCTYPE (most mail) the
+ * body is at least as tall as the view, and would never shrink. */
+#define MAX_FOLLOWED_HEIGHT 10000
+#define MAX_HEIGHT_CHANGES  40    /* a page that grows with the view */
+
+static const char measure_script[] =
+  "(function () {"
+  "  var last = -1;"
+  "  function post () {"
+  "    var body = document.body;"
+  "    if (!body) return;"
+  "    var range = document.createRange (); range.selectNodeContents (body);"
+  "    var style = getComputedStyle (body);"
+  "    var height = Math.ceil (range.getBoundingClientRect ().bottom + window.scrollY"
+  "                            + parseFloat (style.paddingBottom) + parseFloat (style.marginBottom));"
+  "    if (height !== last) { last = height; window.webkit.messageHandlers.casellaHeight.postMessage (height); }"
+  "  }"
+  "  new ResizeObserver (post).observe (document.documentElement);"
+  "  if (document.body) new ResizeObserver (post).observe (document.body);"
+  "  document.addEventListener ('load', post, true);"
+  "  post ();"
+  "}) ();";
+
+static gboolean
+follows_content (CasellaHtmlView *self)
+{
+  return self->content_height > 0 && self->content_height <= MAX_FOLLOWED_HEIGHT &&
+         self->height_changes <= MAX_HEIGHT_CHANGES;
+}
+
+static void
+set_content_height (CasellaHtmlView *self,
+                    int              height)
+{
+  gboolean followed = follows_content (self);
+
+  if (height == self->content_height || (!followed && self->content_height > 0))
+    return;   /* once it stops following, it stays so for this message */
+  self->content_height = height;
+  self->height_changes++;
+  if (follows_content (self))
+    gtk_widget_set_size_request (GTK_WIDGET (self->web), -1, height);
+  else
+    gtk_widget_set_size_request (GTK_WIDGET (self->web), -1, -1);
+  if (followed != follows_content (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOWS_CONTENT]);
+}
+
+static void
+on_height_message (WebKitUserContentManager *content,
+                   JSCValue                 *value,
+                   CasellaHtmlView          *self)
+{
+  if (jsc_value_is_number (value))
+    set_content_height (self, (int) CLAMP (jsc_value_to_double (value), 1, G_MAXINT / 2));
+}
+
+static void
+add_measuring (CasellaHtmlView *self)
+{
+  WebKitUserContentManager *content = webkit_web_view_get_user_content_manager (self->web);
+  g_autoptr(WebKitUserScript) script = webkit_user_script_new_for_world (
+    measure_script, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME, WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_END, "casella", NULL,
+    NULL);
+
+  webkit_user_content_manager_add_script (content, script);
+  webkit_user_content_manager_register_script_message_handler (content, "casellaHeight", "casella");
+  g_signal_connect (content, "script-message-received::casellaHeight", G_CALLBACK (on_height_message), self);
 }
 
 /* ---- showing ---- */
@@ -405,6 +485,7 @@ static void
 load_now (CasellaHtmlView *self)
 {
   WebKitUserContentManager *content = webkit_web_view_get_user_content_manager (self->web);
+  static guint serial;
 
   if (self->html == NULL)
     return;
@@ -412,10 +493,14 @@ load_now (CasellaHtmlView *self)
   webkit_user_content_manager_add_filter (content, filters[self->remote_images ? 1 : 0]);
   set_network (self);
   set_style (self);
+  g_free (self->base_uri);
+  self->base_uri = g_strdup_printf (BASE_URI_FORMAT, ++serial);
   self->loaded_once = FALSE;
-  self->started = FALSE;
   self->drawn = FALSE;
-  webkit_web_view_load_html (self->web, self->html, BASE_URI);
+  self->height_changes = 0;
+  self->content_height = 0;
+  gtk_widget_set_size_request (GTK_WIDGET (self->web), -1, -1);
+  webkit_web_view_load_html (self->web, self->html, self->base_uri);
 }
 
 static void
@@ -509,6 +594,9 @@ casella_html_view_get_property (GObject    *object,
     case PROP_LOADED:
       g_value_set_boolean (value, casella_html_module_is_loaded (GTK_WIDGET (self)));
       break;
+    case PROP_FOLLOWS_CONTENT:
+      g_value_set_boolean (value, follows_content (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -531,6 +619,7 @@ casella_html_view_dispose (GObject *object)
   g_clear_pointer (&self->html, g_free);
   g_clear_pointer (&self->hover_uri, g_free);
   g_clear_pointer (&self->hover_text, g_free);
+  g_clear_pointer (&self->base_uri, g_free);
   G_OBJECT_CLASS (casella_html_view_parent_class)->dispose (object);
 }
 
@@ -549,6 +638,9 @@ casella_html_view_class_init (CasellaHtmlViewClass *klass)
   /* The message on show is drawn. */
   properties[PROP_LOADED] = g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The view is as tall as the message (else it scrolls inside). */
+  properties[PROP_FOLLOWS_CONTENT] = g_param_spec_boolean ("follows-content", NULL, NULL, FALSE,
+                                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A link was clicked: its address, and the text it showed (or NULL). */
@@ -579,6 +671,7 @@ casella_html_view_init (CasellaHtmlView *self)
   g_signal_connect_object (gtk_settings_get_default (), "notify::gtk-font-name", G_CALLBACK (apply_font), self,
                            G_CONNECT_SWAPPED);
   apply_font (self);
+  add_measuring (self);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->web), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Message text"), -1);
 }
 

@@ -17,6 +17,7 @@
 
 #include <adwaita.h>
 #include <errno.h>
+#include <math.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -63,6 +64,9 @@ struct _CasellaReader
   GCancellable       *cancellable;
   GtkWidget          *text_scroller;
   GtkWidget          *html_box;
+  GtkWidget          *html_scroller;
+  GtkWidget          *page;         /* the headers' place above the text, */
+  GtkWidget          *headers;      /* which move into html_box with HTML */
   GtkWidget          *remote_bar;
   GtkLabel           *remote_label;
   GtkWidget          *show_images_button;
@@ -638,17 +642,126 @@ on_html_link (GtkWidget       *view,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* With HTML the headers scroll away with the message, as in a browser;
+ * the text view scrolls by itself (it lays out only what is on screen),
+ * so with text they stay above it. */
+static void
+place_headers (CasellaReader *self,
+               gboolean       with_html)
+{
+  GtkWidget *parent = with_html ? self->html_box : self->page;
+
+  if (gtk_widget_get_parent (self->headers) == parent)
+    return;
+  g_object_ref (self->headers);
+  gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->headers)), self->headers);
+  gtk_box_prepend (GTK_BOX (parent), self->headers);
+  g_object_unref (self->headers);
+}
+
+static void
+hide_html (CasellaReader *self)
+{
+  self->html_wanted = FALSE;
+  gtk_widget_set_visible (self->html_scroller, FALSE);
+  place_headers (self, FALSE);
+}
+
 /* The view appears once it holds this message: never the previous one
- * under this one's headers. */
+ * under this one's headers. It stays mapped meanwhile (transparent), so
+ * WebKit draws at once. */
 static void
 on_html_drawn (CasellaReader *self)
 {
-  gboolean drawn = self->html_wanted && casella_html_view_is_loaded (self->html_view);
-
-  if (!drawn)
+  if (!self->html_wanted || !casella_html_view_is_loaded (self->html_view))
     return;
-  gtk_widget_set_visible (self->html_box, TRUE);
   gtk_widget_set_visible (self->loading, FALSE);
+  gtk_widget_set_opacity (self->html_view, 1);
+}
+
+static void
+prepare_html_page (CasellaReader *self)
+{
+  GtkAdjustment *scroll = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->html_scroller));
+
+  gtk_widget_set_opacity (self->html_view, 0);
+  place_headers (self, TRUE);
+  gtk_adjustment_set_value (scroll, 0);
+  gtk_widget_set_visible (self->html_scroller, TRUE);
+  gtk_widget_set_visible (self->loading, TRUE);
+  self->html_wanted = TRUE;
+}
+
+static gboolean
+html_follows_content (CasellaReader *self)
+{
+  gboolean follows = FALSE;
+
+  g_object_get (self->html_view, "follows-content", &follows, NULL);
+  return follows;
+}
+
+/* WebKit keeps every wheel turn over it, even when it has nothing to
+ * scroll: while the view is as tall as the message, they scroll the
+ * reader (as GTK's scrolled window would). */
+static gboolean
+on_html_wheel (GtkEventControllerScroll *controller,
+               double                    dx,
+               double                    dy,
+               CasellaReader            *self)
+{
+  GtkAdjustment *scroll = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->html_scroller));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  double step = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL
+                  ? pow (gtk_adjustment_get_page_size (scroll), 2.0 / 3.0)
+                  : 2.5;
+
+  if (!html_follows_content (self) || (state & GDK_CONTROL_MASK) || fabs (dx) > fabs (dy))
+    return FALSE;
+  gtk_adjustment_set_value (scroll, gtk_adjustment_get_value (scroll) + dy * step);
+  return TRUE;
+}
+
+/* The same for the keys that scroll a page. */
+static gboolean
+on_html_key (GtkEventControllerKey *controller,
+             guint                  keyval,
+             guint                  keycode,
+             GdkModifierType        state,
+             CasellaReader         *self)
+{
+  GtkScrollType how;
+  gboolean handled = FALSE;
+
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) || !html_follows_content (self))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Page_Down: case GDK_KEY_KP_Page_Down: how = GTK_SCROLL_PAGE_FORWARD; break;
+    case GDK_KEY_Page_Up: case GDK_KEY_KP_Page_Up: how = GTK_SCROLL_PAGE_BACKWARD; break;
+    case GDK_KEY_space: how = state & GDK_SHIFT_MASK ? GTK_SCROLL_PAGE_BACKWARD : GTK_SCROLL_PAGE_FORWARD; break;
+    case GDK_KEY_Down: case GDK_KEY_KP_Down: how = GTK_SCROLL_STEP_FORWARD; break;
+    case GDK_KEY_Up: case GDK_KEY_KP_Up: how = GTK_SCROLL_STEP_BACKWARD; break;
+    case GDK_KEY_Home: case GDK_KEY_KP_Home: how = GTK_SCROLL_START; break;
+    case GDK_KEY_End: case GDK_KEY_KP_End: how = GTK_SCROLL_END; break;
+    default: return FALSE;
+    }
+  g_signal_emit_by_name (self->html_scroller, "scroll-child", how, FALSE, &handled);
+  return TRUE;
+}
+
+static void
+steer_html_scrolling (CasellaReader *self)
+{
+  GtkEventController *wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+  g_signal_connect (wheel, "scroll", G_CALLBACK (on_html_wheel), self);
+  gtk_widget_add_controller (self->html_view, wheel);
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_html_key), self);
+  gtk_widget_add_controller (self->html_view, keys);
 }
 
 /* WebKit is loaded the first time an HTML message is shown, not before. */
@@ -668,6 +781,7 @@ ensure_html_view (CasellaReader *self)
       gtk_widget_set_vexpand (GTK_WIDGET (self->html_view), TRUE);
       g_signal_connect (self->html_view, "link-activated", G_CALLBACK (on_html_link), self);
       g_signal_connect_swapped (self->html_view, "notify::loaded", G_CALLBACK (on_html_drawn), self);
+      steer_html_scrolling (self);
       gtk_box_append (GTK_BOX (self->html_box), GTK_WIDGET (self->html_view));
     }
   return self->html_view;
@@ -682,8 +796,7 @@ show_html (CasellaReader *self,
   if (view == NULL)
     {
       /* Without the module the text is there: the message still reads. */
-      self->html_wanted = FALSE;
-      gtk_widget_set_visible (self->html_box, FALSE);
+      hide_html (self);
       gtk_widget_set_visible (self->loading, FALSE);
       gtk_widget_set_visible (self->text_scroller, TRUE);
       list_attachments_for (self, NULL);
@@ -691,6 +804,8 @@ show_html (CasellaReader *self,
     }
   gboolean always;
 
+  if (!self->html_wanted)
+    prepare_html_page (self);
   casella_html_view_show (view, self->prepared->html, self->prepared->message, remote);
   /* Hidden images: the choice. Shown because of "Always": the way back. */
   always = remote && sender_trusted (self);
@@ -758,9 +873,8 @@ show_as_html_or_text (CasellaReader *self)
   gboolean html = self->prepared != NULL && self->prepared->html != NULL &&
                   !g_settings_get_boolean (self->settings, "prefer-plain-text");
 
-  self->html_wanted = html;
-  gtk_widget_set_visible (self->html_box, FALSE);
-  gtk_widget_set_visible (self->loading, html);
+  if (!html)
+    hide_html (self);
   gtk_widget_set_visible (self->text_scroller, !html);
   gtk_widget_set_visible (self->remote_bar, FALSE);
   list_attachments_for (self, html ? self->prepared->html : NULL);
@@ -890,8 +1004,11 @@ casella_reader_show (CasellaReader      *self,
   g_free (self->from_address);
   self->from_address = info->from_address ? g_ascii_strdown (info->from_address, -1) : NULL;
   gtk_widget_set_visible (self->remote_bar, FALSE);
+  /* The previous message stays where it is, out of sight, until this
+   * one is ready: no jump from HTML to text and back. */
   self->html_wanted = FALSE;
-  gtk_widget_set_visible (self->html_box, FALSE);
+  if (self->html_view != NULL)
+    gtk_widget_set_opacity (self->html_view, 0);
   show_outbox_state (self, casella_mail_session_get_store (session), message_id);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text), "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->text), FALSE);
@@ -962,7 +1079,7 @@ casella_reader_get_html_view (CasellaReader *self)
 gboolean
 casella_reader_html_loaded (CasellaReader *self)
 {
-  return self->html_view != NULL && gtk_widget_get_visible (self->html_box) &&
+  return self->html_view != NULL && self->html_wanted && gtk_widget_get_opacity (self->html_view) > 0 &&
          casella_html_view_is_loaded (self->html_view);
 }
 
@@ -1040,6 +1157,7 @@ casella_reader_class_init (CasellaReaderClass *klass)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
   BIND (outbox_bar); BIND (outbox_text); BIND (long_bar); BIND (text_scroller); BIND (html_box); BIND (remote_bar);
+  BIND (html_scroller); BIND (page); BIND (headers);
   BIND (remote_label); BIND (show_images_button); BIND (always_button); BIND (stop_button);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_show_images);
