@@ -104,17 +104,18 @@ casella_test_https_handle (SoupServer        *server,
   g_autofree char *file = NULL;
   char *contents;
   gsize length;
-
-  const char *host = g_uri_get_host (uri);
-  /* Asked as a proxy: the host the client wanted, too. */
-  gboolean proxied = host != NULL && !g_str_equal (host, "127.0.0.1") && !g_str_equal (host, "localhost");
+  /* Asked as a proxy (a tunnel to a host elsewhere): which host. */
+  gboolean tunnel = g_str_equal (soup_server_message_get_method (msg), "CONNECT");
 
   g_mutex_lock (&self->mutex);
-  g_ptr_array_add (self->requests,
-                   g_strdup_printf ("%s %s %s%s%s%s%s", soup_server_message_get_method (msg),
-                                    g_uri_get_scheme (uri), proxied ? "//" : "", proxied ? host : "", path,
-                                    g_uri_get_query (uri) ? "?" : "",
-                                    g_uri_get_query (uri) ? g_uri_get_query (uri) : ""));
+  if (tunnel)
+    g_ptr_array_add (self->requests, g_strdup_printf ("CONNECT %s", g_uri_get_host (uri)));
+  else
+    g_ptr_array_add (self->requests,
+                     g_strdup_printf ("%s %s %s%s%s", soup_server_message_get_method (msg),
+                                      g_uri_get_scheme (uri), path,
+                                      g_uri_get_query (uri) ? "?" : "",
+                                      g_uri_get_query (uri) ? g_uri_get_query (uri) : ""));
   g_mutex_unlock (&self->mutex);
 
   if (g_hash_table_contains (self->hang, path))
