@@ -428,6 +428,19 @@ tooltip_is (gpointer web_view)
   return g_strcmp0 (gtk_widget_get_tooltip_text (web_view), "https://bank-security.example/login") == 0;
 }
 
+typedef struct {
+  GObject *web_view;
+  double   level;
+} Zoom;
+
+static gboolean
+zoomed_to (gpointer data)
+{
+  Zoom *zoom = data;
+
+  return G_APPROX_VALUE (zoom_of (zoom->web_view), zoom->level, 0.001);
+}
+
 static void
 xdotool (const char *command)
 {
@@ -465,6 +478,11 @@ test_real_click (void)
   g_assert_cmpstr (clicked.text, ==, "www.mybank.it");
   g_object_get (web_view, "uri", &uri, NULL);
   g_assert_true (g_str_has_prefix (uri, "about:blank?casella-"));
+  /* The click gave the view the keyboard: Ctrl+plus and Ctrl+0 zoom. */
+  xdotool ("key ctrl+plus");
+  g_assert_true (casella_test_wait_until (zoomed_to, &(Zoom) { web_view, 1.1 }, 5000));
+  xdotool ("key ctrl+0");
+  g_assert_true (casella_test_wait_until (zoomed_to, &(Zoom) { web_view, 1.0 }, 5000));
   g_free (clicked.uri);
   g_free (clicked.text);
   gtk_window_destroy (GTK_WINDOW (window));
