@@ -260,17 +260,36 @@ typedef struct {
   gboolean       has_attachment;
 } Walk;
 
+/* "\r\n" and a lone "\r" become "\n", in place (the text only shrinks),
+ * a span at a time: a sync runs this over every message it brings. */
+static char *
+unify_line_ends (char *text)
+{
+  char *read = strchr (text, '\r'), *write = read;
+
+  while (read != NULL)
+    {
+      const char *next;
+      gsize span;
+
+      *write++ = '\n';
+      read += read[1] == '\n' ? 2 : 1;
+      next = strchr (read, '\r');
+      span = next ? (gsize) (next - read) : strlen (read);
+      memmove (write, read, span);
+      write += span;
+      read = next != NULL ? (char *) next : NULL;
+    }
+  if (write != NULL)
+    *write = '\0';
+  return text;
+}
+
 /* Valid UTF-8 with "\n" line ends, whatever the part had. */
 static char *
 normalize_newlines (const char *text)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_sized_new (strlen (valid));
-
-  for (const char *p = valid; *p; p++)
-    if (*p != '\r' || p[1] != '\n')
-      g_string_append_c (out, *p == '\r' ? '\n' : *p);
-  return g_string_free (out, FALSE);
+  return unify_line_ends (g_utf8_make_valid (text, -1));
 }
 
 static gboolean
@@ -543,7 +562,6 @@ casella_message_get_plain_text (const char  *raw,
   PlainHeaders headers = { type, encoding, 0, 0 };
   const char *body = NULL, *end = raw + length;
   Charset charset = CHARSET_NONE;
-  g_autofree char *copy = NULL;
 
   if (memchr (raw, '\0', length) != NULL || !read_plain_headers (raw, end, &headers, &body) ||
       headers.n_type > 1 || headers.n_encoding > 1)
@@ -559,8 +577,8 @@ casella_message_get_plain_text (const char  *raw,
   /* UTF-8 passes through GMime as it is; anything else it converts. */
   if (charset == CHARSET_UTF8 ? !g_utf8_validate (body, end - body, NULL) : !is_ascii (body, (gsize) (end - body)))
     return FALSE;
-  copy = g_strndup (body, (gsize) (end - body));
-  *text = normalize_newlines (copy);
+  /* Valid already (or ASCII): only the line ends change. */
+  *text = unify_line_ends (g_strndup (body, (gsize) (end - body)));
   return TRUE;
 }
 
@@ -581,14 +599,17 @@ char *
 casella_text_preview (const char *text,
                       guint       max_chars)
 {
-  g_auto(GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
   GString *out = g_string_new (NULL);
   guint chars = 0;
 
-  for (guint i = 0; lines[i] && chars < max_chars; i++)
+  /* Line by line, only as far as the preview goes: a long message is not
+   * split whole for its first 160 characters. */
+  for (const char *start = text ? text : ""; start != NULL && *start && chars < max_chars;)
     {
-      char *line = lines[i];
+      const char *end = strchr (start, '\n');
+      g_autofree char *line = end ? g_strndup (start, (gsize) (end - start)) : g_strdup (start);
 
+      start = end ? end + 1 : NULL;
       if (g_str_equal (line, "-- ") || g_str_equal (line, "--"))
         break;   /* the signature */
       if (line[0] == '>' || is_quote_intro (line))

@@ -708,7 +708,6 @@ casella_imap_sync_finalize (GObject *object)
   g_free (self->personal_prefix);
   casella_secret_free (self->password);
   g_clear_object (&self->tokens);
-  g_clear_object (&self->tokens);
 
   G_OBJECT_CLASS (casella_imap_sync_parent_class)->finalize (object);
 }
