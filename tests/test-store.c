@@ -845,6 +845,75 @@ test_checked_after_a_crash (Fixture       *fixture,
   g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT);
 }
 
+/* A sync's bulk writer leaves its WAL on purpose (its checkpoint's sync
+ * cost it dearly): the next opener does not take that for a crash, but
+ * a WAL written after it again is. */
+static void
+copy_store (const char *from,
+            const char *to)
+{
+  static const char *const suffixes[] = { "", "-wal", ".wal-kept" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *source = g_strconcat (from, suffixes[i], NULL);
+      g_autofree char *target = g_strconcat (to, suffixes[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (g_file_get_contents (source, &contents, &length, NULL))
+        g_assert_true (g_file_set_contents (target, contents, length, NULL));
+    }
+}
+
+static void
+test_bulk_wal_kept (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *path = g_strdup (casella_store_get_path (fixture->store));
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *kept = g_strconcat (path, ".wal-kept", NULL);
+  g_autofree char *copy_dir = g_build_filename (fixture->dir, "crashed-later", NULL);
+  g_autofree char *copy = g_build_filename (copy_dir, "mail.db", NULL);
+  g_autoptr(CasellaStore) window = NULL;
+  g_autoptr(CasellaStore) reopened = NULL;
+  g_autoptr(CasellaStore) crashed = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = add_folder (fixture->store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+
+  g_assert_true (casella_store_begin_bulk (fixture->store, &error));
+  for (guint uid = 1; uid <= 50; uid++)
+    add_message (fixture->store, inbox, uid, 1000 + uid, "in bulk", "Anna");
+  g_assert_true (casella_store_commit (fixture->store, &error));
+  g_clear_object (&fixture->store);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+
+  /* Left on purpose: the next opener does not check it all. */
+  reopened = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_false (casella_store_was_checked (reopened));
+  g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (casella_store_find_message (reopened, inbox, 50));
+
+  /* A bulk writer closes while another connection (the window) stays;
+   * that one writes after, and is killed: the WAL is not as it was left. */
+  window = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_begin_bulk (reopened, &error));
+  add_message (reopened, inbox, 51, 2000, "in bulk again", "Bruno");
+  g_assert_true (casella_store_commit (reopened, &error));
+  g_clear_object (&reopened);
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+  add_message (window, inbox, 52, 3000, "after", "Carla");
+  g_assert_cmpint (g_mkdir_with_parents (copy_dir, 0700), ==, 0);
+  copy_store (path, copy);
+  crashed = casella_store_open (copy, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_was_checked (crashed));
+  g_assert_nonnull (casella_store_find_message (crashed, inbox, 52));
+}
+
 static gint64
 add_raw (CasellaStore *store,
          const char   *text,
@@ -1020,6 +1089,7 @@ main (int argc, char **argv)
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
   g_test_add ("/store/opened-at-once", Fixture, NULL, fixture_setup, test_opened_at_once, fixture_teardown);
   g_test_add ("/store/checked-after-a-crash", Fixture, NULL, fixture_setup, test_checked_after_a_crash, fixture_teardown);
+  g_test_add ("/store/bulk-wal-kept", Fixture, NULL, fixture_setup, test_bulk_wal_kept, fixture_teardown);
   g_test_add ("/store/rebuilt-when-damaged", Fixture, NULL, fixture_setup, test_rebuilt_when_damaged, fixture_teardown);
   g_test_add ("/store/nested-rollback", Fixture, NULL, fixture_setup, test_nested_rollback, fixture_teardown);
   g_test_add_func ("/store/compose", test_compose);

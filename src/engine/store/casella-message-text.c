@@ -616,14 +616,20 @@ casella_text_preview (const char *text,
         continue;
       for (const char *p = line; *p && chars < max_chars; p = g_utf8_next_char (p))
         {
-          gunichar c = g_utf8_get_char (p);
-          if (g_unichar_isspace (c))
+          /* ASCII, most of any text, without decoding it. */
+          gboolean ascii = (guchar) *p < 0x80;
+          gunichar c = ascii ? (gunichar) *p : g_utf8_get_char (p);
+
+          if (ascii ? g_ascii_isspace (*p) : g_unichar_isspace (c))
             {
               if (out->len > 0 && out->str[out->len - 1] != ' ')
                 g_string_append_c (out, ' '), chars++;
               continue;
             }
-          g_string_append_unichar (out, c);
+          if (ascii)
+            g_string_append_c (out, *p);
+          else
+            g_string_append_len (out, p, g_utf8_next_char (p) - p);
           chars++;
         }
       if (out->len > 0 && out->str[out->len - 1] != ' ')

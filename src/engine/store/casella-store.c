@@ -597,14 +597,41 @@ configure (CasellaStore  *self,
 }
 
 /* After a clean close the last connection removes the WAL; one left
- * with frames in it, found by the only opener, means a crash. */
-static gboolean
-left_unclean (const char *path)
+ * with frames in it, found by the only opener, means a crash, unless a
+ * bulk writer left it on purpose and nothing wrote to it since (the note
+ * beside it holds the WAL's size and time as it was left). */
+static char *
+wal_note (const char *path)
 {
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   GStatBuf st;
 
-  return g_stat (wal, &st) == 0 && st.st_size > 0;
+  if (g_stat (wal, &st) != 0 || st.st_size == 0)
+    return NULL;
+  return g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT ".%09ld", (gint64) st.st_size,
+                          (gint64) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec);
+}
+
+static gboolean
+left_unclean (const char *path)
+{
+  g_autofree char *kept = g_strconcat (path, ".wal-kept", NULL);
+  g_autofree char *now = wal_note (path);
+  g_autofree char *then = NULL;
+  gboolean unclean = now != NULL && !(g_file_get_contents (kept, &then, NULL, NULL) && g_str_equal (then, now));
+
+  g_unlink (kept);
+  return unclean;
+}
+
+static void
+note_wal_kept (const char *path)
+{
+  g_autofree char *kept = g_strconcat (path, ".wal-kept", NULL);
+  g_autofree char *now = wal_note (path);
+
+  if (now != NULL)
+    g_file_set_contents (kept, now, -1, NULL);
 }
 
 static gboolean
@@ -748,7 +775,7 @@ casella_store_delete_for_account (const char  *account_id,
 {
   g_autofree char *path = casella_store_path_for_account (account_id);
   g_autofree char *dir = g_path_get_dirname (path);
-  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock", ".damaged" };
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock", ".damaged", ".wal-kept" };
 
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
@@ -771,8 +798,8 @@ casella_store_finalize (GObject *object)
   CasellaStore *self = CASELLA_STORE (object);
 
   g_hash_table_unref (self->statements);   /* finalizes the statements */
-  if (self->db != NULL)
-    sqlite3_close (self->db);
+  if (self->db != NULL && sqlite3_close (self->db) == SQLITE_OK && self->bulk_wal)
+    note_wal_kept (self->path);
   casella_file_lock_release (self->open_lock);
   g_hash_table_unref (self->changed);
   g_ptr_array_unref (self->index_writes);

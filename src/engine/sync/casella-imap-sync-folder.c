@@ -597,11 +597,15 @@ wants_whole (CasellaImapSync *self)
   return self->body_budget == CASELLA_SYNC_BODIES_ALL;
 }
 
+/* With the whole message coming, its structure is read here (the body
+ * facts say whether it has attachments): no BODYSTRUCTURE for the server
+ * to make and send. */
 static char *
 header_items (CasellaImapSync *self)
 {
-  return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE%s"
-                          " BODY.PEEK[HEADER.FIELDS (REFERENCES)]%s)", self->condstore ? " MODSEQ" : "",
+  return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE%s%s"
+                          " BODY.PEEK[HEADER.FIELDS (REFERENCES)]%s)",
+                          wants_whole (self) ? "" : " BODYSTRUCTURE", self->condstore ? " MODSEQ" : "",
                           wants_whole (self) ? " BODY.PEEK[]" : "");
 }
 
