@@ -45,20 +45,6 @@ mailbox_clear (Mailbox *mailbox)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Mailbox, mailbox_clear)
 
-static char *
-lookup_password (CasellaAccount        *account,
-                 CasellaCredentialRole  role,
-                 GError               **error)
-{
-  CasellaCliWait wait = casella_cli_wait_new ();
-  char *password;
-
-  casella_credentials_lookup_async (account, role, NULL, casella_cli_on_done, &wait);
-  password = casella_credentials_lookup_finish (casella_cli_wait_for (&wait), error);
-  casella_cli_wait_clear (&wait);
-  return password;
-}
-
 /* The passwords from the keyring, for talking to the servers. */
 static int
 mailbox_unlock (Mailbox *mailbox)
@@ -74,9 +60,19 @@ mailbox_unlock (Mailbox *mailbox)
                   error->message);
       return casella_cli_exit_code (error);
     }
-  mailbox->password = lookup_password (mailbox->account, CASELLA_CREDENTIAL_INCOMING, &error);
-  if (mailbox->password != NULL)
-    mailbox->smtp_password = lookup_password (mailbox->account, CASELLA_CREDENTIAL_OUTGOING, NULL);
+  /* Both asked at once: one wait on the keyring, not two. */
+  {
+    CasellaCliWait incoming = casella_cli_wait_new (), outgoing = casella_cli_wait_new ();
+
+    casella_credentials_lookup_async (mailbox->account, CASELLA_CREDENTIAL_INCOMING, NULL, casella_cli_on_done,
+                                      &incoming);
+    casella_credentials_lookup_async (mailbox->account, CASELLA_CREDENTIAL_OUTGOING, NULL, casella_cli_on_done,
+                                      &outgoing);
+    mailbox->password = casella_credentials_lookup_finish (casella_cli_wait_for (&incoming), &error);
+    mailbox->smtp_password = casella_credentials_lookup_finish (casella_cli_wait_for (&outgoing), NULL);
+    casella_cli_wait_clear (&incoming);
+    casella_cli_wait_clear (&outgoing);
+  }
   if (mailbox->password == NULL)
     {
       g_printerr (_("casella-cli: no password in the keyring for %s%s%s\n"), casella_account_get_address (mailbox->account),

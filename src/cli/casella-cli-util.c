@@ -29,7 +29,9 @@ casella_cli_on_done (GObject      *source,
 GAsyncResult *
 casella_cli_wait_for (CasellaCliWait *wait)
 {
-  g_main_loop_run (wait->loop);
+  /* Done already, while another wait ran the loop. */
+  if (wait->result == NULL)
+    g_main_loop_run (wait->loop);
   return wait->result;
 }
 
