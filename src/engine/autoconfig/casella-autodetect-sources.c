@@ -52,6 +52,7 @@ typedef struct {
   GCancellable        *cancellable;   /* the caller's, plus the request timeout */
   guint                timeout_id;
   gboolean             timed_out;
+  gboolean             not_found;     /* HTTP 404 or 410: no file there */
 } Fetch;
 
 static void
@@ -102,7 +103,8 @@ fetch_fail (GTask      *task,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", fetch->url, message);
+  g_task_return_new_error (task, G_IO_ERROR, fetch->not_found ? G_IO_ERROR_NOT_FOUND : G_IO_ERROR_FAILED, "%s: %s",
+                           fetch->url, message);
   g_object_unref (task);
 }
 
@@ -193,6 +195,7 @@ on_sent (GObject      *source,
     return;
   if (status != SOUP_STATUS_OK)
     {
+      fetch->not_found = status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE;
       fetch_fail (task, "HTTP %u", status);
       return;
     }
@@ -353,7 +356,7 @@ typedef struct {
   gboolean           finished[2];
   CasellaMailConfig *results[2];    /* autoconfig.<domain>, then .well-known */
   char              *urls[2];
-  GError            *error;
+  GError            *errors[2];
 } Autoconfig;
 
 typedef struct {
@@ -368,8 +371,8 @@ autoconfig_free (Autoconfig *ac)
     {
       g_clear_pointer (&ac->results[i], casella_mail_config_unref);
       g_free (ac->urls[i]);
+      g_clear_error (&ac->errors[i]);
     }
-  g_clear_error (&ac->error);
   g_object_unref (ac->cancellable);
   g_object_unref (ac->self);
   g_free (ac);
@@ -379,6 +382,19 @@ static gboolean
 autoconfig_is_final (Autoconfig *ac)
 {
   return ac->results[0] != NULL || (ac->finished[0] && ac->results[1] != NULL) || ac->pending == 0;
+}
+
+/* What went wrong, the same whichever lookup ended first: the preferred
+ * place's, unless it simply has no file and the other says more (a
+ * redirect refused, a certificate). */
+static const GError *
+autoconfig_error (Autoconfig *ac)
+{
+  if (ac->errors[0] == NULL || (g_error_matches (ac->errors[0], G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+                                ac->errors[1] != NULL &&
+                                !g_error_matches (ac->errors[1], G_IO_ERROR, G_IO_ERROR_NOT_FOUND)))
+    return ac->errors[1];
+  return ac->errors[0];
 }
 
 static void
@@ -393,7 +409,7 @@ autoconfig_report (Autoconfig *ac)
   ac->reported = TRUE;
   casella_autodetect_source_done (ac->self, CASELLA_SOURCE_AUTOCONFIG, configs,
                                   configs->len ? ((CasellaMailConfig *) configs->pdata[0])->provenance : detail,
-                                  configs->len ? NULL : ac->error);
+                                  configs->len ? NULL : autoconfig_error (ac));
   g_cancellable_cancel (ac->cancellable);
 }
 
@@ -409,8 +425,8 @@ on_autoconfig_fetched (GObject      *source,
   ac->results[part->index] = casella_autodetect_fetch_finish (ac->self, result, &error);
   ac->finished[part->index] = TRUE;
   ac->pending--;
-  if (error != NULL && ac->error == NULL && !ac->reported)
-    ac->error = g_steal_pointer (&error);
+  if (!ac->reported)
+    ac->errors[part->index] = g_steal_pointer (&error);
   g_free (part);
 
   if (!ac->reported && autoconfig_is_final (ac))
