@@ -139,7 +139,6 @@ struct _Batch {
   GPtrArray       *pending;   /* gathered on the sync's thread */
   gsize            pending_bytes;
   GThread         *writer;
-  gint             writer_busy;   /* atomic: the writer has not ended */
   GPtrArray       *writing;   /* the writer's, until it is joined */
   GError          *writing_error;
   GError          *error;     /* the store's: nothing more is written */
@@ -178,7 +177,6 @@ batch_write_thread (gpointer data)
       if (batch->writing_error != NULL || !casella_store_commit (store, &batch->writing_error))
         casella_store_rollback (store);
     }
-  g_atomic_int_set (&batch->writer_busy, FALSE);
   return NULL;
 }
 
@@ -229,21 +227,7 @@ batch_flush (Batch *batch)
   batch->writing_done = batch->done;
   batch->pending = g_ptr_array_new_with_free_func (batch->item_free);
   batch->pending_bytes = 0;
-  g_atomic_int_set (&batch->writer_busy, TRUE);
   batch->writer = g_thread_new ("casella-sync-write", batch_write_thread, batch);
-}
-
-/* The same while the FETCHes go on, without waiting for a writer still
- * at work: the socket keeps being read (the server keeps sending) and
- * what came waits for the next hand-over, up to a bound. */
-#define MAX_GATHERED (4 * FLUSH_BYTES)
-
-static void
-batch_offer (Batch *batch)
-{
-  if (batch->writer != NULL && g_atomic_int_get (&batch->writer_busy) && batch->pending_bytes < MAX_GATHERED)
-    return;
-  batch_flush (batch);
 }
 
 /* Waits for the last write; after a failed FETCH (ok FALSE, error set
@@ -269,7 +253,7 @@ batch_add (Batch    *batch,
   g_ptr_array_add (batch->pending, item);
   batch->pending_bytes += size;
   if (batch->pending_bytes >= FLUSH_BYTES)
-    batch_offer (batch);
+    batch_flush (batch);
 }
 
 /* ---- flags ---- */
@@ -404,11 +388,10 @@ fetch_all_into_store (CasellaImapSync       *self,
         g_clear_error (&local);
       if (fetch_error == NULL)
         batch->done = landed->done;
-      batch_offer (batch);   /* what arrived complete is kept */
+      batch_flush (batch);   /* what arrived complete is kept */
     }
   for (guint i = 0; i < FETCHES_IN_FLIGHT; i++)
     casella_await_clear (&flights[i].await);
-  batch_flush (batch);       /* and what is still gathered */
   return fetch_outcome (batch, fetch_error, error);
 }
 
