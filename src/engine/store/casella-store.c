@@ -589,9 +589,10 @@ configure (CasellaStore  *self,
            GError       **error)
 {
   sqlite3_busy_timeout (self->db, 5000);
+  /* synchronous first: a new file's switch to WAL is written under it. */
   return casella_store_exec (self,
-                             "PRAGMA journal_mode = WAL;"
                              "PRAGMA synchronous = NORMAL;"
+                             "PRAGMA journal_mode = WAL;"
                              "PRAGMA foreign_keys = ON;"
                              "PRAGMA temp_store = MEMORY;", error);
 }
