@@ -141,17 +141,30 @@ count_requests (void)
 }
 
 /* Somewhere on the screenshot, the cid: image's red. */
+/* A screenshot's pixels, in cairo's native order: B, G, R, A. */
+static guchar *
+screenshot_pixels (const char *png,
+                   int        *width,
+                   int        *height)
+{
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
+  guchar *pixels;
+
+  *width = gdk_texture_get_width (texture);
+  *height = gdk_texture_get_height (texture);
+  pixels = g_malloc ((gsize) *width * *height * 4);
+  gdk_texture_download (texture, pixels, (gsize) *width * 4);
+  return pixels;
+}
+
 static gboolean
 has_red (const char *png)
 {
-  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
-  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
-  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
+  int width, height;
+  g_autofree guchar *pixels = screenshot_pixels (png, &width, &height);
 
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
   for (int i = 0; i < width * height; i++)
     {
-      /* Cairo's native order: B, G, R, A. */
       guchar b = pixels[i * 4], g = pixels[i * 4 + 1], r = pixels[i * 4 + 2];
 
       if (r > 240 && g < 20 && b < 20)
@@ -283,11 +296,9 @@ test_dark_style (void)
 static int
 text_bottom (const char *png)
 {
-  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
-  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
-  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
+  int width, height;
+  g_autofree guchar *pixels = screenshot_pixels (png, &width, &height);
 
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
   for (int y = height - 1; y >= 0; y--)
     for (int x = 0; x < width; x++)
       if (pixels[(y * width + x) * 4 + 1] < 100)

@@ -519,6 +519,20 @@ test_always_images_for_a_sender (void)
   g_assert_false (images_trusted_on_disk (id, bank));
 }
 
+/* A message delivered to the server's INBOX, and in the list. */
+static void
+deliver_to_inbox (GString *mail)
+{
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  open_folder ("INBOX");
+  before = n_messages ();
+  casella_test_dovecot_deliver (dovecot, CASELLA_DEMO_ADDRESS, "INBOX", mail->str, (gssize) mail->len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_test_wait_until (has_messages, GUINT_TO_POINTER (before + 1), 15000));
+}
+
 /* ---- a long HTML message, with the pointer and the wheel (XTEST) ---- */
 
 /* The X server's own input, as a person's hand gives it. */
@@ -577,6 +591,12 @@ scrolled_down (gpointer scroll)
 }
 
 static gboolean
+scrolled_to_top (gpointer scroll)
+{
+  return gtk_adjustment_get_value (scroll) == 0;
+}
+
+static gboolean
 hovering (gpointer web)
 {
   return g_strcmp0 (gtk_widget_get_tooltip_text (web), "https://festival.demo.test/programma") == 0;
@@ -589,7 +609,6 @@ hovering (gpointer web)
 static void
 test_html_scrolls_as_one (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GString) mail = g_string_new ("From: Festival Demo <info@festival.demo.test>\r\nTo: " CASELLA_DEMO_ADDRESS
                                           "\r\nSubject: Programma del festival\r\nMessage-ID: <festival@demo.test>\r\n"
                                           "Content-Type: text/html; charset=utf-8\r\n\r\n<html><body>"
@@ -598,16 +617,11 @@ test_html_scrolls_as_one (void)
   GtkWidget *view, *web, *scroller, *subject;
   GtkAdjustment *scroll;
   g_autofree char *uri = NULL;
-  guint before;
 
   for (guint i = 0; i < 80; i++)
     g_string_append_printf (mail, "<p>Giorno %u: concerti in piazza Maggiore, mostre e laboratori per bambini.</p>", i);
   g_string_append (mail, "</body></html>\r\n");
-  open_folder ("INBOX");
-  before = n_messages ();
-  casella_test_dovecot_deliver (dovecot, CASELLA_DEMO_ADDRESS, "INBOX", mail->str, (gssize) mail->len, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (casella_test_wait_until (has_messages, GUINT_TO_POINTER (before + 1), 15000));
+  deliver_to_inbox (mail);
   read_message ("Programma del festival");
   g_assert_true (casella_test_wait_until (html_drawn, NULL, 20000));
   view = casella_reader_get_html_view (window->reader);
@@ -631,6 +645,11 @@ test_html_scrolls_as_one (void)
   g_object_get (web, "uri", &uri, NULL);
   g_assert_true (g_str_has_prefix (uri, "about:blank?casella-"));
   casella_test_stop_browsers ();
+  /* The click gave the message the keyboard: Page Down scrolls the reader. */
+  xdotool ("key", "Page_Down", NULL);
+  g_assert_true (casella_test_wait_until (scrolled_down, scroll, 5000));
+  xdotool ("key", "Home", NULL);
+  g_assert_true (casella_test_wait_until (scrolled_to_top, scroll, 5000));
 
   /* The wheel, over the message. */
   point_at (web, 300, 400);
@@ -938,21 +957,15 @@ test_new_mail_appears (void)
 static void
 test_long_message (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GString) mail = g_string_new ("From: Archivio <archivio@demo.test>\r\nTo: " CASELLA_DEMO_ADDRESS "\r\n"
                                           "Subject: Verbale completo\r\nMessage-ID: <verbale@demo.test>\r\n"
                                           "Content-Type: text/plain; charset=utf-8\r\n\r\n");
   g_autofree char *shown = NULL, *all = NULL;
   GtkWidget *button;
-  guint before;
 
   for (guint i = 0; i < 5000; i++)
     g_string_append_printf (mail, "Riga %05u del verbale, con qualche parola in più per riempirla.\r\n", i);
-  open_folder ("INBOX");
-  before = n_messages ();
-  casella_test_dovecot_deliver (dovecot, CASELLA_DEMO_ADDRESS, "INBOX", mail->str, (gssize) mail->len, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (casella_test_wait_until (has_messages, GUINT_TO_POINTER (before + 1), 15000));
+  deliver_to_inbox (mail);
   read_message ("Verbale completo");
 
   shown = casella_reader_get_text (window->reader);

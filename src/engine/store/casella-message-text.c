@@ -278,7 +278,7 @@ unify_line_ends (char *text)
       span = next ? (gsize) (next - read) : strlen (read);
       memmove (write, read, span);
       write += span;
-      read = next != NULL ? (char *) next : NULL;
+      read = (char *) next;
     }
   if (write != NULL)
     *write = '\0';

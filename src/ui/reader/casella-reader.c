@@ -17,7 +17,6 @@
 
 #include <adwaita.h>
 #include <errno.h>
-#include <math.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -692,78 +691,6 @@ prepare_html_page (CasellaReader *self)
   self->html_wanted = TRUE;
 }
 
-static gboolean
-html_follows_content (CasellaReader *self)
-{
-  gboolean follows = FALSE;
-
-  g_object_get (self->html_view, "follows-content", &follows, NULL);
-  return follows;
-}
-
-/* WebKit keeps every wheel turn over it, even when it has nothing to
- * scroll: while the view is as tall as the message, they scroll the
- * reader (as GTK's scrolled window would). */
-static gboolean
-on_html_wheel (GtkEventControllerScroll *controller,
-               double                    dx,
-               double                    dy,
-               CasellaReader            *self)
-{
-  GtkAdjustment *scroll = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->html_scroller));
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
-  double step = gtk_event_controller_scroll_get_unit (controller) == GDK_SCROLL_UNIT_WHEEL
-                  ? pow (gtk_adjustment_get_page_size (scroll), 2.0 / 3.0)
-                  : 2.5;
-
-  if (!html_follows_content (self) || (state & GDK_CONTROL_MASK) || fabs (dx) > fabs (dy))
-    return FALSE;
-  gtk_adjustment_set_value (scroll, gtk_adjustment_get_value (scroll) + dy * step);
-  return TRUE;
-}
-
-/* The same for the keys that scroll a page. */
-static gboolean
-on_html_key (GtkEventControllerKey *controller,
-             guint                  keyval,
-             guint                  keycode,
-             GdkModifierType        state,
-             CasellaReader         *self)
-{
-  GtkScrollType how;
-  gboolean handled = FALSE;
-
-  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) || !html_follows_content (self))
-    return FALSE;
-  switch (keyval)
-    {
-    case GDK_KEY_Page_Down: case GDK_KEY_KP_Page_Down: how = GTK_SCROLL_PAGE_FORWARD; break;
-    case GDK_KEY_Page_Up: case GDK_KEY_KP_Page_Up: how = GTK_SCROLL_PAGE_BACKWARD; break;
-    case GDK_KEY_space: how = state & GDK_SHIFT_MASK ? GTK_SCROLL_PAGE_BACKWARD : GTK_SCROLL_PAGE_FORWARD; break;
-    case GDK_KEY_Down: case GDK_KEY_KP_Down: how = GTK_SCROLL_STEP_FORWARD; break;
-    case GDK_KEY_Up: case GDK_KEY_KP_Up: how = GTK_SCROLL_STEP_BACKWARD; break;
-    case GDK_KEY_Home: case GDK_KEY_KP_Home: how = GTK_SCROLL_START; break;
-    case GDK_KEY_End: case GDK_KEY_KP_End: how = GTK_SCROLL_END; break;
-    default: return FALSE;
-    }
-  g_signal_emit_by_name (self->html_scroller, "scroll-child", how, FALSE, &handled);
-  return TRUE;
-}
-
-static void
-steer_html_scrolling (CasellaReader *self)
-{
-  GtkEventController *wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
-  GtkEventController *keys = gtk_event_controller_key_new ();
-
-  gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
-  g_signal_connect (wheel, "scroll", G_CALLBACK (on_html_wheel), self);
-  gtk_widget_add_controller (self->html_view, wheel);
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_html_key), self);
-  gtk_widget_add_controller (self->html_view, keys);
-}
-
 /* WebKit is loaded the first time an HTML message is shown, not before. */
 static GtkWidget *
 ensure_html_view (CasellaReader *self)
@@ -781,7 +708,6 @@ ensure_html_view (CasellaReader *self)
       gtk_widget_set_vexpand (GTK_WIDGET (self->html_view), TRUE);
       g_signal_connect (self->html_view, "link-activated", G_CALLBACK (on_html_link), self);
       g_signal_connect_swapped (self->html_view, "notify::loaded", G_CALLBACK (on_html_drawn), self);
-      steer_html_scrolling (self);
       gtk_box_append (GTK_BOX (self->html_box), GTK_WIDGET (self->html_view));
     }
   return self->html_view;
