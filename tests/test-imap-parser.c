@@ -552,6 +552,10 @@ test_error_classification (void)
     { "[AUTHENTICATIONFAILED] LOGIN Invalid credentials", CASELLA_MAIL_ERROR_AUTH_FAILED },
     { "Incorrect username or password.", CASELLA_MAIL_ERROR_AUTH_FAILED },
     { "Mailbox does not exist", CASELLA_MAIL_ERROR_SERVER_ERROR },
+    /* RFC 5530, and the words an expired client password gets */
+    { "[EXPIRED] Password expired, set a new one", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
+    { "[AUTH] Password has expired", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
+    { "535 5.7.8 Autenticazione fallita: password scaduta", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -42,62 +42,6 @@ static CasellaApplication *app;
 static CasellaWindow *window;
 static char *big_id;
 
-/* ---- the desktop's notification service, on the private bus ---- */
-
-static char *notified;   /* the last notification's summary */
-
-static const char notifications_xml[] =
-  "<node><interface name='org.freedesktop.Notifications'>"
-  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
-  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "<arg type='a{sv}' direction='in'/><arg type='i' direction='in'/><arg type='u' direction='out'/></method>"
-  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
-  "</interface></node>";
-
-static void
-on_notification_call (GDBusConnection       *connection,
-                      const char            *sender,
-                      const char            *path,
-                      const char            *interface,
-                      const char            *method,
-                      GVariant              *parameters,
-                      GDBusMethodInvocation *invocation,
-                      gpointer               user_data)
-{
-  if (g_str_equal (method, "Notify"))
-    {
-      g_free (notified);
-      g_variant_get_child (parameters, 3, "s", &notified);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", 1));
-    }
-  else if (g_str_equal (method, "GetCapabilities"))
-    g_dbus_method_invocation_return_value (invocation, g_variant_new_parsed ("(@as ['body', 'actions'],)"));
-  else if (g_str_equal (method, "GetServerInformation"))
-    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "casella", "1", "1.2"));
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-serve_notifications (void)
-{
-  static const GDBusInterfaceVTable vtable = { on_notification_call };
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) reply = NULL;
-
-  g_assert_nonnull (bus);
-  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0], &vtable, NULL, NULL,
-                                     NULL);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName", g_variant_new ("(su)", "org.freedesktop.Notifications", 4),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  g_assert_nonnull (reply);
-}
-
 /* ---- setting up the two accounts ---- */
 
 static void
@@ -924,7 +868,7 @@ test_move_and_star (void)
 static gboolean
 notified_is (gpointer expected)
 {
-  return g_strcmp0 (notified, expected) == 0;
+  return g_strcmp0 (casella_test_gtk_get_notified (), expected) == 0;
 }
 
 static void
@@ -1307,7 +1251,7 @@ main (int argc, char **argv)
   g_assert_true (casella_test_smtp_start (sink, &error));
   g_assert_cmpuint (casella_test_demo_fill (dovecot, CASELLA_DEMO_ADDRESS, &error), >, 300);
   set_up_accounts ();
-  serve_notifications ();
+  casella_test_gtk_serve_notifications ();
   casella_test_install_browser ();
 
   app = casella_application_new ();

@@ -371,7 +371,7 @@ on_network_changed (GNetworkMonitor    *monitor,
     return;
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    casella_mail_session_refresh (value);
+    casella_mail_session_network_changed (value);
 }
 
 static void

@@ -102,6 +102,59 @@ casella_test_dovecot_add_user (CasellaTestDovecot *self,
   g_ptr_array_add (self->users, g_strdup_printf ("%s:{PLAIN}%s", user, password));
 }
 
+/* The password changes as if in the provider's webmail. A running
+ * server looks at its users file at most once a second: this returns
+ * once the server has taken the new one. */
+gboolean
+casella_test_dovecot_set_password (CasellaTestDovecot  *self,
+                                   const char          *user,
+                                   const char          *password,
+                                   GError             **error)
+{
+  g_autofree char *prefix = g_strdup_printf ("%s:", user);
+  g_autofree char *users_file = g_build_filename (self->dir, "users", NULL);
+  g_autofree char *users = NULL;
+
+  for (guint i = 0; i < self->users->len; i++)
+    if (g_str_has_prefix (self->users->pdata[i], prefix))
+      {
+        g_free (self->users->pdata[i]);
+        self->users->pdata[i] = g_strdup_printf ("%s{PLAIN}%s", prefix, password);
+      }
+  g_ptr_array_add (self->users, NULL);
+  users = g_strjoinv ("\n", (char **) self->users->pdata);
+  g_ptr_array_remove_index (self->users, self->users->len - 1);
+  if (!g_file_set_contents (users_file, users, -1, error))
+    return FALSE;
+  for (guint tries = 0; tries < 200; tries++)
+    {
+      g_autoptr(GError) refused = NULL;
+
+      if (casella_test_dovecot_doveadm (self, (const char *[]) { "auth", "test", user, password, NULL }, NULL,
+                                        &refused))
+        return TRUE;
+      g_usleep (50 * 1000);
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Dovecot kept the old password of %s", user);
+  return FALSE;
+}
+
+/* Sign-ins the server refused for a wrong password, from its log
+ * (needs "auth_verbose = yes"). */
+guint
+casella_test_dovecot_count_refused (CasellaTestDovecot *self)
+{
+  g_autofree char *log = g_build_filename (self->dir, "dovecot.log", NULL);
+  g_autofree char *text = NULL;
+  guint count = 0;
+
+  if (!g_file_get_contents (log, &text, NULL, NULL))
+    return 0;
+  for (const char *at = text; (at = strstr (at, "Password mismatch")) != NULL; at++)
+    count++;
+  return count;
+}
+
 /* One login service with its plain (STARTTLS-capable) and implicit-TLS ports. */
 /* Extra configuration, e.g. "imap_capability = IMAP4rev1 IDLE" to take
  * an extension away and test a client's fallback on a real server. */

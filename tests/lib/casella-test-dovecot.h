@@ -26,6 +26,11 @@ void                casella_test_dovecot_set_certificate (CasellaTestDovecot  *s
 void                casella_test_dovecot_add_user        (CasellaTestDovecot  *self,
                                                           const char          *user,
                                                           const char          *password);
+gboolean            casella_test_dovecot_set_password    (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *password,
+                                                          GError             **error);
+guint               casella_test_dovecot_count_refused   (CasellaTestDovecot  *self);
 void                casella_test_dovecot_add_config      (CasellaTestDovecot  *self,
                                                           const char          *lines);
 void                casella_test_dovecot_enable_oauth2   (CasellaTestDovecot  *self,

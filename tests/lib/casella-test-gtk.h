@@ -52,4 +52,9 @@ gboolean   casella_test_gtk_screenshot      (GtkWidget  *window,
 void       casella_test_gtk_collect_unlabelled (GtkWidget *root,
                                                 GPtrArray *unlabelled);
 
+/* A desktop notification service on the session bus: the summary of the
+ * last notification sent, or NULL. */
+void        casella_test_gtk_serve_notifications (void);
+const char *casella_test_gtk_get_notified        (void);
+
 G_END_DECLS

@@ -46,6 +46,27 @@ casella_verify_request_new (const char                *address,
   return request;
 }
 
+CasellaVerifyRequest *
+casella_verify_request_new_for_account (CasellaAccount *account,
+                                        const char     *password)
+{
+  CasellaServerConfig *incoming = casella_account_get_incoming (account);
+  CasellaServerConfig *outgoing = casella_account_get_outgoing (account);
+  CasellaVerifyRequest *request = casella_verify_request_new (casella_account_get_address (account), password, NULL,
+                                                              incoming, outgoing);
+  GBytes *pinned;
+
+  /* The servers and their certificates the user chose at setup. */
+  if ((pinned = casella_account_get_pinned_certificate (account, incoming->protocol)) != NULL)
+    request->pinned_incoming = g_bytes_ref (pinned);
+  if ((pinned = casella_account_get_pinned_certificate (account, CASELLA_PROTOCOL_SMTP)) != NULL)
+    request->pinned_outgoing = g_bytes_ref (pinned);
+  request->approved_hosts = g_strdupv ((char *[]) { incoming->host, outgoing ? outgoing->host : NULL, NULL });
+  request->allow_plaintext = incoming->security == CASELLA_SECURITY_NONE ||
+                             (outgoing != NULL && outgoing->security == CASELLA_SECURITY_NONE);
+  return request;
+}
+
 static CasellaVerifyRequest *
 request_copy (const CasellaVerifyRequest *request)
 {

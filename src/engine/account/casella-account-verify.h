@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "casella-account.h"
 #include "casella-mail-config.h"
 #include "casella-token-source.h"
 
@@ -58,6 +59,10 @@ CasellaVerifyRequest *casella_verify_request_new     (const char                
                                                       CasellaMailConfig          *config,
                                                       const CasellaServerConfig  *incoming,
                                                       const CasellaServerConfig  *outgoing);
+/* The account's own servers, as saved (hosts the user agreed to, their
+ * trusted certificates), with a new password to check. */
+CasellaVerifyRequest *casella_verify_request_new_for_account (CasellaAccount *account,
+                                                              const char     *password);
 void                  casella_verify_request_free    (CasellaVerifyRequest       *request);
 
 void                  casella_account_verify_async   (const CasellaVerifyRequest *request,

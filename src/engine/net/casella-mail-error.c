@@ -27,6 +27,12 @@ static const struct {
   /* Outlook.com: "NO Basic authentication is disabled."; 5.7.30 on submission */
   { "basic authentication is disabled", CASELLA_MAIL_ERROR_OAUTH_REQUIRED },
   { "basic authentication is not supported", CASELLA_MAIL_ERROR_OAUTH_REQUIRED },
+  /* RFC 5530's [EXPIRED]; Aruba PEC's client passwords expire every three
+   * months, and Italian servers say so in Italian */
+  { "[expired]", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
+  { "password expired", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
+  { "password has expired", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
+  { "password scaduta", CASELLA_MAIL_ERROR_PASSWORD_EXPIRED },
   /* Generic "turned off" answers */
   { "imap access is disabled", CASELLA_MAIL_ERROR_PROTOCOL_DISABLED },
   { "pop3 access is disabled", CASELLA_MAIL_ERROR_PROTOCOL_DISABLED },

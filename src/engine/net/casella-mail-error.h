@@ -33,6 +33,7 @@ typedef enum {
   CASELLA_MAIL_ERROR_NOT_CONNECTED,
   CASELLA_MAIL_ERROR_TRY_LATER,              /* refused for now (SMTP 4xx): trying again later may work */
   CASELLA_MAIL_ERROR_PLAINTEXT_REFUSED,      /* no encryption, and the user has not agreed to send the password so */
+  CASELLA_MAIL_ERROR_PASSWORD_EXPIRED,       /* the password was right but has expired: a new one is needed */
 } CasellaMailError;
 
 GQuark           casella_mail_error_quark          (void);

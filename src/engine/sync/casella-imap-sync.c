@@ -754,6 +754,14 @@ casella_imap_sync_new (CasellaStore     *store,
 }
 
 void
+casella_imap_sync_set_password (CasellaImapSync *self,
+                                const char      *password)
+{
+  casella_secret_free (self->password);
+  self->password = g_strdup (password);
+}
+
+void
 casella_imap_sync_set_tokens (CasellaImapSync    *self,
                               CasellaTokenSource *tokens)
 {

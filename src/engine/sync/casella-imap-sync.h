@@ -30,6 +30,9 @@ CasellaImapSync *casella_imap_sync_new              (CasellaStore     *store,
                                                      CasellaNetConfig *config,
                                                      const char       *username,
                                                      const char       *password);
+/* The next sign-in uses this password (the user entered a new one). */
+void             casella_imap_sync_set_password     (CasellaImapSync  *self,
+                                                     const char       *password);
 /* Signs in with OAuth2 tokens from here instead of the password. */
 void             casella_imap_sync_set_tokens       (CasellaImapSync  *self,
                                                      CasellaTokenSource *tokens);

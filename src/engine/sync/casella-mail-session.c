@@ -24,6 +24,7 @@
 #include "casella-mail-error.h"
 #include "casella-mail-session.h"
 #include "casella-secret.h"
+#include "casella-session-credentials.h"
 #include "casella-store-queue.h"
 
 #define BACKOFF_FIRST_S 15
@@ -54,8 +55,7 @@ struct _CasellaMailSession
   CasellaStore        *store;           /* the UI's connection */
   CasellaStoreRebuildReport rebuilt;    /* when the store was found damaged */
   char                *path;
-  char                *password;
-  char                *smtp_password;
+  CasellaSessionCredentials *credentials;  /* the passwords, and whether they were refused */
   CasellaTokenSource  *tokens;
   GTlsDatabase        *tls_database;
   guint                poll_seconds;
@@ -115,8 +115,7 @@ sync_options (CasellaMailSession *self)
 {
   CasellaAccountSyncOptions options = { 0 };
 
-  options.password = self->password;
-  options.smtp_password = self->smtp_password;
+  casella_session_credentials_get (self->credentials, &options.password, &options.smtp_password);
   options.tokens = self->tokens;
   options.tls_database = self->tls_database;
   options.body_budget = self->body_budget;
@@ -559,6 +558,30 @@ state_after (const GError *error)
   return is_network_error (error) ? CASELLA_SESSION_OFFLINE : CASELLA_SESSION_FAILED;
 }
 
+/* A thread's IMAP sync signs in next with the newest password. */
+static void
+follow_password (CasellaMailSession *self,
+                 CasellaImapSync    *imap,
+                 guint              *generation)
+{
+  const char *password = NULL;
+  guint now = casella_session_credentials_get (self->credentials, &password, NULL);
+
+  if (imap != NULL && now != *generation)
+    casella_imap_sync_set_password (imap, password);
+  *generation = now;
+}
+
+/* Heard from a server on any thread: a refusal stops every thread's
+ * sign-ins and says so. */
+static void
+note_refusal (CasellaMailSession *self,
+              const GError       *error)
+{
+  if (casella_session_credentials_refuse (self->credentials, error))
+    post_state (self, CASELLA_SESSION_FAILED, error);
+}
+
 static gpointer
 sync_main (gpointer data)
 {
@@ -568,6 +591,7 @@ sync_main (gpointer data)
   CasellaAccountSyncOptions options = sync_options (self);
   Changes changes;
   guint backoff = BACKOFF_FIRST_S;
+  guint generation = 0;
 
   g_main_context_push_thread_default (self->sync_context);
   store = casella_store_open (self->path, NULL);
@@ -592,8 +616,17 @@ sync_main (gpointer data)
       CasellaSessionState state;
 
       take_flag (self, &self->refresh_wanted);
-      post_state (self, CASELLA_SESSION_SYNCING, NULL);
-      ok = full_round (self, store, imap, &error);
+      follow_password (self, imap, &generation);
+      /* Refused credentials are not tried again on their own: providers
+       * lock an account after a few wrong sign-ins. */
+      if (casella_session_credentials_refused (self->credentials, &error))
+        ok = FALSE;
+      else
+        {
+          post_state (self, CASELLA_SESSION_SYNCING, NULL);
+          ok = full_round (self, store, imap, &error);
+          casella_session_credentials_refuse (self->credentials, error);
+        }
       changes_flush (&changes);
       state = state_after (error);
       post_state (self, state, error);
@@ -630,6 +663,7 @@ send_outbox (CasellaMailSession *self,
   guint sent = 0;
 
   casella_account_send_outbox (self->account, store, &options, imap, &result, self->cancellable, &error);
+  note_refusal (self, error);
   /* Said once, when it happens: what waits from before is not news. */
   for (guint i = 0; result.reports != NULL && i < result.reports->len; i++)
     {
@@ -658,6 +692,19 @@ send_outbox (CasellaMailSession *self,
     }
 }
 
+/* The refusal rather than the request's own error, while refused. */
+static GError *
+refusal_instead (CasellaMailSession *self,
+                 GError             *error)
+{
+  GError *refusal = NULL;
+
+  if (!casella_session_credentials_refused (self->credentials, &refusal))
+    return error;
+  g_clear_error (&error);
+  return refusal;
+}
+
 static void
 answer (CasellaMailSession *self,
         Request            *request,
@@ -665,30 +712,48 @@ answer (CasellaMailSession *self,
         CasellaImapSync    *imap)
 {
   GError *error = NULL;
+  /* While refused, nothing signs in: what is here is still served. */
+  gboolean refused = casella_session_credentials_refused (self->credentials, NULL);
 
   switch (request->kind)
     {
     case REQUEST_BODY:
       {
-        GBytes *body = imap ? casella_imap_sync_fetch_body (imap, request->id, self->cancellable, &error)
-                            : casella_store_get_body (store, request->id, &error);
+        GBytes *body = imap && !refused ? casella_imap_sync_fetch_body (imap, request->id, self->cancellable, &error)
+                                        : casella_store_get_body (store, request->id, &error);
         if (body != NULL)
-          g_task_return_pointer (request->task, body, (GDestroyNotify) g_bytes_unref);
-        else
-          g_task_return_error (request->task, error);
+          {
+            g_task_return_pointer (request->task, body, (GDestroyNotify) g_bytes_unref);
+            break;
+          }
+        if (refused)
+          error = refusal_instead (self, error);
+        note_refusal (self, error);
+        g_task_return_error (request->task, error);
         break;
       }
     case REQUEST_SEARCH:
       {
-        GArray *ids = imap ? casella_imap_sync_search (imap, request->id, request->text, self->cancellable, &error)
-                           : g_array_new (FALSE, FALSE, sizeof (gint64));
+        GArray *ids = NULL;
+
+        if (refused)
+          error = refusal_instead (self, g_error_new (CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_NOT_CONNECTED,
+                                                      "Not signed in"));
+        else
+          ids = imap ? casella_imap_sync_search (imap, request->id, request->text, self->cancellable, &error)
+                     : g_array_new (FALSE, FALSE, sizeof (gint64));
         if (ids != NULL)
           g_task_return_pointer (request->task, ids, (GDestroyNotify) g_array_unref);
         else
-          g_task_return_error (request->task, error);
+          {
+            note_refusal (self, error);
+            g_task_return_error (request->task, error);
+          }
         break;
       }
     case REQUEST_OUTBOX:
+      if (refused)
+        break;   /* it waits; the round after a new password sends it */
       /* With an id: the user asked to send that one again. */
       if (request->id != 0)
         casella_store_outbox_release (store, request->id, NULL);
@@ -709,6 +774,7 @@ request_main (gpointer data)
   CasellaAccountSyncOptions options = sync_options (self);
   Changes changes;
   Request *next;
+  guint generation = 0;
 
   g_main_context_push_thread_default (context);
   store = casella_store_open (self->path, NULL);
@@ -723,7 +789,10 @@ request_main (gpointer data)
       if (next->task != NULL && g_task_return_error_if_cancelled (next->task))
         ;   /* the reader moved on: no work for it */
       else if (store != NULL)
-        answer (self, next, store, imap);
+        {
+          follow_password (self, imap, &generation);
+          answer (self, next, store, imap);
+        }
       else if (next->task != NULL)
         g_task_return_new_error (next->task, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED, "No mail store");
       if (store != NULL)
@@ -876,7 +945,39 @@ casella_mail_session_signed_in (CasellaMailSession        *self,
 {
   g_return_if_fail (self->tokens != NULL);
   casella_token_source_seed (self->tokens, tokens);
+  casella_session_credentials_allow_retry (self->credentials);
   casella_mail_session_refresh (self);
+}
+
+void
+casella_mail_session_set_password (CasellaMailSession *self,
+                                   const char         *password)
+{
+  g_return_if_fail (password != NULL);
+  casella_session_credentials_set_password (self->credentials, password);
+  casella_mail_session_refresh (self);
+}
+
+void
+casella_mail_session_network_changed (CasellaMailSession *self)
+{
+  casella_session_credentials_allow_retry (self->credentials);
+  casella_mail_session_refresh (self);
+}
+
+const char *
+casella_mail_session_get_smtp_password (CasellaMailSession *self)
+{
+  const char *smtp_password = NULL;
+
+  casella_session_credentials_get (self->credentials, NULL, &smtp_password);
+  return smtp_password;
+}
+
+GTlsDatabase *
+casella_mail_session_get_tls_database (CasellaMailSession *self)
+{
+  return self->tls_database;
 }
 
 void
@@ -1084,8 +1185,7 @@ casella_mail_session_finalize (GObject *object)
   casella_store_rebuild_report_clear (&self->rebuilt);
   g_clear_object (&self->tls_database);
   g_free (self->path);
-  casella_secret_free (self->password);
-  casella_secret_free (self->smtp_password);
+  casella_session_credentials_free (self->credentials);
   g_clear_object (&self->tokens);
   g_clear_error (&self->error);
   g_main_context_unref (self->ui_context);
@@ -1158,8 +1258,7 @@ session_prepare (CasellaAccount                  *account,
 
   self->account = g_object_ref (account);
   self->path = casella_store_path_for_account (casella_account_get_id (account));
-  self->password = g_strdup (options->password);
-  self->smtp_password = g_strdup (options->smtp_password);
+  self->credentials = casella_session_credentials_new (options->password, options->smtp_password);
   if (options->tokens != NULL)
     self->tokens = g_object_ref (options->tokens);
   self->tls_database = options->tls_database ? g_object_ref (options->tls_database) : NULL;

@@ -82,6 +82,19 @@ void                 casella_mail_session_refresh        (CasellaMailSession  *s
  * their refresh token already in the keyring; sync resumes now. */
 void                 casella_mail_session_signed_in      (CasellaMailSession  *self,
                                                           const CasellaOAuth2Tokens *tokens);
+/* The user entered a new password for receiving (and for sending, when
+ * that has none of its own), checked against the server and kept in the
+ * keyring already: the threads sign in with it from now on. */
+void                 casella_mail_session_set_password   (CasellaMailSession  *self,
+                                                          const char          *password);
+/* The network came back or changed: a full round now, and a password
+ * the server refused is tried once more (never on a timer: providers
+ * lock accounts after a few wrong sign-ins). */
+void                 casella_mail_session_network_changed (CasellaMailSession *self);
+/* For checking a new password as the session would use it. The SMTP
+ * password is NULL when sending uses the receiving one. */
+const char          *casella_mail_session_get_smtp_password (CasellaMailSession *self);
+GTlsDatabase        *casella_mail_session_get_tls_database (CasellaMailSession *self);
 /* Changes were made here: send them soon. */
 void                 casella_mail_session_changes_made   (CasellaMailSession  *self);
 /* A message went into the outbox: send it. */

@@ -21,6 +21,13 @@ gboolean      casella_window_signin_explain   (CasellaWindow *self,
                                                char         **text);
 void          casella_window_signin_class_init (GtkWidgetClass *widget_class);
 void          casella_window_signin_dispose   (CasellaWindow *self);
+/* casella-window-password.c: a password the server refused. */
+gboolean      casella_window_password_explain (CasellaWindow *self,
+                                               const GError  *error,
+                                               char         **text);
+char         *casella_window_password_describe (CasellaWindow *self,
+                                                const GError  *error);
+void          casella_window_password_class_init (GtkWidgetClass *widget_class);
 
 
 struct _CasellaWindow

@@ -60,8 +60,8 @@ casella_window_show_state (CasellaWindow *self)
       adw_window_title_set_subtitle (self->account_title, _("Offline"));
       break;
     case CASELLA_SESSION_FAILED:
-      if (!casella_window_signin_explain (self, error, &text))
-        text = g_strdup_printf (_("Casella can’t get your mail: %s"), error ? error->message : "");
+      if (!casella_window_signin_explain (self, error, &text) && !casella_window_password_explain (self, error, &text))
+        text = casella_window_password_describe (self, error);
       adw_window_title_set_subtitle (self->account_title, _("Needs attention"));
       break;
     case CASELLA_SESSION_SYNCING:
@@ -636,6 +636,7 @@ casella_window_class_init (CasellaWindowClass *klass)
   BIND (toast_overlay); BIND (content_stack); BIND (leaflet); BIND (account_title); BIND (accounts_button);
   BIND (status_revealer); BIND (status_label); BIND (status_button); BIND (folder_view); BIND (folder_title);
   casella_window_signin_class_init (widget_class);
+  casella_window_password_class_init (widget_class);
   BIND (message_view); BIND (search_button); BIND (reader);
 #undef BIND
 }

@@ -1,0 +1,328 @@
+/* test-password-again.c — an account whose password was changed on the
+ * provider's side, in the mail window: the banner says so in plain
+ * words, the refused password is not tried again on its own, and "Enter
+ * the New Password" checks the new one with the server before it
+ * replaces the saved one; then sync resumes with nothing lost
+ *
+ * Runs in English and Italian under Xvfb, with a private Dovecot (IMAP
+ * and submission, both checking the same password file).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+
+#include "casella-account-store.h"
+#include "casella-application.h"
+#include "casella-credentials.h"
+#include "casella-engine.h"
+#include "casella-mail-error.h"
+#include "casella-password-dialog.h"
+#include "casella-test-account.h"
+#include "casella-test-dovecot.h"
+#include "casella-test-gtk.h"
+#include "casella-test-smtp.h"
+#include "casella-test-util.h"
+#include "casella-window-private.h"
+
+#define T(text) g_dgettext ("casella", text)
+#define ADDRESS "carla@example.test"
+#define OLD_PASSWORD "vecchia-parola"
+#define NEW_PASSWORD "nuova-parola-2026"
+
+static CasellaTestDovecot *dovecot;
+static CasellaTestSmtp *sink;
+static CasellaApplication *app;
+static CasellaWindow *window;
+static char *account_id;
+static guint state_notices;    /* every state the session reported */
+static guint rounds_tried;     /* of them, rounds that went to the server */
+
+static void
+shot (GtkWidget  *widget,
+      const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("password-again-%s-%s.png", name, casella_test_language ());
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", file, NULL);
+
+  g_assert_true (casella_test_gtk_screenshot (widget, path));
+}
+
+static void
+set_up_account (void)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(CasellaAccount) account =
+    casella_test_account_new (ADDRESS, "Alice", casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS), 0);
+  g_autoptr(CasellaServerConfig) smtp =
+    casella_server_config_new (CASELLA_PROTOCOL_SMTP, "localhost", casella_test_dovecot_get_submission_port (dovecot),
+                               CASELLA_SECURITY_STARTTLS);
+  g_autoptr(GError) error = NULL;
+
+  smtp->username = g_strdup (ADDRESS);
+  casella_account_set_outgoing (account, smtp);
+  /* Both, as the assistant saves them. */
+  g_assert_true (casella_test_account_store_password (account, OLD_PASSWORD, &error));
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, account, &error));
+  account_id = g_strdup (casella_account_get_id (account));
+}
+
+static char *
+keyring_password (CasellaCredentialRole role)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_account_store_load (accounts, &error));
+  return casella_credentials_lookup_sync (casella_account_store_lookup (accounts, account_id), role, NULL, &error);
+}
+
+static void
+deliver (const char *subject)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = g_strdup_printf ("From: Bob <bob@example.test>\r\nTo: %s\r\nSubject: %s\r\n"
+                                              "Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <%s@example.test>"
+                                              "\r\n\r\nCiao.\r\n", ADDRESS, subject, subject);
+
+  g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "INBOX", message, -1, NULL, &error));
+}
+
+static gboolean
+has_subject (gpointer subject)
+{
+  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+
+  for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+state_is (gpointer state)
+{
+  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
+}
+
+static gboolean
+banner_hidden (gpointer data)
+{
+  return !gtk_revealer_get_reveal_child (window->status_revealer);
+}
+
+static gboolean
+notices_reach (gpointer count)
+{
+  return state_notices >= GPOINTER_TO_UINT (count);
+}
+
+static gboolean
+refused_reach (gpointer count)
+{
+  return casella_test_dovecot_count_refused (dovecot) >= GPOINTER_TO_UINT (count);
+}
+
+static gboolean
+widget_visible (gpointer widget)
+{
+  return gtk_widget_get_visible (widget);
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static void
+on_state (CasellaMailSession *session,
+          GParamSpec         *pspec,
+          gpointer            data)
+{
+  state_notices++;
+  if (casella_mail_session_get_state (session) == CASELLA_SESSION_SYNCING)
+    rounds_tried++;
+}
+
+/* A refresh while refused: the state is said again, nothing tried. */
+static void
+refresh_and_wait (void)
+{
+  guint notices = state_notices;
+  guint tried = rounds_tried;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  g_assert_true (casella_test_wait_until (notices_reach, GUINT_TO_POINTER (notices + 1), 20000));
+  g_assert_cmpuint (rounds_tried, ==, tried);
+  g_assert_true (state_is (GINT_TO_POINTER (CASELLA_SESSION_FAILED)));
+}
+
+/* A server search (what the search bar asks for what is not here). */
+static void
+search_is_refused (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL;
+
+  casella_mail_session_search_async (window->session, window->folder_id, "Prima", NULL, casella_test_store_result,
+                                     &result);
+  casella_test_await (&result);
+  ids = casella_mail_session_search_finish (window->session, result, &error);
+  g_assert_null (ids);
+  g_assert_error (error, CASELLA_MAIL_ERROR, CASELLA_MAIL_ERROR_AUTH_FAILED);
+}
+
+/* One network change, one try. */
+static void
+network_change_tries_once (void)
+{
+  guint tried = rounds_tried;
+  guint refused = casella_test_dovecot_count_refused (dovecot);
+
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  g_assert_true (casella_test_wait_until (refused_reach, GUINT_TO_POINTER (refused + 1), 20000));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_cmpuint (rounds_tried, ==, tried + 1);
+  g_assert_cmpuint (casella_test_dovecot_count_refused (dovecot), ==, refused + 1);
+}
+
+static void
+password_refused (void)
+{
+  g_autofree char *words = NULL;
+  g_autoptr(GError) error = NULL;
+  guint refused;
+
+  g_assert_true (casella_test_dovecot_set_password (dovecot, ADDRESS, NEW_PASSWORD, &error));
+  g_assert_no_error (error);
+  deliver ("Dopo");
+  /* The server drops its connections too: Casella must sign in anew. */
+  g_assert_true (casella_test_dovecot_doveadm (dovecot, (const char *[]) { "kick", ADDRESS, NULL }, NULL, NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  words = g_strdup_printf (T ("Casella can’t sign in to %s: the password was refused. If you changed it, enter the "
+                              "new one. Your mail here is safe."), ADDRESS);
+  g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
+  g_assert_true (gtk_revealer_get_reveal_child (window->status_revealer));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Enter the New Password"));
+  g_assert_true (has_subject ("Prima"));
+  shot (GTK_WIDGET (window), "banner");
+
+  /* Never again on its own: not on Refresh, not for a search. */
+  g_assert_true (casella_test_wait_until (refused_reach, GUINT_TO_POINTER (1), 20000));
+  refused = casella_test_dovecot_count_refused (dovecot);
+  for (guint i = 0; i < 3; i++)
+    refresh_and_wait ();
+  search_is_refused ();
+  g_assert_cmpuint (casella_test_dovecot_count_refused (dovecot), ==, refused);
+  /* Once per network change. */
+  network_change_tries_once ();
+  network_change_tries_once ();
+}
+
+static void
+new_password (void)
+{
+  g_autoptr(GPtrArray) unlabelled = g_ptr_array_new ();
+  g_autofree char *refusal = g_strdup_printf (T ("%s didn’t accept this email address and password. Type the "
+                                                 "password again, and check that Caps Lock is off."), "example.test");
+  g_autofree char *kept = NULL;
+  GtkWindow *dialog;
+  GtkWidget *error_label;
+
+  g_signal_emit_by_name (window->status_button, "clicked");
+  dialog = casella_test_gtk_wait_for_window (CASELLA_TYPE_PASSWORD_DIALOG, 5000);
+  g_assert_nonnull (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  casella_test_gtk_collect_unlabelled (GTK_WIDGET (dialog), unlabelled);
+  g_assert_cmpuint (unlabelled->len, ==, 0);
+  g_assert_nonnull (casella_test_gtk_find_button (GTK_WIDGET (dialog), T ("_Check and Save")));
+  shot (GTK_WIDGET (dialog), "dialog");
+
+  /* A wrong one is refused by the server and replaces nothing. */
+  gtk_editable_set_text (GTK_EDITABLE (casella_test_gtk_find_by_type (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW)),
+                         "sbagliata");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "password.save", NULL);
+  g_assert_true (casella_test_gtk_wait_for_label (GTK_WIDGET (dialog), refusal, 20000));
+  error_label = casella_test_gtk_find_label (GTK_WIDGET (dialog), refusal);
+  g_assert_true (casella_test_wait_until (widget_visible, error_label, 1000));
+  kept = keyring_password (CASELLA_CREDENTIAL_INCOMING);
+  g_assert_cmpstr (kept, ==, OLD_PASSWORD);
+  g_assert_true (state_is (GINT_TO_POINTER (CASELLA_SESSION_FAILED)));
+  shot (GTK_WIDGET (dialog), "refused");
+
+  /* The right one: checked, kept for both servers, and mail comes. */
+  gtk_editable_set_text (GTK_EDITABLE (casella_test_gtk_find_by_type (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW)),
+                         NEW_PASSWORD);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "password.save", NULL);
+  g_assert_true (casella_test_wait_until (no_dialog, &dialog, 20000));
+  g_free (kept);
+  kept = keyring_password (CASELLA_CREDENTIAL_INCOMING);
+  g_assert_cmpstr (kept, ==, NEW_PASSWORD);
+  g_free (kept);
+  kept = keyring_password (CASELLA_CREDENTIAL_OUTGOING);
+  g_assert_cmpstr (kept, ==, NEW_PASSWORD);
+  g_assert_true (casella_test_wait_until (has_subject, "Dopo", 30000));
+  g_assert_true (casella_test_wait_until (banner_hidden, NULL, 10000));
+  g_assert_true (has_subject ("Prima"));
+  shot (GTK_WIDGET (window), "resumed");
+}
+
+static void
+test_password_again (void)
+{
+  deliver ("Prima");
+  g_application_activate (G_APPLICATION (app));
+  window = CASELLA_WINDOW (casella_test_gtk_wait_for_window (CASELLA_TYPE_WINDOW, 5000));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (window));
+  g_assert_true (casella_test_wait_until (has_subject, "Prima", 30000));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_signal_connect (window->session, "notify::state", G_CALLBACK (on_state), NULL);
+  g_assert_cmpuint (casella_test_dovecot_count_refused (dovecot), ==, 0);
+
+  password_refused ();
+  new_password ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
+
+  casella_test_gtk_serve_notifications ();
+  sink = casella_test_smtp_new ();
+  g_assert_true (casella_test_smtp_start (sink, &error));
+  dovecot = casella_test_dovecot_new ();
+  casella_test_dovecot_add_user (dovecot, ADDRESS, OLD_PASSWORD);
+  casella_test_dovecot_enable_submission (dovecot, casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_RELAY));
+  /* Every refused sign-in in the log, and none slowed down. */
+  casella_test_dovecot_add_config (dovecot, "auth_verbose = yes\n"
+                                            "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}");
+  g_assert_true (casella_test_dovecot_start (dovecot, &error));
+  set_up_account ();
+
+  app = casella_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_test_add_func ("/ui/password-again", test_password_again);
+  status = g_test_run ();
+
+  casella_test_dovecot_free (dovecot);
+  casella_test_smtp_free (sink);
+  return status;
+}
