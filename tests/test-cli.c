@@ -6,8 +6,11 @@
  */
 #include <signal.h>
 #include <sqlite3.h>
+#include <glib/gstdio.h>
 
 #include "casella-account-store.h"
+#include "casella-engine.h"
+#include "casella-gmime.h"
 #include "casella-store.h"
 #include "casella-test-cli.h"
 #include "casella-test-dovecot.h"
@@ -233,6 +236,172 @@ test_mail_commands (void)
     g_assert_cmpint (removed.status, ==, 0);
     g_assert_false (g_file_test (store_path, G_FILE_TEST_EXISTS));   /* its mail went too */
   }
+}
+
+/* ---- export ---- */
+
+/* The messages of an mboxrd file as written: split at "From " lines,
+ * one ">" taken off quoted ones, the blank line between dropped. */
+/* The blank line that ends each message, taken off. */
+static void
+end_message (GPtrArray   *messages,
+             GByteArray **current)
+{
+  if (*current == NULL)
+    return;
+  g_assert_cmpuint ((*current)->len, >, 0);
+  g_assert_cmpint ((*current)->data[(*current)->len - 1], ==, '\n');
+  g_byte_array_set_size (*current, (*current)->len - 1);
+  g_ptr_array_add (messages, g_byte_array_free_to_bytes (g_steal_pointer (current)));
+}
+
+static GPtrArray *
+read_mboxrd (const char *text,
+             GPtrArray  *senders)
+{
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GByteArray *current = NULL;
+  const char *line = text;
+
+  while (*line != '\0')
+    {
+      const char *newline = strchr (line, '\n');
+      gsize length = newline ? (gsize) (newline - line) + 1 : strlen (line);
+      const char *unquoted = line;
+
+      if (g_str_has_prefix (line, "From "))
+        {
+          end_message (messages, &current);
+          g_ptr_array_add (senders, g_strndup (line + 5, strcspn (line + 5, " ")));
+          current = g_byte_array_new ();
+        }
+      else
+        {
+          g_assert_nonnull (current);
+          if (*line == '>' && g_str_has_prefix (line + strspn (line, ">"), "From "))
+            unquoted = line + 1;
+          g_byte_array_append (current, (const guint8 *) unquoted, (guint) (length - (gsize) (unquoted - line)));
+        }
+      line += length;
+    }
+  end_message (messages, &current);
+  return messages;
+}
+
+static const char *tricky[] = {
+  /* Lines mbox must quote, and ones it must not touch. */
+  "From: Carla <carla@example.test>\r\nTo: export@example.test\r\nSubject: Righe insidiose\r\n"
+  "Date: Mon, 30 Nov 2026 09:00:00 +0100\r\nMessage-ID: <insidiose@example.test>\r\n\r\n"
+  "From the start of a line\r\n>From quoted once\r\n>>From twice\r\nFrom\r\nFromage\r\n> From spaced\r\n"
+  "\r\nFrom \r\n",
+  /* Eight bits, no MIME: kept as they are. */
+  "From: Dario <dario@example.test>\r\nTo: export@example.test\r\nSubject: =?UTF-8?Q?Caff=C3=A8?=\r\n"
+  "Date: Tue, 1 Dec 2026 08:30:00 +0100\r\nMessage-ID: <caffe@example.test>\r\n\r\n"
+  "Un caff\xc3\xa8 alle 10? Perch\xc3\xa9 no.\r\n\r\n\r\n",
+  /* An attachment. */
+  "From: Elena <elena@example.test>\r\nTo: export@example.test\r\nSubject: Fattura\r\n"
+  "Date: Tue, 1 Dec 2026 11:00:00 +0100\r\nMessage-ID: <fattura@example.test>\r\nMIME-Version: 1.0\r\n"
+  "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
+  "In allegato.\r\nFrom here on, the PDF.\r\n--b1\r\nContent-Type: application/pdf; name=\"f.pdf\"\r\n"
+  "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcOkw7zDtsOfCg==\r\n--b1--\r\n",
+};
+
+static void
+test_export (void)
+{
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-export");
+  g_autofree char *file = g_build_filename (dir, "inbox.mbox", NULL);
+  g_autofree char *all_file = g_build_filename (dir, "all.mbox", NULL);
+  g_autofree char *nowhere = g_build_filename (dir, "missing", "inbox.mbox", NULL);
+  g_autoptr(GPtrArray) senders = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+
+  casella_test_dovecot_fill (dovecot, "export@example.test", "INBOX", 20, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (tricky); i++)
+    {
+      casella_test_dovecot_deliver (dovecot, "export@example.test", "INBOX", tricky[i], -1, NULL, &error);
+      g_assert_no_error (error);
+    }
+  add_account ("export@example.test", "exportpw", "imap");
+  {
+    /* Only the list here, and one message read: the rest come from the
+     * server while exporting. */
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--headers-only", "--tls-ca-file",
+                                         casella_test_pki_get ()->ca_file, "export@example.test", NULL);
+    g_auto(CasellaTestRun) shown = cli (NULL, "show", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                                        "export@example.test", "INBOX", "22", NULL);
+    g_auto(CasellaTestRun) exported = cli (NULL, "export", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                                           "export@example.test", "INBOX", file, NULL);
+    g_auto(CasellaTestRun) refused = cli (NULL, "export", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                                          "export@example.test", "INBOX", nowhere, NULL);
+    g_auto(CasellaTestRun) unknown = cli (NULL, "export", "export@example.test", "Nowhere", file, NULL);
+
+    g_assert_cmpint (synced.status, ==, 0);
+    g_assert_cmpint (shown.status, ==, 0);
+    g_assert_cmpint (exported.status, ==, 0);
+    g_assert_nonnull (strstr (exported.out, "Saved 23 messages"));
+    g_assert_nonnull (strstr (exported.err, "Saved 23/23"));
+    g_assert_cmpint (refused.status, !=, 0);
+    g_assert_nonnull (strstr (refused.err, "Not saved"));
+    g_assert_false (g_file_test (nowhere, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (unknown.status, ==, 3);
+  }
+  g_assert_true (g_file_get_contents (file, &text, &length, &error));
+  messages = read_mboxrd (text, senders);
+  g_assert_cmpuint (messages->len, ==, 23);
+  /* Each one byte for byte as the server has it. */
+  for (guint i = 0; i < G_N_ELEMENTS (tricky); i++)
+    {
+      g_autoptr(GBytes) sent = g_bytes_new_static (tricky[i], strlen (tricky[i]));
+      guint found = 0;
+
+      for (guint j = 0; j < messages->len; j++)
+        if (g_bytes_equal (messages->pdata[j], sent))
+          {
+            found++;
+            g_assert_cmpstr (senders->pdata[j], ==, i == 0 ? "carla@example.test" : i == 1 ? "dario@example.test"
+                                                                                   : "elena@example.test");
+          }
+      g_assert_cmpuint (found, ==, 1);
+    }
+  g_assert_true (strstr (text, "\n>From the start of a line") != NULL);
+  g_assert_true (strstr (text, "\n>>From quoted once") != NULL);
+  g_assert_true (strstr (text, "\n>>>From twice") != NULL);
+  g_assert_true (strstr (text, "\nFromage") != NULL);
+  /* Private mail, private file. */
+  {
+    GStatBuf st;
+    g_assert_cmpint (g_stat (file, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0077, ==, 0);
+  }
+  /* GMime, reading it as an mbox, finds the same 23 messages. */
+  {
+    g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, length);
+    g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+    guint count = 0;
+
+    g_mime_parser_set_format (parser, GMIME_FORMAT_MBOX);
+    while (!g_mime_parser_eos (parser))
+      {
+        g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+        if (message == NULL)
+          break;
+        count++;
+      }
+    g_assert_cmpuint (count, ==, 23);
+  }
+  {
+    g_auto(CasellaTestRun) all = cli (NULL, "export", "--all", "--quiet", "--tls-ca-file",
+                                      casella_test_pki_get ()->ca_file, "export@example.test", all_file, NULL);
+    g_assert_cmpint (all.status, ==, 0);
+    g_assert_nonnull (strstr (all.out, "Saved 23 messages"));
+    g_assert_cmpstr (all.err, ==, "");
+  }
+  casella_test_rm_rf (dir);
 }
 
 /* A debug log is what a user attaches to a bug report: it tells what
@@ -554,6 +723,7 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  casella_engine_init ();
 
   dovecot = casella_test_dovecot_new ();
   casella_test_dovecot_add_user (dovecot, "crash@example.test", "crashpw");
@@ -562,6 +732,7 @@ main (int argc, char **argv)
   casella_test_dovecot_add_user (dovecot, "damage@example.test", "damagepw");
   casella_test_dovecot_add_user (dovecot, "someone@plain.test", "plainpw");
   casella_test_dovecot_add_user (dovecot, "bodies@example.test", "bodiespw");
+  casella_test_dovecot_add_user (dovecot, "export@example.test", "exportpw");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
   sink = casella_test_smtp_new ();
@@ -571,6 +742,7 @@ main (int argc, char **argv)
   casella_test_smtp_add_user (sink, "damage@example.test", "damagepw");
   casella_test_smtp_add_user (sink, "someone@plain.test", "plainpw");
   casella_test_smtp_add_user (sink, "bodies@example.test", "bodiespw");
+  casella_test_smtp_add_user (sink, "export@example.test", "exportpw");
   casella_test_smtp_reject_recipient (sink, "nobody@example.test");
   casella_test_smtp_start (sink, &error);
   g_assert_no_error (error);
@@ -613,6 +785,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/plaintext-needs-consent", test_plaintext_needs_consent);
   g_test_add_func ("/cli/mail/commands", test_mail_commands);
   g_test_add_func ("/cli/debug-log", test_debug_log);
+  g_test_add_func ("/cli/mail/export", test_export);
   g_test_add_func ("/cli/mail/damaged-message-list", test_damaged_message_list);
   g_test_add_func ("/cli/mail/damaged-bodies", test_damaged_bodies);
   g_test_add_func ("/cli/mail/kill-during-imap-sync", test_kill_during_imap_sync);

@@ -16,6 +16,7 @@
 #include "casella-gmime.h"
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
+#include "casella-export.h"
 #include "casella-store.h"
 #include "casella-store-actions.h"
 #include "casella-store-queue.h"
@@ -1073,6 +1074,66 @@ test_disk_full (void)
   g_test_trap_assert_passed ();
 }
 
+/* An export that does not fit: a clear error, and neither the file nor
+ * a part of it is left behind; a smaller one then fits. */
+static void
+export_disk_full_child (void)
+{
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-export-store");
+  g_autofree char *disk = casella_test_make_tmpdir ("casella-export-disk");
+  g_autofree char *path = g_build_filename (dir, "mail.db", NULL);
+  g_autofree char *target = g_build_filename (disk, "backup.mbox", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (target);
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) left = NULL;
+  GString *body = g_string_new ("Subject: big\r\n\r\n");
+  g_autoptr(GBytes) big = NULL;
+  gint64 inbox, small;
+
+  casella_test_small_disk (disk, 4);
+  store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  small = add_folder (store, "Small", CASELLA_FOLDER_ROLE_NONE);
+  while (body->len < 512 * 1024)
+    g_string_append (body, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n");
+  big = g_string_free_to_bytes (body);
+  for (guint uid = 1; uid <= 12; uid++)
+    {
+      g_assert_true (casella_store_set_body (store, add_message (store, inbox, uid, 1000 + uid, "big", "Anna"), big,
+                                             &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (casella_store_set_body (store, add_message (store, small, 1, 1000, "small", "Bea"), big, &error));
+
+  g_assert_cmpint (casella_export_mbox (store, NULL, inbox, file, NULL, NULL, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_clear_error (&error);
+  left = g_dir_open (disk, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_dir_read_name (left));
+
+  g_assert_cmpint (casella_export_mbox (store, NULL, small, file, NULL, NULL, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (target, G_FILE_TEST_IS_REGULAR));
+  g_clear_object (&store);
+  umount (disk);
+  casella_test_rm_rf (dir);
+}
+
+static void
+test_export_disk_full (void)
+{
+  if (g_test_subprocess ())
+    {
+      export_disk_full_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1097,6 +1158,7 @@ main (int argc, char **argv)
   g_test_add_func ("/store/preview", test_preview);
   g_test_add_func ("/store/plain-text-path", test_plain_text_path);
   g_test_add_func ("/store/disk-full", test_disk_full);
+  g_test_add_func ("/store/export-disk-full", test_export_disk_full);
 
   return g_test_run ();
 }

@@ -1,4 +1,4 @@
-/* casella-cli-mail.c — sync, list, show, search, send
+/* casella-cli-mail.c — sync, list, show, search, send, outbox, export
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,6 +13,7 @@
 #include "casella-account-sync.h"
 #include "casella-cli.h"
 #include "casella-credentials.h"
+#include "casella-export.h"
 #include "casella-gmime.h"
 #include "casella-message-text.h"
 #include "casella-store-actions.h"
@@ -816,4 +817,75 @@ casella_cli_outbox (int    argc,
   status = report_mine (mailbox.store, retry, casella_outbox_result_find (&result, retry), error);
   report_others (&result, retry);
   return status;
+}
+
+/* ---- export ---- */
+
+static void
+show_export_progress (guint    done,
+                      guint    total,
+                      gpointer user_data)
+{
+  /* Every hundredth, and the last: a big folder shows it moves. */
+  if (done % 100 != 0 && done != total)
+    return;
+  /* Translators: progress, e.g. "Saved 500/10000" */
+  g_printerr (_("\rSaved %u/%u"), done, total);
+  if (done == total)
+    g_printerr ("\n");
+}
+
+int
+casella_cli_export (int    argc,
+                    char **argv)
+{
+  gboolean all = FALSE, quiet = FALSE;
+  g_autofree char *ca_file = NULL;
+  GOptionEntry entries[] = {
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Every folder of the account into one file (then no FOLDER)"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print no progress"), NULL },
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Trust the certificates in FILE (a private CA)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("ACCOUNT FOLDER FILE — save a folder’s messages as an mbox file"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStoreFolder) folder = NULL;
+  g_autoptr(CasellaImapSync) sync = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  CasellaAccountSyncOptions options;
+  gint64 written;
+  int status;
+
+  g_option_context_set_summary (context, "export");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if (argc != (all ? 3 : 4))
+    return casella_cli_usage_error (context, _("give an account, a folder (or --all) and a file"));
+  if ((status = mailbox_open (&mailbox, argv[1], FALSE, ca_file)) != CASELLA_CLI_EXIT_OK)
+    return status;
+  if (!all && (folder = find_folder (&mailbox, argv[2])) == NULL)
+    return CASELLA_CLI_EXIT_NOT_FOUND;
+  /* Messages not downloaded yet come from the server. */
+  if (casella_account_get_incoming (mailbox.account)->protocol == CASELLA_PROTOCOL_IMAP)
+    {
+      if ((status = mailbox_unlock (&mailbox)) != CASELLA_CLI_EXIT_OK)
+        return status;
+      options = sync_options (&mailbox);
+      sync = casella_account_new_imap_sync (mailbox.account, mailbox.store, &options);
+    }
+  file = g_file_new_for_commandline_arg (argv[all ? 2 : 3]);
+  written = casella_export_mbox (mailbox.store, sync, folder ? folder->id : 0, file,
+                                 quiet ? NULL : show_export_progress, NULL, NULL, &error);
+  if (written < 0)
+    {
+      g_printerr (_("Not saved: %s\n"), error->message);
+      return casella_cli_exit_code (error);
+    }
+  g_print (g_dngettext (GETTEXT_PACKAGE, "Saved %" G_GINT64_FORMAT " message to %s\n",
+                        "Saved %" G_GINT64_FORMAT " messages to %s\n", written),
+           written, g_file_peek_path (file));
+  return CASELLA_CLI_EXIT_OK;
 }

@@ -29,6 +29,7 @@ static const CasellaCliCommand commands[] = {
   { "search", N_("Find messages"), casella_cli_search },
   { "send", N_("Send a message read from standard input"), casella_cli_send },
   { "outbox", N_("What waits to be sent; send again or delete"), casella_cli_outbox },
+  { "export", N_("Save a folder’s messages as an mbox file"), casella_cli_export },
   { "help", N_("Show this help"), casella_cli_help },
   { "version", N_("Show the version"), casella_cli_version },
 };

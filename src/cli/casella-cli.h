@@ -68,6 +68,7 @@ int  casella_cli_show     (int argc, char **argv);
 int  casella_cli_search   (int argc, char **argv);
 int  casella_cli_send     (int argc, char **argv);
 int  casella_cli_outbox   (int argc, char **argv);
+int  casella_cli_export   (int argc, char **argv);
 
 /* A tiny JSON writer: enough for our own output. */
 typedef struct {
