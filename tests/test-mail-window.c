@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 #include <gdk/x11/gdkx.h>
@@ -663,6 +664,60 @@ test_attachment_saved (void)
 }
 
 static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+/* "Save a Copy…" from the folder's menu: the chooser, then the whole
+ * folder in one mbox file while the window goes on. */
+static void
+test_folder_saved_as_mbox (void)
+{
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-copy");
+  g_autofree char *name = g_strdup_printf (T ("%s.mbox"), T ("Inbox"));
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autoptr(CasellaStoreFolder) inbox = casella_store_find_folder (casella_window_get_store (window), "INBOX");
+  g_autofree char *saved = NULL;
+  g_autofree char *text = NULL;
+  guint envelopes = 0;
+  GtkWindow *chooser;
+  GStatBuf st;
+
+  open_folder ("INBOX");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.export-folder", "x", inbox->id);
+  chooser = casella_test_gtk_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG, 5000);
+  g_assert_nonnull (chooser);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (chooser));
+  g_assert_true (casella_test_wait_until (chooser_in_folder, chooser, 5000));
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL));
+  g_object_set_data_full (G_OBJECT (chooser), "casella-test-folder", g_object_ref (folder), g_object_unref);
+  g_assert_true (casella_test_wait_until (chooser_in_folder, chooser, 5000));
+  g_assert_cmpstr (gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser)), ==, name);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+
+  saved = g_strdup_printf (g_dngettext ("casella", "A copy of “%s” is saved: %d message in %s",
+                                        "A copy of “%s” is saved: %d messages in %s", inbox->total),
+                           T ("Inbox"), (int) inbox->total, name);
+  g_assert_true (casella_test_gtk_wait_for_label (GTK_WIDGET (window), saved, 30000));
+  shot (GTK_WIDGET (window), "folder-saved");
+  g_assert_true (file_exists (path));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (const char *line = text; line != NULL; line = strchr (line, '\n'))
+    {
+      if (*line == '\n')
+        line++;
+      if (g_str_has_prefix (line, "From "))
+        envelopes++;
+    }
+  g_assert_cmpuint (envelopes, ==, inbox->total);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0077, ==, 0);
+  casella_test_rm_rf (dir);
+}
+
+static gboolean
 composer_open (gpointer data)
 {
   return casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0) != NULL;
@@ -1264,6 +1319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/always-images-for-a-sender", test_always_images_for_a_sender);
   g_test_add_func ("/ui/mail/html-scrolls-as-one", test_html_scrolls_as_one);
   g_test_add_func ("/ui/mail/attachment-saved", test_attachment_saved);
+  g_test_add_func ("/ui/mail/folder-saved-as-mbox", test_folder_saved_as_mbox);
   g_test_add_func ("/ui/mail/reply-and-send", test_reply_and_send);
   g_test_add_func ("/ui/mail/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/mail/quick-deletes", test_quick_deletes);

@@ -22,7 +22,7 @@
 
 #include "casella-account-sync.h"
 #include "casella-mail-error.h"
-#include "casella-mail-session.h"
+#include "casella-mail-session-private.h"
 #include "casella-secret.h"
 #include "casella-session-credentials.h"
 #include "casella-store-queue.h"
@@ -110,8 +110,8 @@ is_imap (CasellaMailSession *self)
   return casella_account_get_incoming (self->account)->protocol == CASELLA_PROTOCOL_IMAP;
 }
 
-static CasellaAccountSyncOptions
-sync_options (CasellaMailSession *self)
+CasellaAccountSyncOptions
+casella_mail_session_get_sync_options (CasellaMailSession *self)
 {
   CasellaAccountSyncOptions options = { 0 };
 
@@ -454,7 +454,7 @@ full_round (CasellaMailSession *self,
             CasellaImapSync    *imap,
             GError            **error)
 {
-  CasellaAccountSyncOptions options = sync_options (self);
+  CasellaAccountSyncOptions options = casella_mail_session_get_sync_options (self);
   g_autoptr(CasellaNetConfig) config = NULL;
   g_autoptr(GArray) outbox = NULL;
   guint32 max_uid = 0;
@@ -588,7 +588,7 @@ sync_main (gpointer data)
   CasellaMailSession *self = data;
   g_autoptr(CasellaStore) store = NULL;
   g_autoptr(CasellaImapSync) imap = NULL;
-  CasellaAccountSyncOptions options = sync_options (self);
+  CasellaAccountSyncOptions options = casella_mail_session_get_sync_options (self);
   Changes changes;
   guint backoff = BACKOFF_FIRST_S;
   guint generation = 0;
@@ -657,7 +657,7 @@ send_outbox (CasellaMailSession *self,
              CasellaStore       *store,
              CasellaImapSync    *imap)
 {
-  CasellaAccountSyncOptions options = sync_options (self);
+  CasellaAccountSyncOptions options = casella_mail_session_get_sync_options (self);
   g_auto(CasellaOutboxResult) result = { 0 };
   g_autoptr(GError) error = NULL;
   guint sent = 0;
@@ -771,7 +771,7 @@ request_main (gpointer data)
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(CasellaStore) store = NULL;
   g_autoptr(CasellaImapSync) imap = NULL;
-  CasellaAccountSyncOptions options = sync_options (self);
+  CasellaAccountSyncOptions options = casella_mail_session_get_sync_options (self);
   Changes changes;
   Request *next;
   guint generation = 0;

@@ -18,6 +18,7 @@
 #include <gio/gio.h>
 
 #include "casella-account.h"
+#include "casella-export.h"
 #include "casella-store.h"
 #include "casella-token-source.h"
 
@@ -122,6 +123,23 @@ void                 casella_mail_session_search_async      (CasellaMailSession 
 GArray              *casella_mail_session_search_finish     (CasellaMailSession  *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
+
+/* A copy of a folder (of every folder when folder_id is 0) as an mbox
+ * file, on a thread of its own: the reader's requests never wait behind
+ * it. progress (may be NULL) comes on this thread, now and then and at
+ * the end, never after a cancel; progress_data must live until the
+ * callback. Finishes with how many messages were saved, -1 on error. */
+void                 casella_mail_session_export_async      (CasellaMailSession    *self,
+                                                             gint64                 folder_id,
+                                                             GFile                 *file,
+                                                             CasellaExportProgress  progress,
+                                                             gpointer               progress_data,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
+gint64               casella_mail_session_export_finish     (CasellaMailSession    *self,
+                                                             GAsyncResult          *result,
+                                                             GError               **error);
 
 /* A change to the store, run on the session's writer thread with its
  * own connection, in the order asked. Returns what it made (an id, or

@@ -219,6 +219,7 @@ folder_menu (gint64 folder_id)
     { N_("_Rename…"), "win.rename-folder" },
     { N_("_Delete…"), "win.delete-folder" },
     { N_("_Show on Other Devices"), "win.toggle-subscription" },
+    { N_("Save a _Copy…"), "win.export-folder" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (items); i++)

@@ -28,6 +28,12 @@ gboolean      casella_window_password_explain (CasellaWindow *self,
 char         *casella_window_password_describe (CasellaWindow *self,
                                                 const GError  *error);
 void          casella_window_password_class_init (GtkWidgetClass *widget_class);
+/* casella-window-export.c: "Save a Copy…" of a folder as mbox. */
+void          casella_window_export_folder    (CasellaWindow *self,
+                                               gint64         folder_id,
+                                               GFile         *file);
+void          casella_window_export_class_init (GtkWidgetClass *widget_class);
+void          casella_window_export_dispose   (CasellaWindow *self);
 
 
 struct _CasellaWindow
@@ -50,6 +56,7 @@ struct _CasellaWindow
   gint64                pending_message;  /* to show once its folder is open */
   CasellaOAuth2Flow    *signin_flow;      /* signing in again, while it lasts */
   GCancellable         *signin_cancellable;
+  GCancellable         *export_cancellable; /* a folder being saved as mbox */
 
   /* template */
   AdwToastOverlay      *toast_overlay;

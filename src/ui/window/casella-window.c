@@ -596,6 +596,7 @@ casella_window_dispose (GObject *object)
 
   cancel_server_search (self);
   casella_window_signin_dispose (self);
+  casella_window_export_dispose (self);
   if (self->accounts != NULL)
     g_signal_handlers_disconnect_by_data (self->accounts, self);
   /* Closed while Undo was offered: the change stands and the server
@@ -637,6 +638,7 @@ casella_window_class_init (CasellaWindowClass *klass)
   BIND (status_revealer); BIND (status_label); BIND (status_button); BIND (folder_view); BIND (folder_title);
   casella_window_signin_class_init (widget_class);
   casella_window_password_class_init (widget_class);
+  casella_window_export_class_init (widget_class);
   BIND (message_view); BIND (search_button); BIND (reader);
 #undef BIND
 }
