@@ -232,7 +232,17 @@ test_mail_commands (void)
   store_path = g_strdup (casella_store_get_path (store));
   g_clear_object (&store);
   {
-    g_auto(CasellaTestRun) removed = cli (NULL, "remove", "alice@example.test", NULL);
+    /* The refused message lives only here: not dropped without --force. */
+    g_auto(CasellaTestRun) refused = cli (NULL, "remove", "alice@example.test", NULL);
+    g_auto(CasellaTestRun) kept = cli (NULL, "accounts", NULL);
+    g_auto(CasellaTestRun) removed = { 0 };
+
+    g_assert_cmpint (refused.status, ==, 5);
+    g_assert_nonnull (strstr (refused.err, "only this computer has 1 message not sent yet"));
+    g_assert_nonnull (strstr (refused.err, "casella-cli export alice@example.test --all"));
+    g_assert_nonnull (strstr (kept.out, "alice@example.test"));
+    g_assert_true (g_file_test (store_path, G_FILE_TEST_EXISTS));
+    removed = cli (NULL, "remove", "--force", "alice@example.test", NULL);
     g_assert_cmpint (removed.status, ==, 0);
     g_assert_false (g_file_test (store_path, G_FILE_TEST_EXISTS));   /* its mail went too */
   }

@@ -17,6 +17,7 @@
 #include "casella-mail-error.h"
 #include "casella-oauth2-provider.h"
 #include "casella-secret.h"
+#include "casella-account-sync.h"
 #include "casella-store.h"
 
 static const char *
@@ -730,18 +731,56 @@ casella_cli_accounts (int    argc,
 
 /* ---- remove ---- */
 
+/* What removing would lose: mail that is only on this computer. */
+static char *
+describe_local (CasellaAccount *account)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *path = casella_store_path_for_account (casella_account_get_id (account));
+  CasellaLocalMail local;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  if ((store = casella_account_open_store (account, &error)) == NULL ||
+      !casella_store_count_local (store, casella_account_get_incoming (account)->protocol == CASELLA_PROTOCOL_POP3,
+                                  &local, &error))
+    return g_strdup_printf (_("its mail here could not be checked (%s)"), error->message);
+  if (local.unsent > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u message not sent yet", "%u messages not sent yet",
+                                               local.unsent), local.unsent);
+  if (local.drafts > 0)
+    g_string_append_printf (text, "%s", text->len ? ", " : "");
+  if (local.drafts > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u draft", "%u drafts", local.drafts), local.drafts);
+  if (local.other > 0)
+    g_string_append_printf (text, "%s", text->len ? ", " : "");
+  if (local.other > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u other message", "%u other messages", local.other),
+                            local.other);
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
 int
 casella_cli_remove (int    argc,
                     char **argv)
 {
+  gboolean force = FALSE;
+  GOptionEntry entries[] = {
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Remove it even if some of its mail is only on this computer"), NULL },
+    { NULL }
+  };
   g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT — forget an account and its password"));
   g_autoptr(CasellaAccountStore) store = casella_account_store_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
+  g_autofree char *local = NULL;
   CasellaAccount *account;
   CasellaCliWait wait;
 
   g_option_context_set_summary (context, "remove");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return casella_cli_usage_error (context, error->message);
   if (argc != 2)
@@ -756,6 +795,13 @@ casella_cli_remove (int    argc,
     {
       g_printerr (_("No account “%s”.\n"), argv[1]);
       return CASELLA_CLI_EXIT_NOT_FOUND;
+    }
+  /* Mail on the server stays there; what is only here would be lost. */
+  if (!force && (local = describe_local (account)) != NULL)
+    {
+      g_printerr (_("Not removed: only this computer has %s. Save it first with “casella-cli export %s --all "
+                    "FILE”, then remove with --force.\n"), local, argv[1]);
+      return CASELLA_CLI_EXIT_USER_ACTION;
     }
   id = g_strdup (casella_account_get_id (account));
   casella_cli_oauth2_revoke (account);
@@ -774,6 +820,7 @@ casella_cli_remove (int    argc,
       g_printerr (_("Not removed: %s\n"), error->message);
       return CASELLA_CLI_EXIT_FAILURE;
     }
+  casella_account_forget_settings (id);
   if (!casella_store_delete_for_account (id, &error))
     g_printerr (_("Removed, but its mail is still on disk: %s\n"), error->message);
   g_print (_("Removed %s\n"), argv[1]);

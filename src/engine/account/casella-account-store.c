@@ -232,3 +232,23 @@ casella_account_store_lookup (CasellaAccountStore *self,
     }
   return NULL;
 }
+
+void
+casella_account_forget_settings (const char *account_id)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  /* Not installed (a tool run from elsewhere): nothing was kept. */
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, APP_ID ".Account", TRUE)) == NULL)
+    return;
+  path = g_strdup_printf ("/io/github/casellamail/Casella/accounts/%s/", account_id);
+  settings = g_settings_new_full (schema, NULL, path);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+  g_settings_sync ();
+}

@@ -29,4 +29,8 @@ gboolean             casella_account_store_remove   (CasellaAccountStore  *self,
 CasellaAccount      *casella_account_store_lookup   (CasellaAccountStore  *self,
                                                      const char           *id_or_address);
 
+/* What the app kept in GSettings for an account (senders whose images
+ * show…), reset when the account goes. */
+void                 casella_account_forget_settings (const char      *account_id);
+
 G_END_DECLS

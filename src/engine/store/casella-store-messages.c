@@ -831,6 +831,47 @@ casella_store_count_unindexed (CasellaStore  *self,
   return count;
 }
 
+gboolean
+casella_store_count_local (CasellaStore     *self,
+                           gboolean          all_here,
+                           CasellaLocalMail *counts,
+                           GError          **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT f.role, count (*) FROM messages m JOIN folders f ON f.id = m.folder_id"
+    " WHERE ?1 OR m.uid IS NULL OR f.role = ?2 GROUP BY f.role", error);
+  int rc;
+
+  memset (counts, 0, sizeof *counts);
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int (statement, 1, all_here);
+  sqlite3_bind_int (statement, 2, CASELLA_FOLDER_ROLE_OUTBOX);
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      guint count = (guint) sqlite3_column_int64 (statement, 1);
+
+      switch (sqlite3_column_int (statement, 0))
+        {
+        case CASELLA_FOLDER_ROLE_OUTBOX:
+          counts->unsent += count;
+          break;
+        case CASELLA_FOLDER_ROLE_DRAFTS:
+          counts->drafts += count;
+          break;
+        default:
+          counts->other += count;
+        }
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GBytes *
 casella_store_get_body (CasellaStore  *self,
                         gint64         message_id,

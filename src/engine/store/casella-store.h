@@ -297,6 +297,19 @@ gint64              casella_store_add_message_whole (CasellaStore        *self,
                                                      GBytes              *raw,
                                                      const CasellaBodyFacts *facts,
                                                      GError             **error);
+/* Mail that lives only here: waiting to be sent, drafts and changes not
+ * on the server; with all_here (POP3, whose server may delete what it
+ * gave), every message. */
+typedef struct {
+  guint unsent;
+  guint drafts;
+  guint other;
+} CasellaLocalMail;
+
+gboolean            casella_store_count_local       (CasellaStore        *self,
+                                                     gboolean             all_here,
+                                                     CasellaLocalMail    *counts,
+                                                     GError             **error);
 GBytes             *casella_store_get_body          (CasellaStore        *self,
                                                      gint64               message_id,
                                                      GError             **error);
