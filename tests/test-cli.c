@@ -163,13 +163,7 @@ static guint
 server_count (const char *user,
               const char *folder)
 {
-  const char *args[] = { "mailbox", "status", "-u", user, "messages", folder, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-
-  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
-  g_assert_no_error (error);
-  return (guint) g_ascii_strtoull (strstr (out, "messages=") + strlen ("messages="), NULL, 10);
+  return casella_test_dovecot_count_messages (dovecot, user, folder);
 }
 
 static const char letter[] =

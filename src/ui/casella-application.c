@@ -12,6 +12,7 @@
 #include "casella-composer.h"
 #include "casella-credentials.h"
 #include "casella-setup-window.h"
+#include "casella-store.h"
 #include "casella-ui.h"
 #include "casella-window.h"
 
@@ -357,6 +358,89 @@ sync_sessions (CasellaApplication *self)
         g_signal_connect_object (value, "notify::running", G_CALLBACK (on_session_ended), self, 0);
         g_hash_table_iter_remove (&iter);
       }
+}
+
+/* ---- removing an account for good ---- */
+
+static void
+delete_store_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (casella_store_delete_for_account (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+delete_store (GTask *task)
+{
+  g_task_run_in_thread (task, delete_store_thread);
+  g_object_unref (task);
+}
+
+/* Its files go once its threads have closed them. */
+static void
+on_removed_session_ended (CasellaMailSession *session,
+                          GParamSpec         *pspec,
+                          GTask              *task)
+{
+  if (casella_mail_session_is_running (session))
+    return;
+  g_signal_handlers_disconnect_by_data (session, task);
+  delete_store (task);
+}
+
+static void
+on_credentials_cleared (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GTask *task = user_data;
+  CasellaApplication *self = g_task_get_source_object (task);
+  const char *id = g_task_get_task_data (task);
+  CasellaMailSession *session = casella_application_get_session (self, id);
+  GError *error = NULL;
+
+  if (!casella_credentials_clear_finish (result, &error) || !casella_account_store_remove (self->store, id, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* Removed from the list: sync_sessions() has stopped its session. */
+  casella_account_forget_settings (id);
+  if (session != NULL && g_ptr_array_find (self->stopping, session, NULL) && casella_mail_session_is_running (session))
+    g_signal_connect (session, "notify::running", G_CALLBACK (on_removed_session_ended), task);
+  else
+    delete_store (task);
+}
+
+void
+casella_application_remove_account_async (CasellaApplication  *self,
+                                          const char          *account_id,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, casella_application_remove_account_async);
+  g_task_set_task_data (task, g_strdup (account_id), g_free);
+  /* The password first: never an account gone and its password kept. */
+  casella_credentials_clear_async (account_id, NULL, on_credentials_cleared, task);
+}
+
+gboolean
+casella_application_remove_account_finish (CasellaApplication  *self,
+                                           GAsyncResult        *result,
+                                           GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void

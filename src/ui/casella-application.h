@@ -18,4 +18,15 @@ CasellaApplication *casella_application_new         (void);
 CasellaMailSession *casella_application_get_session (CasellaApplication *self,
                                                      const char         *account_id);
 
+/* Removes an account for good: its password and tokens leave the
+ * keyring, its settings go, its session stops, then its mail on this
+ * computer is deleted (what is on the server stays there). */
+void                casella_application_remove_account_async  (CasellaApplication  *self,
+                                                               const char          *account_id,
+                                                               GAsyncReadyCallback  callback,
+                                                               gpointer             user_data);
+gboolean            casella_application_remove_account_finish (CasellaApplication  *self,
+                                                               GAsyncResult        *result,
+                                                               GError             **error);
+
 G_END_DECLS

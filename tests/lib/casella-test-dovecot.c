@@ -139,6 +139,20 @@ casella_test_dovecot_set_password (CasellaTestDovecot  *self,
   return FALSE;
 }
 
+guint
+casella_test_dovecot_count_messages (CasellaTestDovecot *self,
+                                     const char         *user,
+                                     const char         *folder)
+{
+  const char *args[] = { "mailbox", "status", "-u", user, "messages", folder, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  casella_test_dovecot_doveadm (self, args, &out, &error);
+  g_assert_no_error (error);
+  return (guint) g_ascii_strtoull (strstr (out, "messages=") + strlen ("messages="), NULL, 10);
+}
+
 /* Sign-ins the server refused for a wrong password, from its log
  * (needs "auth_verbose = yes"). */
 guint

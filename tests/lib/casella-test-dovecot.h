@@ -31,6 +31,10 @@ gboolean            casella_test_dovecot_set_password    (CasellaTestDovecot  *s
                                                           const char          *password,
                                                           GError             **error);
 guint               casella_test_dovecot_count_refused   (CasellaTestDovecot  *self);
+/* Messages in a user's folder, as the server counts them. */
+guint               casella_test_dovecot_count_messages  (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *folder);
 void                casella_test_dovecot_add_config      (CasellaTestDovecot  *self,
                                                           const char          *lines);
 void                casella_test_dovecot_enable_oauth2   (CasellaTestDovecot  *self,

@@ -235,7 +235,9 @@ void
 casella_test_gtk_collect_unlabelled (GtkWidget *root,
                                      GPtrArray *unlabelled)
 {
-  if (!gtk_widget_get_visible (root))
+  /* Not shown: hidden, or a revealer's child while it is closed (the
+   * search of a preferences window without search). */
+  if (!gtk_widget_get_visible (root) || !gtk_widget_get_child_visible (root))
     return;
   /* A spin button's text is part of it: the spin button carries the name. */
   if (is_control (root) && gtk_widget_get_focusable (root) && !has_accessible_name (root) &&

@@ -148,25 +148,91 @@ casella_account_store_load (CasellaAccountStore  *self,
   return TRUE;
 }
 
+static char *
+serialize (CasellaAccountStore *self,
+           gsize               *length)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+
+  for (guint i = 0; i < self->accounts->len; i++)
+    casella_account_save_to_key_file (self->accounts->pdata[i], file);
+  return g_key_file_to_data (file, length, NULL);
+}
+
+static gboolean
+write_file (const char  *dir,
+            const char  *path,
+            const char  *data,
+            gsize        length,
+            GError     **error)
+{
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "Cannot create %s", dir);
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, data, length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+}
+
 gboolean
 casella_account_store_save (CasellaAccountStore  *self,
                             GError              **error)
 {
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autofree char *data = NULL;
   gsize length;
+  g_autofree char *data = serialize (self, &length);
 
-  for (guint i = 0; i < self->accounts->len; i++)
-    casella_account_save_to_key_file (self->accounts->pdata[i], file);
-  data = g_key_file_to_data (file, &length, NULL);
+  return write_file (self->dir, self->path, data, length, error);
+}
 
-  if (g_mkdir_with_parents (self->dir, 0700) != 0)
-    {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "Cannot create %s", self->dir);
-      return FALSE;
-    }
-  return g_file_set_contents_full (self->path, data, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+static void
+save_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  CasellaAccountStore *self = source;
+  GBytes *data = task_data;
+  GError *error = NULL;
+
+  if (write_file (self->dir, self->path, g_bytes_get_data (data, NULL), g_bytes_get_size (data), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+casella_account_store_save_async (CasellaAccountStore *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  gsize length;
+  char *data = serialize (self, &length);
+
+  g_task_set_source_tag (task, casella_account_store_save_async);
+  g_task_set_task_data (task, g_bytes_new_take (data, length), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+casella_account_store_save_finish (CasellaAccountStore  *self,
+                                   GAsyncResult         *result,
+                                   GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+casella_account_store_changed (CasellaAccountStore *self,
+                               CasellaAccount      *account)
+{
+  guint position;
+
+  if (g_ptr_array_find (self->accounts, account, &position))
+    g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
 }
 
 gboolean

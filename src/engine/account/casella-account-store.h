@@ -29,6 +29,19 @@ gboolean             casella_account_store_remove   (CasellaAccountStore  *self,
 CasellaAccount      *casella_account_store_lookup   (CasellaAccountStore  *self,
                                                      const char           *id_or_address);
 
+/* The accounts as they are now, written on a worker thread (the file
+ * is synced to disk: the UI does not wait for that). */
+void                 casella_account_store_save_async  (CasellaAccountStore  *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean             casella_account_store_save_finish (CasellaAccountStore  *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+/* An account's settings changed here: the list says so (a new name). */
+void                 casella_account_store_changed  (CasellaAccountStore  *self,
+                                                     CasellaAccount       *account);
+
 /* What the app kept in GSettings for an account (senders whose images
  * show…), reset when the account goes. */
 void                 casella_account_forget_settings (const char      *account_id);

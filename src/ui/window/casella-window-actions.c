@@ -18,6 +18,7 @@
 #include "casella-message-compose.h"
 #include "casella-store-actions.h"
 #include "casella-ui.h"
+#include "casella-account-settings.h"
 #include "casella-window-private.h"
 
 static GArray *
@@ -782,7 +783,21 @@ print_action (GSimpleAction *action,
     casella_reader_print (self->reader);
 }
 
+static void
+account_settings_action (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  CasellaAccount *account = self->account_id ? casella_account_store_lookup (self->accounts, self->account_id) : NULL;
+
+  if (account != NULL)
+    gtk_window_present (GTK_WINDOW (casella_account_settings_new (GTK_WINDOW (self), self->accounts, account,
+                                                                  self->session)));
+}
+
 static const GActionEntry entries[] = {
+  { "account-settings", account_settings_action },
   { "compose", compose_action },
   { "print", print_action },
   { "reply", reply_action },

@@ -1,0 +1,319 @@
+/* test-account-settings.c — an account's settings in the mail window:
+ * the name and signature saved as typed, and removing the account with
+ * a draft that lives only here: named, saved as a copy first, then the
+ * password, the settings and the mail on this computer gone, the mail
+ * on the server untouched
+ *
+ * Runs in English and Italian under Xvfb, with a private Dovecot and
+ * the SMTP sink.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+
+#include "casella-account-settings.h"
+#include "casella-account-store.h"
+#include "casella-application.h"
+#include "casella-credentials.h"
+#include "casella-engine.h"
+#include "casella-test-account.h"
+#include "casella-test-dovecot.h"
+#include "casella-test-gtk.h"
+#include "casella-test-smtp.h"
+#include "casella-test-util.h"
+#include "casella-ui.h"
+#include "casella-window-private.h"
+
+#define T(text) g_dgettext ("casella", text)
+#define ADDRESS "dora@example.test"
+#define PASSWORD "dora-password"
+
+static CasellaTestDovecot *dovecot;
+static CasellaTestSmtp *sink;
+static CasellaApplication *app;
+static CasellaWindow *window;
+static char *account_id;
+static CasellaAccount *account;   /* as set up: its id finds the keyring's entries */
+
+static void
+shot (GtkWidget  *widget,
+      const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("account-settings-%s-%s.png", name, casella_test_language ());
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", file, NULL);
+
+  g_assert_true (casella_test_gtk_screenshot (widget, path));
+}
+
+static void
+set_up_account (void)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  account = casella_test_account_new (ADDRESS, NULL, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS),
+                              casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  g_assert_true (casella_test_account_store_password (account, PASSWORD, &error));
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, account, &error));
+  account_id = g_strdup (casella_account_get_id (account));
+}
+
+static void
+deliver (const char *subject)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = g_strdup_printf ("From: Bob <bob@example.test>\r\nTo: %s\r\nSubject: %s\r\n"
+                                              "Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <%s@example.test>"
+                                              "\r\n\r\nCiao.\r\n", ADDRESS, subject, subject);
+
+  g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "INBOX", message, -1, NULL, &error));
+}
+
+static gboolean
+state_is (gpointer state)
+{
+  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
+}
+
+/* The account as the file on disk has it now. */
+static gboolean
+saved_as (gpointer data)
+{
+  const char **expected = data;
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  CasellaAccount *saved;
+
+  if (!casella_account_store_load (accounts, NULL) || (saved = casella_account_store_lookup (accounts, ADDRESS)) == NULL)
+    return FALSE;
+  return g_strcmp0 (casella_account_get_display_name (saved), expected[0]) == 0 &&
+         g_strcmp0 (casella_account_get_signature (saved), expected[1]) == 0;
+}
+
+static gboolean
+title_is (gpointer title)
+{
+  return g_strcmp0 (adw_window_title_get_title (window->account_title), title) == 0;
+}
+
+/* A message dialog whose words hold text, once one shows. */
+static AdwMessageDialog *
+wait_for_dialog (const char *text)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      GListModel *windows = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (windows); i++)
+        {
+          g_autoptr(GtkWindow) each = g_list_model_get_item (windows, i);
+          if (ADW_IS_MESSAGE_DIALOG (each) && gtk_widget_get_visible (GTK_WIDGET (each)) &&
+              strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (each)), text) != NULL)
+            return ADW_MESSAGE_DIALOG (each);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return NULL;
+}
+
+static void
+add_local_draft (void)
+{
+  g_autofree char *path = casella_store_path_for_account (account_id);
+  g_autoptr(CasellaStore) store = casella_store_open (path, NULL);
+  g_autoptr(CasellaStoreFolder) drafts = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static ("From: dora@example.test\r\nSubject: Bozza importante\r\n\r\nDa finire.\r\n",
+                                              strlen ("From: dora@example.test\r\nSubject: Bozza importante\r\n\r\n"
+                                                      "Da finire.\r\n"));
+  CasellaBodyFacts facts = { 0 };
+  CasellaMessageInfo info = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  g_assert_nonnull (store);
+  drafts = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_DRAFTS);
+  g_assert_nonnull (drafts);
+  info.folder_id = drafts->id;
+  info.subject = (char *) "Bozza importante";
+  info.date = g_get_real_time () / G_USEC_PER_SEC;
+  casella_body_facts_read (raw, &facts);
+  id = casella_store_add_message_whole (store, &info, raw, &facts, &error);
+  casella_body_facts_clear (&facts);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+}
+
+static gboolean
+account_gone (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (window->accounts)) == 0;
+}
+
+static gboolean
+file_gone (gpointer path)
+{
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+chooser_shows (gpointer chooser)
+{
+  g_autoptr(GFile) shown = gtk_file_chooser_get_current_folder (chooser);
+  GFile *wanted = g_object_get_data (chooser, "casella-test-folder");
+
+  return shown != NULL && (wanted == NULL || g_file_equal (shown, wanted));
+}
+
+static void
+choose_file (const char *dir)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  GtkWindow *chooser = casella_test_gtk_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG, 5000);
+
+  g_assert_nonnull (chooser);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (chooser));
+  g_assert_true (casella_test_wait_until (chooser_shows, chooser, 5000));
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL));
+  g_object_set_data_full (G_OBJECT (chooser), "casella-test-folder", g_object_ref (folder), g_object_unref);
+  g_assert_true (casella_test_wait_until (chooser_shows, chooser, 5000));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}
+
+static CasellaAccountSettings *
+open_settings (void)
+{
+  g_autoptr(GPtrArray) unlabelled = g_ptr_array_new ();
+  CasellaAccountSettings *settings;
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "account-settings", NULL);
+  settings = CASELLA_ACCOUNT_SETTINGS (casella_test_gtk_wait_for_window (CASELLA_TYPE_ACCOUNT_SETTINGS, 5000));
+  g_assert_nonnull (settings);
+  gtk_window_set_default_size (GTK_WINDOW (settings), 560, 760);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (settings));
+  casella_test_gtk_collect_unlabelled (GTK_WIDGET (settings), unlabelled);
+  g_assert_cmpuint (unlabelled->len, ==, 0);
+  return settings;
+}
+
+static void
+test_name_and_signature (void)
+{
+  const char *expected[] = { "Dora Rossi", "Dora Rossi\nUfficio acquisti" };
+  CasellaAccountSettings *settings = open_settings ();
+  GtkWidget *name = casella_test_gtk_find_by_type (GTK_WIDGET (settings), ADW_TYPE_ENTRY_ROW);
+  GtkWidget *signature = casella_test_gtk_find_by_type (GTK_WIDGET (settings), GTK_TYPE_TEXT_VIEW);
+
+  g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (settings), ADDRESS));
+  gtk_editable_set_text (GTK_EDITABLE (name), "Dora Rossi");
+  /* The "-- " line is the composer's: typed here, it is not doubled. */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (signature)), "-- \nDora Rossi\nUfficio acquisti",
+                            -1);
+  g_assert_true (casella_test_wait_until (title_is, "Dora Rossi", 5000));
+  g_assert_true (casella_test_wait_until (saved_as, expected, 5000));
+  shot (GTK_WIDGET (settings), "page");
+  gtk_window_close (GTK_WINDOW (settings));
+}
+
+static void
+test_remove_with_a_local_draft (void)
+{
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-remove");
+  g_autofree char *copy = g_strdup_printf ("%s.mbox", ADDRESS);
+  g_autofree char *copy_path = g_build_filename (dir, copy, NULL);
+  g_autofree char *store_path = casella_store_path_for_account (account_id);
+  g_autofree char *lost = g_strdup_printf (g_dngettext ("casella", "%u draft", "%u drafts", 1), 1);
+  g_autofree char *kept = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GSettings) account_settings = casella_ui_account_settings (account_id);
+  g_auto(GStrv) senders = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaAccountSettings *settings;
+  AdwMessageDialog *dialog;
+  guint on_server;
+
+  add_local_draft ();
+  g_settings_set_strv (account_settings, "remote-images-from", (const char *[]) { "bob@example.test", NULL });
+  on_server = casella_test_dovecot_count_messages (dovecot, ADDRESS, "INBOX");
+  settings = open_settings ();
+  gtk_widget_activate_action (GTK_WIDGET (settings), "settings.remove", NULL);
+
+  /* What stays and what would be lost, in plain words. */
+  dialog = wait_for_dialog (lost);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), T ("Your mail on the server stays there")));
+  g_assert_true (adw_message_dialog_has_response (dialog, "save"));
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  shot (GTK_WIDGET (dialog), "remove");
+  adw_message_dialog_response (dialog, "save");
+  choose_file (dir);
+
+  /* Saved first, then asked again. */
+  dialog = wait_for_dialog (copy);
+  g_assert_nonnull (dialog);
+  g_assert_false (adw_message_dialog_has_response (dialog, "save"));
+  g_assert_true (g_file_get_contents (copy_path, &text, NULL, &error));
+  g_assert_nonnull (strstr (text, "Subject: Bozza importante"));
+  g_assert_nonnull (strstr (text, "Subject: Benvenuta"));
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  shot (GTK_WIDGET (dialog), "remove-saved");
+  adw_message_dialog_response (dialog, "remove");
+
+  g_assert_true (casella_test_wait_until (account_gone, NULL, 10000));
+  g_assert_true (casella_test_wait_until (file_gone, store_path, 20000));
+  kept = casella_credentials_lookup_sync (account, CASELLA_CREDENTIAL_INCOMING, NULL, NULL);
+  g_assert_null (kept);
+  {
+    g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+    g_assert_true (casella_account_store_load (accounts, &error));
+    g_assert_null (casella_account_store_lookup (accounts, ADDRESS));
+  }
+  senders = g_settings_get_strv (account_settings, "remote-images-from");
+  g_assert_cmpuint (g_strv_length (senders), ==, 0);
+  /* The server's mail is untouched. */
+  g_assert_cmpuint (casella_test_dovecot_count_messages (dovecot, ADDRESS, "INBOX"), ==, on_server);
+  shot (GTK_WIDGET (window), "removed");
+  casella_test_rm_rf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
+
+  casella_test_gtk_serve_notifications ();
+  sink = casella_test_smtp_new ();
+  casella_test_smtp_add_user (sink, ADDRESS, PASSWORD);
+  g_assert_true (casella_test_smtp_start (sink, &error));
+  dovecot = casella_test_dovecot_new ();
+  casella_test_dovecot_add_user (dovecot, ADDRESS, PASSWORD);
+  g_assert_true (casella_test_dovecot_start (dovecot, &error));
+  set_up_account ();
+  deliver ("Benvenuta");
+
+  app = casella_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = CASELLA_WINDOW (casella_test_gtk_wait_for_window (CASELLA_TYPE_WINDOW, 5000));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (window));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+
+  g_test_add_func ("/ui/account-settings/name-and-signature", test_name_and_signature);
+  g_test_add_func ("/ui/account-settings/remove-with-a-local-draft", test_remove_with_a_local_draft);
+  status = g_test_run ();
+
+  casella_test_dovecot_free (dovecot);
+  casella_test_smtp_free (sink);
+  return status;
+}
