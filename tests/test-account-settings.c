@@ -242,7 +242,9 @@ test_remove_with_a_local_draft (void)
   /* What stays and what would be lost, in plain words. */
   dialog = wait_for_dialog (lost);
   g_assert_nonnull (dialog);
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), T ("Your mail on the server stays there")));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), T ("Your mail on the server stays there, and you can add this account "
+                                                                        "again later. Casella forgets the password and "
+                                                                        "deletes its copy of the mail on this computer.")));
   g_assert_true (adw_message_dialog_has_response (dialog, "save"));
   casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
   shot (GTK_WIDGET (dialog), "remove");

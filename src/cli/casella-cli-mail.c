@@ -829,8 +829,9 @@ show_export_progress (guint    done,
   /* Every hundredth, and the last: a big folder shows it moves. */
   if (done % 100 != 0 && done != total)
     return;
+  g_printerr ("\r");
   /* Translators: progress, e.g. "Saved 500/10000" */
-  g_printerr (_("\rSaved %u/%u"), done, total);
+  g_printerr (_("Saved %u/%u"), done, total);
   if (done == total)
     g_printerr ("\n");
 }
@@ -884,8 +885,7 @@ casella_cli_export (int    argc,
       g_printerr (_("Not saved: %s\n"), error->message);
       return casella_cli_exit_code (error);
     }
-  g_print (g_dngettext (GETTEXT_PACKAGE, "Saved %" G_GINT64_FORMAT " message to %s\n",
-                        "Saved %" G_GINT64_FORMAT " messages to %s\n", written),
-           written, g_file_peek_path (file));
+  g_print (g_dngettext (GETTEXT_PACKAGE, "Saved %u message to %s\n", "Saved %u messages to %s\n", (gulong) written),
+           (guint) written, g_file_peek_path (file));
   return CASELLA_CLI_EXIT_OK;
 }
