@@ -6,6 +6,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <sqlite3.h>
+
 #include "casella-account.h"
 #include "casella-engine.h"
 #include "casella-mail-session.h"
@@ -870,6 +872,60 @@ test_pop3_keeps_and_deletes_by_policy (Fixture       *fixture,
   g_assert_true (casella_store_check_integrity (store, &error));
 }
 
+/* The days pass: everything downloaded so far is older by days. */
+static void
+days_pass (CasellaStore *store,
+           guint         days)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *sql = g_strdup_printf ("UPDATE pop3_seen SET downloaded = downloaded - %u", days * 86400);
+
+  g_assert_cmpint (sqlite3_open (casella_store_get_path (store), &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* "Delete from the server after 7 days", over two weeks: the server
+ * keeps exactly the week's mail, this computer keeps all of it. */
+static void
+test_pop3_deletes_after_days (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CasellaStore) store = pop3_store (fixture);
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GArray) ids = NULL;
+  CasellaPop3SyncResult result;
+
+  fill (fixture, "INBOX", 3);                        /* day 0 */
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_AFTER_DAYS, 7);
+  g_assert_cmpuint (result.downloaded, ==, 3);
+  g_assert_cmpuint (result.deleted_on_server, ==, 0);
+  days_pass (store, 5);
+  fill (fixture, "INBOX", 3);                        /* day 5 */
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_AFTER_DAYS, 7);
+  g_assert_cmpuint (result.downloaded, ==, 3);
+  g_assert_cmpuint (result.deleted_on_server, ==, 0);
+  g_assert_cmpuint (casella_test_dovecot_count_messages (dovecot, fixture->user, "INBOX"), ==, 6);
+  days_pass (store, 5);
+  fill (fixture, "INBOX", 3);                        /* day 10: day 0's are 10 days old */
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_AFTER_DAYS, 7);
+  g_assert_cmpuint (result.downloaded, ==, 3);
+  g_assert_cmpuint (result.deleted_on_server, ==, 3);
+  g_assert_cmpuint (casella_test_dovecot_count_messages (dovecot, fixture->user, "INBOX"), ==, 6);
+  days_pass (store, 3);                              /* day 13: day 5's are 8 days old */
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_AFTER_DAYS, 7);
+  g_assert_cmpuint (result.downloaded, ==, 0);
+  g_assert_cmpuint (result.deleted_on_server, ==, 3);
+  g_assert_cmpuint (casella_test_dovecot_count_messages (dovecot, fixture->user, "INBOX"), ==, 3);
+  /* Nothing comes back, nothing is lost here. */
+  result = pop3_run (fixture, store, CASELLA_POP3_DELETE_AFTER_DAYS, 7);
+  g_assert_cmpuint (result.downloaded, ==, 0);
+  g_assert_cmpuint (result.deleted_on_server, ==, 0);
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  ids = casella_store_list_message_ids (store, inbox->id, NULL, NULL);
+  g_assert_cmpuint (ids->len, ==, 9);
+}
+
 /* ---- outbox ---- */
 
 static const char outgoing[] =
@@ -1254,6 +1310,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/body-of-a-message-new-to-the-connection", test_body_of_a_message_new_to_the_connection);
   ADD ("/sync/imap/idle", test_idle_sees_new_mail);
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
+  ADD ("/sync/pop3/deletes-after-days", test_pop3_deletes_after_days);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);
   ADD ("/sync/session-stops-at-once", test_session_stops_at_once);
