@@ -215,6 +215,36 @@ test_opens_on_the_demo_account (void)
   g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (window->folder_view), "Progetti"));
 }
 
+/* The account switcher lists both, each with its Inbox's unread count
+ * as it is when the menu opens. */
+static void
+test_accounts_with_unread (void)
+{
+  g_autoptr(CasellaStoreFolder) inbox =
+    casella_store_find_folder_by_role (casella_window_get_store (window), CASELLA_FOLDER_ROLE_INBOX);
+  g_autofree char *demo = g_strdup_printf (g_dngettext ("casella", "%s (%u unread)", "%s (%u unread)", inbox->unread),
+                                           CASELLA_DEMO_ADDRESS, inbox->unread);
+  GMenuModel *menu;
+  gboolean found_demo = FALSE, found_big = FALSE;
+
+  g_assert_cmpuint (inbox->unread, >, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->accounts_button)));
+  gtk_menu_button_popup (window->accounts_button);
+  menu = gtk_menu_button_get_menu_model (window->accounts_button);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+
+      g_assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+      found_demo |= g_strcmp0 (label, demo) == 0;
+      found_big |= g_str_has_prefix (label, BIG_ADDRESS);
+    }
+  g_assert_true (found_demo);
+  g_assert_true (found_big);
+  gtk_menu_button_popdown (window->accounts_button);
+}
+
 /* Dates speak the test's language (the Italian run has it_IT.UTF-8):
  * the reader's header, and the list's short forms. */
 static void
@@ -941,7 +971,10 @@ test_new_mail_appears (void)
   if (!gtk_window_is_active (GTK_WINDOW (window)))
     {
       g_autofree char *expected = g_strdup_printf (T ("New mail from %s"), "Zia Lucia");
+      g_autofree char *body = g_strdup_printf (T ("%s\nTo %s"), "Arrivo domani", CASELLA_DEMO_ADDRESS);
       g_assert_true (casella_test_wait_until (notified_is, expected, 5000));
+      /* Two accounts here: it says which one the mail came to. */
+      g_assert_cmpstr (casella_test_gtk_get_notified_body (), ==, body);
     }
 }
 
@@ -1308,6 +1341,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
 
   g_test_add_func ("/ui/mail/opens-on-the-demo-account", test_opens_on_the_demo_account);
+  g_test_add_func ("/ui/mail/accounts-with-unread", test_accounts_with_unread);
   g_test_add_func ("/ui/mail/folders-and-reading", test_folders_and_reading);
   g_test_add_func ("/ui/mail/html-shown-as-text", test_html_shown_as_text);
   g_test_add_func ("/ui/mail/always-images-for-a-sender", test_always_images_for_a_sender);

@@ -190,6 +190,7 @@ on_new_mail (CasellaMailSession *session,
   g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), newest);
   g_autoptr(GNotification) notification = NULL;
   g_autofree char *title = NULL;
+  g_autofree char *notification_id = NULL;
   const char *id = casella_account_get_id (casella_mail_session_get_account (session));
 
   if ((active != NULL && gtk_window_is_active (active)) || info == NULL)
@@ -200,9 +201,19 @@ on_new_mail (CasellaMailSession *session,
   else
     title = g_strdup_printf (ngettext ("%u new message", "%u new messages", count), count);
   notification = g_notification_new (title);
-  g_notification_set_body (notification, info->subject ? info->subject : "");
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 1)
+    {
+      /* Several accounts: which one it came to. Translators: a subject, then an address */
+      g_autofree char *body = g_strdup_printf (_("%s\nTo %s"), info->subject ? info->subject : "",
+                                               casella_account_get_address (casella_mail_session_get_account (session)));
+      g_notification_set_body (notification, body);
+    }
+  else
+    g_notification_set_body (notification, info->subject ? info->subject : "");
   g_notification_set_default_action_and_target (notification, "app.show-message", "(sxx)", id, folder_id, newest);
-  g_application_send_notification (G_APPLICATION (self), "new-mail", notification);
+  /* One per account: news from one never hides the other's. */
+  notification_id = g_strdup_printf ("new-mail-%s", id);
+  g_application_send_notification (G_APPLICATION (self), notification_id, notification);
 }
 
 typedef struct {

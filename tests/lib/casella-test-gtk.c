@@ -297,7 +297,8 @@ casella_test_gtk_init_bench (int    *argc,
 
 /* ---- the desktop's notification service, on the private bus ---- */
 
-static char *notified;   /* the last notification's summary */
+static char *notified;        /* the last notification's summary */
+static char *notified_body;   /* and its body */
 
 static const char notifications_xml[] =
   "<node><interface name='org.freedesktop.Notifications'>"
@@ -323,7 +324,9 @@ on_notification_call (GDBusConnection       *connection,
   if (g_str_equal (method, "Notify"))
     {
       g_free (notified);
+      g_free (notified_body);
       g_variant_get_child (parameters, 3, "s", &notified);
+      g_variant_get_child (parameters, 4, "s", &notified_body);
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", 1));
     }
   else if (g_str_equal (method, "GetCapabilities"))
@@ -356,4 +359,10 @@ const char *
 casella_test_gtk_get_notified (void)
 {
   return notified;
+}
+
+const char *
+casella_test_gtk_get_notified_body (void)
+{
+  return notified_body;
 }

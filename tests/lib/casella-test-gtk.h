@@ -56,5 +56,6 @@ void       casella_test_gtk_collect_unlabelled (GtkWidget *root,
  * last notification sent, or NULL. */
 void        casella_test_gtk_serve_notifications (void);
 const char *casella_test_gtk_get_notified        (void);
+const char *casella_test_gtk_get_notified_body   (void);
 
 G_END_DECLS

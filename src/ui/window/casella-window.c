@@ -332,6 +332,25 @@ on_compose_to (CasellaReader *reader,
 
 /* ---- accounts ---- */
 
+/* "anna@example.com (3 unread)": its Inbox's count, once its session runs. */
+static char *
+account_label (CasellaWindow  *self,
+               CasellaAccount *account)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  CasellaMailSession *session = CASELLA_IS_APPLICATION (app)
+    ? casella_application_get_session (CASELLA_APPLICATION (app), casella_account_get_id (account)) : NULL;
+  g_autoptr(CasellaStoreFolder) inbox =
+    session ? casella_store_find_folder_by_role (casella_mail_session_get_store (session), CASELLA_FOLDER_ROLE_INBOX)
+            : NULL;
+
+  if (inbox == NULL || inbox->unread == 0)
+    return g_strdup (casella_account_get_address (account));
+  /* Translators: an address and how many messages in its Inbox are unread */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%u unread)", "%s (%u unread)", inbox->unread),
+                          casella_account_get_address (account), inbox->unread);
+}
+
 static void
 update_accounts_menu (CasellaWindow *self)
 {
@@ -341,7 +360,8 @@ update_accounts_menu (CasellaWindow *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(CasellaAccount) account = g_list_model_get_item (G_LIST_MODEL (self->accounts), i);
-      g_autoptr(GMenuItem) item = g_menu_item_new (casella_account_get_address (account), NULL);
+      g_autofree char *label = account_label (self, account);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
 
       g_menu_item_set_action_and_target_value (item, "win.switch-account",
                                                g_variant_new_string (casella_account_get_id (account)));
@@ -349,6 +369,14 @@ update_accounts_menu (CasellaWindow *self)
     }
   gtk_menu_button_set_menu_model (self->accounts_button, G_MENU_MODEL (menu));
   gtk_widget_set_visible (GTK_WIDGET (self->accounts_button), n > 1);
+}
+
+/* The counts as they are when the menu opens. */
+static void
+on_accounts_popup (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  update_accounts_menu (user_data);
 }
 
 static void
@@ -660,6 +688,7 @@ casella_window_init (CasellaWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
+  gtk_menu_button_set_create_popup_func (self->accounts_button, on_accounts_popup, self, NULL);
   self->session_signals = g_signal_group_new (CASELLA_TYPE_MAIL_SESSION);
   g_signal_group_connect (self->session_signals, "notify::state", G_CALLBACK (on_state_changed), self);
   g_signal_group_connect (self->session_signals, "send-failed", G_CALLBACK (on_send_failed), self);
