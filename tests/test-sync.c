@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "casella-account.h"
+#include "casella-account-certificate.h"
 #include "casella-engine.h"
 #include "casella-mail-session.h"
 #include "casella-mail-session-writes.h"
@@ -1088,6 +1089,57 @@ session_account (Fixture *fixture)
   return account;
 }
 
+static CasellaCertificateCheck *
+check_certificate (CasellaAccount  *account,
+                   CasellaProtocol  protocol,
+                   GTlsDatabase    *database)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaCertificateCheck *check;
+
+  casella_account_check_certificate_async (account, protocol, database, NULL, casella_test_store_result, &result);
+  casella_test_await (&result);
+  check = casella_account_check_certificate_finish (result, &error);
+  g_assert_no_error (error);
+  return check;
+}
+
+/* What a server shows now, judged without the account's pin: the
+ * pinned one, or one the system trusts (then the pin can go). */
+static void
+test_certificate_check (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GBytes) pinned = NULL;
+  g_autoptr(CasellaCertificateCheck) untrusted = NULL;
+  g_autoptr(CasellaCertificateCheck) trusted = NULL;
+  g_autoptr(GTlsCertificate) shown = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_object_get (casella_test_pki_get ()->server_certificate, "certificate", &der, NULL);
+  pinned = g_bytes_new (der->data, der->len);
+  casella_account_set_pinned_certificate (account, CASELLA_PROTOCOL_IMAP, pinned);
+
+  /* The system does not know the test CA: the pinned one, not trusted. */
+  untrusted = check_certificate (account, CASELLA_PROTOCOL_IMAP, NULL);
+  g_assert_false (untrusted->trusted);
+  g_assert_true (untrusted->pinned);
+  g_assert_nonnull (untrusted->certificate);
+  g_assert_true (untrusted->errors & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  /* The pin, as a certificate again, is the same one. */
+  shown = casella_certificate_new_from_der (pinned, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_tls_certificate_is_same (shown, untrusted->certificate));
+
+  /* Trusted by the database: no pin needed. */
+  trusted = check_certificate (account, CASELLA_PROTOCOL_IMAP, casella_test_pki_get ()->database);
+  g_assert_true (trusted->trusted);
+  g_assert_null (trusted->certificate);
+}
+
 static void
 test_session (Fixture       *fixture,
               gconstpointer  data)
@@ -1311,6 +1363,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/idle", test_idle_sees_new_mail);
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/pop3/deletes-after-days", test_pop3_deletes_after_days);
+  ADD ("/sync/certificate-check", test_certificate_check);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);
   ADD ("/sync/session-stops-at-once", test_session_stops_at_once);

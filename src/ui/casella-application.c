@@ -371,6 +371,25 @@ sync_sessions (CasellaApplication *self)
       }
 }
 
+/* ---- a session made anew (the account's certificates changed) ---- */
+
+void
+casella_application_restart_session (CasellaApplication *self,
+                                     const char         *account_id)
+{
+  CasellaMailSession *session = casella_application_get_session (self, account_id);
+  CasellaAccount *account = casella_account_store_lookup (self->store, account_id);
+
+  if (session == NULL || account == NULL)
+    return;
+  /* The old one ends on its own, writing what it was asked to. */
+  casella_mail_session_stop (session);
+  g_ptr_array_add (self->stopping, g_object_ref (session));
+  g_signal_connect_object (session, "notify::running", G_CALLBACK (on_session_ended), self, 0);
+  g_hash_table_remove (self->sessions, account_id);
+  ensure_session (self, account);
+}
+
 /* ---- removing an account for good ---- */
 
 static void

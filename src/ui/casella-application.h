@@ -18,6 +18,10 @@ CasellaApplication *casella_application_new         (void);
 CasellaMailSession *casella_application_get_session (CasellaApplication *self,
                                                      const char         *account_id);
 
+/* Stops the account's session and starts a new one, which reads the
+ * account's settings again (a certificate trusted anew). */
+void                casella_application_restart_session (CasellaApplication *self,
+                                                         const char         *account_id);
 /* Removes an account for good: its password and tokens leave the
  * keyring, its settings go, its session stops, then its mail on this
  * computer is deleted (what is on the server stays there). */

@@ -423,6 +423,23 @@ casella_test_dovecot_start (CasellaTestDovecot  *self,
   return FALSE;
 }
 
+/* The running server is told to use another certificate (its provider
+ * renewed it, or someone stands in between): new connections get it
+ * once Dovecot has reloaded. */
+gboolean
+casella_test_dovecot_replace_certificate (CasellaTestDovecot  *self,
+                                          const char          *cert_file,
+                                          const char          *key_file,
+                                          GError             **error)
+{
+  g_autofree char *conf = NULL;
+
+  casella_test_dovecot_set_certificate (self, cert_file, key_file);
+  conf = casella_test_dovecot_build_config (self);
+  return g_file_set_contents (self->config, conf, -1, error) &&
+         casella_test_dovecot_doveadm (self, (const char *[]) { "reload", NULL }, NULL, error);
+}
+
 void
 casella_test_dovecot_free (CasellaTestDovecot *self)
 {

@@ -43,6 +43,10 @@ void                casella_test_dovecot_enable_submission (CasellaTestDovecot *
                                                           guint16              relay_port);
 /* SMTP submission, 587-style (STARTTLS), when enabled. */
 guint16             casella_test_dovecot_get_submission_port (CasellaTestDovecot *self);
+gboolean            casella_test_dovecot_replace_certificate (CasellaTestDovecot *self,
+                                                              const char         *cert_file,
+                                                              const char         *key_file,
+                                                              GError            **error);
 gboolean            casella_test_dovecot_start           (CasellaTestDovecot  *self,
                                                           GError             **error);
 void                casella_test_dovecot_free            (CasellaTestDovecot  *self);

@@ -28,6 +28,11 @@ gboolean      casella_window_password_explain (CasellaWindow *self,
 char         *casella_window_password_describe (CasellaWindow *self,
                                                 const GError  *error);
 void          casella_window_password_class_init (GtkWidgetClass *widget_class);
+/* casella-window-certificate.c: a certificate not the one trusted. */
+gboolean      casella_window_certificate_explain (CasellaWindow *self,
+                                                  const GError  *error,
+                                                  char         **text);
+void          casella_window_certificate_class_init (GtkWidgetClass *widget_class);
 /* casella-window-export.c: "Save a Copy…" of a folder as mbox. */
 void          casella_window_export_folder    (CasellaWindow *self,
                                                gint64         folder_id,

@@ -60,7 +60,8 @@ casella_window_show_state (CasellaWindow *self)
       adw_window_title_set_subtitle (self->account_title, _("Offline"));
       break;
     case CASELLA_SESSION_FAILED:
-      if (!casella_window_signin_explain (self, error, &text) && !casella_window_password_explain (self, error, &text))
+      if (!casella_window_signin_explain (self, error, &text) && !casella_window_password_explain (self, error, &text) &&
+          !casella_window_certificate_explain (self, error, &text))
         text = casella_window_password_describe (self, error);
       adw_window_title_set_subtitle (self->account_title, _("Needs attention"));
       break;
@@ -667,6 +668,7 @@ casella_window_class_init (CasellaWindowClass *klass)
   casella_window_signin_class_init (widget_class);
   casella_window_password_class_init (widget_class);
   casella_window_export_class_init (widget_class);
+  casella_window_certificate_class_init (widget_class);
   BIND (message_view); BIND (search_button); BIND (reader);
 #undef BIND
 }
