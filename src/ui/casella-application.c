@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "casella-account-certificate.h"
 #include "casella-account-store.h"
 #include "casella-application.h"
 #include "casella-composer.h"
@@ -216,6 +217,72 @@ on_new_mail (CasellaMailSession *session,
   g_application_send_notification (G_APPLICATION (self), notification_id, notification);
 }
 
+/* ---- pins that are not needed any more ---- */
+
+typedef struct {
+  CasellaApplication *self;
+  CasellaAccount     *account;
+  CasellaProtocol     protocol;
+} PinCheck;
+
+static void
+on_pins_saved (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!casella_account_store_save_finish (CASELLA_ACCOUNT_STORE (source), result, &error))
+    g_warning ("Could not save the accounts: %s", error->message);
+}
+
+static void
+on_pin_checked (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  PinCheck *check = user_data;
+  g_autoptr(CasellaCertificateCheck) answer = casella_account_check_certificate_finish (result, NULL);
+
+  /* The server has a certificate the system trusts now: the user's
+   * earlier exception goes, without a question. */
+  if (answer != NULL && answer->trusted &&
+      casella_account_store_lookup (check->self->store, casella_account_get_id (check->account)) == check->account)
+    {
+      g_debug ("A trusted certificate now: the pin for %s goes", casella_account_get_address (check->account));
+      casella_account_set_pinned_certificate (check->account, check->protocol, NULL);
+      casella_account_store_save_async (check->self->store, NULL, on_pins_saved, NULL);
+    }
+  g_object_unref (check->self);
+  g_object_unref (check->account);
+  g_free (check);
+}
+
+/* Once per session, when it first is up to date. */
+static void
+on_session_state (CasellaMailSession *session,
+                  GParamSpec         *pspec,
+                  CasellaApplication *self)
+{
+  CasellaAccount *account = casella_mail_session_get_account (session);
+  CasellaProtocol protocols[] = { casella_account_get_incoming (account)->protocol, CASELLA_PROTOCOL_SMTP };
+
+  if (casella_mail_session_get_state (session) != CASELLA_SESSION_UP_TO_DATE)
+    return;
+  g_signal_handlers_disconnect_by_func (session, on_session_state, self);
+  for (guint i = 0; i < G_N_ELEMENTS (protocols); i++)
+    if (casella_account_get_pinned_certificate (account, protocols[i]) != NULL)
+      {
+        PinCheck *check = g_new0 (PinCheck, 1);
+
+        check->self = g_object_ref (self);
+        check->account = g_object_ref (account);
+        check->protocol = protocols[i];
+        casella_account_check_certificate_async (account, protocols[i], casella_mail_session_get_tls_database (session),
+                                                 NULL, on_pin_checked, check);
+      }
+}
+
 typedef struct {
   CasellaApplication *self;
   CasellaAccount     *account;
@@ -243,6 +310,7 @@ on_session_opened (GObject      *source,
   else if (casella_account_store_lookup (self->store, id) != NULL)
     {
       g_signal_connect (session, "new-mail", G_CALLBACK (on_new_mail), self);
+      g_signal_connect_object (session, "notify::state", G_CALLBACK (on_session_state), self, 0);
       casella_mail_session_start (session);
       g_hash_table_replace (self->sessions, g_strdup (id), g_steal_pointer (&session));
       tell_windows (self, id);

@@ -183,6 +183,10 @@ casella_account_get_pinned_certificate (CasellaAccount  *self,
   return protocol == CASELLA_PROTOCOL_SMTP ? self->pinned_outgoing : self->pinned_incoming;
 }
 
+/* A session's threads read the pins when they connect while the window
+ * may change them (a certificate trusted anew). */
+static GMutex pins_lock;
+
 /* The user's explicit, remembered "trust this certificate" for a server. */
 void
 casella_account_set_pinned_certificate (CasellaAccount  *self,
@@ -190,10 +194,14 @@ casella_account_set_pinned_certificate (CasellaAccount  *self,
                                         GBytes          *der)
 {
   GBytes **slot = protocol == CASELLA_PROTOCOL_SMTP ? &self->pinned_outgoing : &self->pinned_incoming;
+  GBytes *old;
 
-  g_clear_pointer (slot, g_bytes_unref);
+  g_mutex_lock (&pins_lock);
+  old = g_steal_pointer (slot);
   if (der != NULL)
     *slot = g_bytes_ref (der);
+  g_mutex_unlock (&pins_lock);
+  g_clear_pointer (&old, g_bytes_unref);
 }
 
 CasellaPop3Policy
@@ -225,7 +233,9 @@ casella_account_dup_net_config (CasellaAccount  *self,
   g_return_val_if_fail (server != NULL, NULL);
   config = casella_server_config_to_net (server);
   casella_net_config_set_tls_database (config, tls_database);
+  g_mutex_lock (&pins_lock);
   casella_net_config_set_pinned_certificate (config, casella_account_get_pinned_certificate (self, protocol));
+  g_mutex_unlock (&pins_lock);
   /* Saved without encryption only after the user agreed to it (the
    * verification would not pass otherwise). */
   casella_net_config_set_plaintext_allowed (config, server->security == CASELLA_SECURITY_NONE);
