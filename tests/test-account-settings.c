@@ -14,6 +14,7 @@
 #include "casella-account-settings.h"
 #include "casella-account-store.h"
 #include "casella-application.h"
+#include "casella-composer.h"
 #include "casella-credentials.h"
 #include "casella-engine.h"
 #include "casella-test-account.h"
@@ -216,6 +217,130 @@ test_name_and_signature (void)
   gtk_window_close (GTK_WINDOW (settings));
 }
 
+static gint64
+message_with_subject (const char *subject)
+{
+  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+
+  for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
+        return casella_message_item_get_id (item);
+    }
+  return 0;
+}
+
+static gboolean
+has_subject (gpointer subject)
+{
+  return message_with_subject (subject) != 0;
+}
+
+static gboolean
+reader_shows (gpointer id)
+{
+  return casella_reader_get_raw (window->reader) != NULL &&
+         casella_reader_get_message (window->reader) == *(gint64 *) id;
+}
+
+static gboolean
+composer_open (gpointer data)
+{
+  return casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0) != NULL;
+}
+
+static gboolean
+has_identity (gpointer address)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  CasellaAccount *saved;
+  const char *addresses[] = { address, NULL };
+
+  return casella_account_store_load (accounts, NULL) && (saved = casella_account_store_lookup (accounts, ADDRESS)) &&
+         casella_account_find_identity (saved, addresses) != NULL &&
+         g_strcmp0 (casella_account_get_reply_to (saved), "risposte@example.test") == 0;
+}
+
+/* An alias added in the settings: mail sent to it is answered from it. */
+static void
+test_alias_replies (void)
+{
+  CasellaAccountSettings *settings = open_settings ();
+  GtkWidget *reply_to = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *address, *name;
+  CasellaComposer *composer;
+  g_autoptr(CasellaDraft) draft = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  guint before = casella_test_smtp_get_messages (sink)->len;
+  GBytes *raw;
+  gint64 id;
+
+  /* "Replies go to" is the entry row after the name. */
+  for (GtkWidget *row = casella_test_gtk_find_by_type (GTK_WIDGET (settings), ADW_TYPE_ENTRY_ROW); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ENTRY_ROW (row) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                                             T ("Replies go to (if not to this address)")) == 0)
+      reply_to = row;
+  g_assert_nonnull (reply_to);
+  gtk_editable_set_text (GTK_EDITABLE (reply_to), "risposte@example.test");
+  gtk_widget_activate_action (GTK_WIDGET (settings), "settings.add-address", NULL);
+  dialog = wait_for_dialog (T ("Another address of this account that you send from, such as an alias your "
+                               "provider gives you."));
+  g_assert_nonnull (dialog);
+  address = casella_test_gtk_find_by_type (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW);
+  name = gtk_widget_get_next_sibling (address);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "add"));
+  gtk_editable_set_text (GTK_EDITABLE (address), "dora.ufficio@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (name), "Dora Ufficio");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "add"));
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  shot (GTK_WIDGET (dialog), "add-address");
+  adw_message_dialog_response (dialog, "add");
+  g_assert_true (casella_test_wait_until (has_identity, "dora.ufficio@example.test", 5000));
+  g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (settings), "dora.ufficio@example.test"));
+  shot (GTK_WIDGET (settings), "addresses");
+  gtk_window_close (GTK_WINDOW (settings));
+
+  /* Mail to the alias, answered: from the alias, replies to where asked. */
+  {
+    g_autoptr(GError) error = NULL;
+    static const char letter[] = "From: Bob <bob@example.test>\r\nTo: dora.ufficio@example.test\r\n"
+                                 "Subject: Per l'ufficio\r\nMessage-ID: <ufficio@example.test>\r\n\r\nUn preventivo?\r\n";
+    g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "INBOX", letter, -1, NULL, &error));
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  g_assert_true (casella_test_wait_until (has_subject, "Per l'ufficio", 30000));
+  id = message_with_subject ("Per l'ufficio");
+  casella_message_view_select (window->message_view, id);
+  g_assert_true (casella_test_wait_until (reader_shows, &id, 10000));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "reply", NULL);
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  draft = casella_composer_get_draft (composer);
+  g_assert_cmpstr (draft->from_address, ==, "dora.ufficio@example.test");
+  g_assert_cmpstr (draft->from_name, ==, "Dora Ufficio");
+  /* No Date in the original: no empty "On , Bob wrote:". */
+  {
+    g_autofree char *wrote = g_strdup_printf (T ("%s wrote:"), "Bob");
+    g_assert_nonnull (strstr (draft->body, wrote));
+    g_assert_null (strstr (draft->body, "On ,"));
+  }
+  casella_test_gtk_wait_mapped (GTK_WIDGET (composer));
+  shot (GTK_WIDGET (composer), "reply-from-alias");
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 15000));
+  sent = casella_test_smtp_get_messages (sink);
+  raw = sent->pdata[before];
+  {
+    g_autofree char *text = g_strndup (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+    g_assert_nonnull (strstr (text, "From: Dora Ufficio <dora.ufficio@example.test>"));
+    g_assert_nonnull (strstr (text, "Reply-To: risposte@example.test"));
+    g_assert_nonnull (strstr (text, "To: Bob <bob@example.test>"));
+  }
+}
+
 static void
 test_remove_with_a_local_draft (void)
 {
@@ -312,6 +437,7 @@ main (int argc, char **argv)
   g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
 
   g_test_add_func ("/ui/account-settings/name-and-signature", test_name_and_signature);
+  g_test_add_func ("/ui/account-settings/alias-replies", test_alias_replies);
   g_test_add_func ("/ui/account-settings/remove-with-a-local-draft", test_remove_with_a_local_draft);
   status = g_test_run ();
 

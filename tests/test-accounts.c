@@ -306,6 +306,10 @@ test_store_round_trip (void)
   guint days;
 
   casella_account_set_pinned_certificate (second, CASELLA_PROTOCOL_SMTP, pin);
+  /* Other addresses, with names and signatures that need quoting. */
+  casella_account_add_identity (second, "ufficio@example.test", "Bob; Ufficio", "Bob\nUfficio acquisti; 2° piano");
+  casella_account_add_identity (second, "bob@alias.test", NULL, NULL);
+  casella_account_set_reply_to (second, "risposte@example.test");
   g_assert_true (casella_account_store_load (store, &error));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
   g_assert_true (casella_account_store_add (store, first, &error));
@@ -326,6 +330,20 @@ test_store_round_trip (void)
   g_assert_cmpint (casella_account_get_pop3_policy (loaded, &days), ==, CASELLA_POP3_DELETE_AFTER_DAYS);
   g_assert_cmpuint (days, ==, 14);
   g_assert_true (g_bytes_equal (casella_account_get_pinned_certificate (loaded, CASELLA_PROTOCOL_SMTP), pin));
+  g_assert_cmpuint (casella_account_get_identities (loaded)->len, ==, 2);
+  {
+    const char *to_alias[] = { "someone@example.test", "UFFICIO@example.test", NULL };
+    const char *to_me[] = { "bob@example.test", NULL };
+    const CasellaIdentity *identity = casella_account_find_identity (loaded, to_alias);
+
+    g_assert_nonnull (identity);
+    g_assert_cmpstr (identity->address, ==, "ufficio@example.test");
+    g_assert_cmpstr (identity->name, ==, "Bob; Ufficio");
+    g_assert_cmpstr (identity->signature, ==, "Bob\nUfficio acquisti; 2° piano");
+    g_assert_null (casella_account_find_identity (loaded, to_me));
+    g_assert_null (((CasellaIdentity *) casella_account_get_identities (loaded)->pdata[1])->name);
+  }
+  g_assert_cmpstr (casella_account_get_reply_to (loaded), ==, "risposte@example.test");
 
   g_assert_true (casella_account_store_remove (again, casella_account_get_id (first), &error));
   g_assert_true (casella_account_store_load (store, &error));

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "casella-account.h"
 
 struct _CasellaAccount
@@ -21,6 +23,8 @@ struct _CasellaAccount
   CasellaServerConfig *outgoing;
   GBytes              *pinned_incoming;
   GBytes              *pinned_outgoing;
+  GPtrArray           *identities;        /* CasellaIdentity: other addresses it sends from */
+  char                *reply_to;
   CasellaPop3Policy    pop3_policy;
   guint                pop3_days;
 };
@@ -43,6 +47,8 @@ casella_account_finalize (GObject *object)
   casella_server_config_free (self->outgoing);
   g_clear_pointer (&self->pinned_incoming, g_bytes_unref);
   g_clear_pointer (&self->pinned_outgoing, g_bytes_unref);
+  g_ptr_array_unref (self->identities);
+  g_free (self->reply_to);
   G_OBJECT_CLASS (casella_account_parent_class)->finalize (object);
 }
 
@@ -57,6 +63,87 @@ casella_account_init (CasellaAccount *self)
 {
   self->pop3_policy = CASELLA_POP3_KEEP;
   self->pop3_days = 30;
+  self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_identity_free);
+}
+
+/* ---- other addresses it sends from ---- */
+
+CasellaIdentity *
+casella_identity_new (const char *address,
+                      const char *name,
+                      const char *signature)
+{
+  CasellaIdentity *identity = g_new0 (CasellaIdentity, 1);
+
+  identity->address = g_strdup (address);
+  identity->name = name && name[0] ? g_strdup (name) : NULL;
+  identity->signature = signature && signature[0] ? g_strdup (signature) : NULL;
+  return identity;
+}
+
+void
+casella_identity_free (CasellaIdentity *identity)
+{
+  if (identity == NULL)
+    return;
+  g_free (identity->address);
+  g_free (identity->name);
+  g_free (identity->signature);
+  g_free (identity);
+}
+
+GPtrArray *
+casella_account_get_identities (CasellaAccount *self)
+{
+  return self->identities;
+}
+
+void
+casella_account_add_identity (CasellaAccount *self,
+                              const char     *address,
+                              const char     *name,
+                              const char     *signature)
+{
+  g_return_if_fail (address != NULL && strchr (address, '@') != NULL);
+  casella_account_remove_identity (self, address);
+  g_ptr_array_add (self->identities, casella_identity_new (address, name, signature));
+}
+
+void
+casella_account_remove_identity (CasellaAccount *self,
+                                 const char     *address)
+{
+  for (guint i = 0; i < self->identities->len; i++)
+    if (g_ascii_strcasecmp (((CasellaIdentity *) self->identities->pdata[i])->address, address) == 0)
+      g_ptr_array_remove_index (self->identities, i--);
+}
+
+const CasellaIdentity *
+casella_account_find_identity (CasellaAccount     *self,
+                               const char * const *addresses)
+{
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+    for (guint j = 0; j < self->identities->len; j++)
+      {
+        CasellaIdentity *identity = self->identities->pdata[j];
+        if (g_ascii_strcasecmp (identity->address, addresses[i]) == 0)
+          return identity;
+      }
+  return NULL;
+}
+
+const char *
+casella_account_get_reply_to (CasellaAccount *self)
+{
+  return self->reply_to;
+}
+
+void
+casella_account_set_reply_to (CasellaAccount *self,
+                              const char     *address)
+{
+  g_free (self->reply_to);
+  self->reply_to = address && address[0] ? g_strdup (address) : NULL;
 }
 
 /* A new account gets an id that never changes, even if the address does. */
@@ -274,6 +361,50 @@ save_server (GKeyFile            *file,
     }
 }
 
+/* Three lists of one length; a missing name or signature is "". */
+static void
+save_identities (CasellaAccount *self,
+                 GKeyFile       *file,
+                 const char     *group)
+{
+  g_autoptr(GStrvBuilder) addresses = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) signatures = g_strv_builder_new ();
+  g_auto(GStrv) a = NULL, n = NULL, s = NULL;
+
+  if (self->identities->len == 0)
+    return;
+  for (guint i = 0; i < self->identities->len; i++)
+    {
+      CasellaIdentity *identity = self->identities->pdata[i];
+      g_strv_builder_add (addresses, identity->address);
+      g_strv_builder_add (names, identity->name ? identity->name : "");
+      g_strv_builder_add (signatures, identity->signature ? identity->signature : "");
+    }
+  a = g_strv_builder_end (addresses);
+  n = g_strv_builder_end (names);
+  s = g_strv_builder_end (signatures);
+  g_key_file_set_string_list (file, group, "OtherAddresses", (const char * const *) a, self->identities->len);
+  g_key_file_set_string_list (file, group, "OtherNames", (const char * const *) n, self->identities->len);
+  g_key_file_set_string_list (file, group, "OtherSignatures", (const char * const *) s, self->identities->len);
+}
+
+static void
+load_identities (CasellaAccount *self,
+                 GKeyFile       *file,
+                 const char     *group)
+{
+  gsize n_addresses = 0, n_names = 0, n_signatures = 0;
+  g_auto(GStrv) addresses = g_key_file_get_string_list (file, group, "OtherAddresses", &n_addresses, NULL);
+  g_auto(GStrv) names = g_key_file_get_string_list (file, group, "OtherNames", &n_names, NULL);
+  g_auto(GStrv) signatures = g_key_file_get_string_list (file, group, "OtherSignatures", &n_signatures, NULL);
+
+  for (gsize i = 0; i < n_addresses; i++)
+    if (strchr (addresses[i], '@') != NULL)
+      casella_account_add_identity (self, addresses[i], i < n_names ? names[i] : NULL,
+                                    i < n_signatures ? signatures[i] : NULL);
+}
+
 void
 casella_account_save_to_key_file (CasellaAccount *self,
                                   GKeyFile       *file)
@@ -297,6 +428,9 @@ casella_account_save_to_key_file (CasellaAccount *self,
   save_server (file, group, "Outgoing", self->outgoing, self->pinned_outgoing);
   g_key_file_set_string (file, group, "Pop3Policy", policies[self->pop3_policy]);
   g_key_file_set_integer (file, group, "Pop3DeleteAfterDays", self->pop3_days);
+  if (self->reply_to)
+    g_key_file_set_string (file, group, "ReplyTo", self->reply_to);
+  save_identities (self, file, group);
 }
 
 static CasellaServerConfig *
@@ -376,6 +510,8 @@ casella_account_load_from_key_file (GKeyFile    *file,
     self->pop3_policy = CASELLA_POP3_DELETE_AFTER_DAYS;
   else if (g_strcmp0 (policy, "delete-when-deleted") == 0)
     self->pop3_policy = CASELLA_POP3_DELETE_WHEN_DELETED;
+  self->reply_to = g_key_file_get_string (file, group, "ReplyTo", NULL);
+  load_identities (self, file, group);
   if (g_key_file_has_key (file, group, "Pop3DeleteAfterDays", NULL))
     self->pop3_days = (guint) CLAMP (g_key_file_get_integer (file, group, "Pop3DeleteAfterDays", NULL), 1, 3650);
   return g_steal_pointer (&self);

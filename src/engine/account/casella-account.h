@@ -17,6 +17,19 @@ typedef enum {
   CASELLA_POP3_DELETE_WHEN_DELETED,  /* when deleted here */
 } CasellaPop3Policy;
 
+/* Another address the account sends from (an alias), with its own name
+ * and signature (NULL: the account's). */
+typedef struct {
+  char *address;
+  char *name;
+  char *signature;
+} CasellaIdentity;
+
+CasellaIdentity     *casella_identity_new                (const char           *address,
+                                                          const char           *name,
+                                                          const char           *signature);
+void                 casella_identity_free               (CasellaIdentity      *identity);
+
 #define CASELLA_TYPE_ACCOUNT (casella_account_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaAccount, casella_account, CASELLA, ACCOUNT, GObject)
 
@@ -35,6 +48,23 @@ void                 casella_account_set_oauth2_provider (CasellaAccount       *
 const char          *casella_account_get_signature       (CasellaAccount       *self);
 void                 casella_account_set_signature       (CasellaAccount       *self,
                                                           const char           *signature);
+/* CasellaIdentity, in the order added. */
+GPtrArray           *casella_account_get_identities      (CasellaAccount       *self);
+/* Replaces one with the same address. */
+void                 casella_account_add_identity        (CasellaAccount       *self,
+                                                          const char           *address,
+                                                          const char           *name,
+                                                          const char           *signature);
+void                 casella_account_remove_identity     (CasellaAccount       *self,
+                                                          const char           *address);
+/* The first of addresses (a message's recipients) that is one of the
+ * other addresses: a reply goes out from it. NULL: the account's own. */
+const CasellaIdentity *casella_account_find_identity     (CasellaAccount       *self,
+                                                          const char * const   *addresses);
+/* Where replies should go, when not to the sender (NULL). */
+const char          *casella_account_get_reply_to        (CasellaAccount       *self);
+void                 casella_account_set_reply_to        (CasellaAccount       *self,
+                                                          const char           *address);
 const char          *casella_account_get_provider_name   (CasellaAccount       *self);
 void                 casella_account_set_provider        (CasellaAccount       *self,
                                                           const char           *id,

@@ -116,6 +116,7 @@ casella_draft_free (CasellaDraft *draft)
   g_free (draft->to);
   g_free (draft->cc);
   g_free (draft->bcc);
+  g_free (draft->reply_to);
   g_free (draft->subject);
   g_free (draft->body);
   g_free (draft->in_reply_to);
@@ -241,10 +242,20 @@ casella_draft_new_from_message (GMimeMessage *message)
   CasellaDraft *draft = casella_draft_new ();
   g_autoptr(GPtrArray) attachments = casella_message_get_attachments (message);
   const char *in_reply_to = g_mime_object_get_header (GMIME_OBJECT (message), "In-Reply-To");
+  InternetAddressList *from = g_mime_message_get_from (message);
+  InternetAddress *sender = from && internet_address_list_length (from) > 0 ? internet_address_list_get_address (from, 0)
+                                                                            : NULL;
 
+  /* Written from one of the other addresses: it stays so. */
+  if (INTERNET_ADDRESS_IS_MAILBOX (sender))
+    {
+      draft->from_name = g_strdup (internet_address_get_name (sender));
+      draft->from_address = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (sender)));
+    }
   draft->to = list_text (g_mime_message_get_to (message));
   draft->cc = list_text (g_mime_message_get_cc (message));
   draft->bcc = list_text (g_mime_message_get_bcc (message));
+  draft->reply_to = list_text (g_mime_message_get_reply_to (message));
   draft->subject = g_strdup (g_mime_message_get_subject (message));
   draft->body = casella_message_get_text (message, NULL);
   draft->in_reply_to = in_reply_to ? g_mime_utils_decode_message_id (in_reply_to) : NULL;
@@ -346,6 +357,7 @@ casella_draft_to_message (const CasellaDraft *draft)
   add_addresses (message, GMIME_ADDRESS_TYPE_TO, draft->to);
   add_addresses (message, GMIME_ADDRESS_TYPE_CC, draft->cc);
   add_addresses (message, GMIME_ADDRESS_TYPE_BCC, draft->bcc);
+  add_addresses (message, GMIME_ADDRESS_TYPE_REPLY_TO, draft->reply_to);
   g_mime_message_set_subject (message, draft->subject ? draft->subject : "", "utf-8");
   g_mime_message_set_date (message, now);
   g_mime_message_set_message_id (message, id);

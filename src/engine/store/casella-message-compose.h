@@ -23,6 +23,7 @@ typedef struct {
   char      *to;            /* as typed: "Anna <a@b>, c@d" */
   char      *cc;
   char      *bcc;
+  char      *reply_to;      /* where replies should go, or NULL */
   char      *subject;
   char      *body;          /* plain text */
   char      *in_reply_to;   /* without angle brackets */

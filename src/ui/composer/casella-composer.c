@@ -30,9 +30,13 @@ struct _CasellaComposer
   guint               save_source;
   gboolean            sending;        /* handed to the outbox, or being */
   gboolean            changed;
+  char               *from_name;      /* who it is from: the account, or one of its other addresses */
+  char               *from_address;
+  char               *signature;      /* theirs, as put in the text */
 
   AdwToastOverlay    *toasts;
   AdwActionRow       *from_row;
+  GtkDropDown        *from_choice;
   AdwEntryRow        *to_row;
   AdwEntryRow        *cc_row;
   AdwEntryRow        *bcc_row;
@@ -78,8 +82,9 @@ casella_composer_get_draft (CasellaComposer *self)
   CasellaAccount *account = casella_mail_session_get_account (self->session);
   CasellaDraft *draft = casella_draft_new ();
 
-  draft->from_name = g_strdup (casella_account_get_display_name (account));
-  draft->from_address = g_strdup (casella_account_get_address (account));
+  draft->from_name = g_strdup (self->from_name);
+  draft->from_address = g_strdup (self->from_address);
+  draft->reply_to = g_strdup (casella_account_get_reply_to (account));
   draft->to = nonempty (text_of (self->to_row));
   draft->cc = nonempty (text_of (self->cc_row));
   draft->bcc = nonempty (text_of (self->bcc_row));
@@ -379,6 +384,92 @@ casella_composer_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (casella_composer_parent_class)->close_request (window);
 }
 
+/* ---- who it is from ---- */
+
+static void on_from_chosen (CasellaComposer *self);
+
+/* "Name <address>", as the From row shows it. */
+static char *
+mailbox_text (const char *name,
+              const char *address)
+{
+  return name ? g_strdup_printf ("%s <%s>", name, address) : g_strdup (address);
+}
+
+/* The account itself (index 0), or its other address at index. */
+static void
+set_from (CasellaComposer *self,
+          guint            index)
+{
+  CasellaAccount *account = casella_mail_session_get_account (self->session);
+  GPtrArray *identities = casella_account_get_identities (account);
+  CasellaIdentity *identity = index > 0 && index <= identities->len ? identities->pdata[index - 1] : NULL;
+  g_autofree char *shown = NULL;
+
+  g_free (self->from_name);
+  g_free (self->from_address);
+  g_free (self->signature);
+  /* An address of its own, with the account's name when it has none. */
+  self->from_name = g_strdup (identity && identity->name ? identity->name : casella_account_get_display_name (account));
+  self->from_address = g_strdup (identity ? identity->address : casella_account_get_address (account));
+  self->signature = g_strdup (identity && identity->signature ? identity->signature
+                                                              : casella_account_get_signature (account));
+  shown = mailbox_text (self->from_name, self->from_address);
+  adw_action_row_set_subtitle (self->from_row, gtk_widget_get_visible (GTK_WIDGET (self->from_choice)) ? "" : shown);
+}
+
+/* address: the one a reply or a draft was from, if one of ours. */
+static void
+choose_from (CasellaComposer *self,
+             const char      *address)
+{
+  CasellaAccount *account = casella_mail_session_get_account (self->session);
+  GPtrArray *identities = casella_account_get_identities (account);
+  g_autoptr(GtkStringList) choices = gtk_string_list_new (NULL);
+  guint chosen = 0;
+  g_autofree char *own = mailbox_text (casella_account_get_display_name (account), casella_account_get_address (account));
+
+  gtk_string_list_append (choices, own);
+  for (guint i = 0; i < identities->len; i++)
+    {
+      CasellaIdentity *identity = identities->pdata[i];
+      g_autofree char *text = mailbox_text (identity->name ? identity->name : casella_account_get_display_name (account),
+                                            identity->address);
+
+      gtk_string_list_append (choices, text);
+      if (address != NULL && g_ascii_strcasecmp (address, identity->address) == 0)
+        chosen = i + 1;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->from_choice), identities->len > 0);
+  g_signal_handlers_block_by_func (self->from_choice, on_from_chosen, self);
+  gtk_drop_down_set_model (self->from_choice, G_LIST_MODEL (choices));
+  gtk_drop_down_set_selected (self->from_choice, chosen);
+  g_signal_handlers_unblock_by_func (self->from_choice, on_from_chosen, self);
+  set_from (self, chosen);
+}
+
+/* Another address chosen: its signature replaces the one in the text. */
+static void
+on_from_chosen (CasellaComposer *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body);
+  g_autofree char *old = self->signature ? g_strdup_printf ("-- \n%s", self->signature) : NULL;
+  g_autofree char *text = body_text (self);
+  char *at;
+
+  set_from (self, gtk_drop_down_get_selected (self->from_choice));
+  if (old != NULL && (at = strstr (text, old)) != NULL)
+    {
+      g_autofree char *now = self->signature ? g_strdup_printf ("-- \n%s", self->signature) : g_strdup ("");
+      g_autoptr(GString) body = g_string_new_len (text, at - text);
+
+      g_string_append (body, now);
+      g_string_append (body, at + strlen (old));
+      gtk_text_buffer_set_text (buffer, body->str, -1);
+    }
+  self->changed = TRUE;
+}
+
 /* ---- the window ---- */
 
 static void
@@ -386,15 +477,11 @@ fill (CasellaComposer    *self,
       const CasellaDraft *draft,
       gboolean            fresh)
 {
-  CasellaAccount *account = casella_mail_session_get_account (self->session);
-  const char *signature = casella_account_get_signature (account);
-  g_autofree char *from = casella_account_get_display_name (account)
-                            ? g_strdup_printf ("%s <%s>", casella_account_get_display_name (account),
-                                               casella_account_get_address (account))
-                            : g_strdup (casella_account_get_address (account));
+  const char *signature;
   g_autofree char *body = NULL;
 
-  adw_action_row_set_subtitle (self->from_row, from);
+  choose_from (self, draft ? draft->from_address : NULL);
+  signature = self->signature;
   if (draft != NULL)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->to_row), draft->to ? draft->to : "");
@@ -433,6 +520,9 @@ casella_composer_dispose (GObject *object)
   g_clear_pointer (&self->draft, casella_draft_ref_unref);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_clear_pointer (&self->in_reply_to, g_free);
+  g_clear_pointer (&self->from_name, g_free);
+  g_clear_pointer (&self->from_address, g_free);
+  g_clear_pointer (&self->signature, g_free);
   g_clear_pointer (&self->references, g_free);
 
   G_OBJECT_CLASS (casella_composer_parent_class)->dispose (object);
@@ -454,9 +544,10 @@ casella_composer_class_init (CasellaComposerClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/composer/casella-composer.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaComposer, name)
-  BIND (toasts); BIND (from_row); BIND (to_row); BIND (cc_row); BIND (bcc_row); BIND (subject_row);
-  BIND (more_button); BIND (address_hint); BIND (body);
+  BIND (toasts); BIND (from_row); BIND (from_choice); BIND (to_row); BIND (cc_row); BIND (bcc_row);
+  BIND (subject_row); BIND (more_button); BIND (address_hint); BIND (body);
 #undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_from_chosen);
   gtk_widget_class_bind_template_child_full (widget_class, "attachments", FALSE,
                                              G_STRUCT_OFFSET (CasellaComposer, attachments_list));
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_action);

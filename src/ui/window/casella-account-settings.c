@@ -34,6 +34,9 @@ struct _CasellaAccountSettings
 
   AdwEntryRow          *name_row;
   AdwActionRow         *address_row;
+  AdwEntryRow          *reply_to_row;
+  AdwPreferencesGroup  *addresses_group;
+  GPtrArray            *address_rows;   /* the rows shown in addresses_group */
   GtkTextView          *signature_view;
   AdwPreferencesGroup  *receiving_group;
   AdwComboRow          *copies_row;
@@ -121,12 +124,122 @@ on_changed (CasellaAccountSettings *self)
     return;
   signature = signature_text (self);
   casella_account_set_display_name (self->account, *name != '\0' ? name : NULL);
+  casella_account_set_reply_to (self->account, gtk_editable_get_text (GTK_EDITABLE (self->reply_to_row)));
   casella_account_set_signature (self->account, signature);
   if (casella_account_get_incoming (self->account)->protocol == CASELLA_PROTOCOL_POP3)
     casella_account_set_pop3_policy (self->account, policy, (guint) gtk_spin_button_get_value_as_int (self->days_spin));
   casella_account_store_changed (self->accounts, self->account);
   g_clear_handle_id (&self->save_source, g_source_remove);
   self->save_source = g_timeout_add (SAVE_DELAY_MS, save_now, self);
+}
+
+/* ---- other addresses ---- */
+
+static void on_changed (CasellaAccountSettings *self);
+static void show_addresses (CasellaAccountSettings *self);
+
+static void
+on_remove_address (GtkButton              *button,
+                   CasellaAccountSettings *self)
+{
+  casella_account_remove_identity (self->account, g_object_get_data (G_OBJECT (button), "casella-address"));
+  show_addresses (self);
+  on_changed (self);
+}
+
+static void
+show_addresses (CasellaAccountSettings *self)
+{
+  GPtrArray *identities = casella_account_get_identities (self->account);
+
+  for (guint i = 0; i < self->address_rows->len; i++)
+    adw_preferences_group_remove (self->addresses_group, self->address_rows->pdata[i]);
+  g_ptr_array_set_size (self->address_rows, 0);
+  for (guint i = 0; i < identities->len; i++)
+    {
+      CasellaIdentity *identity = identities->pdata[i];
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      /* Translators: a button's name for screen readers, %s is an address */
+      g_autofree char *label = g_strdup_printf (_("Remove %s"), identity->address);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), identity->address);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), identity->name ? identity->name : "");
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (remove, "flat");
+      gtk_widget_set_tooltip_text (remove, _("Remove"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_object_set_data_full (G_OBJECT (remove), "casella-address", g_strdup (identity->address), g_free);
+      g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_address), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      adw_preferences_group_add (self->addresses_group, row);
+      g_ptr_array_add (self->address_rows, row);
+    }
+}
+
+static gboolean
+looks_like_address (const char *text)
+{
+  const char *at = strchr (text, '@');
+
+  return at != NULL && at > text && strchr (at + 1, '.') != NULL && strpbrk (text, " ,;<>") == NULL;
+}
+
+static void
+on_new_address_changed (GtkEditable      *entry,
+                        AdwMessageDialog *dialog)
+{
+  adw_message_dialog_set_response_enabled (dialog, "add", looks_like_address (gtk_editable_get_text (entry)));
+}
+
+static void
+on_add_response (AdwMessageDialog       *dialog,
+                 const char             *response,
+                 CasellaAccountSettings *self)
+{
+  GtkEditable *address = g_object_get_data (G_OBJECT (dialog), "casella-address");
+  GtkEditable *name = g_object_get_data (G_OBJECT (dialog), "casella-name");
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (address)));
+
+  if (!g_str_equal (response, "add") || !looks_like_address (text))
+    return;
+  casella_account_add_identity (self->account, text, gtk_editable_get_text (name), NULL);
+  show_addresses (self);
+  on_changed (self);
+}
+
+static void
+add_address_action (GtkWidget  *widget,
+                    const char *action,
+                    GVariant   *parameter)
+{
+  CasellaAccountSettings *self = CASELLA_ACCOUNT_SETTINGS (widget);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Add an Address"),
+    _("Another address of this account that you send from, such as an alias your provider gives you.")));
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *address = adw_entry_row_new ();
+  GtkWidget *name = adw_entry_row_new ();
+
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (address), _("Email address"));
+  adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (address), GTK_INPUT_PURPOSE_EMAIL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name), _("Name people see (optional)"));
+  gtk_list_box_append (GTK_LIST_BOX (list), address);
+  gtk_list_box_append (GTK_LIST_BOX (list), name);
+  casella_ui_label_entry_rows (list);
+  adw_message_dialog_set_extra_child (dialog, list);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "add", _("_Add"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "add", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (dialog, "add", FALSE);
+  adw_message_dialog_set_default_response (dialog, "add");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data (G_OBJECT (dialog), "casella-address", address);
+  g_object_set_data (G_OBJECT (dialog), "casella-name", name);
+  g_signal_connect (address, "changed", G_CALLBACK (on_new_address_changed), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_add_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- showing ---- */
@@ -157,6 +270,9 @@ load (CasellaAccountSettings *self)
 
   self->loading = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), name ? name : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->reply_to_row),
+                         casella_account_get_reply_to (self->account) ? casella_account_get_reply_to (self->account) : "");
+  show_addresses (self);
   adw_action_row_set_subtitle (self->address_row, casella_account_get_address (self->account));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->signature_view), signature ? signature : "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->receiving_group), incoming->protocol == CASELLA_PROTOCOL_POP3);
@@ -378,6 +494,7 @@ casella_account_settings_dispose (GObject *object)
   g_clear_object (&self->account);
   g_clear_object (&self->session);
   g_clear_pointer (&self->copy_name, g_free);
+  g_clear_pointer (&self->address_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (casella_account_settings_parent_class)->dispose (object);
 }
 
@@ -392,19 +509,22 @@ casella_account_settings_class_init (CasellaAccountSettingsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/window/casella-account-settings.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaAccountSettings, name)
-  BIND (name_row); BIND (address_row); BIND (signature_view); BIND (receiving_group); BIND (copies_row);
+  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (copies_row);
   BIND (days_row); BIND (days_spin); BIND (incoming_row); BIND (outgoing_row);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
   gtk_widget_class_install_action (widget_class, "settings.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "settings.add-address", NULL, add_address_action);
 }
 
 static void
 casella_account_settings_init (CasellaAccountSettings *self)
 {
   self->loading = TRUE;
+  self->address_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   casella_ui_label_entry_rows (GTK_WIDGET (self->name_row));
+  casella_ui_label_entry_rows (GTK_WIDGET (self->reply_to_row));
 }
 
 CasellaAccountSettings *

@@ -482,6 +482,32 @@ current_message (CasellaWindow *self)
   return parsed != NULL ? g_object_ref (parsed) : casella_message_parse (raw);
 }
 
+/* The account's other address the message was sent to, if any. */
+static const CasellaIdentity *
+identity_for (CasellaAccount *account,
+              GMimeMessage   *message)
+{
+  GMimeAddressType types[] = { GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC };
+  g_autoptr(GPtrArray) addresses = g_ptr_array_new ();
+  const char *delivered = g_mime_object_get_header (GMIME_OBJECT (message), "Delivered-To");
+
+  if (delivered != NULL)
+    g_ptr_array_add (addresses, (gpointer) delivered);
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      InternetAddressList *list = g_mime_message_get_addresses (message, types[t]);
+
+      for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+        {
+          InternetAddress *address = internet_address_list_get_address (list, i);
+          if (INTERNET_ADDRESS_IS_MAILBOX (address))
+            g_ptr_array_add (addresses, (gpointer) internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
+        }
+    }
+  g_ptr_array_add (addresses, NULL);
+  return casella_account_find_identity (account, (const char * const *) addresses->pdata);
+}
+
 static void
 reply (CasellaWindow *self,
        gboolean       all)
@@ -489,15 +515,25 @@ reply (CasellaWindow *self,
   g_autoptr(GMimeMessage) message = current_message (self);
   g_autofree char *sender = NULL, *date = NULL, *intro = NULL;
   g_autoptr(CasellaDraft) draft = NULL;
+  const CasellaIdentity *identity;
 
   if (message == NULL)
     return;
   sender = sender_of (message);
   date = date_of (message);
-  /* Translators: the line above a quoted reply: "On 26 November 2026 at 10:00, Anna wrote:" */
-  intro = g_strdup_printf (_("On %s, %s wrote:"), date, sender);
-  draft = casella_draft_new_reply (message, casella_account_get_address (casella_mail_session_get_account (self->session)),
+  if (*date != '\0')
+    /* Translators: the line above a quoted reply: "On 26 November 2026 at 10:00, Anna wrote:" */
+    intro = g_strdup_printf (_("On %s, %s wrote:"), date, sender);
+  else
+    /* Translators: the line above a quoted reply whose message has no date: "Anna wrote:" */
+    intro = g_strdup_printf (_("%s wrote:"), sender);
+  identity = identity_for (casella_mail_session_get_account (self->session), message);
+  draft = casella_draft_new_reply (message, identity ? identity->address
+                                                    : casella_account_get_address (casella_mail_session_get_account (self->session)),
                                    all, intro);
+  /* Sent to one of the other addresses: the reply goes out from it. */
+  if (identity != NULL)
+    draft->from_address = g_strdup (identity->address);
   open_composer (self, draft);
 }
 
