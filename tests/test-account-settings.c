@@ -91,6 +91,33 @@ saved_as (gpointer data)
          g_strcmp0 (casella_account_get_signature (saved), expected[1]) == 0;
 }
 
+/* The receiving choices as the file on disk has them. */
+static gboolean
+receives_as_chosen (gpointer data)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  CasellaAccount *saved;
+
+  return casella_account_store_load (accounts, NULL) && (saved = casella_account_store_lookup (accounts, ADDRESS)) &&
+         casella_account_get_check_minutes (saved) == 15 &&
+         casella_account_get_download_ahead (saved) == CASELLA_DOWNLOAD_ALL;
+}
+
+static AdwComboRow *
+combo_titled (GtkWidget  *root,
+              const char *title)
+{
+  if (ADW_IS_COMBO_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return ADW_COMBO_ROW (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      AdwComboRow *found = combo_titled (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 title_is (gpointer title)
 {
@@ -202,6 +229,7 @@ static void
 test_name_and_signature (void)
 {
   const char *expected[] = { "Dora Rossi", "Dora Rossi\nUfficio acquisti" };
+  AdwComboRow *copies;
   CasellaAccountSettings *settings = open_settings ();
   GtkWidget *name = casella_test_gtk_find_by_type (GTK_WIDGET (settings), ADW_TYPE_ENTRY_ROW);
   GtkWidget *signature = casella_test_gtk_find_by_type (GTK_WIDGET (settings), GTK_TYPE_TEXT_VIEW);
@@ -213,6 +241,12 @@ test_name_and_signature (void)
                             -1);
   g_assert_true (casella_test_wait_until (title_is, "Dora Rossi", 5000));
   g_assert_true (casella_test_wait_until (saved_as, expected, 5000));
+  /* IMAP: how often, and how much ahead; no POP3 choices. */
+  copies = combo_titled (GTK_WIDGET (settings), T ("Copies on the server"));
+  g_assert_true (copies != NULL && !gtk_widget_get_visible (GTK_WIDGET (copies)));
+  adw_combo_row_set_selected (combo_titled (GTK_WIDGET (settings), T ("Look for new mail")), 1);
+  adw_combo_row_set_selected (combo_titled (GTK_WIDGET (settings), T ("Download messages ahead")), 1);
+  g_assert_true (casella_test_wait_until (receives_as_chosen, NULL, 5000));
   shot (GTK_WIDGET (settings), "page");
   gtk_window_close (GTK_WINDOW (settings));
 }

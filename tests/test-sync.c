@@ -1283,6 +1283,82 @@ test_session_stops_at_once (Fixture       *fixture,
   casella_test_proxy_release (proxy);
 }
 
+static guint
+count_bodies (CasellaStore *store,
+              gint64        folder_id)
+{
+  g_autoptr(GArray) ids = casella_store_list_message_ids (store, folder_id, NULL, NULL);
+  guint bodies = 0;
+
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    {
+      g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, g_array_index (ids, gint64, i));
+      bodies += info->has_body;
+    }
+  return bodies;
+}
+
+static void
+on_state_count_rounds (CasellaMailSession *session,
+                       GParamSpec         *pspec,
+                       guint              *rounds)
+{
+  if (casella_mail_session_get_state (session) == CASELLA_SESSION_SYNCING)
+    (*rounds)++;
+}
+
+typedef struct {
+  CasellaMailSession *session;
+  guint              *rounds;
+  guint               after;
+} RoundDone;
+
+/* A round begun after "after", and over. */
+static gboolean
+round_done (gpointer data)
+{
+  RoundDone *done = data;
+
+  return *done->rounds > done->after && is_up_to_date (done->session);
+}
+
+/* "Download messages ahead" as the account says, changed while the
+ * session runs: all of them, then only when opened. */
+static void
+test_session_downloads_as_the_account_says (Fixture       *fixture,
+                                            gconstpointer  data)
+{
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, 0 };
+  g_autoptr(CasellaMailSession) session = NULL;
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaStore *store;
+  guint rounds = 0;
+  RoundDone done = { NULL, &rounds, 0 };
+
+  fill (fixture, "INBOX", 12);
+  casella_account_set_download_ahead (account, CASELLA_DOWNLOAD_ALL);
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  store = casella_mail_session_get_store (session);
+  g_signal_connect (session, "notify::state", G_CALLBACK (on_state_count_rounds), &rounds);
+  done.session = session;
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_cmpuint (count_bodies (store, inbox->id), ==, 12);
+
+  casella_account_set_download_ahead (account, CASELLA_DOWNLOAD_NONE);
+  fill (fixture, "INBOX", 5);
+  done.after = rounds;
+  casella_mail_session_refresh (session);
+  g_assert_true (casella_test_wait_until (round_done, &done, 20000));
+  g_assert_cmpuint (count_messages (store, inbox->id), ==, 17);
+  g_assert_cmpuint (count_bodies (store, inbox->id), ==, 12);
+  casella_mail_session_wait (session);
+}
+
 /* The app finds its store damaged: it starts anyway, on a store made
  * anew (the damaged one kept), and the sync brings the mail back. */
 static void
@@ -1364,6 +1440,7 @@ main (int argc, char **argv)
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/pop3/deletes-after-days", test_pop3_deletes_after_days);
   ADD ("/sync/certificate-check", test_certificate_check);
+  ADD ("/sync/session/downloads-as-the-account-says", test_session_downloads_as_the_account_says);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);
   ADD ("/sync/session-stops-at-once", test_session_stops_at_once);

@@ -27,6 +27,8 @@ struct _CasellaAccount
   char                *reply_to;
   CasellaPop3Policy    pop3_policy;
   guint                pop3_days;
+  int                  download_ahead;    /* CasellaDownloadAhead, atomic */
+  int                  check_minutes;     /* atomic */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaAccount, casella_account, G_TYPE_OBJECT)
@@ -63,6 +65,7 @@ casella_account_init (CasellaAccount *self)
 {
   self->pop3_policy = CASELLA_POP3_KEEP;
   self->pop3_days = 30;
+  self->check_minutes = 5;
   self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_identity_free);
 }
 
@@ -130,6 +133,32 @@ casella_account_find_identity (CasellaAccount     *self,
           return identity;
       }
   return NULL;
+}
+
+CasellaDownloadAhead
+casella_account_get_download_ahead (CasellaAccount *self)
+{
+  return (CasellaDownloadAhead) g_atomic_int_get (&self->download_ahead);
+}
+
+void
+casella_account_set_download_ahead (CasellaAccount       *self,
+                                    CasellaDownloadAhead  download)
+{
+  g_atomic_int_set (&self->download_ahead, CLAMP ((int) download, CASELLA_DOWNLOAD_RECENT, CASELLA_DOWNLOAD_NONE));
+}
+
+guint
+casella_account_get_check_minutes (CasellaAccount *self)
+{
+  return (guint) g_atomic_int_get (&self->check_minutes);
+}
+
+void
+casella_account_set_check_minutes (CasellaAccount *self,
+                                   guint           minutes)
+{
+  g_atomic_int_set (&self->check_minutes, (int) CLAMP (minutes, 1, 24 * 60));
 }
 
 const char *
@@ -411,6 +440,7 @@ casella_account_save_to_key_file (CasellaAccount *self,
 {
   g_autofree char *group = g_strconcat ("Account ", self->id, NULL);
   static const char *policies[] = { "keep", "delete-after-days", "delete-when-deleted" };
+  static const char *downloads[] = { "recent", "all", "none" };
 
   g_key_file_remove_group (file, group, NULL);
   g_key_file_set_string (file, group, "Address", self->address);
@@ -430,6 +460,8 @@ casella_account_save_to_key_file (CasellaAccount *self,
   g_key_file_set_integer (file, group, "Pop3DeleteAfterDays", self->pop3_days);
   if (self->reply_to)
     g_key_file_set_string (file, group, "ReplyTo", self->reply_to);
+  g_key_file_set_string (file, group, "DownloadAhead", downloads[casella_account_get_download_ahead (self)]);
+  g_key_file_set_integer (file, group, "CheckEveryMinutes", (int) casella_account_get_check_minutes (self));
   save_identities (self, file, group);
 }
 
@@ -481,6 +513,7 @@ casella_account_load_from_key_file (GKeyFile    *file,
   g_autoptr(CasellaAccount) self = NULL;
   g_autofree char *address = g_key_file_get_string (file, group, "Address", error);
   g_autofree char *policy = NULL;
+  g_autofree char *download = NULL;
 
   if (address == NULL)
     return NULL;
@@ -511,6 +544,13 @@ casella_account_load_from_key_file (GKeyFile    *file,
   else if (g_strcmp0 (policy, "delete-when-deleted") == 0)
     self->pop3_policy = CASELLA_POP3_DELETE_WHEN_DELETED;
   self->reply_to = g_key_file_get_string (file, group, "ReplyTo", NULL);
+  download = g_key_file_get_string (file, group, "DownloadAhead", NULL);
+  casella_account_set_download_ahead (self, g_strcmp0 (download, "all") == 0 ? CASELLA_DOWNLOAD_ALL
+                                            : g_strcmp0 (download, "none") == 0 ? CASELLA_DOWNLOAD_NONE
+                                            : CASELLA_DOWNLOAD_RECENT);
+  if (g_key_file_has_key (file, group, "CheckEveryMinutes", NULL))
+    casella_account_set_check_minutes (self, (guint) MAX (g_key_file_get_integer (file, group, "CheckEveryMinutes",
+                                                                                  NULL), 1));
   load_identities (self, file, group);
   if (g_key_file_has_key (file, group, "Pop3DeleteAfterDays", NULL))
     self->pop3_days = (guint) CLAMP (g_key_file_get_integer (file, group, "Pop3DeleteAfterDays", NULL), 1, 3650);

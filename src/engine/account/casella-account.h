@@ -30,6 +30,13 @@ CasellaIdentity     *casella_identity_new                (const char           *
                                                           const char           *signature);
 void                 casella_identity_free               (CasellaIdentity      *identity);
 
+/* How much of each message an IMAP account downloads before it is opened. */
+typedef enum {
+  CASELLA_DOWNLOAD_RECENT,   /* the newest, up to a budget (the default) */
+  CASELLA_DOWNLOAD_ALL,      /* everything: readable offline */
+  CASELLA_DOWNLOAD_NONE,     /* only when opened */
+} CasellaDownloadAhead;
+
 #define CASELLA_TYPE_ACCOUNT (casella_account_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaAccount, casella_account, CASELLA, ACCOUNT, GObject)
 
@@ -61,6 +68,15 @@ void                 casella_account_remove_identity     (CasellaAccount       *
  * other addresses: a reply goes out from it. NULL: the account's own. */
 const CasellaIdentity *casella_account_find_identity     (CasellaAccount       *self,
                                                           const char * const   *addresses);
+/* Read by the session's threads while the window may change them. */
+CasellaDownloadAhead casella_account_get_download_ahead  (CasellaAccount       *self);
+void                 casella_account_set_download_ahead  (CasellaAccount       *self,
+                                                          CasellaDownloadAhead  download);
+/* How often the whole account is looked at (IMAP hears the Inbox's news
+ * at once where the server allows). Default 5. */
+guint                casella_account_get_check_minutes   (CasellaAccount       *self);
+void                 casella_account_set_check_minutes   (CasellaAccount       *self,
+                                                          guint                 minutes);
 /* Where replies should go, when not to the sender (NULL). */
 const char          *casella_account_get_reply_to        (CasellaAccount       *self);
 void                 casella_account_set_reply_to        (CasellaAccount       *self,

@@ -58,8 +58,8 @@ struct _CasellaMailSession
   CasellaSessionCredentials *credentials;  /* the passwords, and whether they were refused */
   CasellaTokenSource  *tokens;
   GTlsDatabase        *tls_database;
-  guint                poll_seconds;
-  guint64              body_budget;
+  guint                poll_seconds;    /* 0: as the account says */
+  guint64              body_budget;     /* 0: as the account says */
   GMainContext        *ui_context;
   CasellaSessionState  state;
   GError              *error;
@@ -110,6 +110,30 @@ is_imap (CasellaMailSession *self)
   return casella_account_get_incoming (self->account)->protocol == CASELLA_PROTOCOL_IMAP;
 }
 
+/* The account's settings, read anew each round: changed in the window,
+ * they hold from the next one. */
+static guint
+poll_seconds (CasellaMailSession *self)
+{
+  return self->poll_seconds ? self->poll_seconds : casella_account_get_check_minutes (self->account) * 60;
+}
+
+static guint64
+body_budget (CasellaMailSession *self)
+{
+  if (self->body_budget != 0)
+    return self->body_budget;
+  switch (casella_account_get_download_ahead (self->account))
+    {
+    case CASELLA_DOWNLOAD_ALL:
+      return CASELLA_SYNC_BODIES_ALL;
+    case CASELLA_DOWNLOAD_NONE:
+      return CASELLA_SYNC_BODIES_NONE;
+    default:
+      return 32 * 1024 * 1024;
+    }
+}
+
 CasellaAccountSyncOptions
 casella_mail_session_get_sync_options (CasellaMailSession *self)
 {
@@ -118,7 +142,7 @@ casella_mail_session_get_sync_options (CasellaMailSession *self)
   casella_session_credentials_get (self->credentials, &options.password, &options.smtp_password);
   options.tokens = self->tokens;
   options.tls_database = self->tls_database;
-  options.body_budget = self->body_budget;
+  options.body_budget = body_budget (self);
   return options;
 }
 
@@ -523,9 +547,12 @@ wait_phase (CasellaMailSession *self,
       /* The session's cancellable: a stop that comes just before the wait
        * begins still ends it at once. */
       if (casella_imap_sync_wait_for_change (imap, inbox, (guint) MIN ((deadline - now) / 1000, G_MAXUINT),
-                                             self->cancellable, &error) &&
-          casella_imap_sync_folder (imap, inbox, self->cancellable, &error))
-        note_new_mail (self, store, inbox, max_uid);
+                                             self->cancellable, &error))
+        {
+          casella_imap_sync_set_body_budget (imap, body_budget (self));
+          if (casella_imap_sync_folder (imap, inbox, self->cancellable, &error))
+            note_new_mail (self, store, inbox, max_uid);
+        }
       changes_flush (changes);
       if (error != NULL)
         return;   /* the line broke: a new round finds out how */
@@ -617,6 +644,8 @@ sync_main (gpointer data)
 
       take_flag (self, &self->refresh_wanted);
       follow_password (self, imap, &generation);
+      if (imap != NULL)
+        casella_imap_sync_set_body_budget (imap, body_budget (self));
       /* Refused credentials are not tried again on their own: providers
        * lock an account after a few wrong sign-ins. */
       if (casella_session_credentials_refused (self->credentials, &error))
@@ -637,7 +666,7 @@ sync_main (gpointer data)
       /* Refused (a password, a certificate): only the user can change that. */
       wait_phase (self, store, imap, ok,
                   state == CASELLA_SESSION_FAILED ? G_MAXINT64
-                  : g_get_monotonic_time () + (gint64) (ok ? self->poll_seconds : backoff) * G_USEC_PER_SEC,
+                  : g_get_monotonic_time () + (gint64) (ok ? poll_seconds (self) : backoff) * G_USEC_PER_SEC,
                   &changes);
     }
   self->sync_imap = NULL;
@@ -1262,8 +1291,8 @@ session_prepare (CasellaAccount                  *account,
   if (options->tokens != NULL)
     self->tokens = g_object_ref (options->tokens);
   self->tls_database = options->tls_database ? g_object_ref (options->tls_database) : NULL;
-  self->poll_seconds = options->poll_seconds ? options->poll_seconds : 300;
-  self->body_budget = options->body_budget ? options->body_budget : 32 * 1024 * 1024;
+  self->poll_seconds = options->poll_seconds;
+  self->body_budget = options->body_budget;
   return self;
 }
 

@@ -39,8 +39,8 @@ typedef struct {
   const char   *password;
   const char   *smtp_password;    /* NULL: the same */
   GTlsDatabase *tls_database;     /* NULL: the system's */
-  guint         poll_seconds;     /* a full round this often (default 300) */
-  guint64       body_budget;      /* bodies fetched ahead each round (default 32 MiB) */
+  guint         poll_seconds;     /* a full round this often (0: the account's check interval) */
+  guint64       body_budget;      /* bodies fetched ahead each round (0: as the account says) */
   CasellaTokenSource *tokens;     /* OAuth2 accounts: signs in with these instead */
 } CasellaMailSessionOptions;
 

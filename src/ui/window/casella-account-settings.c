@@ -18,6 +18,9 @@
 
 #define SAVE_DELAY_MS 300
 
+/* "Look for new mail" choices, in minutes. */
+static const guint check_minutes[] = { 5, 15, 30, 60 };
+
 struct _CasellaAccountSettings
 {
   AdwPreferencesWindow  parent_instance;
@@ -39,6 +42,8 @@ struct _CasellaAccountSettings
   GPtrArray            *address_rows;   /* the rows shown in addresses_group */
   GtkTextView          *signature_view;
   AdwPreferencesGroup  *receiving_group;
+  AdwComboRow          *check_row;
+  AdwComboRow          *download_row;
   AdwComboRow          *copies_row;
   AdwActionRow         *days_row;
   GtkSpinButton        *days_spin;
@@ -119,7 +124,8 @@ on_changed (CasellaAccountSettings *self)
   g_autofree char *signature = NULL;
   CasellaPop3Policy policy = adw_combo_row_get_selected (self->copies_row);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->days_row), policy == CASELLA_POP3_DELETE_AFTER_DAYS);
+  gtk_widget_set_visible (GTK_WIDGET (self->days_row), policy == CASELLA_POP3_DELETE_AFTER_DAYS &&
+                          gtk_widget_get_visible (GTK_WIDGET (self->copies_row)));
   if (self->loading)
     return;
   signature = signature_text (self);
@@ -128,6 +134,9 @@ on_changed (CasellaAccountSettings *self)
   casella_account_set_signature (self->account, signature);
   if (casella_account_get_incoming (self->account)->protocol == CASELLA_PROTOCOL_POP3)
     casella_account_set_pop3_policy (self->account, policy, (guint) gtk_spin_button_get_value_as_int (self->days_spin));
+  casella_account_set_check_minutes (self->account, check_minutes[MIN (adw_combo_row_get_selected (self->check_row),
+                                                                      G_N_ELEMENTS (check_minutes) - 1)]);
+  casella_account_set_download_ahead (self->account, adw_combo_row_get_selected (self->download_row));
   casella_account_store_changed (self->accounts, self->account);
   g_clear_handle_id (&self->save_source, g_source_remove);
   self->save_source = g_timeout_add (SAVE_DELAY_MS, save_now, self);
@@ -256,6 +265,18 @@ describe_server (const CasellaServerConfig *server)
                           : server->protocol == CASELLA_PROTOCOL_POP3 ? "POP3" : "SMTP");
 }
 
+/* The choice nearest to minutes (set elsewhere, it may be another). */
+static guint
+check_index (guint minutes)
+{
+  guint best = 0;
+
+  for (guint i = 1; i < G_N_ELEMENTS (check_minutes); i++)
+    if (ABS ((int) check_minutes[i] - (int) minutes) < ABS ((int) check_minutes[best] - (int) minutes))
+      best = i;
+  return best;
+}
+
 static void
 load (CasellaAccountSettings *self)
 {
@@ -275,7 +296,13 @@ load (CasellaAccountSettings *self)
   show_addresses (self);
   adw_action_row_set_subtitle (self->address_row, casella_account_get_address (self->account));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->signature_view), signature ? signature : "", -1);
-  gtk_widget_set_visible (GTK_WIDGET (self->receiving_group), incoming->protocol == CASELLA_PROTOCOL_POP3);
+  gtk_widget_set_visible (GTK_WIDGET (self->copies_row), incoming->protocol == CASELLA_PROTOCOL_POP3);
+  gtk_widget_set_visible (GTK_WIDGET (self->download_row), incoming->protocol == CASELLA_PROTOCOL_IMAP);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->check_row), incoming->protocol == CASELLA_PROTOCOL_IMAP
+                              ? _("New mail in the Inbox comes at once when the server allows it; the rest is looked "
+                                  "at this often.") : "");
+  adw_combo_row_set_selected (self->check_row, check_index (casella_account_get_check_minutes (self->account)));
+  adw_combo_row_set_selected (self->download_row, casella_account_get_download_ahead (self->account));
   adw_combo_row_set_selected (self->copies_row, policy);
   gtk_spin_button_set_value (self->days_spin, days > 0 ? days : 30);
   adw_action_row_set_subtitle (self->incoming_row, in);
@@ -509,7 +536,8 @@ casella_account_settings_class_init (CasellaAccountSettingsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/window/casella-account-settings.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaAccountSettings, name)
-  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (copies_row);
+  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row);
+  BIND (copies_row);
   BIND (days_row); BIND (days_spin); BIND (incoming_row); BIND (outgoing_row);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
