@@ -1234,6 +1234,15 @@ test_big_folder_offline (void)
 
   casella_window_show_account (window, big_id);
   g_assert_true (casella_test_wait_until ((GSourceFunc) gtk_revealer_get_reveal_child, window->status_revealer, 20000));
+  /* Each account on its own: this one's server is gone, the demo's
+   * session is up to date all the same. */
+  {
+    CasellaMailSession *demo = casella_application_get_session (app, casella_account_get_id (
+      casella_account_store_lookup (window->accounts, CASELLA_DEMO_ADDRESS)));
+    g_assert_cmpint (casella_mail_session_get_state (window->session), ==, CASELLA_SESSION_OFFLINE);
+    g_assert_nonnull (demo);
+    g_assert_cmpint (casella_mail_session_get_state (demo), ==, CASELLA_SESSION_UP_TO_DATE);
+  }
   open_folder ("Grande");
   g_assert_cmpuint (n_messages (), ==, BIG_COUNT);
   shot (GTK_WIDGET (window), "big-offline");
