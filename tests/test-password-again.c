@@ -20,6 +20,7 @@
 #include "casella-test-account.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-gtk.h"
+#include "casella-test-script.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
 #include "casella-window-private.h"
@@ -118,6 +119,12 @@ static gboolean
 notices_reach (gpointer count)
 {
   return state_notices >= GPOINTER_TO_UINT (count);
+}
+
+static gboolean
+rounds_reach (gpointer count)
+{
+  return rounds_tried >= GPOINTER_TO_UINT (count);
 }
 
 static gboolean
@@ -274,6 +281,91 @@ new_password (void)
   shot (GTK_WIDGET (window), "resumed");
 }
 
+/* Another account, on a scripted server that answers the sign-in with
+ * reply (once per connection, connections times): shown in the window. */
+static char *
+scripted_account (const char         *address,
+                  CasellaTestScript **script,
+                  const char         *reply,
+                  guint               connections)
+{
+  g_autoptr(GString) steps = g_string_new (NULL);
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(CasellaAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < connections; i++)
+    g_string_append_printf (steps, "%s> * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\n"
+                                   "<T AUTHENTICATE PLAIN\n> $TAG NO %s\neof\n", i > 0 ? "accept\n" : "", reply);
+  *script = casella_test_script_new (steps->str, TRUE);
+  g_assert_true (casella_test_script_start (*script, &error));
+  account = casella_test_account_new (address, NULL, casella_test_script_get_port (*script),
+                                      casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  g_assert_true (casella_test_account_store_password (account, OLD_PASSWORD, &error));
+  /* Added as the assistant would: the running app hears of it. */
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, account, &error));
+  g_assert_true (casella_account_store_load (window->accounts, &error));
+  casella_window_show_account (window, casella_account_get_id (account));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  return g_strdup (casella_account_get_id (account));
+}
+
+/* Aruba PEC's client passwords expire every three months: said so, with
+ * where to make a new one, not "wrong password". */
+static void
+test_password_expired (void)
+{
+  g_autoptr(CasellaTestScript) script = NULL;
+  g_autofree char *id = scripted_account ("dario@example.test", &script, "[EXPIRED] Password expired", 1);
+  g_autofree char *words = g_strdup_printf (T ("Casella can’t sign in to %s: the password has expired. Choose a new one "
+                                               "on %s’s website, then enter it here. Your mail here is safe."),
+                                            "dario@example.test", "example.test");
+  g_autofree char *intro = g_strdup_printf (T ("The password for %s has expired. Choose a new one on %s’s website, then "
+                                               "type it here."), "dario@example.test", "example.test");
+  g_autofree char *failure = NULL;
+  GtkWindow *dialog;
+
+  g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Enter the New Password"));
+  shot (GTK_WIDGET (window), "expired");
+  g_signal_emit_by_name (window->status_button, "clicked");
+  dialog = casella_test_gtk_wait_for_window (CASELLA_TYPE_PASSWORD_DIALOG, 5000);
+  g_assert_nonnull (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (dialog), intro));
+  gtk_window_close (dialog);
+  g_assert_true (casella_test_wait_until (no_dialog, &dialog, 5000));
+  /* One sign-in, not a loop of them. */
+  failure = casella_test_script_finish (script);
+  g_assert_null (failure);
+}
+
+/* Access switched off in the provider's settings: "Try Again" is the
+ * user's, and makes exactly one more attempt. */
+static void
+test_access_switched_off (void)
+{
+  g_autoptr(CasellaTestScript) script = NULL;
+  g_autofree char *id = scripted_account ("elena@example.test", &script, "IMAP access is disabled for this account", 2);
+  g_autofree char *words = g_strdup_printf (T ("Casella can’t get your mail: %s has switched off access for mail apps. "
+                                               "Switch it on in your %s settings on the web (it may be called IMAP or "
+                                               "POP3), then try again."), "example.test", "example.test");
+  g_autofree char *failure = NULL;
+  guint tried;
+
+  g_signal_connect (window->session, "notify::state", G_CALLBACK (on_state), NULL);
+  tried = rounds_tried;
+  g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Try Again"));
+  g_signal_emit_by_name (window->status_button, "clicked");
+  failure = casella_test_script_finish (script);
+  g_assert_null (failure);
+  g_assert_true (casella_test_wait_until (rounds_reach, GUINT_TO_POINTER (tried + 1), 20000));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_cmpuint (rounds_tried, ==, tried + 1);
+}
+
 static void
 test_password_again (void)
 {
@@ -320,6 +412,8 @@ main (int argc, char **argv)
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   g_test_add_func ("/ui/password-again", test_password_again);
+  g_test_add_func ("/ui/password-expired", test_password_expired);
+  g_test_add_func ("/ui/access-switched-off", test_access_switched_off);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);

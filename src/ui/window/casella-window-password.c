@@ -101,8 +101,12 @@ static void
 on_saved (CasellaPasswordDialog *dialog,
           CasellaWindow         *self)
 {
-  casella_window_show_toast (self, casella_toast_new (_("The new password works and is saved in your keyring. "
-                                                        "Getting your mail…")));
+  const char *address = g_object_get_data (G_OBJECT (dialog), "casella-address");
+  /* Translators: %s is an email address */
+  g_autofree char *text = g_strdup_printf (_("The new password for %s works and is saved in your keyring. Getting "
+                                             "your mail…"), address);
+
+  casella_window_show_toast (self, casella_toast_new (text));
 }
 
 static void
@@ -116,6 +120,8 @@ enter_password_action (GtkWidget  *widget,
   if (self->session == NULL)
     return;
   dialog = casella_password_dialog_new (GTK_WINDOW (self), self->session, casella_mail_session_get_error (self->session));
+  g_object_set_data_full (G_OBJECT (dialog), "casella-address",
+                          g_strdup (casella_account_get_address (casella_mail_session_get_account (self->session))), g_free);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (on_saved), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
