@@ -213,6 +213,55 @@ test_certificate_changed (void)
   shot (GTK_WIDGET (window), "trusted");
 }
 
+/* A server whose certificate (from an authority, not trusted by hand)
+ * has expired: explained as such, and nothing to trust. */
+static void
+test_certificate_expired (void)
+{
+  g_autofree char *cert = NULL, *key = NULL;
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(CasellaAccount) unpinned = NULL;
+  g_autoptr(GTlsCertificate) expired = NULL;
+  g_autoptr(CasellaCertificateInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *trust;
+  GtkWindow *dialog;
+
+  casella_test_pki_make_expired (&cert, &key);
+  expired = g_tls_certificate_new_from_file (cert, &error);
+  g_assert_no_error (error);
+  info = casella_certificate_info_new (expired, G_TLS_CERTIFICATE_EXPIRED, "localhost");
+  g_assert_true (casella_test_dovecot_replace_certificate (dovecot, cert, key, &error));
+  g_assert_no_error (error);
+
+  unpinned = casella_test_account_new ("fabio@example.test", "Fabio",
+                                       casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS),
+                                       casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  casella_account_set_pinned_certificate (unpinned, CASELLA_PROTOCOL_IMAP, NULL);
+  casella_account_set_pinned_certificate (unpinned, CASELLA_PROTOCOL_SMTP, NULL);
+  g_assert_true (casella_test_account_store_password (unpinned, PASSWORD, &error));
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, unpinned, &error));
+  g_assert_true (casella_account_store_load (window->accounts, &error));
+  casella_window_show_account (window, casella_account_get_id (unpinned));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Look at the Certificate…"));
+
+  g_signal_emit_by_name (window->status_button, "clicked");
+  dialog = casella_test_gtk_wait_for_window (CASELLA_TYPE_CERTIFICATE_DIALOG, 5000);
+  g_assert_nonnull (dialog);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  g_assert_true (casella_test_wait_until (dialog_answered, dialog, 20000));
+  g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (dialog), T ("The Server’s Certificate Has Expired")));
+  g_assert_nonnull (casella_test_gtk_find_label_containing (GTK_WIDGET (dialog), info->valid_until));
+  /* Nothing to trust, nothing to compare with. */
+  trust = casella_test_gtk_find_button (GTK_WIDGET (dialog), T ("_Trust the New Certificate"));
+  g_assert_true (trust == NULL || !gtk_widget_get_visible (trust));
+  g_assert_nonnull (casella_test_gtk_find_button (GTK_WIDGET (dialog), T ("_Close")));
+  shot (GTK_WIDGET (dialog), "expired");
+  gtk_window_close (dialog);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,9 +277,11 @@ main (int argc, char **argv)
   casella_test_gtk_serve_notifications ();
   sink = casella_test_smtp_new ();
   casella_test_smtp_add_user (sink, ADDRESS, PASSWORD);
+  casella_test_smtp_add_user (sink, "fabio@example.test", PASSWORD);
   g_assert_true (casella_test_smtp_start (sink, &error));
   dovecot = casella_test_dovecot_new ();
   casella_test_dovecot_add_user (dovecot, ADDRESS, PASSWORD);
+  casella_test_dovecot_add_user (dovecot, "fabio@example.test", PASSWORD);
   g_assert_true (casella_test_dovecot_start (dovecot, &error));
   set_up_account ();
 
@@ -238,6 +289,7 @@ main (int argc, char **argv)
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   g_test_add_func ("/ui/certificate-changed", test_certificate_changed);
+  g_test_add_func ("/ui/certificate-expired", test_certificate_expired);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);

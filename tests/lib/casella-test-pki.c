@@ -73,6 +73,41 @@ casella_test_pki_generate (CasellaTestPki *p)
   g_file_set_contents (p->cert_file, chain, -1, NULL);
 }
 
+/* openssl ca: the only one of its commands that sets both dates. */
+static const char expired_ca_conf[] =
+  "[ca]\ndefault_ca = test\n[test]\ndatabase = %1$s/index.txt\nserial = %1$s/serial\nnew_certs_dir = %1$s\n"
+  "default_md = sha256\npolicy = any\ncopy_extensions = copy\n[any]\ncommonName = supplied\n";
+
+/* A server certificate from the test CA that expired in 2020. */
+void
+casella_test_pki_make_expired (char **cert_file,
+                               char **key_file)
+{
+  const CasellaTestPki *p = casella_test_pki_get ();
+  g_autofree char *dir = g_build_filename (p->dir, "expired", NULL);
+  g_autofree char *conf = g_build_filename (dir, "ca.cnf", NULL);
+  g_autofree char *conf_text = g_strdup_printf (expired_ca_conf, dir);
+  g_autofree char *index = g_build_filename (dir, "index.txt", NULL);
+  g_autofree char *serial = g_build_filename (dir, "serial", NULL);
+  g_autofree char *csr = g_build_filename (dir, "expired.csr", NULL);
+  g_autofree char *ca_key = g_build_filename (p->dir, "ca.key", NULL);
+
+  *cert_file = g_build_filename (dir, "expired.pem", NULL);
+  *key_file = g_build_filename (dir, "expired.key", NULL);
+  if (g_file_test (*cert_file, G_FILE_TEST_EXISTS))
+    return;
+  g_mkdir_with_parents (dir, 0700);
+  g_file_set_contents (conf, conf_text, -1, NULL);
+  g_file_set_contents (index, "", -1, NULL);
+  g_file_set_contents (serial, "1000\n", -1, NULL);
+  openssl ((const char *[]) { "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                              "-keyout", *key_file, "-out", csr, NULL });
+  openssl ((const char *[]) { "openssl", "ca", "-batch", "-config", conf, "-cert", p->ca_file, "-keyfile", ca_key,
+                              "-in", csr, "-out", *cert_file, "-notext",
+                              "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", NULL });
+}
+
 const CasellaTestPki *
 casella_test_pki_get (void)
 {

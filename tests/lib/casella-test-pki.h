@@ -20,5 +20,8 @@ typedef struct {
 } CasellaTestPki;
 
 const CasellaTestPki *casella_test_pki_get (void);
+/* A server certificate (PEM) and key from the test CA, expired long ago. */
+void                  casella_test_pki_make_expired (char **cert_file,
+                                                     char **key_file);
 
 G_END_DECLS
