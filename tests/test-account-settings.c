@@ -17,6 +17,7 @@
 #include "casella-composer.h"
 #include "casella-credentials.h"
 #include "casella-engine.h"
+#include "casella-servers-dialog.h"
 #include "casella-test-account.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-gtk.h"
@@ -375,6 +376,107 @@ test_alias_replies (void)
   }
 }
 
+/* The account file's receiving server now. */
+static gboolean
+receives_at (gpointer port)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  CasellaAccount *saved;
+
+  return casella_account_store_load (accounts, NULL) && (saved = casella_account_store_lookup (accounts, ADDRESS)) &&
+         casella_account_get_incoming (saved)->port == GPOINTER_TO_UINT (port);
+}
+
+static gboolean
+widget_shown (gpointer widget)
+{
+  return gtk_widget_get_visible (widget);
+}
+
+/* The dialog says why, in the error style. */
+static gboolean
+problem_shown (gpointer dialog)
+{
+  GtkWidget *error = casella_test_gtk_find_label_containing (dialog, "localhost");
+
+  return error != NULL && gtk_widget_has_css_class (error, "error") && gtk_widget_get_visible (error);
+}
+
+static gboolean
+gone (gpointer pointer)
+{
+  return *(gpointer *) pointer == NULL;
+}
+
+static GtkWidget *
+row_titled (GtkWidget  *root,
+            const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = row_titled (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Servers changed by hand: a wrong port is refused and nothing saved;
+ * STARTTLS on the other port, its certificate trusted when asked, is
+ * saved, and the session starts anew on it. */
+static void
+test_servers_changed (void)
+{
+  guint16 old_port = casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS);
+  guint16 new_port = casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAP);
+  g_autofree char *new_number = g_strdup_printf ("%u", new_port);
+  g_autoptr(GPtrArray) unlabelled = g_ptr_array_new ();
+  CasellaAccountSettings *settings = open_settings ();
+  GtkWindow *dialog;
+  GtkWidget *incoming, *port, *consent;
+
+  gtk_widget_activate_action (GTK_WIDGET (settings), "settings.change-servers", NULL);
+  dialog = casella_test_gtk_wait_for_window (CASELLA_TYPE_SERVERS_DIALOG, 5000);
+  g_assert_nonnull (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  casella_test_gtk_collect_unlabelled (GTK_WIDGET (dialog), unlabelled);
+  g_assert_cmpuint (unlabelled->len, ==, 0);
+  incoming = casella_test_gtk_find_by_type (GTK_WIDGET (dialog), ADW_TYPE_PREFERENCES_GROUP);
+  port = row_titled (incoming, T ("Port"));
+  g_assert_nonnull (port);
+  shot (GTK_WIDGET (dialog), "servers");
+
+  /* Nothing listens there: refused, and the saved servers stay. */
+  gtk_editable_set_text (GTK_EDITABLE (port), "1");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "servers.save", NULL);
+  g_assert_true (casella_test_wait_until (problem_shown, dialog, 20000));
+  g_assert_true (receives_at (GUINT_TO_POINTER (old_port)));
+  shot (GTK_WIDGET (dialog), "servers-refused");
+
+  /* STARTTLS on the plain port: the certificate is asked about first. */
+  gtk_editable_set_text (GTK_EDITABLE (port), new_number);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row_titled (incoming, T ("Encryption"))), CASELLA_SECURITY_STARTTLS);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "servers.save", NULL);
+  consent = casella_test_gtk_find_button (GTK_WIDGET (dialog), T ("_Trust This Certificate"));
+  g_assert_nonnull (consent);
+  g_assert_true (casella_test_wait_until (widget_shown, consent, 20000));
+  g_assert_true (receives_at (GUINT_TO_POINTER (old_port)));
+  shot (GTK_WIDGET (dialog), "servers-certificate");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "servers.consent", NULL);
+  g_assert_true (casella_test_wait_until (gone, &dialog, 20000));
+  g_assert_true (casella_test_wait_until (receives_at, GUINT_TO_POINTER (new_port), 5000));
+  g_assert_cmpint (casella_account_get_incoming (casella_account_store_lookup (window->accounts, ADDRESS))->security, ==,
+                   CASELLA_SECURITY_STARTTLS);
+  /* A new session, on the new server. */
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_cmpuint (casella_account_get_incoming (casella_mail_session_get_account (window->session))->port, ==,
+                    new_port);
+  gtk_window_close (GTK_WINDOW (settings));
+}
+
 static void
 test_remove_with_a_local_draft (void)
 {
@@ -472,6 +574,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/account-settings/name-and-signature", test_name_and_signature);
   g_test_add_func ("/ui/account-settings/alias-replies", test_alias_replies);
+  g_test_add_func ("/ui/account-settings/servers-changed", test_servers_changed);
   g_test_add_func ("/ui/account-settings/remove-with-a-local-draft", test_remove_with_a_local_draft);
   status = g_test_run ();
 

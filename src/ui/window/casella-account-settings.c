@@ -13,6 +13,7 @@
 
 #include "casella-account-settings.h"
 #include "casella-application.h"
+#include "casella-servers-dialog.h"
 #include "casella-ui.h"
 #include "casella-window-private.h"
 
@@ -49,6 +50,7 @@ struct _CasellaAccountSettings
   GtkSpinButton        *days_spin;
   AdwActionRow         *incoming_row;
   AdwActionRow         *outgoing_row;
+  GtkWidget            *change_servers_row;
 };
 
 G_DEFINE_FINAL_TYPE (CasellaAccountSettings, casella_account_settings, ADW_TYPE_PREFERENCES_WINDOW)
@@ -307,8 +309,40 @@ load (CasellaAccountSettings *self)
   gtk_spin_button_set_value (self->days_spin, days > 0 ? days : 30);
   adw_action_row_set_subtitle (self->incoming_row, in);
   adw_action_row_set_subtitle (self->outgoing_row, out ? out : "");
+  /* Signed in through the provider's page: its servers are the provider's. */
+  gtk_widget_set_visible (self->change_servers_row, casella_account_get_oauth2_provider (self->account) == NULL);
   on_changed (self);
   self->loading = FALSE;
+}
+
+/* ---- the servers ---- */
+
+static void
+on_servers_saved (CasellaServersDialog   *dialog,
+                  CasellaAccountSettings *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  /* The session's connections were made to the old ones. */
+  if (CASELLA_IS_APPLICATION (app))
+    casella_application_restart_session (CASELLA_APPLICATION (app), casella_account_get_id (self->account));
+  load (self);
+  toast (self, _("The new server settings work and are saved."));
+}
+
+static void
+change_servers_action (GtkWidget  *widget,
+                       const char *action,
+                       GVariant   *parameter)
+{
+  CasellaAccountSettings *self = CASELLA_ACCOUNT_SETTINGS (widget);
+  CasellaServersDialog *dialog;
+
+  if (self->session == NULL)
+    return;
+  dialog = casella_servers_dialog_new (GTK_WINDOW (self), self->accounts, self->account, self->session);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_servers_saved), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- removing ---- */
@@ -539,10 +573,12 @@ casella_account_settings_class_init (CasellaAccountSettingsClass *klass)
   BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row);
   BIND (copies_row);
   BIND (days_row); BIND (days_spin); BIND (incoming_row); BIND (outgoing_row);
+  BIND (change_servers_row);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
   gtk_widget_class_install_action (widget_class, "settings.remove", NULL, remove_action);
   gtk_widget_class_install_action (widget_class, "settings.add-address", NULL, add_address_action);
+  gtk_widget_class_install_action (widget_class, "settings.change-servers", NULL, change_servers_action);
 }
 
 static void
