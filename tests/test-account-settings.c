@@ -329,6 +329,7 @@ test_alias_replies (void)
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "add"));
   gtk_editable_set_text (GTK_EDITABLE (address), "dora.ufficio@example.test");
   gtk_editable_set_text (GTK_EDITABLE (name), "Dora Ufficio");
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_next_sibling (name)), "Ufficio acquisti, interno 12");
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "add"));
   casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
   shot (GTK_WIDGET (dialog), "add-address");
@@ -356,6 +357,9 @@ test_alias_replies (void)
   draft = casella_composer_get_draft (composer);
   g_assert_cmpstr (draft->from_address, ==, "dora.ufficio@example.test");
   g_assert_cmpstr (draft->from_name, ==, "Dora Ufficio");
+  /* The alias's own signature, not the account's. */
+  g_assert_nonnull (strstr (draft->body, "-- \nUfficio acquisti, interno 12"));
+  g_assert_null (strstr (draft->body, "Dora Rossi\nUfficio acquisti"));
   /* No Date in the original: no empty "On , Bob wrote:". */
   {
     g_autofree char *wrote = g_strdup_printf (T ("%s wrote:"), "Bob");

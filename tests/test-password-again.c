@@ -287,7 +287,9 @@ static char *
 scripted_account (const char         *address,
                   CasellaTestScript **script,
                   const char         *reply,
-                  guint               connections)
+                  guint               connections,
+                  const char         *provider_id,
+                  const char         *provider_name)
 {
   g_autoptr(GString) steps = g_string_new (NULL);
   g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
@@ -301,6 +303,8 @@ scripted_account (const char         *address,
   g_assert_true (casella_test_script_start (*script, &error));
   account = casella_test_account_new (address, NULL, casella_test_script_get_port (*script),
                                       casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  if (provider_id != NULL)
+    casella_account_set_provider (account, provider_id, provider_name);
   g_assert_true (casella_test_account_store_password (account, OLD_PASSWORD, &error));
   /* Added as the assistant would: the running app hears of it. */
   g_assert_true (casella_account_store_load (accounts, &error));
@@ -317,7 +321,7 @@ static void
 test_password_expired (void)
 {
   g_autoptr(CasellaTestScript) script = NULL;
-  g_autofree char *id = scripted_account ("dario@example.test", &script, "[EXPIRED] Password expired", 1);
+  g_autofree char *id = scripted_account ("dario@example.test", &script, "[EXPIRED] Password expired", 1, NULL, NULL);
   g_autofree char *words = g_strdup_printf (T ("Casella can’t sign in to %s: the password has expired. Choose a new one "
                                                "on %s’s website, then enter it here. Your mail here is safe."),
                                             "dario@example.test", "example.test");
@@ -347,7 +351,8 @@ static void
 test_access_switched_off (void)
 {
   g_autoptr(CasellaTestScript) script = NULL;
-  g_autofree char *id = scripted_account ("elena@example.test", &script, "IMAP access is disabled for this account", 2);
+  g_autofree char *id = scripted_account ("elena@example.test", &script, "IMAP access is disabled for this account", 2,
+                                        NULL, NULL);
   g_autofree char *words = g_strdup_printf (T ("Casella can’t get your mail: %s has switched off access for mail apps. "
                                                "Switch it on in your %s settings on the web (it may be called IMAP or "
                                                "POP3), then try again."), "example.test", "example.test");
@@ -364,6 +369,61 @@ test_access_switched_off (void)
   g_assert_true (casella_test_wait_until (rounds_reach, GUINT_TO_POINTER (tried + 1), 20000));
   g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
   g_assert_cmpuint (rounds_tried, ==, tried + 1);
+}
+
+/* Gmail cancels its app passwords when the Google password changes: the
+ * words say so, and the dialog links to where a new one is made. */
+static void
+test_app_password_cancelled (void)
+{
+  g_autoptr(CasellaTestScript) script = NULL;
+  g_autofree char *id = scripted_account ("nadia@example.test", &script,
+                                          "[AUTHENTICATIONFAILED] Invalid credentials (Failure)", 1,
+                                          "googlemail.com", "Google Mail");
+  g_autofree char *words = g_strdup_printf (T ("Casella can’t sign in to %s: the password was refused. If you changed "
+                                               "your %s password, its app passwords stopped working: create a new one "
+                                               "and enter it here. Your mail here is safe."),
+                                            "nadia@example.test", "Google Mail");
+  g_autofree char *failure = NULL;
+  GtkWindow *dialog;
+  GtkWidget *link;
+
+  g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
+  g_signal_emit_by_name (window->status_button, "clicked");
+  dialog = casella_test_gtk_wait_for_window (CASELLA_TYPE_PASSWORD_DIALOG, 5000);
+  g_assert_nonnull (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  link = casella_test_gtk_find_by_type (GTK_WIDGET (dialog), GTK_TYPE_LINK_BUTTON);
+  g_assert_nonnull (link);
+  g_assert_true (gtk_widget_get_visible (link));
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (link)), ==, "https://myaccount.google.com/apppasswords");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (link)), ==, T ("Create an App Password"));
+  casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
+  shot (GTK_WIDGET (dialog), "app-password");
+  gtk_window_close (dialog);
+  g_assert_true (casella_test_wait_until (no_dialog, &dialog, 5000));
+  failure = casella_test_script_finish (script);
+  g_assert_null (failure);
+}
+
+/* mail.ru asks for an app password in Russian and English. */
+static void
+test_app_password_required (void)
+{
+  g_autoptr(CasellaTestScript) script = NULL;
+  g_autofree char *id = scripted_account ("oleg@example.test", &script,
+                                          "[AUTHENTICATIONFAILED] NEOBHODIM parol prilozheniya "
+                                          "https://help.mail.ru/mail/security/protection/external / Application "
+                                          "password is REQUIRED", 1, "mail.ru", "mail.ru");
+  g_autofree char *words = g_strdup_printf (T ("Casella can’t sign in to %s: %s now asks for an app password, a "
+                                               "separate password you create on its website. Your mail here is safe."),
+                                            "oleg@example.test", "mail.ru");
+  g_autofree char *failure = NULL;
+
+  g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Enter the New Password"));
+  failure = casella_test_script_finish (script);
+  g_assert_null (failure);
 }
 
 static void
@@ -414,6 +474,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/password-again", test_password_again);
   g_test_add_func ("/ui/password-expired", test_password_expired);
   g_test_add_func ("/ui/access-switched-off", test_access_switched_off);
+  g_test_add_func ("/ui/app-password-cancelled", test_app_password_cancelled);
+  g_test_add_func ("/ui/app-password-required", test_app_password_required);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);

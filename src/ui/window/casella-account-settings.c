@@ -211,11 +211,12 @@ on_add_response (AdwMessageDialog       *dialog,
 {
   GtkEditable *address = g_object_get_data (G_OBJECT (dialog), "casella-address");
   GtkEditable *name = g_object_get_data (G_OBJECT (dialog), "casella-name");
+  GtkEditable *signature = g_object_get_data (G_OBJECT (dialog), "casella-signature");
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (address)));
 
   if (!g_str_equal (response, "add") || !looks_like_address (text))
     return;
-  casella_account_add_identity (self->account, text, gtk_editable_get_text (name), NULL);
+  casella_account_add_identity (self->account, text, gtk_editable_get_text (name), gtk_editable_get_text (signature));
   show_addresses (self);
   on_changed (self);
 }
@@ -231,14 +232,17 @@ add_address_action (GtkWidget  *widget,
   GtkWidget *list = gtk_list_box_new ();
   GtkWidget *address = adw_entry_row_new ();
   GtkWidget *name = adw_entry_row_new ();
+  GtkWidget *signature = adw_entry_row_new ();
 
   gtk_widget_add_css_class (list, "boxed-list");
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (address), _("Email address"));
   adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (address), GTK_INPUT_PURPOSE_EMAIL);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name), _("Name people see (optional)"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (signature), _("Its signature (optional: else the account’s)"));
   gtk_list_box_append (GTK_LIST_BOX (list), address);
   gtk_list_box_append (GTK_LIST_BOX (list), name);
+  gtk_list_box_append (GTK_LIST_BOX (list), signature);
   casella_ui_label_entry_rows (list);
   adw_message_dialog_set_extra_child (dialog, list);
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "add", _("_Add"), NULL);
@@ -248,6 +252,7 @@ add_address_action (GtkWidget  *widget,
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_object_set_data (G_OBJECT (dialog), "casella-address", address);
   g_object_set_data (G_OBJECT (dialog), "casella-name", name);
+  g_object_set_data (G_OBJECT (dialog), "casella-signature", signature);
   g_signal_connect (address, "changed", G_CALLBACK (on_new_address_changed), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_add_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));

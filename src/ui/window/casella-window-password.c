@@ -26,6 +26,17 @@ provider_of (CasellaAccount *account,
   return casella_account_get_provider_name (account) ? casella_account_get_provider_name (account) : *domain;
 }
 
+static gboolean
+needs_app_password (CasellaAccount *account)
+{
+  g_autoptr(CasellaMailConfig) provider = NULL;
+
+  if (casella_account_get_provider_id (account) == NULL)
+    return FALSE;
+  provider = casella_provider_db_lookup_id (casella_provider_db_get_default (), casella_account_get_provider_id (account));
+  return provider != NULL && (provider->needs & (CASELLA_NEEDS_APP_PASSWORD | CASELLA_NEEDS_APP_PASSWORD_WITH_2FA));
+}
+
 static void
 offer (CasellaWindow *self,
        const char    *label,
@@ -53,8 +64,14 @@ casella_window_password_explain (CasellaWindow  *self,
   switch (error->code)
     {
     case CASELLA_MAIL_ERROR_AUTH_FAILED:
-      *text = g_strdup_printf (_("Casella can’t sign in to %s: the password was refused. If you changed it, "
-                                 "enter the new one. Your mail here is safe."), address);
+      if (needs_app_password (account))
+        /* Gmail and others cancel their app passwords when the main one changes. */
+        *text = g_strdup_printf (_("Casella can’t sign in to %s: the password was refused. If you changed your %s "
+                                   "password, its app passwords stopped working: create a new one and enter it here. "
+                                   "Your mail here is safe."), address, provider);
+      else
+        *text = g_strdup_printf (_("Casella can’t sign in to %s: the password was refused. If you changed it, "
+                                   "enter the new one. Your mail here is safe."), address);
       break;
     case CASELLA_MAIL_ERROR_APP_PASSWORD_REQUIRED:
       *text = g_strdup_printf (_("Casella can’t sign in to %s: %s now asks for an app password, a separate "
