@@ -1170,6 +1170,54 @@ entry_row (GtkWidget  *root,
 }
 
 static gboolean
+attachment_question_shown (gpointer data)
+{
+  GListModel *windows = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (windows); i++)
+    {
+      g_autoptr(GtkWindow) each = g_list_model_get_item (windows, i);
+      if (ADW_IS_MESSAGE_DIALOG (each) && gtk_widget_get_mapped (GTK_WIDGET (each)) &&
+          g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (each)), T ("Send Without an Attachment?")) == 0)
+        {
+          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (each);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* "In allegato" with nothing attached: asked before it goes, and the
+ * answer is the user's. */
+static void
+test_forgotten_attachment (void)
+{
+  guint before = casella_test_smtp_get_messages (sink)->len;
+  AdwMessageDialog *question = NULL;
+  CasellaComposer *composer;
+  GtkTextBuffer *buffer;
+  GtkTextIter start;
+
+  activate ("compose");
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  gtk_editable_set_text (entry_row (GTK_WIDGET (composer), T ("To")), "giulia.ferrari@demo.test");
+  gtk_editable_set_text (entry_row (GTK_WIDGET (composer), T ("Subject")), "Preventivo");
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (casella_test_gtk_find_by_type (GTK_WIDGET (composer),
+                                                                                   GTK_TYPE_TEXT_VIEW)));
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_insert (buffer, &start, "Ciao Giulia, ti mando in allegato il preventivo.", -1);
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (casella_test_wait_until (attachment_question_shown, &question, 5000));
+  /* Nothing goes while the question waits. */
+  g_assert_cmpuint (casella_test_smtp_get_messages (sink)->len, ==, before);
+  g_assert_true (adw_message_dialog_has_response (question, "attach"));
+  shot (GTK_WIDGET (question), "forgotten-attachment");
+  adw_message_dialog_response (question, "send");
+  g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 15000));
+}
+
+static gboolean
 outbox_holds_one (gpointer data)
 {
   g_autoptr(GPtrArray) entries = casella_store_outbox_entries (casella_window_get_store (window), NULL);
@@ -1358,6 +1406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/attachment-saved", test_attachment_saved);
   g_test_add_func ("/ui/mail/folder-saved-as-mbox", test_folder_saved_as_mbox);
   g_test_add_func ("/ui/mail/reply-and-send", test_reply_and_send);
+  g_test_add_func ("/ui/mail/forgotten-attachment", test_forgotten_attachment);
   g_test_add_func ("/ui/mail/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/mail/quick-deletes", test_quick_deletes);
   g_test_add_func ("/ui/mail/move-and-star", test_move_and_star);

@@ -575,6 +575,35 @@ test_undo_and_drafts (Fixture       *fixture,
   g_assert_cmpuint (casella_store_get_message (store, again)->flags & CASELLA_MESSAGE_DRAFT, !=, 0);
 }
 
+/* Words that say a file is attached, in both languages, only in what
+ * was written now. */
+static void
+test_mentions_attachment (void)
+{
+  static const struct { const char *body; gboolean mentions; } cases[] = {
+    { "Ti mando in allegato il preventivo.", TRUE },
+    { "Ti allego la fattura di novembre", TRUE },
+    { "Vi alleghiamo il programma", TRUE },
+    { "L'ALLEGATO è il contratto", TRUE },
+    { "Please find the report attached.", TRUE },
+    { "See the attachment", TRUE },
+    { "Enclosed you will find the invoice", TRUE },
+    { "Un ritmo allegro, che allegria!", FALSE },
+    { "Ci vediamo sabato.", FALSE },
+    { "Ci vediamo sabato.\n\n> Ti mando in allegato il menù", FALSE },
+    { "A domani.\n\n-- \nMarco\nDocumenti in allegato solo su richiesta", FALSE },
+    { "Reattach the cable", FALSE },
+    { "", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].body);
+      g_assert_cmpint (casella_draft_mentions_attachment (cases[i].body), ==, cases[i].mentions);
+    }
+  g_assert_false (casella_draft_mentions_attachment (NULL));
+}
+
 static void
 test_compose (void)
 {
@@ -1154,6 +1183,7 @@ main (int argc, char **argv)
   g_test_add ("/store/rebuilt-when-damaged", Fixture, NULL, fixture_setup, test_rebuilt_when_damaged, fixture_teardown);
   g_test_add ("/store/nested-rollback", Fixture, NULL, fixture_setup, test_nested_rollback, fixture_teardown);
   g_test_add_func ("/store/compose", test_compose);
+  g_test_add_func ("/store/mentions-attachment", test_mentions_attachment);
   g_test_add_func ("/store/html-to-text", test_html_to_text);
   g_test_add_func ("/store/preview", test_preview);
   g_test_add_func ("/store/plain-text-path", test_plain_text_path);

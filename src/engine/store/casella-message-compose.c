@@ -391,3 +391,53 @@ casella_draft_to_bytes (const CasellaDraft *draft)
   text = g_mime_object_to_string (GMIME_OBJECT (message), options);
   return g_bytes_new_take (text, strlen (text));
 }
+
+/* ---- a forgotten attachment ---- */
+
+/* Beginnings of words that say a file comes with the message, folded
+ * (lower case, no accents): English and Italian. "alleg" alone would
+ * also find "allegro" and "allegria". */
+static const char *attachment_words[] = {
+  "attach", "enclos",
+  "allegat", "allego", "alleghi", "allegare", "allegand", "alleghiamo",
+};
+
+static gboolean
+line_mentions_attachment (const char *line)
+{
+  g_autofree char *folded = g_utf8_normalize (line, -1, G_NORMALIZE_NFD);
+  g_autofree char *lower = folded ? g_utf8_strdown (folded, -1) : NULL;
+
+  if (lower == NULL)
+    return FALSE;
+  for (const char *at = lower; *at != '\0'; at = g_utf8_next_char (at))
+    {
+      /* Only where a word begins. */
+      if (at != lower && g_unichar_isalnum (g_utf8_get_char (g_utf8_prev_char (at))))
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (attachment_words); i++)
+        if (g_str_has_prefix (at, attachment_words[i]))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+casella_draft_mentions_attachment (const char *body)
+{
+  g_auto(GStrv) lines = g_strsplit (body ? body : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strchomp (lines[i]);
+      /* The signature and what follows it are not what was written now. */
+      if (g_str_equal (lines[i], "--"))
+        break;
+      /* Quoted: what someone else wrote. */
+      if (lines[i][0] == '>')
+        continue;
+      if (line_mentions_attachment (lines[i]))
+        return TRUE;
+    }
+  return FALSE;
+}

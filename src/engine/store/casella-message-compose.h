@@ -52,6 +52,9 @@ gboolean           casella_address_list_is_valid  (const char          *text,
 GMimeMessage      *casella_draft_to_message       (const CasellaDraft  *draft);
 /* RFC 5322 bytes, ready for the outbox or Drafts. */
 GBytes            *casella_draft_to_bytes         (const CasellaDraft  *draft);
+/* Whether what was written (not quoted text, not the signature) says a
+ * file is attached: "in allegato", "ti allego", "attached"… */
+gboolean           casella_draft_mentions_attachment (const char       *body);
 
 CasellaAttachment *casella_attachment_new         (const char          *filename,
                                                    const char          *content_type,

@@ -30,6 +30,7 @@ struct _CasellaComposer
   guint               save_source;
   gboolean            sending;        /* handed to the outbox, or being */
   gboolean            changed;
+  gboolean            without_attachment;   /* the user said: send it without one */
   char               *from_name;      /* who it is from: the account, or one of its other addresses */
   char               *from_address;
   char               *signature;      /* theirs, as put in the text */
@@ -347,6 +348,44 @@ on_queued (GObject      *source,
 }
 
 static void
+on_attachment_answer (AdwMessageDialog *dialog,
+                      const char       *response,
+                      CasellaComposer  *self)
+{
+  if (g_str_equal (response, "attach"))
+    gtk_widget_activate_action (GTK_WIDGET (self), "composer.attach", NULL);
+  else if (g_str_equal (response, "send"))
+    {
+      self->without_attachment = TRUE;
+      gtk_widget_activate_action (GTK_WIDGET (self), "composer.send", NULL);
+    }
+}
+
+/* "In allegato…" and nothing attached: asked once before it goes. */
+static gboolean
+attachment_forgotten (CasellaComposer *self)
+{
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  if (self->without_attachment || self->attachments->len > 0)
+    return FALSE;
+  body = body_text (self);
+  if (!casella_draft_mentions_attachment (body))
+    return FALSE;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Send Without an Attachment?"),
+                                                       _("Your message says a file is attached, but there is none.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send Anyway"),
+                                    "attach", _("_Attach a File…"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "attach", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "attach");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_attachment_answer), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
 send_action (GtkWidget  *widget,
              const char *action,
              GVariant   *parameter)
@@ -362,6 +401,8 @@ send_action (GtkWidget  *widget,
       gtk_widget_grab_focus (GTK_WIDGET (self->to_row));
       return;
     }
+  if (attachment_forgotten (self))
+    return;
   draft = casella_composer_get_draft (self);
   raw = casella_draft_to_bytes (draft);
   /* In the outbox first: from there on the message cannot be lost. Once
