@@ -192,6 +192,9 @@ test_mail_commands (void)
     g_auto(CasellaTestRun) listed = cli (NULL, "list", "alice@example.test", "INBOX", NULL);
     g_auto(CasellaTestRun) shown = cli (NULL, "show", "alice@example.test", "INBOX", "21", NULL);
     g_auto(CasellaTestRun) found = cli (NULL, "search", "--local", "alice@example.test", "girasole", NULL);
+    g_auto(CasellaTestRun) by_subject = cli (NULL, "search", "--local", "alice@example.test", "oggetto:girasoli", NULL);
+    g_auto(CasellaTestRun) by_sender = cli (NULL, "search", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                                            "alice@example.test", "from:alice@example.test subject:girasoli", NULL);
     g_auto(CasellaTestRun) missing = cli (NULL, "list", "alice@example.test", "Nowhere", NULL);
 
     g_assert_cmpint (synced.status, ==, 0);
@@ -204,6 +207,11 @@ test_mail_commands (void)
     g_assert_nonnull (strstr (shown.out, "la parola girasole"));
     g_assert_cmpint (found.status, ==, 0);
     g_assert_nonnull (strstr (found.out, "1 found"));
+    /* The same operators as the search field, in the terminal. */
+    g_assert_cmpint (by_subject.status, ==, 0);
+    g_assert_nonnull (strstr (by_subject.out, "1 found"));
+    g_assert_cmpint (by_sender.status, ==, 0);
+    g_assert_nonnull (strstr (by_sender.out, "1 found"));
     g_assert_cmpint (missing.status, ==, 3);
   }
 

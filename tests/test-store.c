@@ -575,6 +575,99 @@ test_undo_and_drafts (Fixture       *fixture,
   g_assert_cmpuint (casella_store_get_message (store, again)->flags & CASELLA_MESSAGE_DRAFT, !=, 0);
 }
 
+/* Search operators, English and Italian, against a known mailbox. */
+static gint64
+add_known (CasellaStore        *store,
+           gint64               folder,
+           guint32              uid,
+           const char          *subject,
+           const char          *from_name,
+           const char          *from_address,
+           const char          *to,
+           gint64               date,
+           CasellaMessageFlags  flags,
+           gboolean             attachment)
+{
+  CasellaMessageInfo info = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  info.folder_id = folder;
+  info.uid = uid;
+  info.subject = (char *) subject;
+  info.from_name = (char *) from_name;
+  info.from_address = (char *) from_address;
+  info.to = (char *) to;
+  info.date = date;
+  info.flags = flags;
+  info.has_attachment = attachment;
+  id = casella_store_add_message (store, &info, &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+static guint
+found (CasellaStore *store,
+       gint64        folder,
+       const char   *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = casella_store_search (store, folder, text, &error);
+
+  g_assert_no_error (error);
+  g_test_message ("%s: %u", text, ids->len);
+  return ids->len;
+}
+
+static void
+test_search_operators (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 other = add_folder (store, "Lavoro", CASELLA_FOLDER_ROLE_NONE);
+  g_autoptr(GDateTime) nov = g_date_time_new_local (2026, 11, 10, 12, 0, 0);
+  g_autoptr(GDateTime) dec = g_date_time_new_local (2026, 12, 1, 9, 0, 0);
+
+  add_known (store, inbox, 1, "Cena sabato", "Nicolò Bianchi", "nico@example.test", "marco@example.test",
+             g_date_time_to_unix (nov), CASELLA_MESSAGE_SEEN, FALSE);
+  add_known (store, inbox, 2, "Fattura di novembre", "Banca Demo", "estratti@banca.test", "marco@example.test",
+             g_date_time_to_unix (dec), 0, TRUE);
+  add_known (store, inbox, 3, "Progetto 100%_fatto", "Anna Rossi", "anna@example.test", "ufficio@example.test",
+             g_date_time_to_unix (dec), CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_FLAGGED, TRUE);
+  add_known (store, other, 1, "Riunione", "Anna Rossi", "anna@example.test", "marco@example.test",
+             g_date_time_to_unix (nov), 0, FALSE);
+
+  g_assert_cmpuint (found (store, inbox, "from:anna"), ==, 1);
+  g_assert_cmpuint (found (store, 0, "from:anna"), ==, 2);                 /* every folder */
+  g_assert_cmpuint (found (store, inbox, "da:nico"), ==, 1);               /* the address, or the name */
+  g_assert_cmpuint (found (store, inbox, "from:\"Anna Rossi\""), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "to:ufficio"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "a:marco@example.test"), ==, 2);
+  g_assert_cmpuint (found (store, inbox, "subject:fattura"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "oggetto:cen"), ==, 1);           /* the start of a word, while typing */
+  g_assert_cmpuint (found (store, inbox, "has:attachment"), ==, 2);
+  g_assert_cmpuint (found (store, inbox, "ha:allegato"), ==, 2);
+  g_assert_cmpuint (found (store, inbox, "is:unread"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "non-letto"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "è:letto"), ==, 2);
+  g_assert_cmpuint (found (store, inbox, "is:starred"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "con-stella"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "before:2026-11-30"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "dopo:30/11/2026"), ==, 2);
+  g_assert_cmpuint (found (store, inbox, "prima:1.12.2026 da:nico"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "has:attachment is:unread"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "from:anna subject:progetto has:attachment is:starred"), ==, 1);
+  /* %, _ and \ are themselves, not patterns. */
+  g_assert_cmpuint (found (store, inbox, "from:%"), ==, 0);
+  g_assert_cmpuint (found (store, inbox, "subject:100%_fatto"), ==, 1);
+  /* Words with operators, and what is not an operator stays words. */
+  g_assert_cmpuint (found (store, inbox, "from:banca fattura"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "cena"), ==, 1);
+  g_assert_cmpuint (found (store, inbox, "before:someday"), ==, 0);
+  g_assert_cmpuint (found (store, inbox, "from:nessuno"), ==, 0);
+}
+
 /* Words that say a file is attached, in both languages, only in what
  * was written now. */
 static void
@@ -1184,6 +1277,7 @@ main (int argc, char **argv)
   g_test_add ("/store/nested-rollback", Fixture, NULL, fixture_setup, test_nested_rollback, fixture_teardown);
   g_test_add_func ("/store/compose", test_compose);
   g_test_add_func ("/store/mentions-attachment", test_mentions_attachment);
+  g_test_add ("/store/search-operators", Fixture, NULL, fixture_setup, test_search_operators, fixture_teardown);
   g_test_add_func ("/store/html-to-text", test_html_to_text);
   g_test_add_func ("/store/preview", test_preview);
   g_test_add_func ("/store/plain-text-path", test_plain_text_path);

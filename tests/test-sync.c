@@ -726,6 +726,54 @@ test_bodies_on_demand_and_server_search (Fixture       *fixture,
   g_assert_cmpuint (local->len, ==, 1);
 }
 
+static guint
+server_found (Fixture    *fixture,
+              gint64      folder_id,
+              const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = casella_imap_sync_search (fixture->sync, folder_id, text, NULL, &error);
+
+  g_assert_no_error (error);
+  g_test_message ("%s: %u on the server", text, ids->len);
+  return ids->len;
+}
+
+/* The search field's operators asked of the server, for what is not
+ * downloaded: its own keys, UTF-8 where needed. */
+static void
+test_server_search_operators (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cena = g_strdup_printf ("From: Anna Rossi <anna@example.test>\r\nTo: %s\r\nSubject: Cena sabato\r\n"
+                                           "Date: Mon, 2 Nov 2026 09:00:00 +0000\r\nMessage-ID: <cena@example.test>"
+                                           "\r\n\r\nA che ora?\r\n", fixture->user);
+  g_autofree char *perche = g_strdup_printf ("From: Bruno <bruno@example.test>\r\nTo: %s\r\nCc: ufficio@example.test\r\n"
+                                             "Subject: =?UTF-8?Q?Perch=C3=A9_no?=\r\n"
+                                             "Date: Tue, 1 Dec 2026 09:00:00 +0000\r\nMessage-ID: <perche@example.test>"
+                                             "\r\n\r\nCiao.\r\n", fixture->user);
+
+  casella_test_dovecot_deliver (dovecot, fixture->user, "INBOX", cena, -1, "\\Seen", &error);
+  g_assert_no_error (error);
+  casella_test_dovecot_deliver (dovecot, fixture->user, "INBOX", perche, -1, NULL, &error);
+  g_assert_no_error (error);
+  casella_imap_sync_set_body_budget (fixture->sync, CASELLA_SYNC_BODIES_NONE);
+  run_sync (fixture);
+  inbox = folder (fixture, "INBOX");
+  g_assert_cmpuint (server_found (fixture, inbox->id, "from:anna"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "da:\"Anna Rossi\" oggetto:cena"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "a:ufficio"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "oggetto:perché"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "is:unread"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "è:letto"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "after:2026-11-15"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "before:15/11/2026 from:anna"), ==, 1);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "from:anna is:unread"), ==, 0);
+  g_assert_cmpuint (server_found (fixture, inbox->id, "ciao"), ==, 1);
+}
+
 /* The reader's connection has the INBOX open from before; a message the
  * sync just stored is news to it, and its UID FETCH came back empty: the
  * body was "not downloaded" while the server had it. */
@@ -1440,6 +1488,7 @@ main (int argc, char **argv)
   ADD ("/sync/pop3/policy", test_pop3_keeps_and_deletes_by_policy);
   ADD ("/sync/pop3/deletes-after-days", test_pop3_deletes_after_days);
   ADD ("/sync/certificate-check", test_certificate_check);
+  ADD ("/sync/search/operators-on-the-server", test_server_search_operators);
   ADD ("/sync/session/downloads-as-the-account-says", test_session_downloads_as_the_account_says);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "casella-search-query.h"
+
 #include "casella-imap-types.h"
 #include "casella-net-config.h"
 
@@ -113,6 +115,8 @@ gboolean casella_imap_client_expunge_finish      (CasellaImapClient *self, GAsyn
 CASELLA_IMAP_DECLARE_ASYNC (uid_search, const char *criteria);
 GArray  *casella_imap_client_uid_search_finish   (CasellaImapClient *self, GAsyncResult *result, GError **error);
 CASELLA_IMAP_DECLARE_ASYNC (uid_search_text, const char *text);
+/* The search field's words and operators (see casella-search-query.h). */
+CASELLA_IMAP_DECLARE_ASYNC (uid_search_query, const CasellaSearchQuery *query);
 
 /* items as IMAP has them: "(UID FLAGS ENVELOPE)". With a fetch_func each
  * result goes there as it arrives and the finish returns NULL on success;

@@ -978,6 +978,78 @@ casella_imap_client_uid_search_text_async (CasellaImapClient   *self,
   casella_imap_client_submit (self, command);
 }
 
+static gboolean
+query_is_ascii (const CasellaSearchQuery *query)
+{
+  GPtrArray *lists[] = { query->words, query->from, query->to, query->subject };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      for (const guchar *p = lists[l]->pdata[i]; *p; p++)
+        if (*p >= 0x80)
+          return FALSE;
+  return TRUE;
+}
+
+static void
+append_key (CasellaImapCommand *command,
+            const char         *key,
+            const char         *value)
+{
+  casella_imap_command_append_printf (command, " %s ", key);
+  casella_imap_command_append_astring (command, value);
+}
+
+/* RFC 3501's date: 30-Nov-2026, whatever the locale. */
+static void
+append_date (CasellaImapCommand *command,
+             const char         *key,
+             gint64              seconds)
+{
+  static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (seconds);
+
+  casella_imap_command_append_printf (command, " %s %d-%s-%d", key, g_date_time_get_day_of_month (date),
+                                      months[g_date_time_get_month (date) - 1], g_date_time_get_year (date));
+}
+
+/* The search field's operators as the server's keys (every key must
+ * hold). has:attachment has none: the caller keeps only what it says. */
+void
+casella_imap_client_uid_search_query_async (CasellaImapClient        *self,
+                                            const CasellaSearchQuery *query,
+                                            GCancellable             *cancellable,
+                                            GAsyncReadyCallback       callback,
+                                            gpointer                  user_data)
+{
+  CasellaImapCommand *command = search_begin (self, cancellable, callback, user_data);
+
+  casella_imap_command_append (command, query_is_ascii (query) ? "UID SEARCH ALL" : "UID SEARCH CHARSET UTF-8 ALL");
+  for (guint i = 0; i < query->words->len; i++)
+    append_key (command, "TEXT", query->words->pdata[i]);
+  for (guint i = 0; i < query->from->len; i++)
+    append_key (command, "FROM", query->from->pdata[i]);
+  for (guint i = 0; i < query->to->len; i++)
+    {
+      /* To or Cc. */
+      append_key (command, "OR TO", query->to->pdata[i]);
+      append_key (command, "CC", query->to->pdata[i]);
+    }
+  for (guint i = 0; i < query->subject->len; i++)
+    append_key (command, "SUBJECT", query->subject->pdata[i]);
+  if (query->unread != CASELLA_SEARCH_ANY)
+    casella_imap_command_append (command, query->unread == CASELLA_SEARCH_YES ? " UNSEEN" : " SEEN");
+  if (query->starred)
+    casella_imap_command_append (command, " FLAGGED");
+  /* The Date the sender wrote, as the list shows, not the day it came. */
+  if (query->before != 0)
+    append_date (command, "SENTBEFORE", query->before);
+  if (query->after != 0)
+    append_date (command, "SENTSINCE", query->after);
+  casella_imap_client_submit (self, command);
+}
+
 GArray *
 casella_imap_client_uid_search_finish (CasellaImapClient  *self,
                                        GAsyncResult       *result,

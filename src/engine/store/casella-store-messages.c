@@ -6,6 +6,7 @@
 
 #include "casella-gmime.h"
 #include "casella-message-text.h"
+#include "casella-search-query.h"
 #include "casella-store-private.h"
 
 
@@ -480,13 +481,123 @@ casella_store_list_message_ids (CasellaStore  *self,
   return collect_ids (self, statement, error);
 }
 
+/* ---- search with operators ---- */
+
+/* "%text%" for LIKE, its own % and _ taken literally. */
+static char *
+like_pattern (const char *text)
+{
+  GString *pattern = g_string_new ("%");
+
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+  return g_string_free (pattern, FALSE);
+}
+
+/* The words, and each subject word as a column filter. */
+static char *
+fts_match (const CasellaSearchQuery *query)
+{
+  g_autoptr(GString) match = g_string_new (NULL);
+
+  for (guint i = 0; i < query->words->len; i++)
+    {
+      g_autofree char *part = fts_query (query->words->pdata[i]);
+      g_string_append_printf (match, "%s%s", match->len ? " " : "", part);
+    }
+  for (guint i = 0; i < query->subject->len; i++)
+    {
+      g_auto(GStrv) words = g_strsplit_set (query->subject->pdata[i], " \t", -1);
+
+      for (guint j = 0; words[j] != NULL; j++)
+        {
+          g_autofree char *part = words[j][0] ? fts_query (words[j]) : NULL;
+          if (part != NULL)
+            g_string_append_printf (match, "%ssubject : %s", match->len ? " " : "", part);
+        }
+    }
+  return match->len > 0 ? g_string_free (g_steal_pointer (&match), FALSE) : NULL;
+}
+
+static GArray *
+search_with_operators (CasellaStore             *self,
+                       gint64                    folder_id,
+                       const CasellaSearchQuery *query,
+                       GError                  **error)
+{
+  g_autofree char *match = fts_match (query);
+  g_autoptr(GString) sql = g_string_new ("SELECT m.id FROM messages m");
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);   /* bound as ?2, ?3… */
+  sqlite3_stmt *statement = NULL;
+  GArray *ids;
+  int rc;
+
+  if (match != NULL)
+    g_string_append (sql, " JOIN search ON search.rowid = m.id");
+  g_string_append (sql, " WHERE (?1 = 0 OR m.folder_id = ?1) AND (m.flags & 8) = 0");
+  if (match != NULL)
+    {
+      g_ptr_array_add (texts, g_steal_pointer (&match));
+      g_string_append_printf (sql, " AND search MATCH ?%u", texts->len + 1);
+    }
+  for (guint i = 0; i < query->from->len; i++)
+    {
+      g_ptr_array_add (texts, like_pattern (query->from->pdata[i]));
+      g_string_append_printf (sql, " AND (m.from_name LIKE ?%1$u ESCAPE '\\' OR m.from_address LIKE ?%1$u ESCAPE '\\')",
+                              texts->len + 1);
+    }
+  for (guint i = 0; i < query->to->len; i++)
+    {
+      g_ptr_array_add (texts, like_pattern (query->to->pdata[i]));
+      g_string_append_printf (sql, " AND (m.recipients LIKE ?%1$u ESCAPE '\\' OR m.cc LIKE ?%1$u ESCAPE '\\')",
+                              texts->len + 1);
+    }
+  if (query->has_attachment)
+    g_string_append (sql, " AND m.has_attachment = 1");
+  if (query->unread != CASELLA_SEARCH_ANY)
+    g_string_append_printf (sql, " AND (m.flags & %d) %s 0", CASELLA_MESSAGE_SEEN,
+                            query->unread == CASELLA_SEARCH_YES ? "=" : "!=");
+  if (query->starred)
+    g_string_append_printf (sql, " AND (m.flags & %d) != 0", CASELLA_MESSAGE_FLAGGED);
+  if (query->before != 0)
+    g_string_append_printf (sql, " AND m.date < %" G_GINT64_FORMAT, query->before);
+  if (query->after != 0)
+    g_string_append_printf (sql, " AND m.date >= %" G_GINT64_FORMAT, query->after);
+  g_string_append (sql, " ORDER BY m.date DESC, m.id DESC");
+
+  /* Made for this query only: not kept among the store's statements. */
+  rc = sqlite3_prepare_v2 (self->db, sql->str, -1, &statement, NULL);
+  if (rc != SQLITE_OK)
+    {
+      casella_store_set_error (self, rc, error);
+      return NULL;
+    }
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  for (guint i = 0; i < texts->len; i++)
+    casella_store_bind_text (statement, (int) i + 2, texts->pdata[i]);
+  ids = collect_ids (self, statement, error);
+  sqlite3_finalize (statement);
+  return ids;
+}
+
 GArray *
 casella_store_search (CasellaStore  *self,
                       gint64         folder_id,
                       const char    *query,
                       GError       **error)
 {
-  g_autofree char *match = fts_query (query);
+  g_autoptr(CasellaSearchQuery) parsed = casella_search_query_parse (query);
+  g_autofree char *match = NULL;
+
+  if (parsed->from->len > 0 || parsed->to->len > 0 || parsed->subject->len > 0 || parsed->has_attachment ||
+      parsed->unread != CASELLA_SEARCH_ANY || parsed->starred || parsed->before != 0 || parsed->after != 0)
+    return search_with_operators (self, folder_id, parsed, error);
+  match = fts_query (query);
   sqlite3_stmt *statement = casella_store_prepare (self,
     "SELECT m.id FROM search JOIN messages m ON m.id = search.rowid"
     " WHERE search MATCH ?1 AND (?2 = 0 OR m.folder_id = ?2) AND (m.flags & 8) = 0"

@@ -493,6 +493,7 @@ casella_imap_sync_search (CasellaImapSync  *self,
                           GError          **error)
 {
   g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self->store, folder_id);
+  g_autoptr(CasellaSearchQuery) query = casella_search_query_parse (text);
   g_auto(CasellaAwait) await = { 0 };
   g_autoptr(GArray) uids = NULL, missing = g_array_new (FALSE, FALSE, sizeof (guint32));
   GArray *ids;
@@ -500,7 +501,9 @@ casella_imap_sync_search (CasellaImapSync  *self,
   if (folder == NULL || !select_plain (self, folder, cancellable, error))
     return NULL;
   casella_await_init (&await);
-  casella_imap_client_uid_search_text_async (self->client, text, cancellable, casella_await_done, &await);
+  if (casella_search_query_is_empty (query))
+    return g_array_new (FALSE, FALSE, sizeof (gint64));
+  casella_imap_client_uid_search_query_async (self->client, query, cancellable, casella_await_done, &await);
   uids = casella_imap_client_uid_search_finish (self->client, casella_await (&await), error);
   if (uids == NULL)
     return NULL;
@@ -518,7 +521,8 @@ casella_imap_sync_search (CasellaImapSync  *self,
     {
       g_autoptr(CasellaMessageInfo) found = casella_store_find_message (self->store, folder->id,
                                                                         g_array_index (uids, guint32, i));
-      if (found != NULL)
+      /* The server has no key for it: what is known here decides. */
+      if (found != NULL && (!query->has_attachment || found->has_attachment))
         g_array_append_val (ids, found->id);
     }
   return ids;
