@@ -17,6 +17,7 @@
 #include "casella-composer.h"
 #include "casella-credentials.h"
 #include "casella-engine.h"
+#include "casella-store-queue.h"
 #include "casella-servers-dialog.h"
 #include "casella-test-account.h"
 #include "casella-test-dovecot.h"
@@ -380,6 +381,90 @@ test_alias_replies (void)
   }
 }
 
+static GtkWidget *
+row_titled (GtkWidget  *root,
+            const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = row_titled (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+undo_offered (gpointer data)
+{
+  return window->undo_sends != NULL && g_hash_table_size (window->undo_sends) == 1;
+}
+
+static gboolean
+outbox_empty (gpointer data)
+{
+  g_autoptr(GPtrArray) entries = casella_store_outbox_entries (casella_window_get_store (window), NULL);
+
+  return entries != NULL && entries->len == 0;
+}
+
+static GtkEditable *
+entry_titled (GtkWidget  *root,
+              const char *title)
+{
+  GtkWidget *row = row_titled (root, title);
+
+  return row != NULL && GTK_IS_EDITABLE (row) ? GTK_EDITABLE (row) : NULL;
+}
+
+/* Sent, then Undo within the time: nothing reached the server, and the
+ * message is back in a composer; sent again, exactly one arrives. */
+static void
+test_undo_send (void)
+{
+  guint before = casella_test_smtp_get_messages (sink)->len;
+  g_autoptr(CasellaDraft) back = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  CasellaComposer *composer;
+  GHashTableIter iter;
+  gpointer key = NULL;
+
+  g_assert_cmpuint (casella_account_get_undo_seconds (casella_mail_session_get_account (window->session)), ==, 5);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "compose", NULL);
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  gtk_editable_set_text (entry_titled (GTK_WIDGET (composer), T ("To")), "bob@example.test");
+  gtk_editable_set_text (entry_titled (GTK_WIDGET (composer), T ("Subject")), "Da annullare");
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (casella_test_wait_until (undo_offered, NULL, 5000));
+  shot (GTK_WIDGET (window), "undo-send");
+  g_assert_cmpuint (casella_test_smtp_get_messages (sink)->len, ==, before);
+
+  g_hash_table_iter_init (&iter, window->undo_sends);
+  g_assert_true (g_hash_table_iter_next (&iter, &key, NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-send", "x", *(gint64 *) key);
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  back = casella_composer_get_draft (composer);
+  g_assert_cmpstr (back->subject, ==, "Da annullare");
+  g_assert_cmpstr (back->to, ==, "bob@example.test");
+  g_assert_true (casella_test_wait_until (outbox_empty, NULL, 5000));
+
+  /* Sent again and left alone: after its time, exactly one. */
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 20000));
+  g_assert_true (casella_test_wait_until (outbox_empty, NULL, 10000));
+  sent = casella_test_smtp_get_messages (sink);
+  g_assert_cmpuint (sent->len, ==, before + 1);
+  {
+    GBytes *raw = sent->pdata[before];
+    g_autofree char *text = g_strndup (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+    g_assert_nonnull (strstr (text, "Subject: Da annullare"));
+  }
+}
+
 /* The account file's receiving server now. */
 static gboolean
 receives_at (gpointer port)
@@ -412,20 +497,6 @@ gone (gpointer pointer)
   return *(gpointer *) pointer == NULL;
 }
 
-static GtkWidget *
-row_titled (GtkWidget  *root,
-            const char *title)
-{
-  if (ADW_IS_PREFERENCES_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = row_titled (child, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* Servers changed by hand: a wrong port is refused and nothing saved;
  * STARTTLS on the other port, its certificate trusted when asked, is
@@ -578,6 +649,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/account-settings/name-and-signature", test_name_and_signature);
   g_test_add_func ("/ui/account-settings/alias-replies", test_alias_replies);
+  g_test_add_func ("/ui/account-settings/undo-send", test_undo_send);
   g_test_add_func ("/ui/account-settings/servers-changed", test_servers_changed);
   g_test_add_func ("/ui/account-settings/remove-with-a-local-draft", test_remove_with_a_local_draft);
   status = g_test_run ();

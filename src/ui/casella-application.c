@@ -14,6 +14,8 @@
 #include "casella-credentials.h"
 #include "casella-setup-window.h"
 #include "casella-store.h"
+#include "casella-store-queue.h"
+#include "casella-mail-session-writes.h"
 #include "casella-ui.h"
 #include "casella-window.h"
 
@@ -717,6 +719,67 @@ casella_application_open (GApplication  *app,
     }
 }
 
+/* ---- quitting while a message waits for its time to undo ---- */
+
+#define QUIT_SEND_TIMEOUT_US (30 * G_USEC_PER_SEC)
+
+/* Messages in session's outbox not sent yet, nor held for the user. */
+static guint
+waiting_to_go (CasellaMailSession *session)
+{
+  g_autoptr(GPtrArray) entries = casella_store_outbox_entries (casella_mail_session_get_store (session), NULL);
+  guint waiting = 0;
+
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    {
+      CasellaOutboxEntry *entry = entries->pdata[i];
+      /* Being sent counts too: a stop now would cut it off mid-way. */
+      waiting += (entry->state == CASELLA_OUTBOX_QUEUED && entry->attempts == 0) ||
+                 entry->state == CASELLA_OUTBOX_SENDING;
+    }
+  return waiting;
+}
+
+static void
+on_released (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  guint *pending = user_data;
+
+  casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, NULL);
+  casella_mail_session_send_outbox (CASELLA_MAIL_SESSION (source));
+  (*pending)--;
+}
+
+/* What was sent just before quitting goes now rather than at the next
+ * start: its time to undo ends with the app. Waited for (the windows are
+ * gone), up to a limit for a server that does not answer. */
+static void
+send_before_quitting (GPtrArray *sessions)
+{
+  gint64 deadline = g_get_monotonic_time () + QUIT_SEND_TIMEOUT_US;
+  guint pending = 0;
+  gboolean waiting = TRUE;
+
+  for (guint i = 0; i < sessions->len; i++)
+    if (casella_mail_session_is_running (sessions->pdata[i]) && waiting_to_go (sessions->pdata[i]) > 0)
+      {
+        pending++;
+        casella_mail_session_send_delayed_now_async (sessions->pdata[i], on_released, &pending);
+      }
+  while (pending > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  while (waiting && g_get_monotonic_time () < deadline)
+    {
+      waiting = FALSE;
+      for (guint i = 0; i < sessions->len; i++)
+        waiting |= casella_mail_session_is_running (sessions->pdata[i]) && waiting_to_go (sessions->pdata[i]) > 0;
+      if (waiting && !g_main_context_iteration (NULL, FALSE))
+        g_usleep (20000);
+    }
+}
+
 /* Every session's threads end before the app does (the windows are
  * gone: what is left is writing what was asked, drafts included). All
  * are asked first, so they end together. */
@@ -738,6 +801,7 @@ casella_application_shutdown (GApplication *app)
     }
   for (guint i = 0; self->stopping && i < self->stopping->len; i++)
     g_ptr_array_add (all, g_object_ref (self->stopping->pdata[i]));
+  send_before_quitting (all);
   for (guint i = 0; i < all->len; i++)
     casella_mail_session_stop (all->pdata[i]);
   for (guint i = 0; i < all->len; i++)

@@ -29,6 +29,7 @@ struct _CasellaAccount
   guint                pop3_days;
   int                  download_ahead;    /* CasellaDownloadAhead, atomic */
   int                  check_minutes;     /* atomic */
+  guint                undo_seconds;
 };
 
 G_DEFINE_FINAL_TYPE (CasellaAccount, casella_account, G_TYPE_OBJECT)
@@ -66,6 +67,7 @@ casella_account_init (CasellaAccount *self)
   self->pop3_policy = CASELLA_POP3_KEEP;
   self->pop3_days = 30;
   self->check_minutes = 5;
+  self->undo_seconds = 5;
   self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_identity_free);
 }
 
@@ -159,6 +161,19 @@ casella_account_set_check_minutes (CasellaAccount *self,
                                    guint           minutes)
 {
   g_atomic_int_set (&self->check_minutes, (int) CLAMP (minutes, 1, 24 * 60));
+}
+
+guint
+casella_account_get_undo_seconds (CasellaAccount *self)
+{
+  return self->undo_seconds;
+}
+
+void
+casella_account_set_undo_seconds (CasellaAccount *self,
+                                  guint           seconds)
+{
+  self->undo_seconds = MIN (seconds, 60);
 }
 
 const char *
@@ -462,6 +477,7 @@ casella_account_save_to_key_file (CasellaAccount *self,
     g_key_file_set_string (file, group, "ReplyTo", self->reply_to);
   g_key_file_set_string (file, group, "DownloadAhead", downloads[casella_account_get_download_ahead (self)]);
   g_key_file_set_integer (file, group, "CheckEveryMinutes", (int) casella_account_get_check_minutes (self));
+  g_key_file_set_integer (file, group, "UndoSendSeconds", (int) self->undo_seconds);
   save_identities (self, file, group);
 }
 
@@ -548,6 +564,9 @@ casella_account_load_from_key_file (GKeyFile    *file,
   casella_account_set_download_ahead (self, g_strcmp0 (download, "all") == 0 ? CASELLA_DOWNLOAD_ALL
                                             : g_strcmp0 (download, "none") == 0 ? CASELLA_DOWNLOAD_NONE
                                             : CASELLA_DOWNLOAD_RECENT);
+  if (g_key_file_has_key (file, group, "UndoSendSeconds", NULL))
+    casella_account_set_undo_seconds (self, (guint) MAX (g_key_file_get_integer (file, group, "UndoSendSeconds", NULL),
+                                                         0));
   if (g_key_file_has_key (file, group, "CheckEveryMinutes", NULL))
     casella_account_set_check_minutes (self, (guint) MAX (g_key_file_get_integer (file, group, "CheckEveryMinutes",
                                                                                   NULL), 1));

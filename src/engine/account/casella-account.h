@@ -77,6 +77,11 @@ void                 casella_account_set_download_ahead  (CasellaAccount       *
 guint                casella_account_get_check_minutes   (CasellaAccount       *self);
 void                 casella_account_set_check_minutes   (CasellaAccount       *self,
                                                           guint                 minutes);
+/* Seconds a sent message waits before it goes, so it can be undone
+ * (0: at once). Default 5. */
+guint                casella_account_get_undo_seconds    (CasellaAccount       *self);
+void                 casella_account_set_undo_seconds    (CasellaAccount       *self,
+                                                          guint                 seconds);
 /* Where replies should go, when not to the sender (NULL). */
 const char          *casella_account_get_reply_to        (CasellaAccount       *self);
 void                 casella_account_set_reply_to        (CasellaAccount       *self,

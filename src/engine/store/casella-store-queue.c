@@ -478,6 +478,51 @@ casella_store_outbox_release (CasellaStore  *self,
 }
 
 gboolean
+casella_store_outbox_delay (CasellaStore  *self,
+                            gint64         message_id,
+                            gint64         not_before,
+                            GError       **error)
+{
+  return update_entry (self, "UPDATE outbox SET next_attempt = ?2 WHERE message_id = ?1 AND state = 0 AND attempts = 0",
+                       message_id, not_before, 0, NULL, error);
+}
+
+gboolean
+casella_store_outbox_send_delayed_now (CasellaStore  *self,
+                                       GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "UPDATE outbox SET next_attempt = 0 WHERE state = 0 AND attempts = 0 AND next_attempt > 0", error);
+
+  return statement != NULL && casella_store_run (self, statement, error);
+}
+
+GBytes *
+casella_store_outbox_take_back (CasellaStore  *self,
+                                gint64         message_id,
+                                gint64         now,
+                                GError       **error)
+{
+  g_autoptr(CasellaOutboxEntry) entry = casella_store_outbox_get (self, message_id);
+  GBytes *raw;
+
+  /* Only while it still waits for its time: the sender leaves it alone. */
+  if (entry == NULL || entry->state != CASELLA_OUTBOX_QUEUED || entry->attempts > 0 || entry->next_attempt <= now)
+    {
+      g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_NOT_FOUND, "Sent already");
+      return NULL;
+    }
+  if ((raw = casella_store_get_body (self, message_id, error)) == NULL)
+    return NULL;
+  if (!casella_store_outbox_sent (self, message_id, error))
+    {
+      g_bytes_unref (raw);
+      return NULL;
+    }
+  return raw;
+}
+
+gboolean
 casella_store_outbox_sent (CasellaStore  *self,
                            gint64         message_id,
                            GError       **error)

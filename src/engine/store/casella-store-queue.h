@@ -124,6 +124,21 @@ gboolean    casella_store_outbox_copy_started (CasellaStore      *self,
 gboolean    casella_store_outbox_release    (CasellaStore        *self,
                                              gint64               message_id,
                                              GError             **error);
+/* Just queued, to be sent at not_before and not earlier (the time to
+ * undo a send). */
+gboolean    casella_store_outbox_delay      (CasellaStore        *self,
+                                             gint64               message_id,
+                                             gint64               not_before,
+                                             GError             **error);
+/* Every message waiting for its time is due now (the app is quitting). */
+gboolean    casella_store_outbox_send_delayed_now (CasellaStore  *self,
+                                             GError             **error);
+/* Undo: taken out of the outbox while it still waits for its time (now:
+ * unix time); its raw form, to write it again. NULL when too late. */
+GBytes     *casella_store_outbox_take_back  (CasellaStore        *self,
+                                             gint64               message_id,
+                                             gint64               now,
+                                             GError             **error);
 /* Done with (sent and filed, or deleted by the user): it leaves. */
 gboolean    casella_store_outbox_sent       (CasellaStore        *self,
                                              gint64               message_id,

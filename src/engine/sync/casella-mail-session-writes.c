@@ -233,6 +233,7 @@ casella_mail_session_write_get_subscribed (GAsyncResult *result)
 typedef struct {
   CasellaDraftRef *draft;
   GBytes          *raw;
+  guint            delay;   /* seconds before it may be sent (the time to undo) */
 } DraftJob;
 
 static void
@@ -290,6 +291,10 @@ run_queue (CasellaStore  *store,
   DraftJob *job = data;
   gint64 id = casella_store_outbox_add (store, job->raw, error);
 
+  /* Right after: the sender never sees it undelayed. A failure here only
+   * loses the time to undo, never the message. */
+  if (id != 0 && job->delay > 0)
+    casella_store_outbox_delay (store, id, g_get_real_time () / G_USEC_PER_SEC + job->delay, NULL);
   if (id != 0 && job->draft->id != 0)
     {
       casella_store_delete_message (store, job->draft->id, NULL);
@@ -305,6 +310,80 @@ casella_mail_session_queue_message_async (CasellaMailSession  *self,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  casella_mail_session_write_async (self, run_queue, draft_job_new (draft, raw), (GDestroyNotify) draft_job_free,
-                                    callback, user_data);
+  casella_mail_session_queue_delayed_async (self, draft, raw, 0, callback, user_data);
+}
+
+void
+casella_mail_session_queue_delayed_async (CasellaMailSession  *self,
+                                          CasellaDraftRef     *draft,
+                                          GBytes              *raw,
+                                          guint                seconds,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  DraftJob *job = draft_job_new (draft, raw);
+
+  job->delay = seconds;
+  casella_mail_session_write_async (self, run_queue, job, (GDestroyNotify) draft_job_free, callback, user_data);
+}
+
+/* ---- undo send ---- */
+
+typedef struct {
+  gint64  message_id;
+  GBytes *raw;        /* what was taken back */
+} TakeBack;
+
+static void
+take_back_free (TakeBack *take)
+{
+  g_clear_pointer (&take->raw, g_bytes_unref);
+  g_free (take);
+}
+
+static gint64
+run_take_back (CasellaStore  *store,
+               gpointer       data,
+               GError       **error)
+{
+  TakeBack *take = data;
+
+  take->raw = casella_store_outbox_take_back (store, take->message_id, g_get_real_time () / G_USEC_PER_SEC, error);
+  return take->raw != NULL ? take->message_id : 0;
+}
+
+void
+casella_mail_session_take_back_async (CasellaMailSession  *self,
+                                      gint64               message_id,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  TakeBack *take = g_new0 (TakeBack, 1);
+
+  take->message_id = message_id;
+  casella_mail_session_write_async (self, run_take_back, take, (GDestroyNotify) take_back_free, callback, user_data);
+}
+
+GBytes *
+casella_mail_session_take_back_get_raw (GAsyncResult *result)
+{
+  TakeBack *take = casella_mail_session_write_get_data (result);
+
+  return take->raw;
+}
+
+static gint64
+run_send_delayed_now (CasellaStore  *store,
+                      gpointer       data,
+                      GError       **error)
+{
+  return casella_store_outbox_send_delayed_now (store, error);
+}
+
+void
+casella_mail_session_send_delayed_now_async (CasellaMailSession  *self,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  casella_mail_session_write_async (self, run_send_delayed_now, NULL, NULL, callback, user_data);
 }

@@ -74,5 +74,25 @@ void    casella_mail_session_queue_message_async (CasellaMailSession  *self,
                                                   GBytes              *raw,
                                                   GAsyncReadyCallback  callback,
                                                   gpointer             user_data);
+/* The same, not sent before seconds have passed: the time to undo. The
+ * session sends it then (casella_mail_session_send_outbox_later()). */
+void    casella_mail_session_queue_delayed_async (CasellaMailSession  *self,
+                                                  CasellaDraftRef     *draft,
+                                                  GBytes              *raw,
+                                                  guint                seconds,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+/* Undo: out of the outbox while it still waits for its time; finishes
+ * with its id (0 and an error when too late), its raw form from
+ * casella_mail_session_take_back_get_raw(). */
+void    casella_mail_session_take_back_async     (CasellaMailSession  *self,
+                                                  gint64               message_id,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+GBytes *casella_mail_session_take_back_get_raw   (GAsyncResult        *result);
+/* What waits for its time is due now (the app is quitting: it goes). */
+void    casella_mail_session_send_delayed_now_async (CasellaMailSession *self,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
 
 G_END_DECLS

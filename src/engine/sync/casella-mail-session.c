@@ -1024,6 +1024,21 @@ casella_mail_session_send_outbox (CasellaMailSession *self)
   request (self, REQUEST_OUTBOX, 0, NULL, NULL);
 }
 
+static gboolean
+send_when_due (gpointer data)
+{
+  casella_mail_session_send_outbox (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+casella_mail_session_send_outbox_later (CasellaMailSession *self,
+                                        guint               seconds)
+{
+  /* A second past its time: the outbox skips what is not due yet. */
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (seconds + 1) * 1000, send_when_due, g_object_ref (self), g_object_unref);
+}
+
 void
 casella_mail_session_send_again (CasellaMailSession *self,
                                  gint64              message_id)

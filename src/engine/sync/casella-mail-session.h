@@ -100,6 +100,10 @@ GTlsDatabase        *casella_mail_session_get_tls_database (CasellaMailSession *
 void                 casella_mail_session_changes_made   (CasellaMailSession  *self);
 /* A message went into the outbox: send it. */
 void                 casella_mail_session_send_outbox    (CasellaMailSession  *self);
+/* The outbox again once seconds have passed (a message held for the
+ * time to undo it), on this thread's main context. */
+void                 casella_mail_session_send_outbox_later (CasellaMailSession *self,
+                                                          guint               seconds);
 /* A message that waits in the outbox for the user (refused, or cut off)
  * is queued again and sent now, on the session's thread. */
 void                casella_mail_session_send_again  (CasellaMailSession *self,

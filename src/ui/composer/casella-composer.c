@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "casella-composer.h"
+#include "casella-window.h"
 #include "casella-mail-session-writes.h"
 #include "casella-ui.h"
 
@@ -324,6 +325,29 @@ attach_action (GtkWidget  *widget,
 
 /* ---- sending ---- */
 
+/* Held for the account's time to undo (the window offers Undo), then sent. */
+static void
+offer_undo (CasellaComposer *self,
+            gint64           id)
+{
+  guint seconds = casella_account_get_undo_seconds (casella_mail_session_get_account (self->session));
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autofree char *subject = g_strdup (text_of (self->subject_row));
+
+  if (seconds == 0)
+    {
+      casella_mail_session_send_outbox (self->session);
+      return;
+    }
+  casella_mail_session_send_outbox_later (self->session, seconds);
+  for (GList *l = app ? gtk_application_get_windows (app) : NULL; l != NULL; l = l->next)
+    if (CASELLA_IS_WINDOW (l->data))
+      {
+        casella_window_offer_undo_send (l->data, self->session, id, subject, seconds);
+        break;
+      }
+}
+
 static void
 on_queued (GObject      *source,
            GAsyncResult *result,
@@ -342,7 +366,7 @@ on_queued (GObject      *source,
       adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
       return;
     }
-  casella_mail_session_send_outbox (self->session);
+  offer_undo (self, id);
   g_signal_emit (self, signals[SIGNAL_QUEUED], 0, id);
   gtk_window_destroy (GTK_WINDOW (self));
 }
@@ -410,7 +434,9 @@ send_action (GtkWidget  *widget,
   self->sending = TRUE;
   gtk_widget_action_set_enabled (widget, "composer.send", FALSE);
   g_clear_handle_id (&self->save_source, g_source_remove);
-  casella_mail_session_queue_message_async (self->session, self->draft, raw, on_queued, g_object_ref (self));
+  casella_mail_session_queue_delayed_async (self->session, self->draft, raw,
+                                            casella_account_get_undo_seconds (casella_mail_session_get_account (self->session)),
+                                            on_queued, g_object_ref (self));
 }
 
 static gboolean

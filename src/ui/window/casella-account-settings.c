@@ -19,6 +19,9 @@
 
 #define SAVE_DELAY_MS 300
 
+/* "Time to undo a send" choices, in seconds. */
+static const guint undo_seconds[] = { 0, 5, 10, 30 };
+
 /* "Look for new mail" choices, in minutes. */
 static const guint check_minutes[] = { 5, 15, 30, 60 };
 
@@ -45,6 +48,7 @@ struct _CasellaAccountSettings
   AdwPreferencesGroup  *receiving_group;
   AdwComboRow          *check_row;
   AdwComboRow          *download_row;
+  AdwComboRow          *undo_row;
   AdwComboRow          *copies_row;
   AdwActionRow         *days_row;
   GtkSpinButton        *days_spin;
@@ -139,6 +143,8 @@ on_changed (CasellaAccountSettings *self)
   casella_account_set_check_minutes (self->account, check_minutes[MIN (adw_combo_row_get_selected (self->check_row),
                                                                       G_N_ELEMENTS (check_minutes) - 1)]);
   casella_account_set_download_ahead (self->account, adw_combo_row_get_selected (self->download_row));
+  casella_account_set_undo_seconds (self->account, undo_seconds[MIN (adw_combo_row_get_selected (self->undo_row),
+                                                                     G_N_ELEMENTS (undo_seconds) - 1)]);
   casella_account_store_changed (self->accounts, self->account);
   g_clear_handle_id (&self->save_source, g_source_remove);
   self->save_source = g_timeout_add (SAVE_DELAY_MS, save_now, self);
@@ -272,14 +278,16 @@ describe_server (const CasellaServerConfig *server)
                           : server->protocol == CASELLA_PROTOCOL_POP3 ? "POP3" : "SMTP");
 }
 
-/* The choice nearest to minutes (set elsewhere, it may be another). */
+/* The choice nearest to value (set elsewhere, it may be another). */
 static guint
-check_index (guint minutes)
+nearest (const guint *choices,
+         guint        n_choices,
+         guint        value)
 {
   guint best = 0;
 
-  for (guint i = 1; i < G_N_ELEMENTS (check_minutes); i++)
-    if (ABS ((int) check_minutes[i] - (int) minutes) < ABS ((int) check_minutes[best] - (int) minutes))
+  for (guint i = 1; i < n_choices; i++)
+    if (ABS ((int) choices[i] - (int) value) < ABS ((int) choices[best] - (int) value))
       best = i;
   return best;
 }
@@ -308,8 +316,11 @@ load (CasellaAccountSettings *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->check_row), incoming->protocol == CASELLA_PROTOCOL_IMAP
                               ? _("New mail in the Inbox comes at once when the server allows it; the rest is looked "
                                   "at this often.") : "");
-  adw_combo_row_set_selected (self->check_row, check_index (casella_account_get_check_minutes (self->account)));
+  adw_combo_row_set_selected (self->check_row, nearest (check_minutes, G_N_ELEMENTS (check_minutes),
+                                                        casella_account_get_check_minutes (self->account)));
   adw_combo_row_set_selected (self->download_row, casella_account_get_download_ahead (self->account));
+  adw_combo_row_set_selected (self->undo_row, nearest (undo_seconds, G_N_ELEMENTS (undo_seconds),
+                                                       casella_account_get_undo_seconds (self->account)));
   adw_combo_row_set_selected (self->copies_row, policy);
   gtk_spin_button_set_value (self->days_spin, days > 0 ? days : 30);
   adw_action_row_set_subtitle (self->incoming_row, in);
@@ -575,7 +586,7 @@ casella_account_settings_class_init (CasellaAccountSettingsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/window/casella-account-settings.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaAccountSettings, name)
-  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row);
+  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row); BIND (undo_row);
   BIND (copies_row);
   BIND (days_row); BIND (days_spin); BIND (incoming_row); BIND (outgoing_row);
   BIND (change_servers_row);

@@ -33,6 +33,9 @@ gboolean      casella_window_certificate_explain (CasellaWindow *self,
                                                   const GError  *error,
                                                   char         **text);
 void          casella_window_certificate_class_init (GtkWidgetClass *widget_class);
+/* casella-window-undo-send.c: a message held for the time to undo. */
+void          casella_window_undo_send_class_init (GtkWidgetClass *widget_class);
+void          casella_window_undo_send_dispose (CasellaWindow *self);
 /* casella-window-export.c: "Save a Copy…" of a folder as mbox. */
 void          casella_window_export_folder    (CasellaWindow *self,
                                                gint64         folder_id,
@@ -62,6 +65,7 @@ struct _CasellaWindow
   CasellaOAuth2Flow    *signin_flow;      /* signing in again, while it lasts */
   GCancellable         *signin_cancellable;
   GCancellable         *export_cancellable; /* a folder being saved as mbox */
+  GHashTable           *undo_sends;       /* outbox id → its session, while Undo is offered */
 
   /* template */
   AdwToastOverlay      *toast_overlay;

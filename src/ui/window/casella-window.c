@@ -626,6 +626,7 @@ casella_window_dispose (GObject *object)
   cancel_server_search (self);
   casella_window_signin_dispose (self);
   casella_window_export_dispose (self);
+  casella_window_undo_send_dispose (self);
   if (self->accounts != NULL)
     g_signal_handlers_disconnect_by_data (self->accounts, self);
   /* Closed while Undo was offered: the change stands and the server
@@ -669,6 +670,7 @@ casella_window_class_init (CasellaWindowClass *klass)
   casella_window_password_class_init (widget_class);
   casella_window_export_class_init (widget_class);
   casella_window_certificate_class_init (widget_class);
+  casella_window_undo_send_class_init (widget_class);
   BIND (message_view); BIND (search_button); BIND (reader);
 #undef BIND
 }

@@ -29,4 +29,12 @@ void                casella_window_show_message (CasellaWindow       *self,
 void                casella_window_add_toast    (CasellaWindow       *self,
                                                  const char          *title);
 
+/* A message just sent waits seconds in session's outbox: a toast offers
+ * Undo, which brings it back into a composer. */
+void                casella_window_offer_undo_send (CasellaWindow      *self,
+                                                    CasellaMailSession *session,
+                                                    gint64              message_id,
+                                                    const char         *subject,
+                                                    guint               seconds);
+
 G_END_DECLS
