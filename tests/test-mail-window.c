@@ -1218,6 +1218,59 @@ test_forgotten_attachment (void)
 }
 
 static gboolean
+composer_has_attachment (gpointer composer)
+{
+  g_autoptr(CasellaDraft) draft = casella_composer_get_draft (composer);
+
+  return draft->attachments->len == 1;
+}
+
+/* A file dropped on the composer (from Files, the desktop) is attached,
+ * read as it is. */
+static void
+test_attachment_dropped (void)
+{
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-drop");
+  g_autofree char *path = g_build_filename (dir, "preventivo.pdf", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GListModel) controllers = NULL;
+  g_autoptr(CasellaDraft) draft = NULL;
+  GtkDropTarget *target = NULL;
+  CasellaComposer *composer;
+  GValue value = G_VALUE_INIT;
+  GSList *files = g_slist_prepend (NULL, file);
+  gboolean accepted = FALSE;
+  CasellaAttachment *attachment;
+
+  g_assert_true (g_file_set_contents (path, "%PDF-1.4 preventivo", -1, NULL));
+  activate ("compose");
+  g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));
+  composer = CASELLA_COMPOSER (casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0));
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (composer));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_set_boxed (&value, files);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_slist_free (files);
+  g_assert_true (accepted);
+  g_assert_true (casella_test_wait_until (composer_has_attachment, composer, 5000));
+  draft = casella_composer_get_draft (composer);
+  attachment = draft->attachments->pdata[0];
+  g_assert_cmpstr (attachment->filename, ==, "preventivo.pdf");
+  g_assert_cmpmem (g_bytes_get_data (attachment->data, NULL), g_bytes_get_size (attachment->data),
+                   "%PDF-1.4 preventivo", strlen ("%PDF-1.4 preventivo"));
+  gtk_window_destroy (GTK_WINDOW (composer));
+  casella_test_rm_rf (dir);
+}
+
+static gboolean
 outbox_holds_one (gpointer data)
 {
   g_autoptr(GPtrArray) entries = casella_store_outbox_entries (casella_window_get_store (window), NULL);
@@ -1407,6 +1460,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/folder-saved-as-mbox", test_folder_saved_as_mbox);
   g_test_add_func ("/ui/mail/reply-and-send", test_reply_and_send);
   g_test_add_func ("/ui/mail/forgotten-attachment", test_forgotten_attachment);
+  g_test_add_func ("/ui/mail/attachment-dropped", test_attachment_dropped);
   g_test_add_func ("/ui/mail/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/mail/quick-deletes", test_quick_deletes);
   g_test_add_func ("/ui/mail/move-and-star", test_move_and_star);

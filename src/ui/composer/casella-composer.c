@@ -290,6 +290,18 @@ on_file_loaded (GObject      *source,
   g_free (loading);
 }
 
+/* Read off the UI thread; attached when it is here. */
+static void
+attach_file (CasellaComposer *self,
+             GFile           *file)
+{
+  Loading *loading = g_new0 (Loading, 1);
+
+  loading->self = g_object_ref (self);
+  loading->file = g_object_ref (file);
+  g_file_load_bytes_async (loading->file, NULL, on_file_loaded, loading);
+}
+
 static void
 on_files_chosen (GtkNativeDialog *dialog,
                  int              response,
@@ -301,12 +313,25 @@ on_files_chosen (GtkNativeDialog *dialog,
     files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
   for (guint i = 0; files && i < g_list_model_get_n_items (files); i++)
     {
-      Loading *loading = g_new0 (Loading, 1);
-      loading->self = g_object_ref (self);
-      loading->file = g_list_model_get_item (files, i);
-      g_file_load_bytes_async (loading->file, NULL, on_file_loaded, loading);
+      g_autoptr(GFile) file = g_list_model_get_item (files, i);
+      attach_file (self, file);
     }
   g_object_unref (dialog);
+}
+
+/* Files dropped on the window (from Files, the desktop…) are attached. */
+static gboolean
+on_files_dropped (GtkDropTarget   *target,
+                  const GValue    *value,
+                  double           x,
+                  double           y,
+                  CasellaComposer *self)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    attach_file (self, l->data);
+  return files != NULL;
 }
 
 static void
@@ -628,6 +653,12 @@ static void
 casella_composer_init (CasellaComposer *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (on_files_dropped), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
   self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_attachment_free);
   casella_ui_label_entry_rows (GTK_WIDGET (self));
   g_signal_connect_swapped (self->to_row, "changed", G_CALLBACK (on_address_changed), self);
