@@ -105,19 +105,29 @@ receives_as_chosen (gpointer data)
          casella_account_get_download_ahead (saved) == CASELLA_DOWNLOAD_ALL;
 }
 
-static AdwComboRow *
-combo_titled (GtkWidget  *root,
-              const char *title)
+/* The first row of a type with this title. */
+static GtkWidget *
+row_titled (GtkWidget  *root,
+            GType       type,
+            const char *title)
 {
-  if (ADW_IS_COMBO_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return ADW_COMBO_ROW (root);
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     {
-      AdwComboRow *found = combo_titled (child, title);
+      GtkWidget *found = row_titled (child, type, title);
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+static AdwComboRow *
+combo_titled (GtkWidget  *root,
+              const char *title)
+{
+  return ADW_COMBO_ROW (row_titled (root, ADW_TYPE_COMBO_ROW, title));
 }
 
 static gboolean
@@ -253,6 +263,51 @@ test_name_and_signature (void)
   gtk_window_close (GTK_WINDOW (settings));
 }
 
+static gboolean
+archive_not_offline (gpointer data)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  CasellaAccount *saved;
+
+  return casella_account_store_load (accounts, NULL) && (saved = casella_account_store_lookup (accounts, ADDRESS)) &&
+         !casella_account_get_folder_offline (saved, "Clienti") && casella_account_get_folder_offline (saved, "INBOX");
+}
+
+/* Each of the server's folders can be left out of reading offline; the
+ * Outbox, which lives only here, is not offered. */
+static void
+test_folders_offline (void)
+{
+  CasellaAccountSettings *settings = open_settings ();
+  GtkWidget *expander = row_titled (GTK_WIDGET (settings), ADW_TYPE_EXPANDER_ROW, T ("Folders for reading offline"));
+  GtkWidget *archive, *button;
+
+  g_assert_nonnull (expander);
+  g_assert_true (gtk_widget_get_visible (expander));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
+  g_assert_null (row_titled (expander, ADW_TYPE_ACTION_ROW, T ("Outbox")));
+  g_assert_nonnull (row_titled (expander, ADW_TYPE_ACTION_ROW, T ("Inbox")));
+  archive = row_titled (expander, ADW_TYPE_ACTION_ROW, "Clienti");
+  g_assert_nonnull (archive);
+  button = casella_test_gtk_find_by_type (archive, GTK_TYPE_SWITCH);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (button)));
+  gtk_switch_set_active (GTK_SWITCH (button), FALSE);
+  g_assert_true (casella_test_wait_until (archive_not_offline, NULL, 5000));
+  g_assert_false (casella_account_get_folder_offline (casella_account_store_lookup (window->accounts, ADDRESS),
+                                                      "Clienti"));
+  /* The page scrolls to the row with the focus. */
+  {
+    GtkWidget *viewport = gtk_widget_get_ancestor (archive, GTK_TYPE_VIEWPORT);
+
+    g_assert_nonnull (viewport);
+    gtk_viewport_set_scroll_to_focus (GTK_VIEWPORT (viewport), TRUE);
+    gtk_widget_grab_focus (button);
+  }
+  casella_test_gtk_wait_mapped (archive);
+  shot (GTK_WIDGET (settings), "offline-folders");
+  gtk_window_close (GTK_WINDOW (settings));
+}
+
 static gint64
 message_with_subject (const char *subject)
 {
@@ -381,21 +436,6 @@ test_alias_replies (void)
   }
 }
 
-static GtkWidget *
-row_titled (GtkWidget  *root,
-            const char *title)
-{
-  if (ADW_IS_PREFERENCES_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = row_titled (child, title);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 undo_offered (gpointer data)
 {
@@ -414,7 +454,7 @@ static GtkEditable *
 entry_titled (GtkWidget  *root,
               const char *title)
 {
-  GtkWidget *row = row_titled (root, title);
+  GtkWidget *row = row_titled (root, ADW_TYPE_PREFERENCES_ROW, title);
 
   return row != NULL && GTK_IS_EDITABLE (row) ? GTK_EDITABLE (row) : NULL;
 }
@@ -520,7 +560,7 @@ test_servers_changed (void)
   casella_test_gtk_collect_unlabelled (GTK_WIDGET (dialog), unlabelled);
   g_assert_cmpuint (unlabelled->len, ==, 0);
   incoming = casella_test_gtk_find_by_type (GTK_WIDGET (dialog), ADW_TYPE_PREFERENCES_GROUP);
-  port = row_titled (incoming, T ("Port"));
+  port = row_titled (incoming, ADW_TYPE_PREFERENCES_ROW, T ("Port"));
   g_assert_nonnull (port);
   shot (GTK_WIDGET (dialog), "servers");
 
@@ -533,7 +573,7 @@ test_servers_changed (void)
 
   /* STARTTLS on the plain port: the certificate is asked about first. */
   gtk_editable_set_text (GTK_EDITABLE (port), new_number);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row_titled (incoming, T ("Encryption"))), CASELLA_SECURITY_STARTTLS);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row_titled (incoming, ADW_TYPE_PREFERENCES_ROW, T ("Encryption"))), CASELLA_SECURITY_STARTTLS);
   gtk_widget_activate_action (GTK_WIDGET (dialog), "servers.save", NULL);
   consent = casella_test_gtk_find_button (GTK_WIDGET (dialog), T ("_Trust This Certificate"));
   g_assert_nonnull (consent);
@@ -636,6 +676,8 @@ main (int argc, char **argv)
   g_assert_true (casella_test_dovecot_start (dovecot, &error));
   set_up_account ();
   deliver ("Benvenuta");
+  casella_test_dovecot_fill (dovecot, ADDRESS, "Clienti", 2, &error);
+  g_assert_no_error (error);
 
   app = casella_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
@@ -648,6 +690,7 @@ main (int argc, char **argv)
   g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
 
   g_test_add_func ("/ui/account-settings/name-and-signature", test_name_and_signature);
+  g_test_add_func ("/ui/account-settings/folders-offline", test_folders_offline);
   g_test_add_func ("/ui/account-settings/alias-replies", test_alias_replies);
   g_test_add_func ("/ui/account-settings/undo-send", test_undo_send);
   g_test_add_func ("/ui/account-settings/servers-changed", test_servers_changed);

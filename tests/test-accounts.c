@@ -310,6 +310,9 @@ test_store_round_trip (void)
   casella_account_add_identity (second, "ufficio@example.test", "Bob; Ufficio", "Bob\nUfficio acquisti; 2° piano");
   casella_account_add_identity (second, "bob@alias.test", NULL, NULL);
   casella_account_set_reply_to (second, "risposte@example.test");
+  casella_account_set_folder_offline (second, "Archivio; 2025", FALSE);
+  casella_account_set_folder_offline (second, "Spam", FALSE);
+  casella_account_set_folder_offline (second, "Spam", TRUE);
   g_assert_true (casella_account_store_load (store, &error));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
   g_assert_true (casella_account_store_add (store, first, &error));
@@ -344,6 +347,9 @@ test_store_round_trip (void)
     g_assert_null (((CasellaIdentity *) casella_account_get_identities (loaded)->pdata[1])->name);
   }
   g_assert_cmpstr (casella_account_get_reply_to (loaded), ==, "risposte@example.test");
+  g_assert_false (casella_account_get_folder_offline (loaded, "Archivio; 2025"));
+  g_assert_true (casella_account_get_folder_offline (loaded, "Spam"));
+  g_assert_true (casella_account_get_folder_offline (loaded, "INBOX"));
 
   g_assert_true (casella_account_store_remove (again, casella_account_get_id (first), &error));
   g_assert_true (casella_account_store_load (store, &error));

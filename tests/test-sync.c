@@ -1407,6 +1407,60 @@ test_session_downloads_as_the_account_says (Fixture       *fixture,
   casella_mail_session_wait (session);
 }
 
+static gint64
+folder_id_of (CasellaStore *store,
+              const char   *path)
+{
+  g_autoptr(GPtrArray) folders = casella_store_list_folders (store, NULL);
+
+  for (guint i = 0; folders != NULL && i < folders->len; i++)
+    if (g_strcmp0 (((CasellaStoreFolder *) folders->pdata[i])->path, path) == 0)
+      return ((CasellaStoreFolder *) folders->pdata[i])->id;
+  return 0;
+}
+
+/* A folder not kept for reading offline gets its headers and nothing
+ * more, even with "all of it"; turned back on, its mail comes. */
+static void
+test_session_folders_not_offline (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, 0 };
+  g_autoptr(CasellaMailSession) session = NULL;
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaStore *store;
+  guint rounds = 0;
+  RoundDone done = { NULL, &rounds, 0 };
+  gint64 archive;
+
+  fill (fixture, "INBOX", 6);
+  fill (fixture, "Archive", 4);
+  casella_account_set_download_ahead (account, CASELLA_DOWNLOAD_ALL);
+  casella_account_set_folder_offline (account, "Archive", FALSE);
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  store = casella_mail_session_get_store (session);
+  g_signal_connect (session, "notify::state", G_CALLBACK (on_state_count_rounds), &rounds);
+  done.session = session;
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  archive = folder_id_of (store, "Archive");
+  g_assert_cmpint (archive, !=, 0);
+  g_assert_cmpuint (count_bodies (store, inbox->id), ==, 6);
+  g_assert_cmpuint (count_messages (store, archive), ==, 4);
+  g_assert_cmpuint (count_bodies (store, archive), ==, 0);
+
+  casella_account_set_folder_offline (account, "Archive", TRUE);
+  done.after = rounds;
+  casella_mail_session_refresh (session);
+  g_assert_true (casella_test_wait_until (round_done, &done, 20000));
+  g_assert_cmpuint (count_bodies (store, archive), ==, 4);
+  casella_mail_session_wait (session);
+}
+
 /* The app finds its store damaged: it starts anyway, on a store made
  * anew (the damaged one kept), and the sync brings the mail back. */
 static void
@@ -1490,6 +1544,7 @@ main (int argc, char **argv)
   ADD ("/sync/certificate-check", test_certificate_check);
   ADD ("/sync/search/operators-on-the-server", test_server_search_operators);
   ADD ("/sync/session/downloads-as-the-account-says", test_session_downloads_as_the_account_says);
+  ADD ("/sync/session/folders-not-offline", test_session_folders_not_offline);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/session", test_session);
   ADD ("/sync/session-stops-at-once", test_session_stops_at_once);

@@ -30,6 +30,8 @@ struct _CasellaAccount
   int                  download_ahead;    /* CasellaDownloadAhead, atomic */
   int                  check_minutes;     /* atomic */
   guint                undo_seconds;
+  GHashTable          *not_offline;       /* folder paths whose mail is only fetched when opened */
+  GMutex               not_offline_lock;  /* read by the session's threads */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaAccount, casella_account, G_TYPE_OBJECT)
@@ -52,6 +54,8 @@ casella_account_finalize (GObject *object)
   g_clear_pointer (&self->pinned_outgoing, g_bytes_unref);
   g_ptr_array_unref (self->identities);
   g_free (self->reply_to);
+  g_hash_table_unref (self->not_offline);
+  g_mutex_clear (&self->not_offline_lock);
   G_OBJECT_CLASS (casella_account_parent_class)->finalize (object);
 }
 
@@ -69,6 +73,8 @@ casella_account_init (CasellaAccount *self)
   self->check_minutes = 5;
   self->undo_seconds = 5;
   self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_identity_free);
+  self->not_offline = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->not_offline_lock);
 }
 
 /* ---- other addresses it sends from ---- */
@@ -135,6 +141,60 @@ casella_account_find_identity (CasellaAccount     *self,
           return identity;
       }
   return NULL;
+}
+
+/* ---- folders kept for reading offline ---- */
+
+gboolean
+casella_account_get_folder_offline (CasellaAccount *self,
+                                    const char     *path)
+{
+  gboolean offline;
+
+  g_return_val_if_fail (CASELLA_IS_ACCOUNT (self), TRUE);
+
+  g_mutex_lock (&self->not_offline_lock);
+  offline = path == NULL || !g_hash_table_contains (self->not_offline, path);
+  g_mutex_unlock (&self->not_offline_lock);
+  return offline;
+}
+
+void
+casella_account_set_folder_offline (CasellaAccount *self,
+                                    const char     *path,
+                                    gboolean        offline)
+{
+  g_return_if_fail (CASELLA_IS_ACCOUNT (self));
+  g_return_if_fail (path != NULL);
+
+  g_mutex_lock (&self->not_offline_lock);
+  if (offline)
+    g_hash_table_remove (self->not_offline, path);
+  else
+    g_hash_table_add (self->not_offline, g_strdup (path));
+  g_mutex_unlock (&self->not_offline_lock);
+}
+
+static int
+compare_paths (const void *a,
+               const void *b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* Sorted, so that the file stays the same when nothing changed. */
+static GStrv
+not_offline_paths (CasellaAccount *self)
+{
+  GStrv paths;
+
+  g_mutex_lock (&self->not_offline_lock);
+  paths = (GStrv) g_hash_table_get_keys_as_array (self->not_offline, NULL);
+  for (guint i = 0; paths[i] != NULL; i++)
+    paths[i] = g_strdup (paths[i]);
+  g_mutex_unlock (&self->not_offline_lock);
+  qsort (paths, g_strv_length (paths), sizeof (char *), compare_paths);
+  return paths;
 }
 
 CasellaDownloadAhead
@@ -479,6 +539,13 @@ casella_account_save_to_key_file (CasellaAccount *self,
   g_key_file_set_integer (file, group, "CheckEveryMinutes", (int) casella_account_get_check_minutes (self));
   g_key_file_set_integer (file, group, "UndoSendSeconds", (int) self->undo_seconds);
   save_identities (self, file, group);
+  {
+    g_auto(GStrv) paths = not_offline_paths (self);
+
+    if (paths[0] != NULL)
+      g_key_file_set_string_list (file, group, "FoldersNotOffline", (const char * const *) paths,
+                                  g_strv_length (paths));
+  }
 }
 
 static CasellaServerConfig *
@@ -571,6 +638,12 @@ casella_account_load_from_key_file (GKeyFile    *file,
     casella_account_set_check_minutes (self, (guint) MAX (g_key_file_get_integer (file, group, "CheckEveryMinutes",
                                                                                   NULL), 1));
   load_identities (self, file, group);
+  {
+    g_auto(GStrv) paths = g_key_file_get_string_list (file, group, "FoldersNotOffline", NULL, NULL);
+
+    for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+      casella_account_set_folder_offline (self, paths[i], FALSE);
+  }
   if (g_key_file_has_key (file, group, "Pop3DeleteAfterDays", NULL))
     self->pop3_days = (guint) CLAMP (g_key_file_get_integer (file, group, "Pop3DeleteAfterDays", NULL), 1, 3650);
   return g_steal_pointer (&self);

@@ -68,6 +68,13 @@ void                 casella_account_remove_identity     (CasellaAccount       *
  * other addresses: a reply goes out from it. NULL: the account's own. */
 const CasellaIdentity *casella_account_find_identity     (CasellaAccount       *self,
                                                           const char * const   *addresses);
+/* An IMAP folder kept for reading offline (every one, unless turned
+ * off) gets its mail downloaded ahead; the others only when opened. */
+gboolean             casella_account_get_folder_offline  (CasellaAccount       *self,
+                                                          const char           *path);
+void                 casella_account_set_folder_offline  (CasellaAccount       *self,
+                                                          const char           *path,
+                                                          gboolean              offline);
 /* Read by the session's threads while the window may change them. */
 CasellaDownloadAhead casella_account_get_download_ahead  (CasellaAccount       *self);
 void                 casella_account_set_download_ahead  (CasellaAccount       *self,

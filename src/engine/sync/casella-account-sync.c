@@ -44,6 +44,13 @@ forward_progress (CasellaImapSync                 *sync,
   options->progress (folder, stage, done, total, options->progress_data);
 }
 
+static gboolean
+folder_offline (const char *path,
+                gpointer    account)
+{
+  return casella_account_get_folder_offline (account, path);
+}
+
 CasellaImapSync *
 casella_account_new_imap_sync (CasellaAccount                  *account,
                                CasellaStore                    *store,
@@ -55,6 +62,7 @@ casella_account_new_imap_sync (CasellaAccount                  *account,
   casella_net_config_unref (config);
   casella_imap_sync_set_tokens (sync, options->tokens);
   casella_imap_sync_set_body_budget (sync, options->body_budget);
+  casella_imap_sync_set_offline_func (sync, folder_offline, g_object_ref (account), g_object_unref);
   if (options->progress != NULL)
     g_signal_connect (sync, "progress", G_CALLBACK (forward_progress), (gpointer) options);
   return sync;

@@ -592,21 +592,23 @@ on_whole (CasellaImapFetch *fetch,
 }
 
 static gboolean
-wants_whole (CasellaImapSync *self)
+wants_whole (CasellaImapSync          *self,
+             const CasellaStoreFolder *folder)
 {
-  return self->body_budget == CASELLA_SYNC_BODIES_ALL;
+  return self->body_budget == CASELLA_SYNC_BODIES_ALL && casella_imap_sync_keeps_offline (self, folder->path);
 }
 
 /* With the whole message coming, its structure is read here (the body
  * facts say whether it has attachments): no BODYSTRUCTURE for the server
  * to make and send. */
 static char *
-header_items (CasellaImapSync *self)
+header_items (CasellaImapSync          *self,
+              const CasellaStoreFolder *folder)
 {
   return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE%s%s"
                           " BODY.PEEK[HEADER.FIELDS (REFERENCES)]%s)",
-                          wants_whole (self) ? "" : " BODYSTRUCTURE", self->condstore ? " MODSEQ" : "",
-                          wants_whole (self) ? " BODY.PEEK[]" : "");
+                          wants_whole (self, folder) ? "" : " BODYSTRUCTURE", self->condstore ? " MODSEQ" : "",
+                          wants_whole (self, folder) ? " BODY.PEEK[]" : "");
 }
 
 /* uids newest first, in FETCHes of batch_size; each is written (and
@@ -618,11 +620,11 @@ casella_imap_sync_fetch_headers (CasellaImapSync           *self,
                                  GCancellable              *cancellable,
                                  GError                   **error)
 {
-  g_autofree char *items = header_items (self);
+  g_autofree char *items = header_items (self, folder);
   gboolean ok = TRUE;
   Batch batch;
 
-  if (wants_whole (self))
+  if (wants_whole (self, folder))
     batch_init (&batch, self, folder->id, write_whole, (GDestroyNotify) whole_item_free);
   else
     batch_init (&batch, self, folder->id, write_header, (GDestroyNotify) casella_message_info_free);
@@ -630,7 +632,7 @@ casella_imap_sync_fetch_headers (CasellaImapSync           *self,
   batch.stage = "headers";
   batch.total = uids->len;
   ok = fetch_all_into_store (self, (guint32 *) uids->data, uids->len, self->batch_size, items,
-                             wants_whole (self) ? on_whole : on_header, &batch, cancellable, error);
+                             wants_whole (self, folder) ? on_whole : on_header, &batch, cancellable, error);
   return batch_finish (&batch, ok, error);
 }
 
@@ -802,11 +804,14 @@ casella_imap_sync_folder_bodies (CasellaImapSync     *self,
                                  GCancellable        *cancellable,
                                  GError             **error)
 {
-  g_autoptr(GArray) missing = casella_store_list_missing_bodies (self->store, folder->id, *budget, error);
+  g_autoptr(GArray) missing = NULL;
   g_autoptr(CasellaImapSelectInfo) info = NULL;
   guint64 bytes = 0;
   gboolean ok;
 
+  if (!casella_imap_sync_keeps_offline (self, folder->path))
+    return TRUE;
+  missing = casella_store_list_missing_bodies (self->store, folder->id, *budget, error);
   if (missing == NULL)
     return FALSE;
   if (missing->len == 0)

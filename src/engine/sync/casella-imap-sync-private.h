@@ -25,6 +25,9 @@ struct _CasellaImapSync
   gboolean           condstore;
   gboolean           uidplus;
   guint64            body_budget;
+  CasellaImapSyncOfflineFunc offline_func; /* NULL: every folder's mail ahead */
+  gpointer           offline_data;
+  GDestroyNotify     offline_destroy;
   guint              batch_size;
   gboolean           interrupted;   /* a wake for the IDLE wait, on the sync's thread */
   char              *personal_prefix; /* NAMESPACE's personal prefix ("" or "INBOX."), once known */
@@ -48,6 +51,9 @@ CasellaImapSelectInfo *casella_imap_sync_select (CasellaImapSync          *self,
  * inviati…). */
 CasellaFolderRole casella_imap_sync_role_of (const CasellaImapMailbox *mailbox,
                                              const char               *personal_prefix);
+/* Whether a folder's mail is downloaded ahead (the user's choice). */
+gboolean casella_imap_sync_keeps_offline    (CasellaImapSync     *self,
+                                             const char          *path);
 /* A connection error makes the next call reconnect. */
 void     casella_imap_sync_note_error       (CasellaImapSync     *self,
                                              const GError        *error);

@@ -712,6 +712,7 @@ casella_imap_sync_finalize (GObject *object)
   g_free (self->personal_prefix);
   casella_secret_free (self->password);
   g_clear_object (&self->tokens);
+  casella_imap_sync_set_offline_func (self, NULL, NULL, NULL);
 
   G_OBJECT_CLASS (casella_imap_sync_parent_class)->finalize (object);
 }
@@ -770,6 +771,28 @@ casella_imap_sync_set_tokens (CasellaImapSync    *self,
                               CasellaTokenSource *tokens)
 {
   g_set_object (&self->tokens, tokens);
+}
+
+void
+casella_imap_sync_set_offline_func (CasellaImapSync            *self,
+                                    CasellaImapSyncOfflineFunc  func,
+                                    gpointer                    user_data,
+                                    GDestroyNotify              destroy)
+{
+  g_return_if_fail (CASELLA_IS_IMAP_SYNC (self));
+
+  if (self->offline_destroy != NULL)
+    self->offline_destroy (self->offline_data);
+  self->offline_func = func;
+  self->offline_data = user_data;
+  self->offline_destroy = destroy;
+}
+
+gboolean
+casella_imap_sync_keeps_offline (CasellaImapSync *self,
+                                 const char      *path)
+{
+  return self->offline_func == NULL || self->offline_func (path, self->offline_data);
 }
 
 void

@@ -38,6 +38,14 @@ void             casella_imap_sync_set_tokens       (CasellaImapSync  *self,
                                                      CasellaTokenSource *tokens);
 void             casella_imap_sync_set_body_budget  (CasellaImapSync  *self,
                                                      guint64           bytes);
+/* Says whether a folder (by path) keeps its mail for reading offline;
+ * called on the sync's thread each time bodies would be downloaded. */
+typedef gboolean (*CasellaImapSyncOfflineFunc) (const char *path,
+                                                gpointer    user_data);
+void             casella_imap_sync_set_offline_func (CasellaImapSync  *self,
+                                                     CasellaImapSyncOfflineFunc func,
+                                                     gpointer          user_data,
+                                                     GDestroyNotify    destroy);
 void             casella_imap_sync_set_batch_size   (CasellaImapSync  *self,
                                                      guint             messages);
 CasellaStore    *casella_imap_sync_get_store        (CasellaImapSync  *self);

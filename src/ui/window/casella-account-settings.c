@@ -48,6 +48,8 @@ struct _CasellaAccountSettings
   AdwPreferencesGroup  *receiving_group;
   AdwComboRow          *check_row;
   AdwComboRow          *download_row;
+  AdwExpanderRow       *offline_row;
+  GPtrArray            *offline_rows;   /* the rows shown in offline_row */
   AdwComboRow          *undo_row;
   AdwComboRow          *copies_row;
   AdwActionRow         *days_row;
@@ -148,6 +150,79 @@ on_changed (CasellaAccountSettings *self)
   casella_account_store_changed (self->accounts, self->account);
   g_clear_handle_id (&self->save_source, g_source_remove);
   self->save_source = g_timeout_add (SAVE_DELAY_MS, save_now, self);
+}
+
+/* ---- folders for reading offline ---- */
+
+static void on_changed (CasellaAccountSettings *self);
+
+static void
+on_offline_toggled (GtkSwitch              *button,
+                    GParamSpec             *pspec,
+                    CasellaAccountSettings *self)
+{
+  casella_account_set_folder_offline (self->account, g_object_get_data (G_OBJECT (button), "casella-path"),
+                                      gtk_switch_get_active (button));
+  on_changed (self);
+}
+
+static GtkWidget *
+offline_folder_row (CasellaAccountSettings   *self,
+                    const CasellaStoreFolder *folder)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_switch_new ();
+  const char *name = casella_folder_display_name (folder);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_switch_set_active (GTK_SWITCH (button), casella_account_get_folder_offline (self->account, folder->path));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  g_object_set_data_full (G_OBJECT (button), "casella-path", g_strdup (folder->path), g_free);
+  g_signal_connect (button, "notify::active", G_CALLBACK (on_offline_toggled), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  return row;
+}
+
+/* The Inbox first, as in the window. */
+static int
+inbox_first (gconstpointer a,
+             gconstpointer b)
+{
+  const CasellaStoreFolder *x = *(CasellaStoreFolder * const *) a, *y = *(CasellaStoreFolder * const *) b;
+
+  if ((x->role == CASELLA_FOLDER_ROLE_INBOX) != (y->role == CASELLA_FOLDER_ROLE_INBOX))
+    return x->role == CASELLA_FOLDER_ROLE_INBOX ? -1 : 1;
+  return g_utf8_collate (casella_folder_display_name (x), casella_folder_display_name (y));
+}
+
+/* The server's folders that can be opened; the Outbox lives only here. */
+static void
+show_offline_folders (CasellaAccountSettings *self)
+{
+  CasellaStore *store = self->session ? casella_mail_session_get_store (self->session) : NULL;
+  g_autoptr(GPtrArray) folders = store ? casella_store_list_folders (store, NULL) : NULL;
+
+  for (guint i = 0; i < self->offline_rows->len; i++)
+    adw_expander_row_remove (self->offline_row, self->offline_rows->pdata[i]);
+  g_ptr_array_set_size (self->offline_rows, 0);
+  if (folders != NULL)
+    g_ptr_array_sort (folders, inbox_first);
+  for (guint i = 0; folders != NULL && i < folders->len; i++)
+    {
+      const CasellaStoreFolder *folder = folders->pdata[i];
+      GtkWidget *row;
+
+      if (folder->flags & (CASELLA_FOLDER_LOCAL | CASELLA_FOLDER_NOSELECT))
+        continue;
+      row = offline_folder_row (self, folder);
+      adw_expander_row_add_row (self->offline_row, row);
+      g_ptr_array_add (self->offline_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_row),
+                          casella_account_get_incoming (self->account)->protocol == CASELLA_PROTOCOL_IMAP &&
+                          self->offline_rows->len > 0);
 }
 
 /* ---- other addresses ---- */
@@ -313,6 +388,7 @@ load (CasellaAccountSettings *self)
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->signature_view), signature ? signature : "", -1);
   gtk_widget_set_visible (GTK_WIDGET (self->copies_row), incoming->protocol == CASELLA_PROTOCOL_POP3);
   gtk_widget_set_visible (GTK_WIDGET (self->download_row), incoming->protocol == CASELLA_PROTOCOL_IMAP);
+  show_offline_folders (self);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->check_row), incoming->protocol == CASELLA_PROTOCOL_IMAP
                               ? _("New mail in the Inbox comes at once when the server allows it; the rest is looked "
                                   "at this often.") : "");
@@ -572,6 +648,7 @@ casella_account_settings_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->copy_name, g_free);
   g_clear_pointer (&self->address_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->offline_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (casella_account_settings_parent_class)->dispose (object);
 }
 
@@ -586,7 +663,7 @@ casella_account_settings_class_init (CasellaAccountSettingsClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/window/casella-account-settings.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaAccountSettings, name)
-  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row); BIND (undo_row);
+  BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row); BIND (offline_row); BIND (undo_row);
   BIND (copies_row);
   BIND (days_row); BIND (days_spin); BIND (incoming_row); BIND (outgoing_row);
   BIND (change_servers_row);
@@ -602,6 +679,7 @@ casella_account_settings_init (CasellaAccountSettings *self)
 {
   self->loading = TRUE;
   self->address_rows = g_ptr_array_new ();
+  self->offline_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   casella_ui_label_entry_rows (GTK_WIDGET (self->name_row));
   casella_ui_label_entry_rows (GTK_WIDGET (self->reply_to_row));
