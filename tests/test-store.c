@@ -17,6 +17,7 @@
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
 #include "casella-export.h"
+#include "casella-merged-list.h"
 #include "casella-store.h"
 #include "casella-store-actions.h"
 #include "casella-store-queue.h"
@@ -522,6 +523,70 @@ test_message_list (Fixture       *fixture,
   casella_message_list_set_query (list, "Bruno");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 500);
   g_assert_cmpint (casella_message_list_find (list, id), ==, 0);
+}
+
+/* Two accounts' Inboxes as one list: newest first whichever account,
+ * each row telling whose it is; new mail in one account adds one row
+ * where it belongs and moves nothing else. */
+static void
+test_merged_list (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *other_path = g_build_filename (fixture->dir, "other", "mail.db", NULL);
+  g_autoptr(CasellaStore) other = casella_store_open (other_path, NULL);
+  g_autoptr(GObject) anna = g_object_new (G_TYPE_OBJECT, NULL), bruno = g_object_new (G_TYPE_OBJECT, NULL);
+  gint64 inbox_a = add_folder (fixture->store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 inbox_b = add_folder (other, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(CasellaMessageList) list_a = casella_message_list_new (fixture->store, inbox_a, NULL);
+  g_autoptr(CasellaMessageList) list_b = casella_message_list_new (other, inbox_b, NULL);
+  g_autoptr(CasellaMergedList) merged = casella_merged_list_new ();
+  const char *expected[] = { "b6", "a5", "b4", "a3", "b2", "a1" };
+  Change change = { 0 };
+  gint64 late;
+
+  for (guint i = 1; i <= 6; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("%c%u", i % 2 ? 'a' : 'b', i);
+      add_message (i % 2 ? fixture->store : other, i % 2 ? inbox_a : inbox_b, i, 1000 + i, subject, "Carla");
+    }
+  casella_message_list_set_origin (list_a, anna, "anna@example.test");
+  casella_message_list_set_origin (list_b, bruno, "bruno@example.test");
+  casella_merged_list_add (merged, list_a);
+  casella_merged_list_add (merged, list_b);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (merged), i);
+      gboolean from_b = expected[i][0] == 'b';
+
+      g_assert_cmpstr (casella_message_item_get_subject (item), ==, expected[i]);
+      g_assert_true (casella_message_item_get_origin (item) == (gpointer) (from_b ? bruno : anna));
+      g_assert_cmpstr (casella_message_item_get_origin_label (item), ==,
+                       from_b ? "bruno@example.test" : "anna@example.test");
+      g_assert_cmpint (casella_merged_list_find (merged, from_b ? bruno : anna, casella_message_item_get_id (item)),
+                       ==, (int) i);
+    }
+  g_assert_true (casella_merged_list_find_list (merged, bruno) == list_b);
+  /* The same id in the other account is another message. */
+  g_assert_cmpint (casella_merged_list_find (merged, anna, 99), ==, -1);
+
+  g_signal_connect (merged, "items-changed", G_CALLBACK (on_items_changed), &change);
+  /* As old as a3: after it (the first account's rows first). */
+  late = add_message (other, inbox_b, 7, 1003, "b-late", "Carla");
+  g_assert_cmpint (late, >, 0);
+  g_assert_cmpuint (change.calls, ==, 1);
+  g_assert_cmpuint (change.position, ==, 4);
+  g_assert_cmpuint (change.removed, ==, 0);
+  g_assert_cmpuint (change.added, ==, 1);
+  {
+    g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (merged), 4);
+    g_assert_cmpstr (casella_message_item_get_subject (item), ==, "b-late");
+  }
+
+  casella_merged_list_set_query (merged, "b4");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, 1);
+  casella_merged_list_set_query (merged, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, 7);
 }
 
 /* ---- undo and drafts ---- */
@@ -1269,6 +1334,7 @@ main (int argc, char **argv)
   g_test_add ("/store/pending-outbox-pop3", Fixture, NULL, fixture_setup, test_pending_outbox_pop3, fixture_teardown);
   g_test_add ("/store/model/folder-list", Fixture, NULL, fixture_setup, test_folder_list, fixture_teardown);
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
+  g_test_add ("/store/model/merged-list", Fixture, NULL, fixture_setup, test_merged_list, fixture_teardown);
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
   g_test_add ("/store/opened-at-once", Fixture, NULL, fixture_setup, test_opened_at_once, fixture_teardown);
   g_test_add ("/store/checked-after-a-crash", Fixture, NULL, fixture_setup, test_checked_after_a_crash, fixture_teardown);

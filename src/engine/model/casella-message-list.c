@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "casella-message-list.h"
 
 #define PAGE 64
@@ -16,6 +18,8 @@ struct _CasellaMessageItem
   GObject             parent_instance;
   gint64              id;     /* the key it is found by: never changes */
   CasellaMessageInfo *info;
+  gpointer            origin; /* its list's, compared only */
+  char               *origin_label;
 };
 
 enum { ITEM_PROP_0, ITEM_PROP_UNREAD, ITEM_PROP_FLAGGED, ITEM_PROP_PREVIEW, ITEM_PROP_HAS_ATTACHMENT, N_ITEM_PROPS };
@@ -27,6 +31,7 @@ static void
 casella_message_item_finalize (GObject *object)
 {
   casella_message_info_free (CASELLA_MESSAGE_ITEM (object)->info);
+  g_free (CASELLA_MESSAGE_ITEM (object)->origin_label);
   G_OBJECT_CLASS (casella_message_item_parent_class)->finalize (object);
 }
 
@@ -81,12 +86,16 @@ casella_message_item_init (CasellaMessageItem *self)
 }
 
 static CasellaMessageItem *
-item_new (CasellaMessageInfo *info)
+item_new (CasellaMessageInfo *info,
+          gpointer            origin,
+          const char         *origin_label)
 {
   CasellaMessageItem *self = g_object_new (CASELLA_TYPE_MESSAGE_ITEM, NULL);
 
   self->id = info->id;
   self->info = info;
+  self->origin = origin;
+  self->origin_label = g_strdup (origin_label);
   return self;
 }
 
@@ -167,6 +176,18 @@ casella_message_item_get_has_attachment (CasellaMessageItem *self)
   return self->info->has_attachment;
 }
 
+gpointer
+casella_message_item_get_origin (CasellaMessageItem *self)
+{
+  return self->origin;
+}
+
+const char *
+casella_message_item_get_origin_label (CasellaMessageItem *self)
+{
+  return self->origin_label;
+}
+
 /* ---- the list ---- */
 
 struct _CasellaMessageList
@@ -182,6 +203,9 @@ struct _CasellaMessageList
   GHashTable   *loaded;       /* page numbers loaded */
   GQueue        recent;       /* page numbers, most recent first */
   GHashTable   *hidden;       /* gint64 ids on their way out (a move under way) */
+  GArray       *dates;        /* gint64, with ids, once asked for; NULL: not read */
+  GObject      *origin;       /* whose messages these are (an account's session) */
+  char         *origin_label;
 };
 
 static void casella_message_list_model_init (GListModelInterface *iface);
@@ -242,7 +266,7 @@ load_page (CasellaMessageList *self,
         item_update (item, info);
       else
         {
-          item = item_new (info);
+          item = item_new (info, self->origin, self->origin_label);
           g_hash_table_insert (self->items, &item->id, item);
         }
     }
@@ -274,7 +298,7 @@ casella_message_list_get_item (GListModel *model,
       CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
       info->id = id;
       info->flags = CASELLA_MESSAGE_SEEN;
-      item = item_new (info);
+      item = item_new (info, self->origin, self->origin_label);
       g_hash_table_insert (self->items, &item->id, item);
     }
   return g_object_ref (item);
@@ -378,6 +402,7 @@ casella_message_list_reload (CasellaMessageList *self)
   refresh_loaded (self);
   g_hash_table_foreach_remove (self->items, unused, NULL);
   self->ids = read_ids (self);
+  g_clear_pointer (&self->dates, g_array_unref);
   /* Pages move with the ids: they are read again when asked for. */
   g_hash_table_remove_all (self->loaded);
   g_queue_clear (&self->recent);
@@ -415,6 +440,9 @@ casella_message_list_finalize (GObject *object)
   g_hash_table_unref (self->items);
   g_hash_table_unref (self->loaded);
   g_hash_table_unref (self->hidden);
+  g_clear_pointer (&self->dates, g_array_unref);
+  g_clear_object (&self->origin);
+  g_free (self->origin_label);
   g_queue_clear (&self->recent);
 
   G_OBJECT_CLASS (casella_message_list_parent_class)->finalize (object);
@@ -502,6 +530,8 @@ casella_message_list_hide (CasellaMessageList *self,
       if (position < 0)
         continue;
       g_array_remove_index (self->ids, (guint) position);
+      if (self->dates != NULL)
+        g_array_remove_index (self->dates, (guint) position);
       /* Pages move with the ids: they are read again when asked for. */
       g_hash_table_remove_all (self->loaded);
       g_queue_clear (&self->recent);
@@ -528,4 +558,79 @@ casella_message_list_find (CasellaMessageList *self,
     if (g_array_index (self->ids, gint64, i) == message_id)
       return (int) i;
   return -1;
+}
+
+void
+casella_message_list_set_origin (CasellaMessageList *self,
+                                 GObject            *origin,
+                                 const char         *label)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+  g_return_if_fail (g_hash_table_size (self->items) == 0);
+
+  g_set_object (&self->origin, origin);
+  g_free (self->origin_label);
+  self->origin_label = g_strdup (label);
+}
+
+GObject *
+casella_message_list_get_origin (CasellaMessageList *self)
+{
+  return self->origin;
+}
+
+gint64
+casella_message_list_get_id (CasellaMessageList *self,
+                             guint               position)
+{
+  g_return_val_if_fail (position < self->ids->len, 0);
+
+  return g_array_index (self->ids, gint64, position);
+}
+
+static int
+compare_id (const void *key,
+            const void *pair)
+{
+  gint64 a = *(const gint64 *) key, b = ((const CasellaIdDate *) pair)->id;
+
+  return a < b ? -1 : a > b;
+}
+
+/* One statement for the folder's dates; ids from elsewhere (the server's
+ * search) are read one page at a time. */
+static void
+read_dates (CasellaMessageList *self)
+{
+  g_autoptr(GArray) folder = casella_store_list_dates (self->store, self->folder_id, NULL);
+
+  self->dates = g_array_sized_new (FALSE, FALSE, sizeof (gint64), self->ids->len);
+  for (guint i = 0; i < self->ids->len; i++)
+    {
+      gint64 id = g_array_index (self->ids, gint64, i);
+      const CasellaIdDate *pair = folder ? bsearch (&id, folder->data, folder->len, sizeof (CasellaIdDate), compare_id)
+                                         : NULL;
+      gint64 date = 0;
+
+      if (pair != NULL)
+        date = pair->date;
+      else
+        {
+          g_autoptr(GPtrArray) rows = casella_store_get_messages (self->store, &id, 1, NULL);
+          if (rows != NULL && rows->len == 1)
+            date = ((CasellaMessageInfo *) rows->pdata[0])->date;
+        }
+      g_array_append_val (self->dates, date);
+    }
+}
+
+gint64
+casella_message_list_get_date (CasellaMessageList *self,
+                               guint               position)
+{
+  g_return_val_if_fail (position < self->ids->len, 0);
+
+  if (self->dates == NULL)
+    read_dates (self);
+  return g_array_index (self->dates, gint64, position);
 }

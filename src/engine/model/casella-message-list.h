@@ -28,6 +28,10 @@ gint64                    casella_message_item_get_date     (CasellaMessageItem 
 gboolean                  casella_message_item_get_unread   (CasellaMessageItem *self);
 gboolean                  casella_message_item_get_flagged  (CasellaMessageItem *self);
 gboolean                  casella_message_item_get_has_attachment (CasellaMessageItem *self);
+/* Its list's origin (compared, never used) and the label shown with it
+ * in a list of several accounts (NULL in an account's own). */
+gpointer                  casella_message_item_get_origin   (CasellaMessageItem *self);
+const char               *casella_message_item_get_origin_label (CasellaMessageItem *self);
 
 #define CASELLA_TYPE_MESSAGE_LIST (casella_message_list_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaMessageList, casella_message_list, CASELLA, MESSAGE_LIST, GObject)
@@ -55,5 +59,17 @@ void                casella_message_list_unhide     (CasellaMessageList *self,
 /* The position of a message, or -1. */
 int                 casella_message_list_find       (CasellaMessageList *self,
                                                      gint64              message_id);
+/* Whose messages these are (an account's session), told to its items;
+ * set before any is asked for. label: shown with each (NULL: none). */
+void                casella_message_list_set_origin (CasellaMessageList *self,
+                                                     GObject            *origin,
+                                                     const char         *label);
+GObject            *casella_message_list_get_origin (CasellaMessageList *self);
+/* A row's id and date, without making its item (the date read once for
+ * all rows, when first asked). */
+gint64              casella_message_list_get_id     (CasellaMessageList *self,
+                                                     guint               position);
+gint64              casella_message_list_get_date   (CasellaMessageList *self,
+                                                     guint               position);
 
 G_END_DECLS

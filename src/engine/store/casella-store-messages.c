@@ -481,6 +481,35 @@ casella_store_list_message_ids (CasellaStore  *self,
   return collect_ids (self, statement, error);
 }
 
+GArray *
+casella_store_list_dates (CasellaStore  *self,
+                          gint64         folder_id,
+                          GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT id, date FROM messages WHERE folder_id = ? ORDER BY id", error);
+  GArray *dates;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  dates = g_array_new (FALSE, FALSE, sizeof (CasellaIdDate));
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      CasellaIdDate pair = { sqlite3_column_int64 (statement, 0), sqlite3_column_int64 (statement, 1) };
+      g_array_append_val (dates, pair);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_array_unref (dates);
+      return NULL;
+    }
+  return dates;
+}
+
 /* ---- search with operators ---- */
 
 /* "%text%" for LIKE, its own % and _ taken literally. */

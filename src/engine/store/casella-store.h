@@ -228,6 +228,15 @@ GArray             *casella_store_list_message_ids  (CasellaStore        *self,
                                                      gint64               folder_id,
                                                      const char          *query,
                                                      GError             **error);
+/* Each message's date in a folder: CasellaIdDate, in id order (for a
+ * binary search). */
+typedef struct {
+  gint64 id;
+  gint64 date;
+} CasellaIdDate;
+GArray             *casella_store_list_dates        (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     GError             **error);
 /* Every folder when folder_id is 0. */
 GArray             *casella_store_search            (CasellaStore        *self,
                                                      gint64               folder_id,
