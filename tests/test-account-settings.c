@@ -311,7 +311,7 @@ test_folders_offline (void)
 static gint64
 message_with_subject (const char *subject)
 {
-  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+  GListModel *list = casella_message_view_get_model (window->message_view);
 
   for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     {
@@ -405,7 +405,7 @@ test_alias_replies (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
   g_assert_true (casella_test_wait_until (has_subject, "Per l'ufficio", 30000));
   id = message_with_subject ("Per l'ufficio");
-  casella_message_view_select (window->message_view, id);
+  casella_window_select_message (window, window->session, id);
   g_assert_true (casella_test_wait_until (reader_shows, &id, 10000));
   g_action_group_activate_action (G_ACTION_GROUP (window), "reply", NULL);
   g_assert_true (casella_test_wait_until (composer_open, NULL, 5000));

@@ -45,6 +45,44 @@ static char *big_id;
 
 /* ---- setting up the two accounts ---- */
 
+#define BIG_INBOX 3
+
+/* The big account's Inbox: three of the newest mail (for All Inboxes),
+ * and a Trash to delete to. */
+static void
+add_to_big_inbox (void)
+{
+  g_autofree char *path = casella_store_path_for_account (big_id);
+  g_autoptr(CasellaStore) store = casella_store_open (path, NULL);
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  CasellaStoreFolder trash = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (store);
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  g_assert_nonnull (inbox);
+  trash.path = (char *) "Trash";
+  trash.name = (char *) "Trash";
+  trash.role = CASELLA_FOLDER_ROLE_TRASH;
+  trash.subscribed = TRUE;
+  g_assert_cmpint (casella_store_save_folder (store, &trash, &error), >, 0);
+  for (guint i = 1; i <= BIG_INBOX; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("Dal treno %u", i);
+      CasellaMessageInfo info = { 0 };
+
+      info.folder_id = inbox->id;
+      info.uid = i;
+      info.date = g_get_real_time () / G_USEC_PER_SEC - 60 * (gint64) (BIG_INBOX - i);
+      info.subject = subject;
+      info.from_name = (char *) "Giulia";
+      info.from_address = (char *) "giulia@example.test";
+      info.size = 500;
+      g_assert_cmpint (casella_store_add_message (store, &info, &error), >, 0);
+      g_assert_no_error (error);
+    }
+}
+
 static void
 set_up_accounts (void)
 {
@@ -65,6 +103,7 @@ set_up_accounts (void)
                                                     BIG_COUNT, &error), >, 0);
   g_assert_no_error (error);
   big_id = g_strdup (casella_account_get_id (big));
+  add_to_big_inbox ();
   g_assert_true (casella_account_store_load (accounts, &error));
   g_assert_true (casella_account_store_add (accounts, demo, &error));
   g_assert_true (casella_account_store_add (accounts, big, &error));
@@ -87,7 +126,7 @@ shot (GtkWidget  *widget,
 static guint
 n_messages (void)
 {
-  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+  GListModel *list = casella_message_view_get_model (window->message_view);
 
   return list ? g_list_model_get_n_items (G_LIST_MODEL (list)) : 0;
 }
@@ -117,7 +156,7 @@ open_folder (const char *path)
 static gint64
 message_with_subject (const char *subject)
 {
-  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+  GListModel *list = casella_message_view_get_model (window->message_view);
 
   for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     {
@@ -146,7 +185,7 @@ read_message (const char *subject)
   gint64 id = message_with_subject (subject);
 
   g_assert_cmpint (id, !=, 0);
-  casella_message_view_select (window->message_view, id);
+  casella_window_select_message (window, window->session, id);
   g_assert_true (casella_test_wait_until (reader_loaded, NULL, 10000));
   g_assert_cmpint (casella_reader_get_message (window->reader), ==, id);
 }
@@ -231,6 +270,16 @@ test_accounts_with_unread (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->accounts_button)));
   gtk_menu_button_popup (window->accounts_button);
   menu = gtk_menu_button_get_menu_model (window->accounts_button);
+  /* "All Inboxes" first, then a section with each account. */
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+  {
+    g_autofree char *label = NULL;
+
+    g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+    g_assert_cmpstr (label, ==, T ("All Inboxes"));
+    menu = g_menu_model_get_item_link (menu, 1, G_MENU_LINK_SECTION);
+    g_object_unref (menu);   /* the menu holds it */
+  }
   g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
   for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
     {
@@ -280,7 +329,8 @@ test_folders_and_reading (void)
   text = casella_reader_get_text (window->reader);
   g_assert_nonnull (strstr (text, "trattoria nuova in via Saragozza"));
   g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (window->reader), "Cena sabato?"));
-  /* Opened is read, here at once. */
+  /* Opened is read, here at once (written on the session's writer). */
+  g_assert_true (casella_test_wait_until (writes_done, NULL, 5000));
   info = casella_store_get_message (casella_window_get_store (window), casella_reader_get_message (window->reader));
   g_assert_true (info->flags & CASELLA_MESSAGE_SEEN);
   assert_dates_in_language (info->date);
@@ -811,7 +861,7 @@ test_delete_and_undo (void)
   g_assert_cmpuint (casella_store_list_ops (store, NULL)->len, ==, 0);
 
   /* Deleted for real: once the toast is gone, the server follows. */
-  casella_message_view_select (window->message_view, id);
+  casella_window_select_message (window, window->session, id);
   activate ("delete");
   casella_window_dismiss_toast (window, window->undo_toast);
   g_assert_true (casella_test_wait_until (undo_toast_gone, NULL, 2000));
@@ -895,7 +945,7 @@ test_quick_deletes (void)
   g_assert_nonnull (window->undo_toast);
   activate ("undo");
   g_assert_cmpuint (n_messages (), ==, before - 2);
-  g_assert_cmpint (casella_message_list_find (casella_message_view_get_model (window->message_view), last), >=, 0);
+  g_assert_cmpint (casella_window_find_message (window, window->session, last), >=, 0);
   g_assert_true (casella_test_wait_until (toast_settled, NULL, 5000));
 }
 
@@ -1306,7 +1356,7 @@ test_refused_waits_in_outbox (void)
   open_folder (outbox->path);
   entries = casella_store_outbox_entries (casella_window_get_store (window), NULL);
   id = ((CasellaOutboxEntry *) entries->pdata[0])->message_id;
-  casella_message_view_select (window->message_view, id);
+  casella_window_select_message (window, window->session, id);
   g_assert_true (casella_test_wait_until (reader_loaded, NULL, 10000));
   g_assert_nonnull (casella_test_gtk_find_label_containing (GTK_WIDGET (window->reader), "550"));
   again = casella_test_gtk_find_button (GTK_WIDGET (window->reader), T ("Send _Again"));
@@ -1351,6 +1401,170 @@ test_big_folder_offline (void)
   casella_message_view_select_position (window->message_view, BIG_COUNT - 1);
   g_assert_true (casella_test_wait_until (last_row_shown, last, 5000));
   shot (GTK_WIDGET (window), "big-end");
+}
+
+static CasellaMailSession *
+session_of (const char *address)
+{
+  return casella_application_get_session (app, casella_account_get_id (
+    casella_account_store_lookup (window->accounts, address)));
+}
+
+/* A row of All Inboxes: its position, and whose it is. */
+static int
+row_with_subject (const char          *subject,
+                  CasellaMailSession **session,
+                  gint64              *id)
+{
+  GListModel *list = casella_message_view_get_model (window->message_view);
+
+  for (guint i = 0; list && i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (list, i);
+      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
+        {
+          *session = casella_message_item_get_origin (item);
+          *id = casella_message_item_get_id (item);
+          return (int) i;
+        }
+    }
+  return -1;
+}
+
+static gboolean
+has_flag (CasellaMailSession *session,
+          gint64              id,
+          CasellaMessageFlags flag)
+{
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), id);
+
+  return info != NULL && (info->flags & flag) != 0;
+}
+
+static gboolean
+in_role (CasellaMailSession *session,
+         gint64              id,
+         CasellaFolderRole   role)
+{
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), id);
+  g_autoptr(CasellaStoreFolder) folder = casella_store_find_folder_by_role (casella_mail_session_get_store (session),
+                                                                            role);
+
+  return info != NULL && folder != NULL && info->folder_id == folder->id;
+}
+
+typedef struct {
+  CasellaMailSession *session[2];
+  gint64              id[2];
+  CasellaFolderRole   role;
+} BothIn;
+
+static gboolean
+both_in (gpointer data)
+{
+  BothIn *both = data;
+
+  return in_role (both->session[0], both->id[0], both->role) && in_role (both->session[1], both->id[1], both->role);
+}
+
+static gboolean
+undo_offered (gpointer data)
+{
+  return window->undo != NULL;
+}
+
+static gboolean
+both_starred (gpointer data)
+{
+  BothIn *both = data;
+
+  return has_flag (both->session[0], both->id[0], CASELLA_MESSAGE_FLAGGED) &&
+         has_flag (both->session[1], both->id[1], CASELLA_MESSAGE_FLAGGED);
+}
+
+static gboolean
+rows_are (gpointer n)
+{
+  return n_messages () == GPOINTER_TO_UINT (n);
+}
+
+/* Every account's Inbox in one list, newest first, each row saying
+ * whose it is; what is done to a selection of both accounts' mail goes
+ * to each message's own account, and Undo brings both back. */
+static void
+test_all_inboxes (void)
+{
+  CasellaMailSession *demo = session_of (CASELLA_DEMO_ADDRESS), *big = session_of (BIG_ADDRESS);
+  g_autoptr(CasellaStoreFolder) demo_inbox =
+    casella_store_find_folder_by_role (casella_mail_session_get_store (demo), CASELLA_FOLDER_ROLE_INBOX);
+  guint total = demo_inbox->total + BIG_INBOX;
+  GListModel *list;
+  GtkSelectionModel *selection;
+  BothIn both = { { NULL, NULL }, { 0, 0 }, CASELLA_FOLDER_ROLE_TRASH };
+  gint64 previous = G_MAXINT64;
+  int newest, cena;
+
+  casella_window_show_account (window, casella_account_get_id (
+    casella_account_store_lookup (window->accounts, CASELLA_DEMO_ADDRESS)));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "all-inboxes"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "all-inboxes", NULL);
+  g_assert_nonnull (window->inboxes);
+  g_assert_cmpstr (adw_window_title_get_title (window->account_title), ==, T ("All Inboxes"));
+  g_assert_true (casella_test_wait_until (rows_are, GUINT_TO_POINTER (total), 5000));
+  list = casella_message_view_get_model (window->message_view);
+  for (guint i = 0; i < total; i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (list, i);
+      CasellaMailSession *origin = casella_message_item_get_origin (item);
+
+      g_assert_true (origin == demo || origin == big);
+      g_assert_cmpstr (casella_message_item_get_origin_label (item), ==,
+                       origin == big ? BIG_ADDRESS : CASELLA_DEMO_ADDRESS);
+      g_assert_cmpint (casella_message_item_get_date (item), <=, previous);
+      previous = casella_message_item_get_date (item);
+    }
+  /* Among the newest, the big account's; a demo message further down. */
+  newest = row_with_subject ("Dal treno 3", &both.session[0], &both.id[0]);
+  g_assert_cmpint (newest, >=, 0);
+  g_assert_cmpint (newest, <, 8);
+  g_assert_true (both.session[0] == big);
+  cena = row_with_subject ("Cena sabato?", &both.session[1], &both.id[1]);
+  g_assert_cmpint (cena, >, 0);
+  g_assert_true (both.session[1] == demo);
+
+  /* One opened: from its own account. */
+  casella_message_view_select_position (window->message_view, (guint) cena);
+  g_assert_true (casella_test_wait_until (reader_loaded, NULL, 10000));
+  g_assert_true (casella_reader_get_session (window->reader) == demo);
+  g_assert_cmpint (casella_reader_get_message (window->reader), ==, both.id[1]);
+  shot (GTK_WIDGET (window), "all-inboxes");
+
+  /* Both selected: starred, each in its account. */
+  selection = gtk_list_view_get_model (GTK_LIST_VIEW (casella_test_gtk_find_by_type (
+    GTK_WIDGET (window->message_view), GTK_TYPE_LIST_VIEW)));
+  gtk_selection_model_select_item (selection, (guint) newest, FALSE);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "toggle-star"));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "move"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "toggle-star", NULL);
+  g_assert_true (casella_test_wait_until (both_starred, &both, 5000));
+
+  /* Deleted: each to its own Trash; undone: both back. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "delete", NULL);
+  g_assert_true (casella_test_wait_until (both_in, &both, 10000));
+  g_assert_true (casella_test_wait_until (rows_are, GUINT_TO_POINTER (total - 2), 5000));
+  g_assert_true (casella_test_wait_until (undo_offered, NULL, 5000));
+  g_assert_cmpuint (window->undo->len, ==, 2);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
+  both.role = CASELLA_FOLDER_ROLE_INBOX;
+  g_assert_true (casella_test_wait_until (both_in, &both, 10000));
+  g_assert_true (casella_test_wait_until (rows_are, GUINT_TO_POINTER (total), 5000));
+
+  /* An account chosen again: its own folders and name. */
+  casella_window_show_account (window, casella_account_get_id (
+    casella_account_store_lookup (window->accounts, CASELLA_DEMO_ADDRESS)));
+  g_assert_null (window->inboxes);
+  g_assert_cmpstr (adw_window_title_get_title (window->account_title), !=, T ("All Inboxes"));
+  g_assert_cmpint (window->folder_id, ==, demo_inbox->id);
 }
 
 static gboolean
@@ -1471,6 +1685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/draft-kept", test_draft_kept);
   g_test_add_func ("/ui/mail/refused-waits-in-outbox", test_refused_waits_in_outbox);
   g_test_add_func ("/ui/mail/big-folder-offline", test_big_folder_offline);
+  g_test_add_func ("/ui/mail/all-inboxes", test_all_inboxes);
   g_test_add_func ("/ui/mail/narrow", test_narrow);
   g_test_add_func ("/ui/mail/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/mail/closed-while-undo-offered", test_closed_while_undo_offered);

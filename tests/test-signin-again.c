@@ -98,7 +98,7 @@ deliver (const char *subject)
 static gboolean
 has_subject (gpointer subject)
 {
-  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+  GListModel *list = casella_message_view_get_model (window->message_view);
 
   for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     {

@@ -101,7 +101,7 @@ static char *target_subject;
 static CasellaMessageList *
 list (void)
 {
-  return casella_message_view_get_model (window->message_view);
+  return CASELLA_MESSAGE_LIST (casella_message_view_get_model (window->message_view));
 }
 
 static CasellaMessageItem *
@@ -116,7 +116,7 @@ target_item (void)
 static void
 open_target (gpointer data)
 {
-  casella_message_view_select (window->message_view, target_id);
+  casella_window_select_message (window, window->session, target_id);
 }
 
 static gboolean

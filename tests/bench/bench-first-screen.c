@@ -43,7 +43,7 @@ static gboolean
 newest_drawn (gpointer data)
 {
   g_autofree char *suffix = g_strdup_printf (" %u", COUNT - 1);
-  CasellaMessageList *list;
+  GListModel *list;
   GtkWidget *row;
 
   if (window == NULL)
@@ -70,7 +70,7 @@ newest_drawn (gpointer data)
 static gboolean
 all_synced (gpointer data)
 {
-  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+  GListModel *list = casella_message_view_get_model (window->message_view);
 
   return window->session != NULL && casella_mail_session_get_state (window->session) == CASELLA_SESSION_UP_TO_DATE &&
          list != NULL && g_list_model_get_n_items (G_LIST_MODEL (list)) == COUNT;

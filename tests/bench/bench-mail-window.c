@@ -211,7 +211,7 @@ static gint64
 message_with_subject (CasellaWindow *window,
                       const char    *subject)
 {
-  CasellaMessageList *list = casella_message_view_get_model (window->message_view);
+  GListModel *list = casella_message_view_get_model (window->message_view);
 
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     {
@@ -226,13 +226,13 @@ message_with_subject (CasellaWindow *window,
 static void
 open_letter (CasellaWindow *window)
 {
-  casella_message_view_select (window->message_view, message_with_subject (window, "Relazione annuale completa"));
+  casella_window_select_message (window, window->session, message_with_subject (window, "Relazione annuale completa"));
 }
 
 static void
 open_note (CasellaWindow *window)
 {
-  casella_message_view_select (window->message_view, message_with_subject (window, "Breve"));
+  casella_window_select_message (window, window->session, message_with_subject (window, "Breve"));
 }
 
 static gboolean
@@ -246,7 +246,7 @@ letter_drawn (CasellaWindow *window)
 static void
 open_receipt (CasellaWindow *window)
 {
-  casella_message_view_select (window->message_view, message_with_subject (window, "Il tuo biglietto"));
+  casella_window_select_message (window, window->session, message_with_subject (window, "Il tuo biglietto"));
 }
 
 static gboolean

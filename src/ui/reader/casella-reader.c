@@ -1015,6 +1015,12 @@ casella_reader_get_message (CasellaReader *self)
   return self->message_id;
 }
 
+CasellaMailSession *
+casella_reader_get_session (CasellaReader *self)
+{
+  return self->message_id != 0 ? self->session : NULL;
+}
+
 GBytes *
 casella_reader_get_raw (CasellaReader *self)
 {

@@ -24,6 +24,8 @@ void       casella_reader_show         (CasellaReader      *self,
 void       casella_reader_show_nothing (CasellaReader      *self,
                                         guint               n_selected);
 gint64     casella_reader_get_message  (CasellaReader      *self);
+/* The account the message on show is from (NULL: none on show). */
+CasellaMailSession *casella_reader_get_session (CasellaReader *self);
 /* The message's bytes, once loaded (for reply and forward). */
 GBytes    *casella_reader_get_raw      (CasellaReader      *self);
 /* The message on show as parsed on the worker (no parse here), or NULL

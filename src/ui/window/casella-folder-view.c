@@ -356,6 +356,13 @@ casella_folder_view_select (CasellaFolderView *self,
 }
 
 void
+casella_folder_view_unselect (CasellaFolderView *self)
+{
+  if (self->selection != NULL)
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+void
 casella_folder_view_select_role (CasellaFolderView *self,
                                  CasellaFolderRole  role)
 {

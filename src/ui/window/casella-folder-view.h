@@ -20,6 +20,8 @@ void               casella_folder_view_set_model    (CasellaFolderView *self,
 gint64             casella_folder_view_get_selected (CasellaFolderView *self);
 void               casella_folder_view_select       (CasellaFolderView *self,
                                                      gint64             folder_id);
+/* None selected (the window shows every Inbox). */
+void               casella_folder_view_unselect     (CasellaFolderView *self);
 void               casella_folder_view_select_role  (CasellaFolderView *self,
                                                      CasellaFolderRole  role);
 const char        *casella_folder_role_icon         (CasellaFolderRole  role);

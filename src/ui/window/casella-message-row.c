@@ -26,7 +26,7 @@
 #define NATURAL_WIDTH  380   /* a stable pane, whatever the subjects */
 #define DIM_ALPHA      0.55  /* libadwaita's .dim-label */
 
-typedef enum { TEXT_SENDER, TEXT_DATE, TEXT_SUBJECT, TEXT_PREVIEW, N_TEXTS } Text;
+typedef enum { TEXT_SENDER, TEXT_DATE, TEXT_SUBJECT, TEXT_PREVIEW, TEXT_ORIGIN, N_TEXTS } Text;
 
 struct _CasellaMessageRow
 {
@@ -64,6 +64,8 @@ text_of (CasellaMessageRow *self,
     case TEXT_SUBJECT:
       subject = casella_message_item_get_subject (self->item);
       return subject[0] ? subject : _("(No subject)");
+    case TEXT_ORIGIN:
+      return casella_message_item_get_origin_label (self->item);
     case TEXT_PREVIEW:
     default:
       return casella_message_item_get_preview (self->item);
@@ -91,11 +93,23 @@ describe (CasellaMessageRow *self)
   const char *subject = casella_message_item_get_subject (self->item);
   g_autofree char *description = NULL;
 
+  const char *origin = casella_message_item_get_origin_label (self->item);
+  g_autofree char *to = NULL;
+
+  if (origin != NULL)
+    /* Translators: for screen readers, after a message in All Inboxes: which account it came to */
+    to = g_strdup_printf (_(", to %s"), origin);
   /* Translators: a message in the list, for screen readers: "Unread, Anna Rossi, Dinner on Saturday, 14:05" */
   description = g_strdup_printf (_("%s%s, %s, %s%s%s"), self->unread ? _("Unread, ") : "",
                                  casella_message_item_get_sender (self->item), subject[0] ? subject : _("No subject"),
                                  self->date, self->flagged ? _(", starred") : "",
                                  self->attachment ? _(", with attachments") : "");
+  if (to != NULL)
+    {
+      char *whole = g_strconcat (description, to, NULL);
+      g_free (description);
+      description = whole;
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
 }
 
@@ -202,6 +216,8 @@ ensure_layouts (CasellaMessageRow *self)
   self->layouts[TEXT_SUBJECT] = make_layout (self, text_of (self, TEXT_SUBJECT), self->unread, FALSE);
   self->layouts[TEXT_PREVIEW] = has_preview (self) ? make_layout (self, text_of (self, TEXT_PREVIEW), FALSE, FALSE)
                                                    : NULL;
+  self->layouts[TEXT_ORIGIN] = text_of (self, TEXT_ORIGIN) ? make_layout (self, text_of (self, TEXT_ORIGIN), FALSE, TRUE)
+                                                           : NULL;
   self->dot = gtk_widget_create_pango_layout (GTK_WIDGET (self), "●");
 }
 
@@ -289,7 +305,7 @@ casella_message_row_snapshot (GtkWidget   *widget,
   CasellaMessageRow *self = CASELLA_MESSAGE_ROW (widget);
   int width = gtk_widget_get_width (widget);
   int h = line_height (self);
-  int dot_width, text_x, date_width, icons_width, right;
+  int dot_width, text_x, date_width, icons_width, right, origin_width = 0;
   GdkRGBA text, dim, accent;
 
   if (self->item == NULL)
@@ -305,11 +321,18 @@ casella_message_row_snapshot (GtkWidget   *widget,
   icons_width = (self->attachment ? ICON_SIZE : 0) + (self->flagged ? ICON_SIZE : 0) +
                 (self->attachment && self->flagged ? ICON_SPACING : 0);
   right = MAX (date_width, icons_width);
+  /* All Inboxes: the address it came to, before the date, at most a
+   * third of the row. */
+  if (self->layouts[TEXT_ORIGIN] != NULL)
+    origin_width = MIN (layout_width (self->layouts[TEXT_ORIGIN]), (width - text_x) / 3);
 
   if (self->unread)
     draw_text (self, snapshot, self->dot, 0, 0, dot_width, h, &accent);
-  draw_text (self, snapshot, self->layouts[TEXT_SENDER], text_x, 0, width - right - COLUMN_SPACING - text_x, h,
-             &text);
+  draw_text (self, snapshot, self->layouts[TEXT_SENDER], text_x, 0,
+             width - right - COLUMN_SPACING - text_x - (origin_width ? origin_width + COLUMN_SPACING : 0), h, &text);
+  if (origin_width > 0)
+    draw_text (self, snapshot, self->layouts[TEXT_ORIGIN], width - date_width - COLUMN_SPACING - origin_width, 0,
+               origin_width, h, &dim);
   draw_text (self, snapshot, self->layouts[TEXT_DATE], width - date_width, 0, date_width, h, &dim);
   draw_text (self, snapshot, self->layouts[TEXT_SUBJECT], text_x, h + ROW_SPACING,
              width - (icons_width ? right + COLUMN_SPACING : 0) - text_x, h, &text);

@@ -1,6 +1,7 @@
 /* casella-message-view.c — the message list
  *
- * A GtkListView over CasellaMessageList: rows (CasellaMessageRow, from a
+ * A GtkListView over a CasellaMessageList (a folder) or a
+ * CasellaMergedList (every Inbox): rows (CasellaMessageRow, from a
  * builder factory) are recycled, summaries are read a page at a time, so
  * 100,000 messages scroll like 100.
  *
@@ -11,6 +12,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "casella-merged-list.h"
 #include "casella-message-row.h"
 #include "casella-message-view.h"
 #include "casella-ui.h"
@@ -26,7 +28,7 @@ struct _CasellaMessageView
   GtkListView       *list;
   GtkMultiSelection *selection;
   AdwStatusPage     *empty;
-  CasellaMessageList *messages;
+  GListModel        *messages;   /* CasellaMessageList or CasellaMergedList */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaMessageView, casella_message_view, GTK_TYPE_WIDGET)
@@ -92,14 +94,25 @@ casella_message_view_select_position (CasellaMessageView *self,
   casella_message_view_scroll_to (self, position);
 }
 
-void
-casella_message_view_select (CasellaMessageView *self,
-                             gint64              message_id)
+GPtrArray *
+casella_message_view_get_selected_items (CasellaMessageView *self)
 {
-  int position = self->messages ? casella_message_list_find (self->messages, message_id) : -1;
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GtkBitset) selected = NULL;
+  GtkBitsetIter iter;
+  guint position;
 
-  if (position >= 0)
-    casella_message_view_select_position (self, (guint) position);
+  if (self->selection == NULL)
+    return items;
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    {
+      CasellaMessageItem *item = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+      if (item != NULL)
+        g_ptr_array_add (items, item);
+    }
+  return items;
 }
 
 void
@@ -133,10 +146,10 @@ on_activate (GtkListView        *list,
 static void
 update_empty (CasellaMessageView *self)
 {
-  gboolean empty = self->messages == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
-  const char *query = self->messages ? casella_message_list_get_query (self->messages) : NULL;
+  gboolean empty = self->messages == NULL || g_list_model_get_n_items (self->messages) == 0;
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
-  if (query != NULL && query[0] != '\0')
+  if (query[0] != '\0')
     casella_message_view_set_empty_text (self, _("Nothing Found"), _("No message here has these words."));
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
 }
@@ -157,23 +170,27 @@ on_search_changed (GtkSearchEntry     *entry,
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
 
-  if (self->messages != NULL)
-    casella_message_list_set_query (self->messages, text[0] ? text : NULL);
+  if (CASELLA_IS_MERGED_LIST (self->messages))
+    casella_merged_list_set_query (CASELLA_MERGED_LIST (self->messages), text[0] ? text : NULL);
+  else if (self->messages != NULL)
+    casella_message_list_set_query (CASELLA_MESSAGE_LIST (self->messages), text[0] ? text : NULL);
   update_empty (self);
   g_signal_emit (self, signals[SIGNAL_SEARCH_CHANGED], 0, text);
 }
 
 void
 casella_message_view_set_model (CasellaMessageView *self,
-                                CasellaMessageList *messages)
+                                GListModel         *messages)
 {
+  g_return_if_fail (messages == NULL || CASELLA_IS_MESSAGE_LIST (messages) || CASELLA_IS_MERGED_LIST (messages));
+
   if (self->messages != NULL)
     g_signal_handlers_disconnect_by_data (self->messages, self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   g_set_object (&self->messages, messages);
   g_clear_object (&self->selection);
-  self->selection = gtk_multi_selection_new (messages ? g_object_ref (G_LIST_MODEL (messages)) : NULL);
+  self->selection = gtk_multi_selection_new (messages ? g_object_ref (messages) : NULL);
   gtk_list_view_set_model (self->list, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect (self->selection, "selection-changed", G_CALLBACK (on_selection_changed), self);
   if (messages != NULL)
@@ -187,7 +204,7 @@ casella_message_view_set_model (CasellaMessageView *self,
   g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
 }
 
-CasellaMessageList *
+GListModel *
 casella_message_view_get_model (CasellaMessageView *self)
 {
   return self->messages;

@@ -14,13 +14,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CasellaMessageView, casella_message_view, CASELLA, MESSAGE_VIEW, GtkWidget)
 
 GtkWidget  *casella_message_view_new            (void);
+/* messages: a CasellaMessageList or a CasellaMergedList. */
 void        casella_message_view_set_model      (CasellaMessageView *self,
-                                                 CasellaMessageList *messages);
-CasellaMessageList *casella_message_view_get_model (CasellaMessageView *self);
-/* Selected message ids, in list order. */
+                                                 GListModel         *messages);
+GListModel *casella_message_view_get_model      (CasellaMessageView *self);
+/* Selected message ids, in list order (of one account's list). */
 GArray     *casella_message_view_get_selected   (CasellaMessageView *self);
-void        casella_message_view_select         (CasellaMessageView *self,
-                                                 gint64              message_id);
+/* The selected CasellaMessageItems, in list order. */
+GPtrArray  *casella_message_view_get_selected_items (CasellaMessageView *self);
 void        casella_message_view_select_position (CasellaMessageView *self,
                                                  guint               position);
 void        casella_message_view_scroll_to      (CasellaMessageView *self,

@@ -21,17 +21,13 @@
 #include "casella-account-settings.h"
 #include "casella-window-private.h"
 
-static GArray *
-selected (CasellaWindow *self)
-{
-  return casella_message_view_get_selected (self->message_view);
-}
-
 void
 casella_window_changes_made (CasellaWindow *self)
 {
-  if (self->session != NULL)
-    casella_mail_session_changes_made (self->session);
+  g_autoptr(GPtrArray) sessions = casella_window_sessions_on_show (self);
+
+  for (guint i = 0; i < sessions->len; i++)
+    casella_mail_session_changes_made (sessions->pdata[i]);
 }
 
 /* A change written: the server hears soon; a failure is said. */
@@ -46,16 +42,17 @@ on_changed (GObject      *source,
   if (casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error) == 0)
     casella_window_add_toast (self, error->message);
   else
-    casella_window_changes_made (self);
+    casella_mail_session_changes_made (CASELLA_MAIL_SESSION (source));
 }
 
 void
 casella_window_mark (CasellaWindow       *self,
+                     CasellaMailSession  *session,
                      GArray              *ids,
                      CasellaMessageFlags  add,
                      CasellaMessageFlags  remove)
 {
-  casella_mail_session_mark_async (self->session, ids, add, remove, on_changed, g_object_ref (self));
+  casella_mail_session_mark_async (session, ids, add, remove, on_changed, g_object_ref (self));
 }
 
 static void
@@ -69,14 +66,37 @@ enable (CasellaWindow *self,
     g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
+static gint64
+folder_by_role (CasellaMailSession *session,
+                CasellaFolderRole   role)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_find_folder_by_role (casella_mail_session_get_store (session),
+                                                                            role);
+  return folder ? folder->id : 0;
+}
+
+/* Every account in the selection has a folder for the role, and the
+ * messages are not in it already. */
+static gboolean
+can_move_to_role (CasellaWindow     *self,
+                  GPtrArray         *parts,
+                  CasellaFolderRole  role)
+{
+  for (guint i = 0; i < parts->len; i++)
+    {
+      gint64 target = folder_by_role (((CasellaWindowPart *) parts->pdata[i])->session, role);
+      if (target == 0 || (self->inboxes == NULL && target == self->folder_id))
+        return FALSE;
+    }
+  return parts->len > 0;
+}
+
 void
 casella_window_update_actions (CasellaWindow *self)
 {
-  g_autoptr(GArray) ids = selected (self);
-  gboolean some = self->session != NULL && ids->len > 0;
-  gboolean one = some && ids->len == 1;
-  gint64 archive = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_ARCHIVE);
-  gint64 junk = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_JUNK);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  gboolean some = parts->len > 0;
+  gboolean one = parts->len == 1 && ((CasellaWindowPart *) parts->pdata[0])->ids->len == 1;
 
   enable (self, "compose", self->session != NULL);
   enable (self, "refresh", self->session != NULL);
@@ -85,15 +105,25 @@ casella_window_update_actions (CasellaWindow *self)
   enable (self, "forward", one);
   enable (self, "print", one);
   enable (self, "delete", some);
-  enable (self, "move", some);
+  /* The folders offered are one account's. */
+  enable (self, "move", parts->len == 1);
   enable (self, "toggle-read", some);
   enable (self, "toggle-star", some);
-  enable (self, "archive", some && archive != 0 && archive != self->folder_id);
-  enable (self, "junk", some && junk != 0 && junk != self->folder_id);
+  enable (self, "archive", can_move_to_role (self, parts, CASELLA_FOLDER_ROLE_ARCHIVE));
+  enable (self, "junk", can_move_to_role (self, parts, CASELLA_FOLDER_ROLE_JUNK));
   enable (self, "undo", self->undo != NULL);
+  enable (self, "all-inboxes", self->accounts != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->accounts)) > 1);
 }
 
 /* ---- moving, with undo ---- */
+
+static void
+undo_free (CasellaWindowUndo *undo)
+{
+  g_object_unref (undo->session);
+  g_array_unref (undo->steps);
+  g_free (undo);
+}
 
 static void
 on_undo_toast_gone (AdwToast      *toast,
@@ -102,7 +132,7 @@ on_undo_toast_gone (AdwToast      *toast,
   if (self->undo_toast == toast)
     {
       self->undo_toast = NULL;
-      g_clear_pointer (&self->undo, g_array_unref);
+      g_clear_pointer (&self->undo, g_ptr_array_unref);
       casella_window_update_actions (self);
     }
   casella_window_changes_made (self);
@@ -110,15 +140,15 @@ on_undo_toast_gone (AdwToast      *toast,
 
 static void
 offer_undo (CasellaWindow *self,
-            GArray        *undo,
+            GPtrArray     *undo,
             const char    *text)
 {
   AdwToast *toast = casella_toast_new (text);
 
   /* An earlier move is final now: its toast goes. */
   casella_window_dismiss_toast (self, self->undo_toast);
-  g_clear_pointer (&self->undo, g_array_unref);
-  self->undo = g_array_ref (undo);
+  g_clear_pointer (&self->undo, g_ptr_array_unref);
+  self->undo = g_ptr_array_ref (undo);
   self->undo_toast = toast;
   adw_toast_set_button_label (toast, _("_Undo"));
   adw_toast_set_action_name (toast, "win.undo");
@@ -131,10 +161,10 @@ offer_undo (CasellaWindow *self,
 /* After the selected rows leave, the next one is selected. */
 static guint
 first_selected_position (CasellaWindow *self,
-                         GArray        *ids)
+                         GPtrArray     *parts)
 {
-  CasellaMessageList *messages = casella_message_view_get_model (self->message_view);
-  int position = messages && ids->len ? casella_message_list_find (messages, g_array_index (ids, gint64, 0)) : -1;
+  CasellaWindowPart *part = parts->len ? parts->pdata[0] : NULL;
+  int position = part ? casella_window_find_message (self, part->session, g_array_index (part->ids, gint64, 0)) : -1;
 
   return position < 0 ? 0 : (guint) position;
 }
@@ -143,26 +173,31 @@ static void
 after_removal (CasellaWindow *self,
                guint          position)
 {
-  CasellaMessageList *messages = casella_message_view_get_model (self->message_view);
-  guint n = messages ? g_list_model_get_n_items (G_LIST_MODEL (messages)) : 0;
+  GListModel *messages = casella_message_view_get_model (self->message_view);
+  guint n = messages ? g_list_model_get_n_items (messages) : 0;
 
   if (n > 0)
     casella_message_view_select_position (self->message_view, MIN (position, n - 1));
 }
 
+/* One move of the selection: a part per account, one toast when all
+ * are written. */
 typedef struct {
-  CasellaWindow      *self;
-  CasellaMessageList *list;   /* the rows were hidden from */
-  GArray             *ids;
-  char               *done_text;
+  CasellaWindow *self;
+  GPtrArray     *parts;       /* CasellaWindowPart */
+  GPtrArray     *undo;        /* CasellaWindowUndo, as they are written */
+  guint          waiting;
+  GError        *error;       /* the first failure */
+  char          *done_text;
 } Moving;
 
 static void
 moving_free (Moving *moving)
 {
   g_object_unref (moving->self);
-  g_clear_object (&moving->list);
-  g_array_unref (moving->ids);
+  g_ptr_array_unref (moving->parts);
+  g_ptr_array_unref (moving->undo);
+  g_clear_error (&moving->error);
   g_free (moving->done_text);
   g_free (moving);
 }
@@ -173,46 +208,83 @@ on_moved (GObject      *source,
           gpointer      user_data)
 {
   Moving *moving = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) undo = casella_mail_session_move_finish (CASELLA_MAIL_SESSION (source), result, &error);
+  GError *error = NULL;
+  GArray *steps = casella_mail_session_move_finish (CASELLA_MAIL_SESSION (source), result, &error);
 
-  /* Failed: the rows come back. */
-  if (moving->list != NULL)
-    casella_message_list_unhide (moving->list, moving->ids);
-  if (undo == NULL)
-    casella_window_add_toast (moving->self, error->message);
+  for (guint i = 0; i < moving->parts->len; i++)
+    {
+      CasellaWindowPart *part = moving->parts->pdata[i];
+
+      if (part->session != CASELLA_MAIL_SESSION (source))
+        continue;
+      /* Failed: the rows come back. */
+      casella_message_list_unhide (part->list, part->ids);
+      if (steps != NULL)
+        {
+          CasellaWindowUndo *undo = g_new0 (CasellaWindowUndo, 1);
+          undo->session = g_object_ref (part->session);
+          undo->steps = g_steal_pointer (&steps);
+          g_ptr_array_add (moving->undo, undo);
+        }
+      break;
+    }
+  g_clear_pointer (&steps, g_array_unref);
+  if (error != NULL && moving->error == NULL)
+    moving->error = error;
   else
-    offer_undo (moving->self, undo, moving->done_text);
+    g_clear_error (&error);
+  if (--moving->waiting > 0)
+    return;
+  if (moving->error != NULL)
+    casella_window_add_toast (moving->self, moving->error->message);
+  if (moving->undo->len > 0)
+    offer_undo (moving->self, moving->undo, moving->done_text);
   moving_free (moving);
 }
 
-/* folder_id 0: to the Trash. */
+/* Into a folder of one account (folder_id), or each account's folder for
+ * the role (the Trash when none). */
 static void
-move_selected (CasellaWindow *self,
-               gint64         folder_id,
-               const char    *done_text)
+move_selected (CasellaWindow     *self,
+               CasellaFolderRole  role,
+               gint64             folder_id,
+               const char        *done_text)
 {
-  g_autoptr(GArray) ids = selected (self);
-  CasellaMessageList *list = casella_message_view_get_model (self->message_view);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
   Moving *moving;
   guint position;
 
-  if (ids->len == 0 || self->session == NULL)
+  if (parts->len == 0 || (folder_id != 0 && parts->len != 1))
     return;
   moving = g_new0 (Moving, 1);
   moving->self = g_object_ref (self);
-  moving->ids = g_array_ref (ids);
+  moving->parts = g_ptr_array_ref (parts);
+  moving->undo = g_ptr_array_new_with_free_func ((GDestroyNotify) undo_free);
+  moving->waiting = parts->len;
   moving->done_text = g_strdup (done_text);
   /* The rows go at once and the next message opens; the store follows
    * on the session's writer, which may wait behind a sync's batch. */
-  position = first_selected_position (self, ids);
-  if (list != NULL)
+  position = first_selected_position (self, parts);
+  for (guint i = 0; i < parts->len; i++)
+    casella_message_list_hide (((CasellaWindowPart *) parts->pdata[i])->list, ((CasellaWindowPart *) parts->pdata[i])->ids);
+  after_removal (self, position);
+  for (guint i = 0; i < parts->len; i++)
     {
-      moving->list = g_object_ref (list);
-      casella_message_list_hide (list, ids);
-      after_removal (self, position);
+      CasellaWindowPart *part = parts->pdata[i];
+      gint64 target = folder_id != 0 ? folder_id : role != CASELLA_FOLDER_ROLE_TRASH ? folder_by_role (part->session, role) : 0;
+
+      casella_mail_session_move_async (part->session, part->ids, target, on_moved, moving);
     }
-  casella_mail_session_move_async (self->session, ids, folder_id, on_moved, moving);
+}
+
+static guint
+count_selected (GPtrArray *parts)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < parts->len; i++)
+    n += ((CasellaWindowPart *) parts->pdata[i])->ids->len;
+  return n;
 }
 
 static void
@@ -221,11 +293,13 @@ delete_action (GSimpleAction *action,
                gpointer       user_data)
 {
   CasellaWindow *self = user_data;
-  g_autoptr(GArray) ids = selected (self);
-  gboolean in_trash = self->folder_id != 0 && self->folder_id == casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  guint n = count_selected (parts);
+  gboolean in_trash = self->inboxes == NULL && self->folder_id != 0 &&
+                      self->folder_id == casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_TRASH);
 
-  move_selected (self, 0, in_trash ? ngettext ("Message deleted", "Messages deleted", ids->len)
-                                   : ngettext ("Moved to the Trash", "Moved to the Trash", ids->len));
+  move_selected (self, CASELLA_FOLDER_ROLE_TRASH, 0, in_trash ? ngettext ("Message deleted", "Messages deleted", n)
+                                                              : ngettext ("Moved to the Trash", "Moved to the Trash", n));
 }
 
 static void
@@ -234,10 +308,10 @@ archive_action (GSimpleAction *action,
                 gpointer       user_data)
 {
   CasellaWindow *self = user_data;
-  gint64 archive = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_ARCHIVE);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
 
-  if (archive != 0)
-    move_selected (self, archive, _("Archived"));
+  if (can_move_to_role (self, parts, CASELLA_FOLDER_ROLE_ARCHIVE))
+    move_selected (self, CASELLA_FOLDER_ROLE_ARCHIVE, 0, _("Archived"));
 }
 
 static void
@@ -246,10 +320,10 @@ junk_action (GSimpleAction *action,
              gpointer       user_data)
 {
   CasellaWindow *self = user_data;
-  gint64 junk = casella_window_folder_by_role (self, CASELLA_FOLDER_ROLE_JUNK);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
 
-  if (junk != 0)
-    move_selected (self, junk, _("Moved to Junk"));
+  if (can_move_to_role (self, parts, CASELLA_FOLDER_ROLE_JUNK))
+    move_selected (self, CASELLA_FOLDER_ROLE_JUNK, 0, _("Moved to Junk"));
 }
 
 static void
@@ -264,7 +338,8 @@ on_undone (GObject      *source,
   if (casella_mail_session_write_finish (CASELLA_MAIL_SESSION (source), result, &error) == 0)
     casella_window_add_toast (self, error->message);
   else if (undo->len > 0)
-    casella_message_view_select (self->message_view, g_array_index (undo, CasellaUndoStep, 0).message_id);
+    casella_window_select_message (self, CASELLA_MAIL_SESSION (source),
+                                   g_array_index (undo, CasellaUndoStep, 0).message_id);
 }
 
 static void
@@ -273,11 +348,15 @@ undo_action (GSimpleAction *action,
              gpointer       user_data)
 {
   CasellaWindow *self = user_data;
-  g_autoptr(GArray) undo = g_steal_pointer (&self->undo);
+  g_autoptr(GPtrArray) undo = g_steal_pointer (&self->undo);
 
-  if (undo == NULL || self->session == NULL)
+  if (undo == NULL)
     return;
-  casella_mail_session_undo_async (self->session, undo, on_undone, g_object_ref (self));
+  for (guint i = 0; i < undo->len; i++)
+    {
+      CasellaWindowUndo *each = undo->pdata[i];
+      casella_mail_session_undo_async (each->session, each->steps, on_undone, g_object_ref (self));
+    }
   casella_window_dismiss_toast (self, self->undo_toast);
   casella_window_update_actions (self);
 }
@@ -297,7 +376,8 @@ on_move_target (GtkListBox    *list,
                 CasellaWindow *self)
 {
   gint64 folder_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "casella-folder"));
-  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (casella_window_get_store (self), folder_id);
+  CasellaMailSession *session = g_object_get_data (G_OBJECT (list), "casella-session");
+  g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (casella_mail_session_get_store (session), folder_id);
   /* Translators: a toast after moving mail, %s is a folder */
   g_autofree char *text = g_strdup_printf (_("Moved to %s"), folder ? casella_folder_display_name (folder) : "");
 
@@ -306,14 +386,19 @@ on_move_target (GtkListBox    *list,
   /* Not destroyed inside its own list's signal: hidden now, gone later. */
   gtk_widget_set_visible (GTK_WIDGET (dialog), FALSE);
   g_idle_add_full (G_PRIORITY_DEFAULT, destroy_later, g_object_ref (dialog), g_object_unref);
-  move_selected (self, folder_id, text);
+  move_selected (self, CASELLA_FOLDER_ROLE_NONE, folder_id, text);
 }
 
+/* The folders of the account the selection is in. */
 static GtkWidget *
-folder_choices (CasellaWindow *self)
+folder_choices (CasellaWindow      *self,
+                CasellaMailSession *session)
 {
   GtkWidget *list = gtk_list_box_new ();
-  GListModel *folders = G_LIST_MODEL (self->folders);
+  g_autoptr(CasellaFolderList) own = session != self->session || self->folders == NULL
+    ? casella_folder_list_new (casella_mail_session_get_store (session)) : NULL;
+  GListModel *folders = G_LIST_MODEL (own ? own : self->folders);
+  gint64 current = self->inboxes ? folder_by_role (session, CASELLA_FOLDER_ROLE_INBOX) : self->folder_id;
 
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
@@ -324,7 +409,7 @@ folder_choices (CasellaWindow *self)
       const CasellaStoreFolder *folder = casella_folder_item_get_folder (item);
       GtkWidget *row;
 
-      if (!casella_folder_item_get_selectable (item) || folder->id == self->folder_id ||
+      if (!casella_folder_item_get_selectable (item) || folder->id == current ||
           folder->role == CASELLA_FOLDER_ROLE_OUTBOX)
         continue;
       row = adw_action_row_new ();
@@ -335,6 +420,7 @@ folder_choices (CasellaWindow *self)
       g_object_set_data (G_OBJECT (row), "casella-folder", GSIZE_TO_POINTER ((gsize) folder->id));
       gtk_list_box_append (GTK_LIST_BOX (list), row);
     }
+  g_object_set_data_full (G_OBJECT (list), "casella-session", g_object_ref (session), g_object_unref);
   g_signal_connect (list, "row-activated", G_CALLBACK (on_move_target), self);
   return list;
 }
@@ -345,12 +431,18 @@ move_action (GSimpleAction *action,
              gpointer       user_data)
 {
   CasellaWindow *self = user_data;
-  GtkWidget *dialog = adw_window_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *clamp = adw_clamp_new ();
-  GtkWidget *list = folder_choices (self);
-  GtkEventController *keys = gtk_shortcut_controller_new ();
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  GtkWidget *dialog, *box, *scroller, *clamp, *list;
+  GtkEventController *keys;
+
+  if (parts->len != 1)
+    return;
+  dialog = adw_window_new ();
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  scroller = gtk_scrolled_window_new ();
+  clamp = adw_clamp_new ();
+  list = folder_choices (self, ((CasellaWindowPart *) parts->pdata[0])->session);
+  keys = gtk_shortcut_controller_new ();
 
   gtk_window_set_title (GTK_WINDOW (dialog), _("Move to Folder"));
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
@@ -377,17 +469,20 @@ move_action (GSimpleAction *action,
 /* ---- flags ---- */
 
 static gboolean
-any_without (CasellaWindow       *self,
-             GArray              *ids,
+any_without (GPtrArray           *parts,
              CasellaMessageFlags  flag)
 {
-  CasellaStore *store = casella_window_get_store (self);
-
-  for (guint i = 0; i < ids->len; i++)
+  for (guint p = 0; p < parts->len; p++)
     {
-      g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, g_array_index (ids, gint64, i));
-      if (info != NULL && !(info->flags & flag))
-        return TRUE;
+      CasellaWindowPart *part = parts->pdata[p];
+      CasellaStore *store = casella_mail_session_get_store (part->session);
+
+      for (guint i = 0; i < part->ids->len; i++)
+        {
+          g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, g_array_index (part->ids, gint64, i));
+          if (info != NULL && !(info->flags & flag))
+            return TRUE;
+        }
     }
   return FALSE;
 }
@@ -397,12 +492,12 @@ static void
 toggle_flag (CasellaWindow       *self,
              CasellaMessageFlags  flag)
 {
-  g_autoptr(GArray) ids = selected (self);
-  gboolean add = any_without (self, ids, flag);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  gboolean add = any_without (parts, flag);
 
-  if (ids->len == 0 || self->session == NULL)
-    return;
-  casella_window_mark (self, ids, add ? flag : 0, add ? 0 : flag);
+  for (guint i = 0; i < parts->len; i++)
+    casella_window_mark (self, ((CasellaWindowPart *) parts->pdata[i])->session,
+                         ((CasellaWindowPart *) parts->pdata[i])->ids, add ? flag : 0, add ? 0 : flag);
 }
 
 static void
@@ -425,12 +520,13 @@ toggle_star_action (GSimpleAction *action,
 
 static void
 open_composer (CasellaWindow      *self,
+               CasellaMailSession *session,
                const CasellaDraft *draft)
 {
-  if (self->session == NULL)
+  if (session == NULL)
     return;
   gtk_window_present (GTK_WINDOW (casella_composer_new (gtk_window_get_application (GTK_WINDOW (self)),
-                                                        self->session, draft, 0)));
+                                                        session, draft, 0)));
 }
 
 static void
@@ -438,7 +534,9 @@ compose_action (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  open_composer (user_data, NULL);
+  CasellaWindow *self = user_data;
+
+  open_composer (self, self->session, NULL);
 }
 
 static char *
@@ -513,11 +611,13 @@ reply (CasellaWindow *self,
        gboolean       all)
 {
   g_autoptr(GMimeMessage) message = current_message (self);
+  CasellaMailSession *session = casella_reader_get_session (self->reader);
   g_autofree char *sender = NULL, *date = NULL, *intro = NULL;
   g_autoptr(CasellaDraft) draft = NULL;
   const CasellaIdentity *identity;
+  CasellaAccount *account;
 
-  if (message == NULL)
+  if (message == NULL || session == NULL)
     return;
   sender = sender_of (message);
   date = date_of (message);
@@ -527,14 +627,15 @@ reply (CasellaWindow *self,
   else
     /* Translators: the line above a quoted reply whose message has no date: "Anna wrote:" */
     intro = g_strdup_printf (_("%s wrote:"), sender);
-  identity = identity_for (casella_mail_session_get_account (self->session), message);
-  draft = casella_draft_new_reply (message, identity ? identity->address
-                                                    : casella_account_get_address (casella_mail_session_get_account (self->session)),
+  /* From the account the message came to. */
+  account = casella_mail_session_get_account (session);
+  identity = identity_for (account, message);
+  draft = casella_draft_new_reply (message, identity ? identity->address : casella_account_get_address (account),
                                    all, intro);
   /* Sent to one of the other addresses: the reply goes out from it. */
   if (identity != NULL)
     draft->from_address = g_strdup (identity->address);
-  open_composer (self, draft);
+  open_composer (self, session, draft);
 }
 
 static void
@@ -573,7 +674,7 @@ forward_action (GSimpleAction *action,
                            g_mime_message_get_subject (message) ? g_mime_message_get_subject (message) : "",
                            _("To:"), to ? to : "");
   draft = casella_draft_new_forward (message, intro);
-  open_composer (self, draft);
+  open_composer (self, casella_reader_get_session (self->reader), draft);
 }
 
 /* ---- navigation and the rest ---- */
@@ -584,9 +685,10 @@ refresh_action (GSimpleAction *action,
                 gpointer       user_data)
 {
   CasellaWindow *self = user_data;
+  g_autoptr(GPtrArray) sessions = casella_window_sessions_on_show (self);
 
-  if (self->session != NULL)
-    casella_mail_session_refresh (self->session);
+  for (guint i = 0; i < sessions->len; i++)
+    casella_mail_session_refresh (sessions->pdata[i]);
 }
 
 static void
@@ -616,6 +718,14 @@ show_list_action (GSimpleAction *action,
                   gpointer       user_data)
 {
   adw_leaflet_set_visible_child_name (CASELLA_WINDOW (user_data)->leaflet, "messages");
+}
+
+static void
+all_inboxes_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  casella_window_show_all_inboxes (user_data);
 }
 
 static void
@@ -851,6 +961,7 @@ static const GActionEntry entries[] = {
   { "show-folders", show_folders_action },
   { "show-list", show_list_action },
   { "switch-account", switch_account_action, "s" },
+  { "all-inboxes", all_inboxes_action },
   { "new-folder", new_folder_action, "x" },
   { "rename-folder", rename_folder_action, "x" },
   { "delete-folder", delete_folder_action, "x" },

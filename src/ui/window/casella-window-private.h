@@ -7,6 +7,7 @@
 #include "casella-oauth2-flow.h"
 
 #include "casella-folder-view.h"
+#include "casella-merged-list.h"
 #include "casella-message-view.h"
 #include "casella-reader.h"
 #include "casella-window.h"
@@ -55,7 +56,8 @@ struct _CasellaWindow
   GSignalGroup         *session_signals; /* on session, whichever it is */
   CasellaFolderList    *folders;
   gint64                folder_id;
-  GArray               *undo;           /* CasellaUndoStep of the last move */
+  CasellaMergedList    *inboxes;        /* every account's Inbox, while on show */
+  GPtrArray            *undo;           /* CasellaWindowUndo of the last move */
   AdwToast             *undo_toast;
   AdwToast             *last_toast;     /* on show, or waiting to be */
   guint                 search_source;
@@ -96,12 +98,42 @@ void          casella_window_open_folder      (CasellaWindow *self,
 gint64        casella_window_folder_by_role   (CasellaWindow *self,
                                                CasellaFolderRole role);
 
+/* The selection, account by account (one part outside All Inboxes). */
+typedef struct {
+  CasellaMailSession *session;
+  CasellaMessageList *list;    /* the rows are in */
+  GArray             *ids;
+} CasellaWindowPart;
+
+GPtrArray    *casella_window_selected_parts   (CasellaWindow *self);
+/* A message of an account on show: its row, or -1. */
+int           casella_window_find_message     (CasellaWindow      *self,
+                                               CasellaMailSession *session,
+                                               gint64              message_id);
+void          casella_window_select_message   (CasellaWindow      *self,
+                                               CasellaMailSession *session,
+                                               gint64              message_id);
+
+/* casella-window-inboxes.c: every account's Inbox in one list. */
+void          casella_window_show_all_inboxes (CasellaWindow *self);
+void          casella_window_leave_all_inboxes (CasellaWindow *self);
+/* The accounts changed: the list follows (or ends with one account). */
+void          casella_window_inboxes_update   (CasellaWindow *self);
+/* Every session whose mail is on show. */
+GPtrArray    *casella_window_sessions_on_show (CasellaWindow *self);
+
 /* casella-window-actions.c */
+typedef struct {
+  CasellaMailSession *session;
+  GArray             *steps;   /* CasellaUndoStep */
+} CasellaWindowUndo;
+
 void          casella_window_actions_init     (CasellaWindow *self);
 void          casella_window_update_actions   (CasellaWindow *self);
 void          casella_window_changes_made     (CasellaWindow *self);
 /* On the session's writer thread; the server hears once it is written. */
 void          casella_window_mark             (CasellaWindow       *self,
+                                               CasellaMailSession  *session,
                                                GArray              *ids,
                                                CasellaMessageFlags  add,
                                                CasellaMessageFlags  remove);

@@ -72,6 +72,9 @@ casella_window_show_state (CasellaWindow *self)
     default:
       adw_window_title_set_subtitle (self->account_title, "");
     }
+  /* All Inboxes is no one account: the banner names whose problem it is. */
+  if (self->inboxes != NULL)
+    adw_window_title_set_subtitle (self->account_title, "");
   if (text != NULL)
     gtk_label_set_text (self->status_label, text);
   gtk_revealer_set_reveal_child (self->status_revealer, text != NULL);
@@ -162,6 +165,20 @@ on_replay_failed (CasellaMailSession *session,
   casella_window_add_toast (self, text);
 }
 
+/* The account's name, or "All Inboxes" while they are on show. */
+static void
+update_title (CasellaWindow *self)
+{
+  CasellaAccount *account = self->account_id ? casella_account_store_lookup (self->accounts, self->account_id) : NULL;
+
+  if (self->inboxes != NULL || account == NULL)
+    return;
+  adw_window_title_set_title (self->account_title, casella_account_get_display_name (account)
+                                                     ? casella_account_get_display_name (account)
+                                                     : casella_account_get_address (account));
+  casella_window_show_state (self);
+}
+
 /* ---- folders and messages ---- */
 
 /* A search of another folder, or of other words, must not land here. */
@@ -185,14 +202,20 @@ casella_window_open_folder (CasellaWindow *self,
   if (folder == NULL)
     return;
   cancel_server_search (self);
+  if (self->inboxes != NULL)
+    {
+      casella_window_leave_all_inboxes (self);
+      update_title (self);
+    }
   self->folder_id = folder_id;
   messages = casella_message_list_new (store, folder_id, NULL);
-  casella_message_view_set_model (self->message_view, messages);
+  casella_message_list_set_origin (messages, G_OBJECT (self->session), NULL);
+  casella_message_view_set_model (self->message_view, G_LIST_MODEL (messages));
   adw_window_title_set_title (self->folder_title, casella_folder_display_name (folder));
   casella_reader_show_nothing (self->reader, 0);
   if (self->pending_message != 0)
     {
-      casella_message_view_select (self->message_view, self->pending_message);
+      casella_window_select_message (self, self->session, self->pending_message);
       self->pending_message = 0;
     }
   casella_window_update_actions (self);
@@ -209,11 +232,11 @@ on_folder_selected (CasellaFolderView *view,
 }
 
 static void
-mark_read_on_open (CasellaWindow *self,
-                   gint64         message_id)
+mark_read_on_open (CasellaWindow      *self,
+                   CasellaMailSession *session,
+                   gint64              message_id)
 {
-  CasellaStore *store = casella_window_get_store (self);
-  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, message_id);
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), message_id);
 
   g_autoptr(GArray) ids = NULL;
 
@@ -221,25 +244,29 @@ mark_read_on_open (CasellaWindow *self,
     return;
   ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_array_append_val (ids, message_id);
-  casella_window_mark (self, ids, CASELLA_MESSAGE_SEEN, 0);
+  casella_window_mark (self, session, ids, CASELLA_MESSAGE_SEEN, 0);
 }
 
+/* One message shown, from its own account. */
 static void
 on_message_selection (CasellaMessageView *view,
                       CasellaWindow      *self)
 {
-  g_autoptr(GArray) ids = casella_message_view_get_selected (view);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  CasellaWindowPart *part = parts->len == 1 ? parts->pdata[0] : NULL;
+  gint64 id;
 
   casella_window_update_actions (self);
-  if (self->session == NULL || ids->len != 1)
+  if (part == NULL || part->ids->len != 1)
     {
-      casella_reader_show_nothing (self->reader, ids->len);
+      casella_reader_show_nothing (self->reader, part ? part->ids->len : parts->len);
       return;
     }
-  if (casella_reader_get_message (self->reader) == g_array_index (ids, gint64, 0))
+  id = g_array_index (part->ids, gint64, 0);
+  if (casella_reader_get_message (self->reader) == id && casella_reader_get_session (self->reader) == part->session)
     return;
-  casella_reader_show (self->reader, self->session, g_array_index (ids, gint64, 0));
-  mark_read_on_open (self, g_array_index (ids, gint64, 0));
+  casella_reader_show (self->reader, part->session, id);
+  mark_read_on_open (self, part->session, id);
 }
 
 /* A saved draft opens in the composer; anything else in the reader. */
@@ -248,7 +275,9 @@ on_message_activated (CasellaMessageView *view,
                       gint64              message_id,
                       CasellaWindow      *self)
 {
-  CasellaStore *store = casella_window_get_store (self);
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  CasellaMailSession *session = parts->len == 1 ? ((CasellaWindowPart *) parts->pdata[0])->session : self->session;
+  CasellaStore *store = session ? casella_mail_session_get_store (session) : NULL;
   g_autoptr(CasellaMessageInfo) info = store ? casella_store_get_message (store, message_id) : NULL;
 
   if (info != NULL && info->uid == 0 && (info->flags & CASELLA_MESSAGE_DRAFT))
@@ -259,7 +288,7 @@ on_message_activated (CasellaMessageView *view,
 
       if (draft != NULL)
         gtk_window_present (GTK_WINDOW (casella_composer_new (gtk_window_get_application (GTK_WINDOW (self)),
-                                                              self->session, draft, message_id)));
+                                                              session, draft, message_id)));
       return;
     }
   if (adw_leaflet_get_folded (self->leaflet))
@@ -274,10 +303,10 @@ on_server_results (GObject      *source,
 {
   CasellaWindow *self = user_data;
   g_autoptr(GArray) ids = casella_mail_session_search_finish (CASELLA_MAIL_SESSION (source), result, NULL);
-  CasellaMessageList *messages = casella_message_view_get_model (self->message_view);
+  GListModel *messages = casella_message_view_get_model (self->message_view);
 
-  if (ids != NULL && ids->len > 0 && messages != NULL)
-    casella_message_list_add_ids (messages, ids);
+  if (ids != NULL && ids->len > 0 && CASELLA_IS_MESSAGE_LIST (messages))
+    casella_message_list_add_ids (CASELLA_MESSAGE_LIST (messages), ids);
   self->server_searches++;
   g_object_unref (self);
 }
@@ -286,8 +315,9 @@ static gboolean
 search_server (gpointer user_data)
 {
   CasellaWindow *self = user_data;
-  CasellaMessageList *messages = casella_message_view_get_model (self->message_view);
-  const char *query = messages ? casella_message_list_get_query (messages) : NULL;
+  GListModel *messages = casella_message_view_get_model (self->message_view);
+  const char *query = CASELLA_IS_MESSAGE_LIST (messages) ? casella_message_list_get_query (CASELLA_MESSAGE_LIST (messages))
+                                                         : NULL;
 
   self->search_source = 0;
   if (query == NULL || g_utf8_strlen (query, -1) < 3 || self->session == NULL)
@@ -304,7 +334,8 @@ on_search_changed (CasellaMessageView *view,
                    CasellaWindow      *self)
 {
   cancel_server_search (self);
-  if (self->session != NULL &&
+  /* All Inboxes finds what is here only. */
+  if (self->session != NULL && self->inboxes == NULL &&
       casella_account_get_incoming (casella_mail_session_get_account (self->session))->protocol == CASELLA_PROTOCOL_IMAP)
     self->search_source = g_timeout_add (600, search_server, self);
 }
@@ -356,8 +387,10 @@ static void
 update_accounts_menu (CasellaWindow *self)
 {
   g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) accounts = g_menu_new ();
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->accounts));
 
+  g_menu_append (menu, _("All Inboxes"), "win.all-inboxes");
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(CasellaAccount) account = g_list_model_get_item (G_LIST_MODEL (self->accounts), i);
@@ -366,8 +399,9 @@ update_accounts_menu (CasellaWindow *self)
 
       g_menu_item_set_action_and_target_value (item, "win.switch-account",
                                                g_variant_new_string (casella_account_get_id (account)));
-      g_menu_append_item (menu, item);
+      g_menu_append_item (accounts, item);
     }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (accounts));
   gtk_menu_button_set_menu_model (self->accounts_button, G_MENU_MODEL (menu));
   gtk_widget_set_visible (GTK_WIDGET (self->accounts_button), n > 1);
 }
@@ -396,7 +430,7 @@ detach_session (CasellaWindow *self)
 static void
 on_folders_appeared (CasellaWindow *self)
 {
-  if (self->folder_id == 0 && self->folders != NULL)
+  if (self->folder_id == 0 && self->folders != NULL && self->inboxes == NULL)
     casella_folder_view_select_role (self->folder_view, CASELLA_FOLDER_ROLE_INBOX);
 }
 
@@ -438,9 +472,7 @@ update_account (CasellaWindow *self)
     }
   g_free (self->account_id);
   self->account_id = g_strdup (casella_account_get_id (account));
-  adw_window_title_set_title (self->account_title, casella_account_get_display_name (account)
-                                                     ? casella_account_get_display_name (account)
-                                                     : casella_account_get_address (account));
+  update_title (self);
   gtk_stack_set_visible_child_name (self->content_stack, "mail");
   session = CASELLA_IS_APPLICATION (app) ? casella_application_get_session (CASELLA_APPLICATION (app), self->account_id)
                                          : NULL;
@@ -459,6 +491,16 @@ casella_window_show_account (CasellaWindow *self,
 {
   g_return_if_fail (CASELLA_IS_WINDOW (self));
 
+  if (self->inboxes != NULL)
+    {
+      casella_window_leave_all_inboxes (self);
+      if (g_strcmp0 (self->account_id, account_id) == 0 && self->session != NULL)
+        {
+          update_title (self);
+          casella_folder_view_select_role (self->folder_view, CASELLA_FOLDER_ROLE_INBOX);
+          return;
+        }
+    }
   if (g_strcmp0 (self->account_id, account_id) == 0 && self->session != NULL)
     return;
   g_free (self->account_id);
@@ -478,6 +520,8 @@ casella_window_session_ready (CasellaWindow *self,
 {
   if (self->account_id == NULL || g_strcmp0 (self->account_id, account_id) == 0)
     update_account (self);
+  else
+    casella_window_inboxes_update (self);
 }
 
 void
@@ -489,7 +533,7 @@ casella_window_show_message (CasellaWindow *self,
   casella_folder_view_select (self->folder_view, folder_id);
   if (self->folder_id == folder_id)
     {
-      casella_message_view_select (self->message_view, message_id);
+      casella_window_select_message (self, self->session, message_id);
       self->pending_message = 0;
     }
 }
@@ -613,8 +657,7 @@ casella_window_close_request (GtkWindow *window)
 
   casella_window_save_size (self);
   /* Changes waiting for their undo toast go out now. */
-  if (self->session != NULL)
-    casella_mail_session_changes_made (self->session);
+  casella_window_changes_made (self);
   return GTK_WINDOW_CLASS (casella_window_parent_class)->close_request (window);
 }
 
@@ -637,12 +680,13 @@ casella_window_dispose (GObject *object)
       casella_window_changes_made (self);
     }
   detach_session (self);
+  casella_window_leave_all_inboxes (self);
   g_clear_object (&self->session_signals);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_WINDOW);
   g_clear_object (&self->settings);
   g_clear_object (&self->accounts);
   g_clear_pointer (&self->account_id, g_free);
-  g_clear_pointer (&self->undo, g_array_unref);
+  g_clear_pointer (&self->undo, g_ptr_array_unref);
 
   G_OBJECT_CLASS (casella_window_parent_class)->dispose (object);
 }
@@ -719,6 +763,7 @@ casella_window_new (AdwApplication      *application,
   self = g_object_new (CASELLA_TYPE_WINDOW, "application", application, NULL);
   self->accounts = g_object_ref (store);
   g_signal_connect_object (store, "items-changed", G_CALLBACK (update_account), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "items-changed", G_CALLBACK (casella_window_inboxes_update), self, G_CONNECT_SWAPPED);
   update_account (self);
   return self;
 }
