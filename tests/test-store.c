@@ -105,14 +105,14 @@ test_migrations (Fixture       *fixture,
   CasellaStore *again;
   sqlite3 *db;
 
-  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 3);
+  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 4);
   g_assert_true (casella_store_check_integrity (fixture->store, &error));
   g_clear_object (&fixture->store);
 
   /* Opening again changes nothing. */
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 3);
+  g_assert_cmpint (casella_store_get_version (again), ==, 4);
   g_object_unref (again);
 
   /* A store of version 1 (its date index without the flags, none of
@@ -127,6 +127,8 @@ test_migrations (Fixture       *fixture,
                                      "ALTER TABLE outbox DROP COLUMN hold;"
                                      "ALTER TABLE outbox DROP COLUMN next_attempt;"
                                      "ALTER TABLE outbox DROP COLUMN copy_started;"
+                                     "DROP TABLE contacts;"
+                                     "DELETE FROM meta WHERE key = 'contacts';"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (1, 'INBOX', 'INBOX', 4);"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (2, 'Work', 'Work', 0);"
                                      "INSERT INTO messages (folder_id, uid, uidl, date, subject, size)"
@@ -139,7 +141,7 @@ test_migrations (Fixture       *fixture,
   sqlite3_close (db);
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 3);
+  g_assert_cmpint (casella_store_get_version (again), ==, 4);
   g_assert_true (casella_store_check_integrity (again, &error));
   {
     g_autoptr(GArray) pop3 = casella_store_list_uids (again, 1, &error);
@@ -587,6 +589,110 @@ test_merged_list (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, 1);
   casella_merged_list_set_query (merged, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, 7);
+}
+
+static gint64
+add_addressed (CasellaStore *store,
+               gint64        folder_id,
+               guint32       uid,
+               gint64        date,
+               const char   *from_name,
+               const char   *from_address,
+               const char   *to)
+{
+  CasellaMessageInfo info = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  info.folder_id = folder_id;
+  info.uid = uid;
+  info.date = date;
+  info.subject = (char *) "Ciao";
+  info.from_name = (char *) from_name;
+  info.from_address = (char *) from_address;
+  info.to = (char *) to;
+  id = casella_store_add_message (store, &info, &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+/* The addresses found for what is typed, joined: "a@b,c@d". */
+static char *
+contacts_found (CasellaStore *store,
+                const char   *typed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) contacts = casella_store_find_contacts (store, typed, 8, &error);
+  GString *text = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < contacts->len; i++)
+    g_string_append_printf (text, "%s%s", i ? "," : "", ((CasellaContact *) contacts->pdata[i])->address);
+  return g_string_free (text, FALSE);
+}
+
+#define ASSERT_FOUND(store, typed, expected) \
+  G_STMT_START { g_autofree char *got = contacts_found (store, typed); g_assert_cmpstr (got, ==, expected); } G_STMT_END
+
+static void
+assert_nico_ranking (CasellaStore *store)
+{
+  /* Written to, then the most recent of those who wrote; junk never. */
+  ASSERT_FOUND (store, "nico", "nico.rossi@example.it,nicola@example.it,nicolo.bianchi@example.it");
+  ASSERT_FOUND (store, "NICOLÒ", "nicolo.bianchi@example.it");
+  ASSERT_FOUND (store, "bianchi", "nicolo.bianchi@example.it");
+  ASSERT_FOUND (store, "rossi example", "nico.rossi@example.it");
+  ASSERT_FOUND (store, "carla", "carla@example.it");
+  ASSERT_FOUND (store, "spam", "");
+  ASSERT_FOUND (store, "%", "");
+  ASSERT_FOUND (store, "  ", "");
+}
+
+/* Completion: names and addresses, accents and case aside, people
+ * written to first; counted as mail comes, in a bulk batch at its
+ * commit, and from the mail already there in a store made before. */
+static void
+test_contacts (Fixture       *fixture,
+               gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  g_autofree char *path = g_strdup (casella_store_get_path (store));
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 sent = add_folder (store, "Sent", CASELLA_FOLDER_ROLE_SENT);
+  gint64 junk = add_folder (store, "Junk", CASELLA_FOLDER_ROLE_JUNK);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  add_addressed (store, inbox, 1, 100, "Nicolò Bianchi", "Nicolo.Bianchi@example.it", "me@example.it");
+  add_addressed (store, inbox, 2, 500, "Nicola Verdi", "nicola@example.it", "me@example.it");
+  add_addressed (store, sent, 1, 50, "Me", "me@example.it", "Nico Rossi <nico.rossi@example.it>, carla@example.it");
+  add_addressed (store, junk, 1, 900, "Nicky Spam", "nicky@spam.test", "me@example.it");
+  assert_nico_ranking (store);
+
+  /* A batch counts at its commit; one rolled back, not at all. */
+  g_assert_true (casella_store_begin_bulk (store, &error));
+  add_addressed (store, inbox, 3, 600, "Dario Neri", "dario@example.it", "me@example.it");
+  ASSERT_FOUND (store, "dario", "");
+  g_assert_true (casella_store_commit (store, &error));
+  ASSERT_FOUND (store, "dario", "dario@example.it");
+  g_assert_true (casella_store_begin_bulk (store, &error));
+  add_addressed (store, inbox, 4, 700, "Elena Blu", "elena@example.it", "me@example.it");
+  casella_store_rollback (store);
+  ASSERT_FOUND (store, "elena", "");
+
+  /* A store from before: built once from its mail. */
+  g_clear_object (&fixture->store);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM contacts; DELETE FROM meta WHERE key = 'contacts'", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  fixture->store = store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  ASSERT_FOUND (store, "nico", "");
+  g_assert_true (casella_store_build_contacts (store, &error));
+  g_assert_no_error (error);
+  assert_nico_ranking (store);
+  ASSERT_FOUND (store, "dario", "dario@example.it");
 }
 
 /* ---- undo and drafts ---- */
@@ -1334,6 +1440,7 @@ main (int argc, char **argv)
   g_test_add ("/store/pending-outbox-pop3", Fixture, NULL, fixture_setup, test_pending_outbox_pop3, fixture_teardown);
   g_test_add ("/store/model/folder-list", Fixture, NULL, fixture_setup, test_folder_list, fixture_teardown);
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
+  g_test_add ("/store/contacts", Fixture, NULL, fixture_setup, test_contacts, fixture_teardown);
   g_test_add ("/store/model/merged-list", Fixture, NULL, fixture_setup, test_merged_list, fixture_teardown);
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
   g_test_add ("/store/opened-at-once", Fixture, NULL, fixture_setup, test_opened_at_once, fixture_teardown);

@@ -320,7 +320,7 @@ insert_message (CasellaStore              *self,
       casella_store_set_error (self, rc, error);
       return 0;
     }
-  if (!index_message (self, id, info, body, error))
+  if (!index_message (self, id, info, body, error) || !casella_store_note_contacts (self, info, error))
     return 0;
   casella_store_mark_changed (self, info->folder_id);
   casella_store_emit_changes (self);

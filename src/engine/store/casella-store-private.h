@@ -28,6 +28,7 @@ struct _CasellaStore
   gboolean     folders_changed;
   CasellaFileLock *open_lock;   /* shared while open; exclusive while the first opener sets up */
   gboolean     checked;         /* quick_check ran at open (after an unclean shutdown) */
+  GHashTable  *contact_notes;   /* bulk: address → counts, written at its commit */
 };
 
 /* The columns casella_store_message_from_row() reads, in its order. */
@@ -72,6 +73,14 @@ gboolean      casella_store_index_flush  (CasellaStore  *self,
                                           GError       **error);
 void          casella_store_index_forget (CasellaStore  *self);
 void          casella_store_index_write_free (gpointer   write);
+
+/* casella-store-contacts.c: the people in the mail a message adds. */
+gboolean      casella_store_note_contacts (CasellaStore             *self,
+                                           const CasellaMessageInfo *info,
+                                           GError                  **error);
+gboolean      casella_store_contacts_flush (CasellaStore *self,
+                                            GError      **error);
+void          casella_store_contacts_forget (CasellaStore *self);
 
 /* Binding helpers: NULL text binds NULL. */
 void          casella_store_bind_text    (sqlite3_stmt  *statement,

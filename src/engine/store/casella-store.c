@@ -101,6 +101,16 @@ static const char *const migrations[] = {
   "UPDATE folders SET"
   "  total = (SELECT count(*) FROM messages WHERE folder_id = folders.id AND (flags & 8) = 0),"
   "  unread = (SELECT count(*) FROM messages WHERE folder_id = folders.id AND (flags & 9) = 0);",
+  /* 4: the people in the mail, for completing addresses (filled from the
+   * mail already here by casella_store_build_contacts) */
+  "CREATE TABLE contacts ("
+  "  address TEXT PRIMARY KEY COLLATE NOCASE,"
+  "  name TEXT NOT NULL DEFAULT '',"
+  "  words TEXT NOT NULL,"
+  "  sent INTEGER NOT NULL DEFAULT 0,"
+  "  received INTEGER NOT NULL DEFAULT 0,"
+  "  last INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+  "INSERT INTO meta (key, value) SELECT 'contacts', '1' WHERE NOT EXISTS (SELECT 1 FROM messages);",
 };
 
 /* ---- errors ---- */
@@ -386,7 +396,7 @@ casella_store_commit (CasellaStore  *self,
       g_set_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_FAILED, "A step of the batch failed: nothing kept");
       return FALSE;
     }
-  if (self->bulk && !casella_store_index_flush (self, error))
+  if (self->bulk && (!casella_store_index_flush (self, error) || !casella_store_contacts_flush (self, error)))
     {
       casella_store_rollback_all (self);
       return FALSE;
@@ -438,6 +448,7 @@ casella_store_rollback_all (CasellaStore *self)
   self->depth = 0;
   self->bulk = FALSE;
   casella_store_index_forget (self);
+  casella_store_contacts_forget (self);
   casella_store_exec (self, "ROLLBACK", NULL);
   forget_changes (self);
 }
@@ -804,6 +815,7 @@ casella_store_finalize (GObject *object)
   casella_file_lock_release (self->open_lock);
   g_hash_table_unref (self->changed);
   g_ptr_array_unref (self->index_writes);
+  casella_store_contacts_forget (self);
   g_hash_table_unref (self->index_by_row);
   g_free (self->path);
 

@@ -228,6 +228,27 @@ GArray             *casella_store_list_message_ids  (CasellaStore        *self,
                                                      gint64               folder_id,
                                                      const char          *query,
                                                      GError             **error);
+/* Someone in the account's mail, for completing addresses. */
+typedef struct {
+  char *name;      /* "" when none is known */
+  char *address;
+} CasellaContact;
+
+void                casella_contact_free            (CasellaContact      *contact);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaContact, casella_contact_free)
+/* Lower case, without accents: "Nicolò" is "nicolo". */
+char               *casella_store_fold              (const char          *text);
+/* Who the typed words (each the start of a word of a name or address,
+ * accents and case aside) can be: people written to first, then the
+ * most recent; at most limit. */
+GPtrArray          *casella_store_find_contacts     (CasellaStore        *self,
+                                                     const char          *typed,
+                                                     guint                limit,
+                                                     GError             **error);
+/* Counts the people in the mail already here, once per store (one made
+ * before completion existed); after that, mail added counts as it comes. */
+gboolean            casella_store_build_contacts    (CasellaStore        *self,
+                                                     GError             **error);
 /* Each message's date in a folder: CasellaIdDate, in id order (for a
  * binary search). */
 typedef struct {
