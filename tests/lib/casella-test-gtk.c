@@ -175,7 +175,34 @@ gboolean
 casella_test_gtk_screenshot (GtkWidget  *window,
                              const char *path)
 {
+  return casella_test_gtk_screenshot_with (window, NULL, path);
+}
+
+/* Where a popover's content is, in its window's coordinates: the popup
+ * is placed relative to the window's surface, and each surface holds its
+ * widget at an offset (shadows, margins). */
+static void
+popover_origin (GtkWidget *window,
+                GtkWidget *popover,
+                double    *x,
+                double    *y)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (popover));
+  double window_x, window_y, popover_x, popover_y;
+
+  gtk_native_get_surface_transform (GTK_NATIVE (window), &window_x, &window_y);
+  gtk_native_get_surface_transform (GTK_NATIVE (popover), &popover_x, &popover_y);
+  *x = gdk_popup_get_position_x (GDK_POPUP (surface)) + popover_x - window_x;
+  *y = gdk_popup_get_position_y (GDK_POPUP (surface)) + popover_y - window_y;
+}
+
+gboolean
+casella_test_gtk_screenshot_with (GtkWidget  *window,
+                                  GtkWidget  *popover,
+                                  const char *path)
+{
   g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GdkPaintable) popup = NULL;
   g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
@@ -186,6 +213,7 @@ casella_test_gtk_screenshot (GtkWidget  *window,
   /* Let pending layout and drawing settle; a window that has not drawn
    * its first frame yet has nothing to show, so give it a moment. */
   paintable = gtk_widget_paintable_new (window);
+  popup = popover ? gtk_widget_paintable_new (popover) : NULL;
   for (int tries = 0; node == NULL && tries < 20; tries++)
     {
       casella_test_gtk_iterate (tries == 0 ? 400 : 100);   /* past a page transition */
@@ -193,6 +221,16 @@ casella_test_gtk_screenshot (GtkWidget  *window,
       height = gtk_widget_get_height (window);
       snapshot = gtk_snapshot_new ();
       gdk_paintable_snapshot (paintable, snapshot, width, height);
+      if (popup != NULL && gtk_widget_get_mapped (popover))
+        {
+          double x, y;
+
+          popover_origin (window, popover, &x, &y);
+          gtk_snapshot_save (snapshot);
+          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) x, (float) y));
+          gdk_paintable_snapshot (popup, snapshot, gtk_widget_get_width (popover), gtk_widget_get_height (popover));
+          gtk_snapshot_restore (snapshot);
+        }
       node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
     }
   renderer = gtk_native_get_renderer (GTK_NATIVE (window));

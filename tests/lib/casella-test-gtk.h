@@ -47,6 +47,11 @@ double     casella_test_gtk_time_until_drawn (GtkWidget           *widget,
 
 gboolean   casella_test_gtk_screenshot      (GtkWidget  *window,
                                              const char *path);
+/* The window with a popover of it drawn where it shows (a popover is a
+ * surface of its own: the window's picture leaves it out). */
+gboolean   casella_test_gtk_screenshot_with (GtkWidget  *window,
+                                             GtkWidget  *popover,
+                                             const char *path);
 /* Adds to unlabelled each visible, focusable control under root that
  * has no accessible name. */
 void       casella_test_gtk_collect_unlabelled (GtkWidget *root,

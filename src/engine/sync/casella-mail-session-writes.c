@@ -144,12 +144,19 @@ casella_mail_session_move_finish (CasellaMailSession  *self,
   return g_steal_pointer (&job->undo);
 }
 
+/* Never while the changes are being sent: a move listed by a replay
+ * under way would reach the server after this took it back, and the
+ * next sync would find the message gone from where it came back to.
+ * Waiting for the replay's end, a move it sent is moved back like any
+ * change already sent. */
 static gint64
 run_undo (CasellaStore  *store,
           gpointer       data,
           GError       **error)
 {
-  return casella_store_local_undo (store, data, error);
+  g_autoptr(CasellaFileLock) replaying = casella_store_lock (store, "replay", TRUE, NULL, error);
+
+  return replaying != NULL && casella_store_local_undo (store, data, error);
 }
 
 void

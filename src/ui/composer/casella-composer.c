@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "casella-address-completion.h"
 #include "casella-composer.h"
 #include "casella-window.h"
 #include "casella-mail-session-writes.h"
@@ -178,8 +179,10 @@ check_row (AdwEntryRow *row,
            gboolean     strict)
 {
   const char *text = text_of (row);
-  /* While typing, only a finished-looking entry is judged. */
-  gboolean judge = strict || strchr (text, ',') != NULL || !gtk_widget_has_focus (GTK_WIDGET (row));
+  /* While typing, only a finished-looking entry is judged (the focus is
+   * in the row's text, never on the row itself). */
+  gboolean typing = (gtk_widget_get_state_flags (GTK_WIDGET (row)) & GTK_STATE_FLAG_FOCUS_WITHIN) != 0;
+  gboolean judge = strict || strchr (text, ',') != NULL || !typing;
   gboolean valid = casella_address_list_is_valid (text, may_be_empty) || (!strict && text[0] == '\0');
 
   if (judge && !valid)
@@ -678,6 +681,13 @@ casella_composer_new (GtkApplication     *application,
 
   self->session = g_object_ref (session);
   self->draft = casella_draft_ref_new (draft_id);
+  {
+    AdwEntryRow *rows[] = { self->to_row, self->cc_row, self->bcc_row };
+    const char *own = casella_account_get_address (casella_mail_session_get_account (session));
+
+    for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+      casella_address_completion_attach (rows[i], casella_mail_session_get_store (session), own);
+  }
   fill (self, draft, draft_id == 0);
   if (draft == NULL || draft->to == NULL)
     gtk_widget_grab_focus (GTK_WIDGET (self->to_row));
