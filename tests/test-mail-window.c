@@ -1718,6 +1718,64 @@ test_address_completion (void)
 }
 
 static gboolean
+message_in (gpointer data)
+{
+  gint64 *want = data;   /* message id, folder id */
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_window_get_store (window), want[0]);
+
+  return info != NULL && info->folder_id == want[1];
+}
+
+/* A message dragged onto a folder in the sidebar moves there, with Undo. */
+static void
+test_drop_on_folder (void)
+{
+  g_autoptr(CasellaStoreFolder) inbox = NULL, family = NULL;
+  g_autoptr(GListModel) controllers = NULL;
+  g_autoptr(CasellaMessageItem) item = NULL;
+  GtkWidget *label, *box;
+  GtkDropTarget *target = NULL;
+  gint64 want[2];
+  GValue value = G_VALUE_INIT;
+  gboolean dropped = FALSE;
+  int position;
+
+  casella_window_show_account (window, casella_account_get_id (
+    casella_account_store_lookup (window->accounts, CASELLA_DEMO_ADDRESS)));
+  open_folder ("INBOX");
+  inbox = casella_store_find_folder (casella_window_get_store (window), "INBOX");
+  family = casella_store_find_folder (casella_window_get_store (window), "Famiglia");
+  read_message ("Programma del festival");
+  position = casella_window_find_message (window, window->session, casella_reader_get_message (window->reader));
+  g_assert_cmpint (position, >=, 0);
+  item = g_list_model_get_item (casella_message_view_get_model (window->message_view), (guint) position);
+
+  label = casella_test_gtk_find_label (GTK_WIDGET (window->folder_view), "Famiglia");
+  g_assert_nonnull (label);
+  box = gtk_widget_get_parent (label);
+  controllers = gtk_widget_observe_controllers (box);
+  for (guint i = 0; target == NULL && i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+  g_value_init (&value, CASELLA_TYPE_MESSAGE_ITEM);
+  g_value_set_object (&value, item);
+  g_signal_emit_by_name (target, "drop", &value, 4.0, 4.0, &dropped);
+  g_value_unset (&value);
+  g_assert_true (dropped);
+  want[0] = casella_message_item_get_id (item);
+  want[1] = family->id;
+  g_assert_true (casella_test_wait_until (message_in, want, 5000));
+  g_assert_true (casella_test_wait_until (undo_offered, NULL, 5000));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "undo", NULL);
+  want[1] = inbox->id;
+  g_assert_true (casella_test_wait_until (message_in, want, 5000));
+}
+
+static gboolean
 is_folded (gpointer data)
 {
   return adw_leaflet_get_folded (window->leaflet);
@@ -1837,6 +1895,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/big-folder-offline", test_big_folder_offline);
   g_test_add_func ("/ui/mail/all-inboxes", test_all_inboxes);
   g_test_add_func ("/ui/mail/address-completion", test_address_completion);
+  g_test_add_func ("/ui/mail/drop-on-folder", test_drop_on_folder);
   g_test_add_func ("/ui/mail/narrow", test_narrow);
   g_test_add_func ("/ui/mail/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/mail/closed-while-undo-offered", test_closed_while_undo_offered);

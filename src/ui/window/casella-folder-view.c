@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "casella-folder-view.h"
+#include "casella-message-list.h"
 #include "casella-ui.h"
 
 struct _CasellaFolderView
@@ -27,7 +28,7 @@ struct _CasellaFolderView
 
 G_DEFINE_FINAL_TYPE (CasellaFolderView, casella_folder_view, GTK_TYPE_WIDGET)
 
-enum { SIGNAL_FOLDER_SELECTED, N_SIGNALS };
+enum { SIGNAL_FOLDER_SELECTED, SIGNAL_MESSAGE_DROPPED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 const char *
@@ -88,11 +89,30 @@ casella_folder_display_name (const CasellaStoreFolder *folder)
 /* ---- rows ---- */
 
 typedef struct {
-  GtkWidget *box;
-  GtkImage  *icon;
-  GtkLabel  *name;
-  GtkLabel  *unread;
+  GtkWidget         *box;
+  GtkImage          *icon;
+  GtkLabel          *name;
+  GtkLabel          *unread;
+  gint64             folder_id;   /* the folder shown, 0: none mail can go to */
 } Row;
+
+/* A message dragged from the list onto a folder: it (or the selection it
+ * is in) moves there. */
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         Row           *row)
+{
+  CasellaMessageItem *message = g_value_get_object (value);
+  GtkWidget *view = gtk_widget_get_ancestor (row->box, CASELLA_TYPE_FOLDER_VIEW);
+
+  if (row->folder_id == 0 || message == NULL || view == NULL)
+    return FALSE;
+  g_signal_emit (view, signals[SIGNAL_MESSAGE_DROPPED], 0, row->folder_id, message);
+  return TRUE;
+}
 
 static void
 setup_row (GtkSignalListItemFactory *factory,
@@ -116,6 +136,12 @@ setup_row (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->icon));
   gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->name));
   gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->unread));
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (CASELLA_TYPE_MESSAGE_ITEM, GDK_ACTION_MOVE);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (on_drop), row);
+    gtk_widget_add_controller (row->box, GTK_EVENT_CONTROLLER (drop));
+  }
   g_object_set_data_full (G_OBJECT (item), "casella-row", row, g_free);
   gtk_list_item_set_child (item, row->box);
 }
@@ -166,6 +192,7 @@ bind_row (GtkSignalListItemFactory *factory,
   gtk_widget_set_sensitive (row->box, selectable);
   gtk_list_item_set_selectable (item, selectable);
   gtk_list_item_set_activatable (item, selectable);
+  row->folder_id = selectable && info->role != CASELLA_FOLDER_ROLE_OUTBOX ? info->id : 0;
   show_folder (row, folder);
   g_signal_connect (folder, "notify", G_CALLBACK (on_folder_changed), row);
 }
@@ -431,6 +458,10 @@ casella_folder_view_class_init (CasellaFolderViewClass *klass)
   /* A selectable folder was chosen (gint64 id). */
   signals[SIGNAL_FOLDER_SELECTED] = g_signal_new ("folder-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  /* A message dropped on a folder: the folder's id and the message's item. */
+  signals[SIGNAL_MESSAGE_DROPPED] = g_signal_new ("message-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64,
+                                                  CASELLA_TYPE_MESSAGE_ITEM);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, on_menu_key, NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Menu, 0, on_menu_key, NULL);
   gtk_widget_class_set_css_name (widget_class, "casella-folder-view");

@@ -143,6 +143,23 @@ on_activate (GtkListView        *list,
     g_signal_emit (self, signals[SIGNAL_ACTIVATED], 0, casella_message_item_get_id (message));
 }
 
+/* A row dragged (to a folder): its item travels, in this process only. */
+static GdkContentProvider *
+on_drag_prepare (GtkDragSource      *source,
+                 double              x,
+                 double              y,
+                 CasellaMessageView *self)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->list), x, y, GTK_PICK_DEFAULT);
+  GtkWidget *row = picked ? gtk_widget_get_ancestor (picked, CASELLA_TYPE_MESSAGE_ROW) : NULL;
+  CasellaMessageItem *item = row ? casella_message_row_get_item (CASELLA_MESSAGE_ROW (row)) : NULL;
+
+  if (item == NULL)
+    return NULL;
+  gtk_drag_source_set_icon (source, NULL, 0, 0);
+  return gdk_content_provider_new_typed (CASELLA_TYPE_MESSAGE_ITEM, item);
+}
+
 static void
 update_empty (CasellaMessageView *self)
 {
@@ -298,6 +315,13 @@ casella_message_view_init (CasellaMessageView *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->list), "casella-message-list");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Messages"), -1);
   g_signal_connect (self->list, "activate", G_CALLBACK (on_activate), self);
+  {
+    GtkDragSource *drag = gtk_drag_source_new ();
+
+    gtk_drag_source_set_actions (drag, GDK_ACTION_MOVE);
+    g_signal_connect (drag, "prepare", G_CALLBACK (on_drag_prepare), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->list), GTK_EVENT_CONTROLLER (drag));
+  }
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->list));
 

@@ -390,6 +390,25 @@ on_move_target (GtkListBox    *list,
 }
 
 /* The folders of the account the selection is in. */
+/* The selection into a folder of the account on show (a drop). */
+static void
+move_to_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  CasellaWindow *self = user_data;
+  g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
+  g_autoptr(CasellaStoreFolder) folder = self->session ? casella_store_get_folder (
+    casella_mail_session_get_store (self->session), g_variant_get_int64 (parameter)) : NULL;
+  g_autofree char *text = NULL;
+
+  if (folder == NULL || parts->len != 1 || ((CasellaWindowPart *) parts->pdata[0])->session != self->session)
+    return;
+  /* Translators: a toast after moving mail, %s is a folder */
+  text = g_strdup_printf (_("Moved to %s"), casella_folder_display_name (folder));
+  move_selected (self, CASELLA_FOLDER_ROLE_NONE, folder->id, text);
+}
+
 static GtkWidget *
 folder_choices (CasellaWindow      *self,
                 CasellaMailSession *session)
@@ -962,6 +981,7 @@ static const GActionEntry entries[] = {
   { "show-list", show_list_action },
   { "switch-account", switch_account_action, "s" },
   { "all-inboxes", all_inboxes_action },
+  { "move-to", move_to_action, "x" },
   { "new-folder", new_folder_action, "x" },
   { "rename-folder", rename_folder_action, "x" },
   { "delete-folder", delete_folder_action, "x" },

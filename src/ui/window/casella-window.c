@@ -221,6 +221,27 @@ casella_window_open_folder (CasellaWindow *self,
   casella_window_update_actions (self);
 }
 
+/* A message dropped on a folder of the account on show: it moves, with
+ * the rest of the selection when it is part of it. */
+static void
+on_message_dropped (CasellaFolderView  *view,
+                    gint64              folder_id,
+                    CasellaMessageItem *item,
+                    CasellaWindow      *self)
+{
+  CasellaMailSession *session = casella_message_item_get_origin (item);
+  g_autoptr(GPtrArray) items = casella_message_view_get_selected_items (self->message_view);
+  gboolean in_selection = FALSE;
+
+  if (session == NULL || session != self->session || folder_id == self->folder_id)
+    return;
+  for (guint i = 0; i < items->len; i++)
+    in_selection |= items->pdata[i] == (gpointer) item;
+  if (!in_selection)
+    casella_window_select_message (self, session, casella_message_item_get_id (item));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.move-to", "x", folder_id);
+}
+
 static void
 on_folder_selected (CasellaFolderView *view,
                     gint64             folder_id,
@@ -743,6 +764,7 @@ casella_window_init (CasellaWindow *self)
   g_signal_group_connect (self->session_signals, "sent", G_CALLBACK (on_sent), self);
   g_signal_group_connect (self->session_signals, "replay-failed", G_CALLBACK (on_replay_failed), self);
   g_signal_connect (self->folder_view, "folder-selected", G_CALLBACK (on_folder_selected), self);
+  g_signal_connect (self->folder_view, "message-dropped", G_CALLBACK (on_message_dropped), self);
   g_signal_connect (self->message_view, "selection-changed", G_CALLBACK (on_message_selection), self);
   g_signal_connect (self->message_view, "activated", G_CALLBACK (on_message_activated), self);
   g_signal_connect (self->message_view, "search-changed", G_CALLBACK (on_search_changed), self);
