@@ -105,14 +105,14 @@ test_migrations (Fixture       *fixture,
   CasellaStore *again;
   sqlite3 *db;
 
-  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 4);
+  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 5);
   g_assert_true (casella_store_check_integrity (fixture->store, &error));
   g_clear_object (&fixture->store);
 
   /* Opening again changes nothing. */
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 4);
+  g_assert_cmpint (casella_store_get_version (again), ==, 5);
   g_object_unref (again);
 
   /* A store of version 1 (its date index without the flags, none of
@@ -128,6 +128,7 @@ test_migrations (Fixture       *fixture,
                                      "ALTER TABLE outbox DROP COLUMN next_attempt;"
                                      "ALTER TABLE outbox DROP COLUMN copy_started;"
                                      "DROP TABLE contacts;"
+                                     "DROP TABLE pec;"
                                      "DELETE FROM meta WHERE key = 'contacts';"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (1, 'INBOX', 'INBOX', 4);"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (2, 'Work', 'Work', 0);"
@@ -141,7 +142,7 @@ test_migrations (Fixture       *fixture,
   sqlite3_close (db);
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 4);
+  g_assert_cmpint (casella_store_get_version (again), ==, 5);
   g_assert_true (casella_store_check_integrity (again, &error));
   {
     g_autoptr(GArray) pop3 = casella_store_list_uids (again, 1, &error);

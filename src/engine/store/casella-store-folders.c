@@ -264,11 +264,20 @@ casella_store_update_counts (CasellaStore  *self,
                              gint64         folder_id,
                              GError       **error)
 {
-  sqlite3_stmt *statement = casella_store_prepare (self,
-    "UPDATE folders SET"
-    " total = (SELECT count(*) FROM messages WHERE folder_id = ?1 AND (flags & 8) = 0),"
-    " unread = (SELECT count(*) FROM messages WHERE folder_id = ?1 AND (flags & 9) = 0)"
-    " WHERE id = ?1", error);
+  /* Receipts left out of the list are left out of its counts. */
+  sqlite3_stmt *statement = casella_store_hides_receipts (self)
+    ? casella_store_prepare (self,
+        "UPDATE folders SET"
+        " total = (SELECT count(*) FROM messages WHERE folder_id = ?1 AND (flags & 8) = 0"
+        "   AND id NOT IN (SELECT message_id FROM pec WHERE kind >= 3)),"
+        " unread = (SELECT count(*) FROM messages WHERE folder_id = ?1 AND (flags & 9) = 0"
+        "   AND id NOT IN (SELECT message_id FROM pec WHERE kind >= 3))"
+        " WHERE id = ?1", error)
+    : casella_store_prepare (self,
+        "UPDATE folders SET"
+        " total = (SELECT count(*) FROM messages WHERE folder_id = ?1 AND (flags & 8) = 0),"
+        " unread = (SELECT count(*) FROM messages WHERE folder_id = ?1 AND (flags & 9) = 0)"
+        " WHERE id = ?1", error);
 
   if (statement == NULL)
     return FALSE;

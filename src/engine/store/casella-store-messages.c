@@ -7,6 +7,7 @@
 #include "casella-gmime.h"
 #include "casella-message-text.h"
 #include "casella-search-query.h"
+#include "casella-store-queue.h"
 #include "casella-store-private.h"
 
 
@@ -276,7 +277,8 @@ casella_store_add_message_whole (CasellaStore              *self,
     return 0;
   id = insert_message (self, row, facts->text ? facts->text : "", &existed, error);
   if (id == 0 || (existed ? !casella_store_set_body_read (self, id, raw, facts, error)
-                          : !store_body_row (self, id, raw, error)))
+                          : !store_body_row (self, id, raw, error) ||
+                            !casella_store_pec_note_body (self, id, facts, error)))
     {
       casella_store_rollback (self);
       return 0;
@@ -291,6 +293,9 @@ insert_message (CasellaStore              *self,
                 gboolean                  *existed,
                 GError                   **error)
 {
+  CasellaPecKind pec_kind;
+  g_autoptr(CasellaMessageInfo) shown = casella_store_pec_headers (self, info, &pec_kind);
+  const CasellaMessageInfo *envelope = info;
   sqlite3_stmt *statement = casella_store_prepare (self,
     "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
     " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body)"
@@ -301,6 +306,8 @@ insert_message (CasellaStore              *self,
 
   if (statement == NULL)
     return 0;
+  if (shown != NULL)
+    info = shown;
   bind_message (statement, info);
   sqlite3_bind_int (statement, 18, body != NULL);   /* a body comes with it */
   rc = sqlite3_step (statement);
@@ -320,7 +327,8 @@ insert_message (CasellaStore              *self,
       casella_store_set_error (self, rc, error);
       return 0;
     }
-  if (!index_message (self, id, info, body, error) || !casella_store_note_contacts (self, info, error))
+  if (!index_message (self, id, info, body, error) || !casella_store_note_contacts (self, info, error) ||
+      !casella_store_pec_note_headers (self, id, pec_kind, envelope, error))
     return 0;
   casella_store_mark_changed (self, info->folder_id);
   casella_store_emit_changes (self);
@@ -473,8 +481,12 @@ casella_store_list_message_ids (CasellaStore  *self,
 
   if (query != NULL && query[0] != '\0')
     return casella_store_search (self, folder_id, query, error);
-  statement = casella_store_prepare (self,
-    "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0 ORDER BY date DESC, id DESC", error);
+  statement = casella_store_hides_receipts (self)
+    ? casella_store_prepare (self,
+        "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0"
+        " AND id NOT IN (SELECT message_id FROM pec WHERE kind >= 3) ORDER BY date DESC, id DESC", error)
+    : casella_store_prepare (self,
+        "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0 ORDER BY date DESC, id DESC", error);
   if (statement == NULL)
     return NULL;
   sqlite3_bind_int64 (statement, 1, folder_id);
@@ -843,6 +855,23 @@ casella_store_delete_uids (CasellaStore   *self,
 
 /* ---- bodies ---- */
 
+/* What a certified mail provider says, and the message in its envelope;
+ * whether to believe it is the store's to decide (only on PEC accounts). */
+static void
+read_pec (GMimeMessage     *message,
+          CasellaBodyFacts *facts)
+{
+  g_autoptr(GMimeMessage) inner = NULL;
+
+  facts->pec = casella_pec_read (message);
+  if (facts->pec == NULL || facts->pec->kind != CASELLA_PEC_MESSAGE ||
+      (inner = casella_pec_get_inner (message)) == NULL)
+    return;
+  facts->pec_inner = casella_message_info_from_mime (inner, 0);
+  facts->pec_text = casella_message_get_text (inner, &facts->pec_has_attachment);
+  facts->pec_preview = casella_text_preview (facts->pec_text, 160);
+}
+
 void
 casella_body_facts_read (GBytes           *raw,
                          CasellaBodyFacts *facts)
@@ -851,7 +880,7 @@ casella_body_facts_read (GBytes           *raw,
   g_autoptr(GMimeParser) parser = NULL;
   g_autoptr(GMimeMessage) message = NULL;
 
-  *facts = (CasellaBodyFacts) { NULL, NULL, FALSE, FALSE };
+  *facts = (CasellaBodyFacts) { 0 };
   if (!casella_message_get_plain_text (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), &facts->text))
     {
       stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
@@ -860,6 +889,7 @@ casella_body_facts_read (GBytes           *raw,
       if (message == NULL)
         return;
       facts->text = casella_message_get_text (message, &facts->has_attachment);
+      read_pec (message, facts);
     }
   facts->preview = casella_text_preview (facts->text, 160);
   facts->parsed = TRUE;
@@ -870,6 +900,10 @@ casella_body_facts_clear (CasellaBodyFacts *facts)
 {
   g_clear_pointer (&facts->text, g_free);
   g_clear_pointer (&facts->preview, g_free);
+  g_clear_pointer (&facts->pec, casella_pec_free);
+  g_clear_pointer (&facts->pec_inner, casella_message_info_free);
+  g_clear_pointer (&facts->pec_text, g_free);
+  g_clear_pointer (&facts->pec_preview, g_free);
 }
 
 static gboolean
@@ -906,7 +940,8 @@ note_body (CasellaStore           *self,
   sqlite3_bind_int64 (row, 4, message_id);
   if (!casella_store_run (self, row, error))
     return FALSE;
-  return casella_store_index (self, message_id, FALSE, NULL, NULL, facts->text ? facts->text : "", error);
+  return casella_store_index (self, message_id, FALSE, NULL, NULL, facts->text ? facts->text : "", error) &&
+         casella_store_pec_note_body (self, message_id, facts, error);
 }
 
 /* The body and the row that says it is here land in one transaction:

@@ -29,6 +29,7 @@ struct _CasellaStore
   CasellaFileLock *open_lock;   /* shared while open; exclusive while the first opener sets up */
   gboolean     checked;         /* quick_check ran at open (after an unclean shutdown) */
   GHashTable  *contact_notes;   /* bulk: address → counts, written at its commit */
+  gboolean     pec_mode;        /* the account is certified mail (meta "pec") */
 };
 
 /* The columns casella_store_message_from_row() reads, in its order. */
@@ -73,6 +74,23 @@ gboolean      casella_store_index_flush  (CasellaStore  *self,
                                           GError       **error);
 void          casella_store_index_forget (CasellaStore  *self);
 void          casella_store_index_write_free (gpointer   write);
+
+/* casella-store-pec.c: a PEC envelope's row shows the message inside
+ * (NULL: the row is as it came), and what the provider says is kept. */
+CasellaMessageInfo *casella_store_pec_headers     (CasellaStore             *self,
+                                                   const CasellaMessageInfo *info,
+                                                   CasellaPecKind           *kind);
+gboolean      casella_store_pec_note_headers      (CasellaStore             *self,
+                                                   gint64                    id,
+                                                   CasellaPecKind            kind,
+                                                   const CasellaMessageInfo *envelope,
+                                                   GError                  **error);
+gboolean      casella_store_pec_note_body         (CasellaStore             *self,
+                                                   gint64                    id,
+                                                   const CasellaBodyFacts   *facts,
+                                                   GError                  **error);
+/* Whether the lists leave PEC receipts out now. */
+gboolean      casella_store_hides_receipts        (CasellaStore             *self);
 
 /* casella-store-contacts.c: the people in the mail a message adds. */
 gboolean      casella_store_note_contacts (CasellaStore             *self,

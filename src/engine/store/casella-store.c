@@ -111,6 +111,17 @@ static const char *const migrations[] = {
   "  received INTEGER NOT NULL DEFAULT 0,"
   "  last INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
   "INSERT INTO meta (key, value) SELECT 'contacts', '1' WHERE NOT EXISTS (SELECT 1 FROM messages);",
+  /* 5: certified mail (PEC): what the provider says about a message,
+   * and what its row said before it showed the message inside */
+  "CREATE TABLE pec ("
+  "  message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,"
+  "  kind INTEGER NOT NULL,"
+  "  ref TEXT, identifier TEXT, provider TEXT,"
+  "  certified INTEGER NOT NULL DEFAULT 0, zone TEXT,"
+  "  recipients TEXT, delivered_to TEXT, error TEXT, error_detail TEXT, receipt_type TEXT,"
+  "  signed INTEGER NOT NULL DEFAULT 0,"
+  "  envelope_from_name TEXT, envelope_from_address TEXT, envelope_subject TEXT);"
+  "CREATE INDEX pec_by_ref ON pec (ref) WHERE ref IS NOT NULL;",
 };
 
 /* ---- errors ---- */
@@ -743,6 +754,7 @@ casella_store_open (const char  *path,
   self->path = g_strdup (path);
   if (!open_locked (self, error))
     return NULL;
+  casella_store_get_pec_mode (self);
   return g_steal_pointer (&self);
 }
 

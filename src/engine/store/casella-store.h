@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "casella-file-lock.h"
+#include "casella-pec.h"
 
 G_BEGIN_DECLS
 
@@ -75,7 +76,7 @@ typedef struct {
   guint              unread;
 } CasellaStoreFolder;
 
-typedef struct {
+typedef struct _CasellaMessageInfo {
   gint64               id;
   gint64               folder_id;
   guint32              uid;          /* IMAP UID; for POP3 a local number */
@@ -303,6 +304,12 @@ typedef struct {
   char     *preview;
   gboolean  has_attachment;
   gboolean  parsed;          /* FALSE: not MIME, the fields are empty */
+  /* From a certified mail provider (used only on a PEC store): */
+  CasellaPec         *pec;
+  struct _CasellaMessageInfo *pec_inner;   /* the message in the envelope */
+  char               *pec_text;
+  char               *pec_preview;
+  gboolean            pec_has_attachment;
 } CasellaBodyFacts;
 
 void                casella_body_facts_read         (GBytes              *raw,
@@ -349,10 +356,34 @@ GArray             *casella_store_list_missing_bodies (CasellaStore      *self,
                                                      guint64              budget,
                                                      GError             **error);
 
+/* ---- certified mail (PEC) ---- */
+/* Whether the account is PEC: its envelopes then show the message
+ * inside and its receipts become the status of what was sent (hidden
+ * from the lists unless show_receipts). Changing it reads again the mail
+ * already here. */
+gboolean            casella_store_set_pec_mode      (CasellaStore        *self,
+                                                     gboolean             pec,
+                                                     gboolean             show_receipts,
+                                                     GError             **error);
+gboolean            casella_store_get_pec_mode      (CasellaStore        *self);
+gboolean            casella_store_get_pec_receipts_shown (CasellaStore   *self);
+/* What the provider said the message is (NONE: not PEC, or not known). */
+CasellaPecKind      casella_store_get_pec_kind      (CasellaStore        *self,
+                                                     gint64               message_id);
+/* The receipts about a message sent from here (CasellaPecReceipt), by time. */
+GPtrArray          *casella_store_list_pec_receipts (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     GError             **error);
+/* Where a sent message got to, recipient by recipient. */
+CasellaPecStatus   *casella_store_get_pec_status    (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     GError             **error);
+
 CasellaMessageInfo *casella_message_info_copy       (const CasellaMessageInfo *info);
 void                casella_message_info_free       (CasellaMessageInfo  *info);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CasellaStoreRebuildReport, casella_store_rebuild_report_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CasellaBodyFacts, casella_body_facts_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaStoreFolder, casella_store_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaMessageInfo, casella_message_info_free)
 
