@@ -15,6 +15,7 @@
 #include "casella-test-cli.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-https.h"
+#include "casella-test-pec.h"
 #include "casella-test-pki.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
@@ -247,6 +248,94 @@ test_mail_commands (void)
     removed = cli (NULL, "remove", "--force", "alice@example.test", NULL);
     g_assert_cmpint (removed.status, ==, 0);
     g_assert_false (g_file_test (store_path, G_FILE_TEST_EXISTS));   /* its mail went too */
+  }
+}
+
+/* ---- certified mail ---- */
+
+static void
+make_pec (const char *address)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_account_store_load (accounts, &error));
+  casella_account_set_pec (casella_account_store_lookup (accounts, address), TRUE);
+  g_assert_true (casella_account_store_save (accounts, &error));
+}
+
+static void
+deliver_pec (const char     *folder,
+             CasellaTestPec *spec)
+{
+  g_autofree char *text = casella_test_pec_build (spec);
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_deliver (dovecot, "pec@example.test", folder, text, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* A PEC mailbox on the server: a certified letter, and a message sent
+ * from here with its acceptance and one receipt per recipient. */
+static void
+test_pec (void)
+{
+  static const char *const to[] = { "ufficio@pec.comune.example.test", "studio@pec.example.test", NULL };
+  static const char *const external[] = { "anna@example.test", NULL };
+  g_autofree char *letter_inside = casella_test_pec_original ("mario.rossi@pec.example.test", "pec@example.test",
+                                                              "Convocazione assemblea", "conv-1@pec.example.test",
+                                                              "L'assemblea è convocata per lunedì.");
+  g_autofree char *sent = casella_test_pec_original ("pec@example.test", "ufficio@pec.comune.example.test, "
+                                                     "studio@pec.example.test, anna@example.test",
+                                                     "Richiesta documenti", "sent-1@example.test", "Buongiorno.");
+  CasellaTestPec envelope = { .kind = "posta-certificata", .provider = "pec.example.test",
+                            .sender = "mario.rossi@pec.example.test", .certified = (const char *[]) { "pec@example.test", NULL },
+                            .subject = "Convocazione assemblea", .msgid = "conv-1@pec.example.test",
+                            .original = letter_inside };
+  CasellaTestPec receipt = { .provider = "example.test", .sender = "pec@example.test", .certified = to,
+                             .external = external, .subject = "Richiesta documenti", .msgid = "sent-1@example.test",
+                             .original = sent, .time = "10:02:03" };
+  g_autoptr(GError) error = NULL;
+
+  casella_test_dovecot_deliver (dovecot, "pec@example.test", "Sent", sent, -1, "\\Seen", &error);
+  g_assert_no_error (error);
+  deliver_pec ("INBOX", &envelope);
+  receipt.kind = "accettazione";
+  deliver_pec ("INBOX", &receipt);
+  receipt.kind = "avvenuta-consegna", receipt.delivered_to = to[0], receipt.time = "10:02:09";
+  deliver_pec ("INBOX", &receipt);
+  receipt.kind = "errore-consegna", receipt.delivered_to = to[1], receipt.time = "10:03:00";
+  receipt.error = "no-dest", receipt.error_detail = "5.1.1 - Test PEC - indirizzo non valido";
+  deliver_pec ("INBOX", &receipt);
+  add_account ("pec@example.test", "pecpw", "imap");
+  make_pec ("pec@example.test");
+  {
+    g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                                         "pec@example.test", NULL);
+    g_auto(CasellaTestRun) listed = cli (NULL, "list", "pec@example.test", "INBOX", NULL);
+    g_auto(CasellaTestRun) shown = cli (NULL, "show", "pec@example.test", "INBOX", "1", NULL);
+    g_auto(CasellaTestRun) status = cli (NULL, "pec-status", "pec@example.test", "Sent", "1", NULL);
+    g_auto(CasellaTestRun) json = cli (NULL, "pec-status", "--json", "pec@example.test", "Sent", "1", NULL);
+
+    g_assert_cmpint (synced.status, ==, 0);
+    /* The letter as its sender wrote it; the receipts are status, not mail. */
+    g_assert_cmpint (listed.status, ==, 0);
+    g_assert_nonnull (strstr (listed.out, "Convocazione assemblea"));
+    g_assert_null (strstr (listed.out, "POSTA CERTIFICATA"));
+    g_assert_null (strstr (listed.out, "ACCETTAZIONE"));
+    g_assert_null (strstr (listed.out, "CONSEGNA"));
+    g_assert_cmpint (shown.status, ==, 0);
+    g_assert_nonnull (strstr (shown.out, "PEC: certified message"));
+    g_assert_nonnull (strstr (shown.out, "Certified by: Test PEC S.p.A., 2024-12-05 10:02:03 +0100"));
+    g_assert_nonnull (strstr (shown.out, "Subject: Convocazione assemblea"));
+    g_assert_nonnull (strstr (shown.out, "convocata per lunedì"));
+    g_assert_cmpint (status.status, ==, 0);
+    g_assert_nonnull (strstr (status.out, "Accepted by your provider"));
+    g_assert_nonnull (strstr (status.out, "ufficio@pec.comune.example.test: delivered"));
+    g_assert_nonnull (strstr (status.out, "studio@pec.example.test: not delivered: 5.1.1 - Test PEC - indirizzo non valido"));
+    g_assert_nonnull (strstr (status.out, "anna@example.test: not a PEC address: no delivery receipt will come"));
+    g_assert_nonnull (strstr (json.out, "\"state\": \"accepted\""));
+    g_assert_nonnull (strstr (json.out, "\"state\": \"not-delivered\""));
   }
 }
 
@@ -745,6 +834,7 @@ main (int argc, char **argv)
   casella_test_dovecot_add_user (dovecot, "someone@plain.test", "plainpw");
   casella_test_dovecot_add_user (dovecot, "bodies@example.test", "bodiespw");
   casella_test_dovecot_add_user (dovecot, "export@example.test", "exportpw");
+  casella_test_dovecot_add_user (dovecot, "pec@example.test", "pecpw");
   casella_test_dovecot_start (dovecot, &error);
   g_assert_no_error (error);
   sink = casella_test_smtp_new ();
@@ -755,6 +845,7 @@ main (int argc, char **argv)
   casella_test_smtp_add_user (sink, "someone@plain.test", "plainpw");
   casella_test_smtp_add_user (sink, "bodies@example.test", "bodiespw");
   casella_test_smtp_add_user (sink, "export@example.test", "exportpw");
+  casella_test_smtp_add_user (sink, "pec@example.test", "pecpw");
   casella_test_smtp_reject_recipient (sink, "nobody@example.test");
   casella_test_smtp_start (sink, &error);
   g_assert_no_error (error);
@@ -798,6 +889,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/mail/commands", test_mail_commands);
   g_test_add_func ("/cli/debug-log", test_debug_log);
   g_test_add_func ("/cli/mail/export", test_export);
+  g_test_add_func ("/cli/mail/pec", test_pec);
   g_test_add_func ("/cli/mail/damaged-message-list", test_damaged_message_list);
   g_test_add_func ("/cli/mail/damaged-bodies", test_damaged_bodies);
   g_test_add_func ("/cli/mail/kill-during-imap-sync", test_kill_during_imap_sync);

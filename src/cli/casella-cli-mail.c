@@ -361,12 +361,27 @@ casella_cli_list (int    argc,
 
 /* ---- show ---- */
 
+/* On a PEC account, what an envelope or receipt certifies; for an
+ * envelope, the message inside to print instead (NULL: print it as it is). */
+static GMimeMessage *
+print_pec (GMimeMessage *message)
+{
+  g_autoptr(CasellaPec) pec = casella_pec_read (message);
+
+  if (pec == NULL)
+    return NULL;
+  casella_cli_print_pec (pec);
+  return pec->kind == CASELLA_PEC_MESSAGE ? casella_pec_get_inner (message) : NULL;
+}
+
 static void
-print_message (GBytes *raw)
+print_message (GBytes   *raw,
+               gboolean  pec)
 {
   g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
   g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
   g_autoptr(GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+  g_autoptr(GMimeMessage) inner = NULL;
   g_autofree char *from = NULL, *to = NULL, *text = NULL;
   GDateTime *date;
 
@@ -375,6 +390,8 @@ print_message (GBytes *raw)
       g_print ("%.*s\n", (int) g_bytes_get_size (raw), (const char *) g_bytes_get_data (raw, NULL));
       return;
     }
+  if (pec && (inner = print_pec (message)) != NULL)
+    g_set_object (&message, inner);
   from = casella_address_list_display (g_mime_message_get_from (message));
   to = casella_address_list_display (g_mime_message_get_to (message));
   date = g_mime_message_get_date (message);
@@ -447,7 +464,62 @@ casella_cli_show (int    argc,
   if (raw_output)
     fwrite (g_bytes_get_data (body, NULL), 1, g_bytes_get_size (body), stdout);
   else
-    print_message (body);
+    print_message (body, casella_account_get_pec (mailbox.account));
+  return CASELLA_CLI_EXIT_OK;
+}
+
+/* ---- PEC ---- */
+
+int
+casella_cli_pec_status (int    argc,
+                        char **argv)
+{
+  gboolean json_output = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT [FOLDER] UID — where a PEC message you sent got "
+                                                              "to (FOLDER: Sent unless given)"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStoreFolder) folder = NULL;
+  g_autoptr(CasellaMessageInfo) info = NULL;
+  g_autoptr(CasellaPecStatus) status = NULL;
+  g_auto(Mailbox) mailbox = { 0 };
+  guint64 uid;
+  int code;
+
+  g_option_context_set_summary (context, "pec-status");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return casella_cli_usage_error (context, error->message);
+  if ((argc != 3 && argc != 4) || !g_ascii_string_to_unsigned (argv[argc - 1], 10, 1, G_MAXUINT32, &uid, NULL))
+    return casella_cli_usage_error (context, _("give an account, a folder if not Sent, and a message’s UID"));
+  if ((code = mailbox_open (&mailbox, argv[1], FALSE, NULL)) != CASELLA_CLI_EXIT_OK)
+    return code;
+  folder = argc == 4 ? find_folder (&mailbox, argv[2])
+                     : casella_store_find_folder_by_role (mailbox.store, CASELLA_FOLDER_ROLE_SENT);
+  if (folder == NULL)
+    {
+      if (argc == 3)
+        g_printerr (_("No Sent folder (run “casella-cli sync” first?).\n"));
+      return CASELLA_CLI_EXIT_NOT_FOUND;
+    }
+  if (!casella_account_get_pec (mailbox.account))
+    g_printerr (_("%s is not a PEC account: its receipts are not trusted.\n"), argv[1]);
+  info = casella_store_find_message (mailbox.store, folder->id, (guint32) uid);
+  if (info == NULL)
+    {
+      g_printerr (_("No message %s in %s.\n"), argv[argc - 1], folder->path);
+      return CASELLA_CLI_EXIT_NOT_FOUND;
+    }
+  status = casella_store_get_pec_status (mailbox.store, info->id, &error);
+  if (status == NULL)
+    {
+      g_printerr ("casella-cli: %s\n", error->message);
+      return casella_cli_exit_code (error);
+    }
+  casella_cli_print_pec_status (status, json_output);
   return CASELLA_CLI_EXIT_OK;
 }
 

@@ -30,6 +30,7 @@ static const CasellaCliCommand commands[] = {
   { "send", N_("Send a message read from standard input"), casella_cli_send },
   { "outbox", N_("What waits to be sent; send again or delete"), casella_cli_outbox },
   { "export", N_("Save a folder’s messages as an mbox file"), casella_cli_export },
+  { "pec-status", N_("Where a certified (PEC) message you sent got to"), casella_cli_pec_status },
   { "help", N_("Show this help"), casella_cli_help },
   { "version", N_("Show the version"), casella_cli_version },
 };

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "casella-account.h"
+#include "casella-pec.h"
 #include "casella-token-source.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,7 @@ int  casella_cli_search   (int argc, char **argv);
 int  casella_cli_send     (int argc, char **argv);
 int  casella_cli_outbox   (int argc, char **argv);
 int  casella_cli_export   (int argc, char **argv);
+int  casella_cli_pec_status (int argc, char **argv);
 
 /* A tiny JSON writer: enough for our own output. */
 typedef struct {
@@ -84,5 +86,10 @@ void casella_json_end_array    (CasellaJson *json);
 void casella_json_string       (CasellaJson *json, const char *key, const char *value);
 void casella_json_int          (CasellaJson *json, const char *key, gint64 value);
 void casella_json_bool         (CasellaJson *json, const char *key, gboolean value);
+
+/* casella-cli-pec.c */
+void casella_cli_print_pec        (const CasellaPec       *pec);
+void casella_cli_print_pec_status (const CasellaPecStatus *status,
+                                   gboolean                json);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "casella-account.h"
+#include "casella-provider-db.h"
 
 struct _CasellaAccount
 {
@@ -30,6 +31,8 @@ struct _CasellaAccount
   int                  download_ahead;    /* CasellaDownloadAhead, atomic */
   int                  check_minutes;     /* atomic */
   guint                undo_seconds;
+  int                  pec;               /* -1: as the provider database says */
+  gboolean             show_pec_receipts;
   GHashTable          *not_offline;       /* folder paths whose mail is only fetched when opened */
   GMutex               not_offline_lock;  /* read by the session's threads */
 };
@@ -72,6 +75,7 @@ casella_account_init (CasellaAccount *self)
   self->pop3_days = 30;
   self->check_minutes = 5;
   self->undo_seconds = 5;
+  self->pec = -1;
   self->identities = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_identity_free);
   self->not_offline = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->not_offline_lock);
@@ -234,6 +238,38 @@ casella_account_set_undo_seconds (CasellaAccount *self,
                                   guint           seconds)
 {
   self->undo_seconds = MIN (seconds, 60);
+}
+
+gboolean
+casella_account_get_pec (CasellaAccount *self)
+{
+  CasellaMailConfig *provider;
+
+  if (self->pec >= 0)
+    return self->pec;
+  provider = self->provider_id ? casella_provider_db_lookup_id (casella_provider_db_get_default (), self->provider_id)
+                               : NULL;
+  return provider != NULL && (provider->needs & CASELLA_NEEDS_PEC) != 0;
+}
+
+void
+casella_account_set_pec (CasellaAccount *self,
+                         gboolean        pec)
+{
+  self->pec = pec ? 1 : 0;
+}
+
+gboolean
+casella_account_get_show_pec_receipts (CasellaAccount *self)
+{
+  return self->show_pec_receipts;
+}
+
+void
+casella_account_set_show_pec_receipts (CasellaAccount *self,
+                                       gboolean        show)
+{
+  self->show_pec_receipts = show;
 }
 
 const char *
@@ -538,6 +574,10 @@ casella_account_save_to_key_file (CasellaAccount *self,
   g_key_file_set_string (file, group, "DownloadAhead", downloads[casella_account_get_download_ahead (self)]);
   g_key_file_set_integer (file, group, "CheckEveryMinutes", (int) casella_account_get_check_minutes (self));
   g_key_file_set_integer (file, group, "UndoSendSeconds", (int) self->undo_seconds);
+  if (self->pec >= 0)
+    g_key_file_set_boolean (file, group, "Pec", self->pec);
+  if (self->show_pec_receipts)
+    g_key_file_set_boolean (file, group, "ShowPecReceipts", TRUE);
   save_identities (self, file, group);
   {
     g_auto(GStrv) paths = not_offline_paths (self);
@@ -637,6 +677,9 @@ casella_account_load_from_key_file (GKeyFile    *file,
   if (g_key_file_has_key (file, group, "CheckEveryMinutes", NULL))
     casella_account_set_check_minutes (self, (guint) MAX (g_key_file_get_integer (file, group, "CheckEveryMinutes",
                                                                                   NULL), 1));
+  if (g_key_file_has_key (file, group, "Pec", NULL))
+    self->pec = g_key_file_get_boolean (file, group, "Pec", NULL) ? 1 : 0;
+  self->show_pec_receipts = g_key_file_get_boolean (file, group, "ShowPecReceipts", NULL);
   load_identities (self, file, group);
   {
     g_auto(GStrv) paths = g_key_file_get_string_list (file, group, "FoldersNotOffline", NULL, NULL);

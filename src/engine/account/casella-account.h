@@ -86,6 +86,14 @@ void                 casella_account_set_check_minutes   (CasellaAccount       *
                                                           guint                 minutes);
 /* Seconds a sent message waits before it goes, so it can be undone
  * (0: at once). Default 5. */
+/* Certified mail (PEC): from the provider database unless the user said. */
+gboolean             casella_account_get_pec             (CasellaAccount       *self);
+void                 casella_account_set_pec             (CasellaAccount       *self,
+                                                          gboolean              pec);
+/* Whether PEC receipts show in the lists (they are always kept). */
+gboolean             casella_account_get_show_pec_receipts (CasellaAccount     *self);
+void                 casella_account_set_show_pec_receipts (CasellaAccount     *self,
+                                                            gboolean            show);
 guint                casella_account_get_undo_seconds    (CasellaAccount       *self);
 void                 casella_account_set_undo_seconds    (CasellaAccount       *self,
                                                           guint                 seconds);

@@ -129,6 +129,7 @@ static const struct {
   { "username-is-user-id", CASELLA_NEEDS_USERNAME_IS_USER_ID },
   { "password-expires", CASELLA_NEEDS_PASSWORD_EXPIRES },
   { "bridge-password", CASELLA_NEEDS_BRIDGE_PASSWORD },
+  { "pec", CASELLA_NEEDS_PEC },
 };
 
 CasellaProviderNeeds

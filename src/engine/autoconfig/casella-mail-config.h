@@ -56,6 +56,7 @@ typedef enum {
   CASELLA_NEEDS_USERNAME_IS_USER_ID   = 1 << 4,
   CASELLA_NEEDS_PASSWORD_EXPIRES      = 1 << 5,
   CASELLA_NEEDS_BRIDGE_PASSWORD       = 1 << 6,
+  CASELLA_NEEDS_PEC                   = 1 << 7,   /* certified mail: envelopes and receipts */
 } CasellaProviderNeeds;
 
 #define CASELLA_TYPE_SERVER_CONFIG (casella_server_config_get_type ())

@@ -281,7 +281,7 @@ casella_daticert_parse (const char  *xml,
   gboolean ok;
 
   daticert->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify) recipient_free);
-  if (length > MAX_DATICERT || memchr (xml, '\0', length) != NULL)
+  if (xml == NULL || length == 0 || length > MAX_DATICERT || memchr (xml, '\0', length) != NULL)
     {
       g_set_error (error, CASELLA_PEC_ERROR, CASELLA_PEC_ERROR_INVALID, "Not a daticert.xml");
       return NULL;

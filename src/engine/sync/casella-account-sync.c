@@ -15,6 +15,15 @@ casella_account_open_store (CasellaAccount  *account,
   return casella_store_open (path, error);
 }
 
+gboolean
+casella_account_apply_pec (CasellaAccount  *account,
+                           CasellaStore    *store,
+                           GError         **error)
+{
+  return casella_store_set_pec_mode (store, casella_account_get_pec (account),
+                                     casella_account_get_show_pec_receipts (account), error);
+}
+
 CasellaStore *
 casella_account_rebuild_store (CasellaAccount             *account,
                                CasellaStoreRebuildReport  *report,
@@ -110,7 +119,7 @@ casella_account_sync (CasellaAccount                  *account,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "The account has no server for receiving");
       return FALSE;
     }
-  if (!casella_store_check_if_due (store, error))
+  if (!casella_store_check_if_due (store, error) || !casella_account_apply_pec (account, store, error))
     return FALSE;
   if (incoming->protocol == CASELLA_PROTOCOL_IMAP)
     {

@@ -25,6 +25,11 @@ typedef struct {
   CasellaTokenSource      *tokens;            /* OAuth2 accounts: instead of passwords */
 } CasellaAccountSyncOptions;
 
+/* The account's certified-mail (PEC) setting into its store: the mail
+ * there is read again when it changed. A sync does it first. */
+gboolean         casella_account_apply_pec      (CasellaAccount                  *account,
+                                                 CasellaStore                    *store,
+                                                 GError                         **error);
 CasellaStore    *casella_account_open_store     (CasellaAccount                  *account,
                                                  GError                         **error);
 /* The account's store, damaged, kept aside and made anew (see

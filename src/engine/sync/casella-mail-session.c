@@ -487,6 +487,8 @@ full_round (CasellaMailSession *self,
   CasellaPop3Policy policy = casella_account_get_pop3_policy (self->account, &days);
   gboolean ok;
 
+  if (!casella_account_apply_pec (self->account, store, error))
+    return FALSE;
   if (imap != NULL)
     ok = casella_imap_sync_run (imap, self->cancellable, error);
   else
