@@ -24,6 +24,7 @@
 #include "casella-test-gtk.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
+#include "casella-test-window.h"
 #include "casella-ui.h"
 #include "casella-window-private.h"
 
@@ -195,30 +196,6 @@ static gboolean
 file_gone (gpointer path)
 {
   return !g_file_test (path, G_FILE_TEST_EXISTS);
-}
-
-static gboolean
-chooser_shows (gpointer chooser)
-{
-  g_autoptr(GFile) shown = gtk_file_chooser_get_current_folder (chooser);
-  GFile *wanted = g_object_get_data (chooser, "casella-test-folder");
-
-  return shown != NULL && (wanted == NULL || g_file_equal (shown, wanted));
-}
-
-static void
-choose_file (const char *dir)
-{
-  g_autoptr(GFile) folder = g_file_new_for_path (dir);
-  GtkWindow *chooser = casella_test_gtk_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG, 5000);
-
-  g_assert_nonnull (chooser);
-  casella_test_gtk_wait_mapped (GTK_WIDGET (chooser));
-  g_assert_true (casella_test_wait_until (chooser_shows, chooser, 5000));
-  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL));
-  g_object_set_data_full (G_OBJECT (chooser), "casella-test-folder", g_object_ref (folder), g_object_unref);
-  g_assert_true (casella_test_wait_until (chooser_shows, chooser, 5000));
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
 }
 
 static CasellaAccountSettings *
@@ -625,7 +602,7 @@ test_remove_with_a_local_draft (void)
   casella_test_gtk_wait_mapped (GTK_WIDGET (dialog));
   shot (GTK_WIDGET (dialog), "remove");
   adw_message_dialog_response (dialog, "save");
-  choose_file (dir);
+  casella_test_window_choose_file (dir);
 
   /* Saved first, then asked again. */
   dialog = wait_for_dialog (copy);

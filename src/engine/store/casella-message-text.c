@@ -651,8 +651,9 @@ casella_address_list_display (InternetAddressList *list)
 /* ---- a message made ready to read ---- */
 
 typedef struct {
-  GBytes *raw;
-  guint   max_shown;
+  GBytes  *raw;
+  guint    max_shown;
+  gboolean pec;
 } Prepare;
 
 static void
@@ -669,6 +670,7 @@ casella_prepared_message_free (CasellaPreparedMessage *prepared)
     return;
   g_clear_pointer (&prepared->raw, g_bytes_unref);
   g_clear_object (&prepared->message);
+  g_clear_pointer (&prepared->pec, casella_pec_free);
   g_free (prepared->text);
   g_free (prepared->html);
   g_clear_pointer (&prepared->attachments, g_ptr_array_unref);
@@ -706,6 +708,18 @@ prepare_in_thread (GTask        *task,
 
   prepared->raw = g_bytes_ref (prepare->raw);
   prepared->message = casella_message_parse (prepare->raw);
+  if (prepare->pec && prepared->message != NULL && (prepared->pec = casella_pec_read (prepared->message)) != NULL &&
+      prepared->pec->kind == CASELLA_PEC_MESSAGE)
+    {
+      GMimeMessage *inner = casella_pec_get_inner (prepared->message);
+
+      if (inner != NULL)
+        {
+          g_object_unref (prepared->message);
+          prepared->message = inner;
+          prepared->inner = TRUE;
+        }
+    }
   if (prepared->message != NULL)
     {
       text = casella_message_get_text (prepared->message, NULL);
@@ -728,6 +742,7 @@ prepare_in_thread (GTask        *task,
 void
 casella_message_prepare_async (GBytes              *raw,
                                guint                max_shown,
+                               gboolean             pec,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -738,6 +753,7 @@ casella_message_prepare_async (GBytes              *raw,
   g_task_set_source_tag (task, casella_message_prepare_async);
   prepare->raw = g_bytes_ref (raw);
   prepare->max_shown = max_shown;
+  prepare->pec = pec;
   g_task_set_task_data (task, prepare, (GDestroyNotify) prepare_free);
   g_task_run_in_thread (task, prepare_in_thread);
 }

@@ -7,6 +7,8 @@
 
 #include <gmime/gmime.h>
 
+#include "casella-pec.h"
+
 G_BEGIN_DECLS
 
 /* The text a person would read: the first plain-text part, else the
@@ -42,6 +44,8 @@ char *casella_text_preview         (const char   *text,
 typedef struct {
   GBytes       *raw;           /* what was prepared */
   GMimeMessage *message;       /* NULL: not MIME; the text is the raw bytes */
+  CasellaPec   *pec;           /* what a certified mail provider says (PEC accounts only) */
+  gboolean      inner;         /* message is the one inside a PEC envelope */
   char         *text;          /* all of it */
   char         *html;          /* the HTML part, valid UTF-8; NULL: none */
   gsize         shown_length;  /* bytes of text to show at first (all, or a capped beginning) */
@@ -49,9 +53,12 @@ typedef struct {
 } CasellaPreparedMessage;
 
 /* max_shown: characters shown at first; longer texts are cut at a line
- * end near there (the rest on request). */
+ * end near there (the rest on request). With pec (an account that is
+ * PEC), a provider's envelope is read for what it certifies and the
+ * message inside is the one prepared. */
 void                    casella_message_prepare_async  (GBytes               *raw,
                                                         guint                 max_shown,
+                                                        gboolean              pec,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);

@@ -24,6 +24,7 @@
 #include "casella-html-view.h"
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
+#include "casella-pec-banner.h"
 #include "casella-reader.h"
 #include "casella-store-queue.h"
 #include "casella-ui.h"
@@ -50,6 +51,8 @@ struct _CasellaReader
   GtkLabel           *problem_text;
   GtkWidget          *outbox_bar;
   GtkLabel           *outbox_text;
+  CasellaPecBanner   *pec_banner;
+  gboolean            pec_account;  /* the message on show is in a PEC account */
   GtkListBox         *attachments;
   GtkWidget          *attachments_scroller;
 
@@ -345,20 +348,22 @@ on_save_response (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
+/* Asks where, then saves data there as it is. */
 static void
-save_attachment (GtkButton     *button,
-                 CasellaReader *self)
+save_bytes (CasellaReader *self,
+            const char    *title,
+            GBytes        *data,
+            const char    *name)
 {
-  CasellaAttachment *attachment = g_object_get_data (G_OBJECT (button), "casella-attachment");
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Save Attachment"), GTK_WINDOW (root),
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (root),
                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
   SaveJob *job = g_new0 (SaveJob, 1);
 
   job->self = g_object_ref (self);
-  job->data = g_bytes_ref (attachment->data);
-  job->name = g_strdup (attachment->filename);
+  job->data = g_bytes_ref (data);
+  job->name = g_strdup (name);
 
   /* Downloads is where people look for what they saved; not wherever
    * Casella was started from. */
@@ -368,9 +373,43 @@ save_attachment (GtkButton     *button,
       gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
     }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), attachment->filename);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), job);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+save_attachment (GtkButton     *button,
+                 CasellaReader *self)
+{
+  CasellaAttachment *attachment = g_object_get_data (G_OBJECT (button), "casella-attachment");
+
+  save_bytes (self, _("Save Attachment"), attachment->data, attachment->filename);
+}
+
+/* The message byte for byte as it came (for PEC, the legal proof). */
+static char *
+original_name (CasellaReader *self)
+{
+  const char *subject = gtk_label_get_text (self->subject);
+  g_autofree char *name = g_strndup (subject && subject[0] ? subject : "message", 80);
+
+  g_strdelimit (name, "/\\:*?\"<>|", '_');
+  return g_strconcat (name, ".eml", NULL);
+}
+
+static void
+save_original (GtkWidget  *widget,
+               const char *action,
+               GVariant   *parameter)
+{
+  CasellaReader *self = CASELLA_READER (widget);
+  g_autofree char *name = NULL;
+
+  if (self->raw == NULL)
+    return;
+  name = original_name (self);
+  save_bytes (self, _("Save the Original Message"), self->raw, name);
 }
 
 static void
@@ -815,6 +854,70 @@ on_prefer_plain_changed (CasellaReader *self)
     show_as_html_or_text (self);
 }
 
+/* ---- certified mail ---- */
+
+/* A message sent from a PEC account says where it got to. */
+static void
+show_pec_status (CasellaReader *self)
+{
+  CasellaStore *store = casella_mail_session_get_store (self->session);
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, self->message_id);
+  g_autoptr(CasellaStoreFolder) folder = info ? casella_store_get_folder (store, info->folder_id) : NULL;
+  g_autoptr(GPtrArray) receipts = NULL;
+  g_autoptr(CasellaPecStatus) status = NULL;
+
+  if (folder == NULL || (receipts = casella_store_list_pec_receipts (store, self->message_id, NULL)) == NULL ||
+      (folder->role != CASELLA_FOLDER_ROLE_SENT && receipts->len == 0))
+    return;
+  status = casella_store_get_pec_status (store, self->message_id, NULL);
+  if (status != NULL)
+    casella_pec_banner_show_status (self->pec_banner, status);
+}
+
+/* What the provider certifies, and the headers of the message shown
+ * (the one inside the envelope, or the envelope itself). */
+static void
+show_pec (CasellaReader          *self,
+          CasellaPreparedMessage *prepared)
+{
+  if (!self->pec_account)
+    return;
+  if (prepared->pec != NULL)
+    {
+      g_autoptr(GMimeMessage) inner = prepared->inner ? NULL : casella_pec_get_inner (prepared->message);
+      const char *subject = prepared->pec->daticert && prepared->pec->daticert->subject
+                              ? prepared->pec->daticert->subject
+                              : inner ? g_mime_message_get_subject (inner) : NULL;
+
+      casella_pec_banner_show_certified (self->pec_banner, prepared->pec, subject);
+    }
+  else if (!casella_pec_banner_get_envelope_shown (self->pec_banner))
+    show_pec_status (self);
+  if (prepared->message != NULL && (prepared->inner || casella_pec_banner_get_envelope_shown (self->pec_banner)))
+    {
+      g_autoptr(CasellaMessageInfo) shown = casella_message_info_from_mime (prepared->message, 0);
+      g_autoptr(CasellaMessageInfo) row = casella_store_get_message (casella_mail_session_get_store (self->session),
+                                                                     self->message_id);
+
+      shown->flags = row ? row->flags : 0;
+      show_headers (self, shown);
+    }
+}
+
+static void show_body (CasellaReader *self, GBytes *raw);
+
+static void
+on_envelope_shown (CasellaReader *self)
+{
+  if (self->raw == NULL || self->message_id == 0)
+    return;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  show_body (self, self->raw);
+}
+
 static void
 on_prepared (GObject      *source,
              GAsyncResult *result,
@@ -830,6 +933,7 @@ on_prepared (GObject      *source,
   self->prepared = prepared;
   g_clear_pointer (&self->raw, g_bytes_unref);
   self->raw = g_bytes_ref (prepared->raw);
+  show_pec (self, prepared);
   /* The text is kept even for HTML: replies quote it, tests read it. */
   show_text (self, prepared->text, prepared->shown_length);
   show_attachments (self, g_steal_pointer (&prepared->attachments));
@@ -845,7 +949,9 @@ static void
 show_body (CasellaReader *self,
            GBytes        *raw)
 {
-  casella_message_prepare_async (raw, MAX_SHOWN_CHARS, self->cancellable, on_prepared, self);
+  gboolean pec = self->pec_account && !casella_pec_banner_get_envelope_shown (self->pec_banner);
+
+  casella_message_prepare_async (raw, MAX_SHOWN_CHARS, pec, self->cancellable, on_prepared, self);
 }
 
 static void
@@ -927,6 +1033,10 @@ casella_reader_show (CasellaReader      *self,
       return;
     }
   show_headers (self, info);
+  self->pec_account = casella_account_get_pec (casella_mail_session_get_account (session));
+  self->message_id = 0;   /* the banner's notice is not about this message */
+  casella_pec_banner_clear (self->pec_banner);
+  self->message_id = message_id;
   g_free (self->from_address);
   self->from_address = info->from_address ? g_ascii_strdown (info->from_address, -1) : NULL;
   gtk_widget_set_visible (self->remote_bar, FALSE);
@@ -1084,11 +1194,12 @@ casella_reader_class_init (CasellaReaderClass *klass)
   signals[SIGNAL_NOTICE] = g_signal_new ("notice", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  g_type_ensure (CASELLA_TYPE_PEC_BANNER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/casellamail/Casella/reader/casella-reader.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaReader, name)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
-  BIND (outbox_bar); BIND (outbox_text); BIND (long_bar); BIND (text_scroller); BIND (html_box); BIND (remote_bar);
+  BIND (outbox_bar); BIND (outbox_text); BIND (pec_banner); BIND (long_bar); BIND (text_scroller); BIND (html_box); BIND (remote_bar);
   BIND (html_scroller); BIND (page); BIND (headers);
   BIND (remote_label); BIND (show_images_button); BIND (always_button); BIND (stop_button);
 #undef BIND
@@ -1097,6 +1208,8 @@ casella_reader_class_init (CasellaReaderClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_stop_images);
   gtk_widget_class_bind_template_callback (widget_class, on_send_again);
   gtk_widget_class_bind_template_callback (widget_class, on_show_all);
+  gtk_widget_class_bind_template_callback (widget_class, on_envelope_shown);
+  gtk_widget_class_install_action (widget_class, "reader.save-original", NULL, save_original);
 }
 
 static void

@@ -51,6 +51,8 @@ struct _CasellaAccountSettings
   AdwExpanderRow       *offline_row;
   GPtrArray            *offline_rows;   /* the rows shown in offline_row */
   AdwComboRow          *undo_row;
+  GtkSwitch            *pec_switch;
+  GtkSwitch            *receipts_switch;
   AdwComboRow          *copies_row;
   AdwActionRow         *days_row;
   GtkSpinButton        *days_spin;
@@ -147,6 +149,15 @@ on_changed (CasellaAccountSettings *self)
   casella_account_set_download_ahead (self->account, adw_combo_row_get_selected (self->download_row));
   casella_account_set_undo_seconds (self->account, undo_seconds[MIN (adw_combo_row_get_selected (self->undo_row),
                                                                      G_N_ELEMENTS (undo_seconds) - 1)]);
+  if (casella_account_get_pec (self->account) != gtk_switch_get_active (self->pec_switch) ||
+      casella_account_get_show_pec_receipts (self->account) != gtk_switch_get_active (self->receipts_switch))
+    {
+      casella_account_set_pec (self->account, gtk_switch_get_active (self->pec_switch));
+      casella_account_set_show_pec_receipts (self->account, gtk_switch_get_active (self->receipts_switch));
+      /* The sync reads the mail again the PEC way (or back). */
+      if (self->session != NULL)
+        casella_mail_session_refresh (self->session);
+    }
   casella_account_store_changed (self->accounts, self->account);
   g_clear_handle_id (&self->save_source, g_source_remove);
   self->save_source = g_timeout_add (SAVE_DELAY_MS, save_now, self);
@@ -397,6 +408,8 @@ load (CasellaAccountSettings *self)
   adw_combo_row_set_selected (self->download_row, casella_account_get_download_ahead (self->account));
   adw_combo_row_set_selected (self->undo_row, nearest (undo_seconds, G_N_ELEMENTS (undo_seconds),
                                                        casella_account_get_undo_seconds (self->account)));
+  gtk_switch_set_active (self->pec_switch, casella_account_get_pec (self->account));
+  gtk_switch_set_active (self->receipts_switch, casella_account_get_show_pec_receipts (self->account));
   adw_combo_row_set_selected (self->copies_row, policy);
   gtk_spin_button_set_value (self->days_spin, days > 0 ? days : 30);
   adw_action_row_set_subtitle (self->incoming_row, in);
@@ -664,7 +677,7 @@ casella_account_settings_class_init (CasellaAccountSettingsClass *klass)
                                                "/io/github/casellamail/Casella/window/casella-account-settings.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaAccountSettings, name)
   BIND (name_row); BIND (address_row); BIND (reply_to_row); BIND (addresses_group); BIND (signature_view); BIND (receiving_group); BIND (check_row); BIND (download_row); BIND (offline_row); BIND (undo_row);
-  BIND (copies_row);
+  BIND (copies_row); BIND (pec_switch); BIND (receipts_switch);
   BIND (days_row); BIND (days_spin); BIND (incoming_row); BIND (outgoing_row);
   BIND (change_servers_row);
 #undef BIND

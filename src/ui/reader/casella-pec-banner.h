@@ -1,0 +1,32 @@
+/* casella-pec-banner.h — what certified mail (PEC) says about the message
+ * on show: what the provider certified, or where a sent message got to
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "casella-pec.h"
+
+G_BEGIN_DECLS
+
+#define CASELLA_TYPE_PEC_BANNER (casella_pec_banner_get_type ())
+G_DECLARE_FINAL_TYPE (CasellaPecBanner, casella_pec_banner, CASELLA, PEC_BANNER, GtkWidget)
+
+/* An envelope, an anomaly or a receipt; subject: the message's. */
+void       casella_pec_banner_show_certified (CasellaPecBanner       *self,
+                                              const CasellaPec       *pec,
+                                              const char             *subject);
+/* A message sent from a PEC account. */
+void       casella_pec_banner_show_status    (CasellaPecBanner       *self,
+                                              const CasellaPecStatus *status);
+void       casella_pec_banner_clear          (CasellaPecBanner       *self);
+/* The envelope on show instead of the message inside ("envelope-shown"). */
+gboolean   casella_pec_banner_get_envelope_shown (CasellaPecBanner   *self);
+void       casella_pec_banner_set_envelope_shown (CasellaPecBanner   *self,
+                                                  gboolean            shown);
+/* The banner's text, for tests and screen readers. */
+char      *casella_pec_banner_get_text       (CasellaPecBanner       *self);
+
+G_END_DECLS

@@ -1,0 +1,145 @@
+/* casella-test-window.c — driving the mail window in a test
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "casella-test-gtk.h"
+#include "casella-test-util.h"
+#include "casella-test-window.h"
+
+gint64
+casella_test_window_find (CasellaWindow *window,
+                          const char    *subject)
+{
+  GListModel *list = casella_message_view_get_model (window->message_view);
+
+  for (guint i = 0; list && i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (list, i);
+      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
+        return casella_message_item_get_id (item);
+    }
+  return 0;
+}
+
+typedef struct {
+  CasellaWindow *window;
+  const char    *subject;
+  gboolean       present;
+} Wanted;
+
+static gboolean
+listed_as_wanted (gpointer data)
+{
+  Wanted *wanted = data;
+
+  return (casella_test_window_find (wanted->window, wanted->subject) != 0) == wanted->present;
+}
+
+static void
+dump_list (CasellaWindow *window)
+{
+  GListModel *list = casella_message_view_get_model (window->message_view);
+
+  g_test_message ("folder %" G_GINT64_FORMAT ", %u rows", window->folder_id, list ? g_list_model_get_n_items (list) : 0);
+  for (guint i = 0; list && i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (list, i);
+      g_test_message ("  %s", casella_message_item_get_subject (item));
+    }
+}
+
+gboolean
+casella_test_window_wait_for (CasellaWindow *window,
+                              const char    *subject,
+                              gboolean       present,
+                              guint          timeout_ms)
+{
+  Wanted wanted = { window, subject, present };
+
+  if (casella_test_wait_until (listed_as_wanted, &wanted, timeout_ms))
+    return TRUE;
+  dump_list (window);
+  return FALSE;
+}
+
+static gboolean
+folder_open (gpointer data)
+{
+  CasellaWindow *window = g_object_get_data (data, "casella-test-window");
+
+  return window->folder_id == (gint64) GPOINTER_TO_SIZE (g_object_get_data (data, "casella-test-folder"));
+}
+
+void
+casella_test_window_open_folder (CasellaWindow *window,
+                                 const char    *path)
+{
+  g_autoptr(CasellaStoreFolder) folder = casella_store_find_folder (casella_window_get_store (window), path);
+  g_autoptr(GObject) marker = g_object_new (G_TYPE_OBJECT, NULL);
+
+  g_assert_nonnull (folder);
+  g_object_set_data (marker, "casella-test-window", window);
+  g_object_set_data (marker, "casella-test-folder", GSIZE_TO_POINTER ((gsize) folder->id));
+  casella_folder_view_select (window->folder_view, folder->id);
+  g_assert_true (casella_test_wait_until (folder_open, marker, 5000));
+}
+
+static gboolean
+reader_shows (gpointer data)
+{
+  CasellaWindow *window = g_object_get_data (data, "casella-test-window");
+  gint64 id = *(gint64 *) g_object_get_data (data, "casella-test-id");
+
+  return casella_reader_get_raw (window->reader) != NULL && casella_reader_get_message (window->reader) == id;
+}
+
+void
+casella_test_window_read (CasellaWindow *window,
+                          const char    *subject)
+{
+  g_autoptr(GObject) marker = g_object_new (G_TYPE_OBJECT, NULL);
+  gint64 id;
+
+  g_assert_true (casella_test_window_wait_for (window, subject, TRUE, 10000));
+  id = casella_test_window_find (window, subject);
+  g_object_set_data (marker, "casella-test-window", window);
+  g_object_set_data (marker, "casella-test-id", &id);
+  casella_window_select_message (window, window->session, id);
+  g_assert_true (casella_test_wait_until (reader_shows, marker, 10000));
+}
+
+static gboolean
+chooser_shows (gpointer chooser)
+{
+  g_autoptr(GFile) shown = gtk_file_chooser_get_current_folder (chooser);
+  GFile *wanted = g_object_get_data (chooser, "casella-test-folder");
+
+  return shown != NULL && (wanted == NULL || g_file_equal (shown, wanted));
+}
+
+/* The chooser sets its own folder once mapped: wait for that first. */
+void
+casella_test_window_choose_file (const char *dir)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  GtkWindow *chooser = casella_test_gtk_wait_for_window (GTK_TYPE_FILE_CHOOSER_DIALOG, 5000);
+
+  g_assert_nonnull (chooser);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (chooser));
+  g_assert_true (casella_test_wait_until (chooser_shows, chooser, 5000));
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL));
+  g_object_set_data_full (G_OBJECT (chooser), "casella-test-folder", g_object_ref (folder), g_object_unref);
+  g_assert_true (casella_test_wait_until (chooser_shows, chooser, 5000));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}
+
+void
+casella_test_window_shot (GtkWidget  *widget,
+                          const char *test,
+                          const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("%s-%s-%s.png", test, name, casella_test_language ());
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshots", file, NULL);
+
+  g_assert_true (casella_test_gtk_screenshot (widget, path));
+}

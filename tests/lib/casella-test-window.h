@@ -1,0 +1,33 @@
+/* casella-test-window.h — driving the mail window in a test: finding a
+ * message by subject, opening a folder, reading a message, screenshots
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "casella-window-private.h"
+
+G_BEGIN_DECLS
+
+/* The row with this subject in the list on show; 0: none. */
+gint64   casella_test_window_find      (CasellaWindow *window,
+                                        const char    *subject);
+/* Waits until a row with this subject is listed (or is not, with
+ * present FALSE); the list goes to the log when it never happens. */
+gboolean casella_test_window_wait_for  (CasellaWindow *window,
+                                        const char    *subject,
+                                        gboolean       present,
+                                        guint          timeout_ms);
+void     casella_test_window_open_folder (CasellaWindow *window,
+                                          const char    *path);
+/* Selects the message and waits for the reader to show its body. */
+void     casella_test_window_read      (CasellaWindow *window,
+                                        const char    *subject);
+/* Answers the file chooser that is opening: save into (or open from) dir. */
+void     casella_test_window_choose_file (const char  *dir);
+/* tests/screenshots/<test>-<name>-<language>.png */
+void     casella_test_window_shot      (GtkWidget     *widget,
+                                        const char    *test,
+                                        const char    *name);
+
+G_END_DECLS

@@ -1,0 +1,345 @@
+/* test-pec-window.c — certified mail (PEC) in the mail window: an account
+ * made PEC in its settings shows the letter inside its envelope with
+ * what the provider certified, the envelope and the original one click
+ * away, an anomaly as not certified, receipts hidden from the Inbox and
+ * shown as the status of the message sent
+ *
+ * Runs in English and Italian under Xvfb, with a private Dovecot whose
+ * mailbox holds envelopes and receipts built and signed as a provider
+ * does (casella-test-pec.c).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "casella-account-settings.h"
+#include "casella-account-store.h"
+#include "casella-application.h"
+#include "casella-engine.h"
+#include "casella-pec-banner.h"
+#include "casella-test-account.h"
+#include "casella-test-dovecot.h"
+#include "casella-test-gtk.h"
+#include "casella-test-pec.h"
+#include "casella-test-smtp.h"
+#include "casella-test-util.h"
+#include "casella-test-window.h"
+#include "casella-ui.h"
+
+#define T(text) g_dgettext ("casella", text)
+#define ADDRESS "pec@example.test"
+#define PASSWORD "pec-password"
+
+static CasellaTestDovecot *dovecot;
+static CasellaTestSmtp *sink;
+static CasellaWindow *window;
+static char *letter_text;   /* the envelope as the server has it */
+
+static const char *const sent_to[] = { "ufficio@pec.comune.example.test", "studio@pec.example.test", NULL };
+static const char *const sent_external[] = { "anna@example.test", NULL };
+
+static void
+deliver (const char *folder,
+         const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, folder, text, -1, NULL, &error));
+}
+
+static void
+fill_mailbox (void)
+{
+  g_autofree char *inside = casella_test_pec_original ("mario.rossi@pec.example.test", ADDRESS,
+                                                       "Convocazione assemblea", "conv-1@pec.example.test",
+                                                       "L'assemblea dei soci è convocata per lunedì alle 18.");
+  g_autofree char *spam = casella_test_pec_original ("offerte@example.test", ADDRESS, "Offerta imperdibile",
+                                                     "spam-1@example.test", "Compra ora.");
+  g_autofree char *sent = casella_test_pec_original (ADDRESS, "ufficio@pec.comune.example.test, "
+                                                     "studio@pec.example.test, anna@example.test",
+                                                     "Richiesta documenti", "sent-1@example.test",
+                                                     "Buongiorno, chiedo il certificato di residenza.");
+  CasellaTestPec letter = { .kind = "posta-certificata", .provider = "pec.example.test",
+                            .sender = "mario.rossi@pec.example.test",
+                            .certified = (const char *[]) { ADDRESS, NULL }, .subject = "Convocazione assemblea",
+                            .msgid = "conv-1@pec.example.test", .original = inside, .provider_name = "Aruba PEC S.p.A." };
+  CasellaTestPec anomaly = { .kind = "errore", .provider = "example.test", .sender = "offerte@example.test",
+                             .certified = (const char *[]) { ADDRESS, NULL }, .subject = "Offerta imperdibile",
+                             .msgid = "spam-1@example.test", .original = spam };
+  CasellaTestPec receipt = { .provider = "example.test", .sender = ADDRESS, .certified = sent_to,
+                             .external = sent_external, .subject = "Richiesta documenti", .msgid = "sent-1@example.test",
+                             .original = sent };
+  g_autofree char *text = NULL;
+
+  letter_text = casella_test_pec_build (&letter);
+  deliver ("INBOX", letter_text);
+  text = casella_test_pec_build (&anomaly);
+  deliver ("INBOX", text);
+  deliver ("Sent", sent);
+  receipt.kind = "accettazione";
+  g_free (text), text = casella_test_pec_build (&receipt);
+  deliver ("INBOX", text);
+  receipt.kind = "avvenuta-consegna", receipt.delivered_to = sent_to[0], receipt.time = "10:02:09";
+  g_free (text), text = casella_test_pec_build (&receipt);
+  deliver ("INBOX", text);
+  receipt.kind = "errore-consegna", receipt.delivered_to = sent_to[1], receipt.time = "10:03:00";
+  receipt.error = "no-dest", receipt.error_detail = "5.1.1 - Test PEC - indirizzo non valido";
+  g_free (text), text = casella_test_pec_build (&receipt);
+  deliver ("INBOX", text);
+}
+
+static gboolean
+state_is (gpointer state)
+{
+  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
+}
+
+static CasellaPecBanner *
+banner (void)
+{
+  CasellaPecBanner *found = CASELLA_PEC_BANNER (casella_test_gtk_find_by_type (GTK_WIDGET (window->reader),
+                                                                              CASELLA_TYPE_PEC_BANNER));
+
+  g_assert_nonnull (found);
+  return found;
+}
+
+static gboolean
+banner_says (gpointer text)
+{
+  g_autofree char *shown = NULL;
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (banner ())))
+    return FALSE;
+  shown = casella_pec_banner_get_text (banner ());
+  return strstr (shown, text) != NULL;
+}
+
+static void
+assert_banner_says (const char *text)
+{
+  if (!casella_test_wait_until (banner_says, (gpointer) text, 10000))
+    {
+      g_autofree char *shown = casella_pec_banner_get_text (banner ());
+      g_error ("The banner says “%s”, not “%s”", shown, text);
+    }
+}
+
+static gboolean
+text_says (gpointer text)
+{
+  g_autofree char *shown = casella_reader_get_text (window->reader);
+
+  return strstr (shown, text) != NULL;
+}
+
+static GtkSwitch *
+switch_in_row (GtkWidget  *root,
+               const char *title)
+{
+  if (ADW_IS_ACTION_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return GTK_SWITCH (casella_test_gtk_find_by_type (root, GTK_TYPE_SWITCH));
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSwitch *found = switch_in_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+saved_pec (gpointer data)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  CasellaAccount *saved;
+
+  return casella_account_store_load (accounts, NULL) && (saved = casella_account_store_lookup (accounts, ADDRESS)) &&
+         casella_account_get_pec (saved) && casella_account_get_show_pec_receipts (saved) == GPOINTER_TO_INT (data);
+}
+
+/* The provider's wording until the account says it is PEC; then the
+ * letter, as its sender wrote it. */
+static void
+test_turn_on (void)
+{
+  g_autoptr(GPtrArray) unlabelled = g_ptr_array_new ();
+  CasellaAccountSettings *settings;
+  GtkSwitch *pec;
+
+  g_assert_true (casella_test_window_wait_for (window, "POSTA CERTIFICATA: Convocazione assemblea", TRUE, 10000));
+  g_assert_true (casella_test_window_wait_for (window, "ACCETTAZIONE: Richiesta documenti", TRUE, 10000));
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "account-settings", NULL);
+  settings = CASELLA_ACCOUNT_SETTINGS (casella_test_gtk_wait_for_window (CASELLA_TYPE_ACCOUNT_SETTINGS, 5000));
+  g_assert_nonnull (settings);
+  gtk_window_set_default_size (GTK_WINDOW (settings), 560, 900);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (settings));
+  casella_test_gtk_collect_unlabelled (GTK_WIDGET (settings), unlabelled);
+  g_assert_cmpuint (unlabelled->len, ==, 0);
+  pec = switch_in_row (GTK_WIDGET (settings), T ("This is a _certified email (PEC) address"));
+  g_assert_nonnull (pec);
+  g_assert_false (gtk_switch_get_active (pec));
+  gtk_switch_set_active (pec, TRUE);
+  g_assert_true (casella_test_wait_until (saved_pec, GINT_TO_POINTER (FALSE), 5000));
+  {
+    GtkWidget *viewport = gtk_widget_get_ancestor (GTK_WIDGET (pec), GTK_TYPE_VIEWPORT);
+
+    gtk_viewport_set_scroll_to_focus (GTK_VIEWPORT (viewport), TRUE);
+    gtk_widget_grab_focus (GTK_WIDGET (pec));
+  }
+  casella_test_gtk_wait_mapped (GTK_WIDGET (pec));
+  casella_test_window_shot (GTK_WIDGET (settings), "pec", "settings");
+  gtk_window_close (GTK_WINDOW (settings));
+
+  g_assert_true (casella_test_window_wait_for (window, "Convocazione assemblea", TRUE, 20000));
+  g_assert_true (casella_test_window_wait_for (window, "ACCETTAZIONE: Richiesta documenti", FALSE, 10000));
+  g_assert_true (casella_test_window_wait_for (window, "CONSEGNA: Richiesta documenti", FALSE, 10000));
+  g_assert_null (GINT_TO_POINTER (casella_test_window_find (window, "POSTA CERTIFICATA: Convocazione assemblea")));
+}
+
+/* Written whole (it is written in place, so it exists before). */
+static gboolean
+file_written (gpointer path)
+{
+  GStatBuf info;
+
+  return g_stat (path, &info) == 0 && (gsize) info.st_size == g_bytes_get_size (casella_reader_get_raw (window->reader));
+}
+
+static void
+test_letter (void)
+{
+  g_autofree char *saved_path = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-pec-save");
+  gsize length;
+
+  casella_test_window_read (window, "Convocazione assemblea");
+  assert_banner_says (T ("Certified email (PEC)"));
+  assert_banner_says ("mario.rossi@pec.example.test");
+  assert_banner_says ("Aruba PEC S.p.A.");
+  g_assert_true (casella_test_wait_until (text_says, "convocata per lunedì", 5000));
+  g_assert_false (text_says ("Messaggio di posta certificata"));
+  casella_test_window_shot (GTK_WIDGET (window), "pec", "letter");
+
+  /* The envelope as it came, and back. */
+  casella_pec_banner_set_envelope_shown (banner (), TRUE);
+  g_assert_true (casella_test_wait_until (text_says, "Messaggio di posta certificata", 5000));
+  assert_banner_says (T ("Certified email (PEC)"));
+  casella_pec_banner_set_envelope_shown (banner (), FALSE);
+  g_assert_true (casella_test_wait_until (text_says, "convocata per lunedì", 5000));
+
+  /* The original, byte for byte: it is the proof. */
+  gtk_widget_activate_action (GTK_WIDGET (window->reader), "reader.save-original", NULL);
+  casella_test_window_choose_file (dir);
+  saved_path = g_build_filename (dir, "Convocazione assemblea.eml", NULL);
+  g_assert_true (casella_test_wait_until (file_written, saved_path, 5000));
+  g_assert_true (g_file_get_contents (saved_path, &saved, &length, NULL));
+  g_assert_cmpuint (length, ==, g_bytes_get_size (casella_reader_get_raw (window->reader)));
+  g_assert_cmpmem (saved, length, g_bytes_get_data (casella_reader_get_raw (window->reader), NULL), length);
+  g_assert_nonnull (strstr (saved, "X-Trasporto: posta-certificata"));
+  casella_test_rm_rf (dir);
+}
+
+static void
+test_anomaly (void)
+{
+  casella_test_window_read (window, "Offerta imperdibile");
+  assert_banner_says (T ("Not certified"));
+}
+
+static void
+test_sent_status (void)
+{
+  casella_test_window_open_folder (window, "Sent");
+  casella_test_window_read (window, "Richiesta documenti");
+  assert_banner_says (T ("Certified email: where it got to"));
+  assert_banner_says ("ufficio@pec.comune.example.test");
+  {
+    g_autofree char *not_delivered = g_strdup_printf (T ("Not delivered to %s: %s"), "studio@pec.example.test",
+                                                      T ("the address does not exist"));
+    g_autofree char *no_receipt = g_strdup_printf (T ("%s is not a PEC address: no delivery receipt will come"),
+                                                   "anna@example.test");
+
+    assert_banner_says (not_delivered);
+    assert_banner_says (no_receipt);
+  }
+  casella_test_window_shot (GTK_WIDGET (window), "pec", "sent-status");
+}
+
+/* Receipts, when asked for, are in the list; each says what it proves. */
+static void
+test_receipts_shown (void)
+{
+  CasellaAccountSettings *settings;
+  GtkSwitch *shown;
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "account-settings", NULL);
+  settings = CASELLA_ACCOUNT_SETTINGS (casella_test_gtk_wait_for_window (CASELLA_TYPE_ACCOUNT_SETTINGS, 5000));
+  casella_test_gtk_wait_mapped (GTK_WIDGET (settings));
+  shown = switch_in_row (GTK_WIDGET (settings), T ("Show _receipts in the message list"));
+  g_assert_nonnull (shown);
+  gtk_switch_set_active (shown, TRUE);
+  g_assert_true (casella_test_wait_until (saved_pec, GINT_TO_POINTER (TRUE), 5000));
+  gtk_window_close (GTK_WINDOW (settings));
+
+  casella_test_window_open_folder (window, "INBOX");
+  casella_test_window_read (window, "CONSEGNA: Richiesta documenti");
+  assert_banner_says (T ("Delivery receipt"));
+  assert_banner_says (T ("Keep this receipt: it is your legal proof."));
+  casella_test_window_shot (GTK_WIDGET (window), "pec", "receipt");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(CasellaAccountStore) accounts = NULL;
+  g_autoptr(CasellaAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  CasellaApplication *app;
+  int status;
+
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
+
+  casella_test_gtk_serve_notifications ();
+  sink = casella_test_smtp_new ();
+  casella_test_smtp_add_user (sink, ADDRESS, PASSWORD);
+  g_assert_true (casella_test_smtp_start (sink, &error));
+  dovecot = casella_test_dovecot_new ();
+  casella_test_dovecot_add_user (dovecot, ADDRESS, PASSWORD);
+  g_assert_true (casella_test_dovecot_start (dovecot, &error));
+  fill_mailbox ();
+  account = casella_test_account_new (ADDRESS, NULL, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS),
+                                      casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  g_assert_true (casella_test_account_store_password (account, PASSWORD, &error));
+  accounts = casella_account_store_new (NULL);
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, account, &error));
+
+  app = casella_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = CASELLA_WINDOW (casella_test_gtk_wait_for_window (CASELLA_TYPE_WINDOW, 5000));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (window));
+  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+
+  g_test_add_func ("/ui/pec/1-turn-on", test_turn_on);
+  g_test_add_func ("/ui/pec/2-letter", test_letter);
+  g_test_add_func ("/ui/pec/3-anomaly", test_anomaly);
+  g_test_add_func ("/ui/pec/4-sent-status", test_sent_status);
+  g_test_add_func ("/ui/pec/5-receipts-shown", test_receipts_shown);
+  status = g_test_run ();
+
+  casella_test_dovecot_free (dovecot);
+  casella_test_smtp_free (sink);
+  return status;
+}
