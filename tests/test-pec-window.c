@@ -16,8 +16,10 @@
 #include "casella-account-settings.h"
 #include "casella-account-store.h"
 #include "casella-application.h"
+#include "casella-composer.h"
 #include "casella-engine.h"
 #include "casella-pec-banner.h"
+#include "casella-store-queue.h"
 #include "casella-test-account.h"
 #include "casella-test-dovecot.h"
 #include "casella-test-gtk.h"
@@ -292,6 +294,76 @@ test_receipts_shown (void)
   casella_test_window_shot (GTK_WIDGET (window), "pec", "receipt");
 }
 
+static gboolean
+label_shows (gpointer text)
+{
+  GtkWindow *composer = casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0);
+  GtkWidget *label = composer ? casella_test_gtk_find_label_containing (GTK_WIDGET (composer), text) : NULL;
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
+static GtkWidget *
+entry_titled (GtkWidget  *root,
+              const char *title)
+{
+  if (ADW_IS_ENTRY_ROW (root) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = entry_titled (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Writing from PEC: no Bcc, a word on addresses that do not look like
+ * PEC ones, and a message too big for the providers said before it goes. */
+static void
+test_writing (void)
+{
+  g_autoptr(CasellaDraft) draft = casella_draft_new ();
+  g_autofree char *warning = g_strdup_printf (T ("%s does not look like a PEC address: if it is not, it gets your "
+                                                 "message as ordinary email and no delivery receipt will come for it."),
+                                              "anna@example.test");
+  g_autoptr(GArray) outbox_before = casella_store_outbox_list (casella_window_get_store (window), NULL);
+  g_autoptr(GArray) outbox_after = NULL;
+  CasellaComposer *composer;
+  GtkWidget *to, *bcc, *more;
+  guchar *big = g_malloc0 (11 * 1000 * 1000);
+
+  draft->subject = g_strdup ("Documenti firmati");
+  draft->body = g_strdup ("In allegato i documenti firmati.");
+  g_ptr_array_add (draft->attachments, casella_attachment_new ("documenti.pdf", "application/pdf",
+                                                               g_bytes_new_take (big, 11 * 1000 * 1000)));
+  composer = casella_composer_new (GTK_APPLICATION (g_application_get_default ()), window->session, draft, 0);
+  gtk_window_present (GTK_WINDOW (composer));
+  casella_test_gtk_wait_mapped (GTK_WIDGET (composer));
+  to = entry_titled (GTK_WIDGET (composer), T ("To"));
+  bcc = entry_titled (GTK_WIDGET (composer), T ("Bcc"));
+  more = casella_test_gtk_find_by_type (to, GTK_TYPE_TOGGLE_BUTTON);
+  g_assert_nonnull (more);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (more), TRUE);
+  g_assert_true (gtk_widget_get_visible (entry_titled (GTK_WIDGET (composer), T ("Cc"))));
+  g_assert_false (gtk_widget_get_visible (bcc));
+
+  gtk_editable_set_text (GTK_EDITABLE (to), "ufficio@pec.comune.example.test, studio@legalmail.it");
+  g_assert_true (casella_test_wait_until (label_shows, (gpointer) T ("Certified email: you will get an acceptance "
+                                                                     "receipt, and a delivery receipt from each PEC "
+                                                                     "address."), 5000));
+  gtk_editable_set_text (GTK_EDITABLE (to), "ufficio@pec.comune.example.test, studio@legalmail.it, anna@example.test");
+  g_assert_true (casella_test_wait_until (label_shows, warning, 5000));
+  casella_test_window_shot (GTK_WIDGET (composer), "pec", "composer");
+
+  /* 11 MB for three: 33 MB, past the 30 the providers take. */
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  g_assert_true (casella_test_wait_until (label_shows, (gpointer) "30 MB", 5000));
+  outbox_after = casella_store_outbox_list (casella_window_get_store (window), NULL);
+  g_assert_cmpuint (outbox_after->len, ==, outbox_before->len);
+  gtk_window_destroy (GTK_WINDOW (composer));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -337,6 +409,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/pec/3-anomaly", test_anomaly);
   g_test_add_func ("/ui/pec/4-sent-status", test_sent_status);
   g_test_add_func ("/ui/pec/5-receipts-shown", test_receipts_shown);
+  g_test_add_func ("/ui/pec/6-writing", test_writing);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);

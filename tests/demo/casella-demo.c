@@ -25,6 +25,9 @@ demo_account (CasellaTestDovecot *dovecot,
 
   casella_account_set_provider (account, NULL, "Casella Demo");
   casella_account_set_signature (account, "Marco\nmarco@demo.test");
+  /* Its PEC folder shows certified mail read as such; the setting
+   * changes nothing for ordinary mail. */
+  casella_account_set_pec (account, TRUE);
   return account;
 }
 

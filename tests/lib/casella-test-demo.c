@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "casella-test-demo.h"
+#include "casella-test-pec.h"
 #include "casella-test-util.h"
 
 /* A small but valid PDF, a 1×1 PNG and a calendar invitation. */
@@ -342,6 +343,63 @@ fill_the_rest (Filler *filler,
     }
 }
 
+/* Certified mail (PEC): a letter in its envelope, an anomaly, and a
+ * message sent with its acceptance and receipts. */
+static void
+deliver_pec (Filler               *filler,
+             const char           *folder,
+             const CasellaTestPec *pec)
+{
+  g_autofree char *text = NULL;
+
+  if (filler->error != NULL)
+    return;
+  text = casella_test_pec_build (pec);
+  if (casella_test_dovecot_deliver (filler->dovecot, filler->user, folder, text, -1, NULL, &filler->error))
+    filler->count++;
+}
+
+static void
+fill_pec (Filler *filler)
+{
+  static const char *const to[] = { "protocollo@pec.comune.demo.test", "studio.legale@pec.demo.test", NULL };
+  static const char *const external[] = { "giulia.ferrari@demo.test", NULL };
+  g_autofree char *letter_text = casella_test_pec_original ("ufficio.tributi@pec.comune.demo.test", filler->user,
+                                                            "Avviso di pagamento TARI 2024", "tari-2024@pec.comune.demo.test",
+                                                            "Gentile contribuente,\nsi comunica che la prima rata della "
+                                                            "TARI 2024 scade il 16 dicembre.\n\nUfficio Tributi");
+  g_autofree char *sent = casella_test_pec_original (filler->user, "protocollo@pec.comune.demo.test, "
+                                                     "studio.legale@pec.demo.test, giulia.ferrari@demo.test",
+                                                     "Richiesta certificato di residenza", "richiesta-1@demo.test",
+                                                     "Buongiorno,\nchiedo il rilascio del certificato di residenza.\n"
+                                                     "Cordiali saluti,\nMarco Rossi");
+  g_autofree char *spam = casella_test_pec_original ("promo@demo.test", filler->user, "Offerta riservata",
+                                                     "promo-1@demo.test", "Solo per oggi!");
+  CasellaTestPec letter = { .kind = "posta-certificata", .provider = "pec.demo.test", .provider_name = "Demo PEC S.p.A.",
+                            .sender = "ufficio.tributi@pec.comune.demo.test",
+                            .certified = (const char *[]) { filler->user, NULL }, .subject = "Avviso di pagamento TARI 2024",
+                            .msgid = "tari-2024@pec.comune.demo.test", .original = letter_text };
+  CasellaTestPec anomaly = { .kind = "errore", .provider = "pec.demo.test", .sender = "promo@demo.test",
+                             .certified = (const char *[]) { filler->user, NULL }, .subject = "Offerta riservata",
+                             .msgid = "promo-1@demo.test", .original = spam };
+  CasellaTestPec receipt = { .provider = "pec.demo.test", .provider_name = "Demo PEC S.p.A.", .sender = filler->user,
+                             .certified = to, .external = external, .subject = "Richiesta certificato di residenza",
+                             .msgid = "richiesta-1@demo.test", .original = sent };
+
+  if (filler->error == NULL &&
+      casella_test_dovecot_deliver (filler->dovecot, filler->user, "Sent", sent, -1, "S", &filler->error))
+    filler->count++;
+  deliver_pec (filler, "PEC", &letter);
+  deliver_pec (filler, "PEC", &anomaly);
+  receipt.kind = "accettazione";
+  deliver_pec (filler, "PEC", &receipt);
+  receipt.kind = "avvenuta-consegna", receipt.delivered_to = to[0], receipt.time = "10:02:11";
+  deliver_pec (filler, "PEC", &receipt);
+  receipt.kind = "preavviso-errore-consegna", receipt.delivered_to = to[1], receipt.day = "05/12/2024";
+  receipt.time = "22:02:03", receipt.error_detail = "4.4.7 - Demo PEC - consegna non ancora avvenuta";
+  deliver_pec (filler, "PEC", &receipt);
+}
+
 guint
 casella_test_demo_fill (CasellaTestDovecot  *dovecot,
                         const char          *user,
@@ -355,6 +413,7 @@ casella_test_demo_fill (CasellaTestDovecot  *dovecot,
   fill_notices (&filler, now);
   fill_work (&filler, now);
   fill_the_rest (&filler, now);
+  fill_pec (&filler);
   if (filler.error != NULL)
     {
       g_propagate_error (error, filler.error);

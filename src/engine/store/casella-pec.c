@@ -325,6 +325,28 @@ casella_pec_is_provider_address (const char *address)
          g_ascii_strncasecmp (address, "posta-certificata", (gsize) (at - address)) == 0;
 }
 
+gboolean
+casella_pec_address_looks_certified (const char *address)
+{
+  /* The providers' own domains, and the words their customers' use. */
+  static const char *const labels[] = { "pec", "legalmail", "postacert", "sicurezzapostale", "postecert",
+                                        "postecertifica", "cert", "certmail", "gigapec", "arubapec", NULL };
+  const char *at = address ? strrchr (address, '@') : NULL;
+  g_auto(GStrv) parts = NULL;
+
+  if (at == NULL)
+    return FALSE;
+  parts = g_strsplit (at + 1, ".", -1);
+  for (guint i = 0; parts[i] && parts[i + 1]; i++)   /* the last is the country */
+    {
+      g_autofree char *label = g_ascii_strdown (parts[i], -1);
+
+      if (g_strv_contains (labels, label) || g_str_has_prefix (label, "pec") || g_str_has_suffix (label, "pec"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 char *
 casella_pec_on_behalf_of (const char *name)
 {

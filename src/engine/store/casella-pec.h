@@ -93,6 +93,12 @@ CasellaPecKind   casella_pec_kind_from_subject (const char     *subject,
                                                 const char    **stripped);
 /* Whether address is a certified mail provider's own (posta-certificata@…). */
 gboolean         casella_pec_is_provider_address (const char   *address);
+/* Whether an address looks like a PEC one (pec.it, legalmail.it,
+ * studio.pec.example…): a guess for a warning, never a certainty; only
+ * the acceptance receipt says. */
+gboolean         casella_pec_address_looks_certified (const char *address);
+/* What PEC providers accept in all: a message's size times its recipients. */
+#define CASELLA_PEC_MAX_TOTAL_SIZE (30 * 1000 * 1000)
 /* The address in a "Per conto di: mario@pec.it" display name, or NULL. */
 char            *casella_pec_on_behalf_of    (const char       *name);
 

@@ -14,6 +14,7 @@
 
 #include "casella-address-completion.h"
 #include "casella-composer.h"
+#include "casella-gmime.h"
 #include "casella-window.h"
 #include "casella-mail-session-writes.h"
 #include "casella-ui.h"
@@ -46,6 +47,8 @@ struct _CasellaComposer
   AdwEntryRow        *subject_row;
   GtkToggleButton    *more_button;
   GtkLabel           *address_hint;
+  GtkLabel           *pec_hint;
+  gboolean            pec;            /* from a certified email (PEC) account */
   GtkTextView        *body;
   GtkListBox         *attachments_list;
 };
@@ -90,7 +93,7 @@ casella_composer_get_draft (CasellaComposer *self)
   draft->reply_to = g_strdup (casella_account_get_reply_to (account));
   draft->to = nonempty (text_of (self->to_row));
   draft->cc = nonempty (text_of (self->cc_row));
-  draft->bcc = nonempty (text_of (self->bcc_row));
+  draft->bcc = self->pec ? NULL : nonempty (text_of (self->bcc_row));
   draft->subject = g_strdup (text_of (self->subject_row));
   draft->body = body_text (self);
   draft->in_reply_to = g_strdup (self->in_reply_to);
@@ -207,10 +210,113 @@ check_addresses (CasellaComposer *self,
   return ok;
 }
 
+/* ---- certified email (PEC) ---- */
+
+/* The first recipient that does not look like a PEC address, or NULL. */
+static char *
+ordinary_recipient (CasellaComposer *self)
+{
+  AdwEntryRow *rows[] = { self->to_row, self->cc_row };
+
+  for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
+    {
+      g_autoptr(InternetAddressList) list = internet_address_list_parse (NULL, text_of (rows[r]));
+
+      for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+        {
+          InternetAddress *address = internet_address_list_get_address (list, i);
+          const char *addr = INTERNET_ADDRESS_IS_MAILBOX (address)
+                               ? internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)) : NULL;
+
+          if (addr != NULL && !casella_pec_address_looks_certified (addr))
+            return g_strdup (addr);
+        }
+    }
+  return NULL;
+}
+
+static void
+show_pec_hint (CasellaComposer *self)
+{
+  g_autofree char *ordinary = self->pec ? ordinary_recipient (self) : NULL;
+  g_autofree char *text = NULL;
+
+  if (!self->pec)
+    return;
+  if (ordinary != NULL)
+    /* Translators: %s is an e-mail address */
+    text = g_strdup_printf (_("%s does not look like a PEC address: if it is not, it gets your message as ordinary "
+                              "email and no delivery receipt will come for it."), ordinary);
+  gtk_label_set_text (self->pec_hint, text ? text
+                                           : _("Certified email: you will get an acceptance receipt, and a delivery "
+                                               "receipt from each PEC address."));
+  gtk_widget_set_visible (GTK_WIDGET (self->pec_hint), TRUE);
+}
+
+static void
+on_more_toggled (CasellaComposer *self)
+{
+  /* PEC has no Bcc: every recipient is certified to the others. */
+  gtk_widget_set_visible (GTK_WIDGET (self->bcc_row), !self->pec && gtk_toggle_button_get_active (self->more_button));
+}
+
+static void
+set_up_pec (CasellaComposer *self)
+{
+  self->pec = casella_account_get_pec (casella_mail_session_get_account (self->session));
+  if (self->pec)
+    {
+      gtk_button_set_label (GTK_BUTTON (self->more_button), _("Cc"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->more_button), _("Add Cc"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->more_button), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Add Cc"),
+                                      -1);
+    }
+  on_more_toggled (self);
+  show_pec_hint (self);
+}
+
+/* Providers refuse more than 30 MB in all (size times recipients): said
+ * before it goes, not after a refusal. */
+static gboolean
+too_big_for_pec (CasellaComposer *self,
+                 GBytes          *raw,
+                 guint            n_recipients)
+{
+  g_autofree char *size = NULL;
+  g_autofree char *text = NULL;
+
+  if (!self->pec || (guint64) g_bytes_get_size (raw) * MAX (n_recipients, 1) <= CASELLA_PEC_MAX_TOTAL_SIZE)
+    return FALSE;
+  size = g_format_size ((guint64) g_bytes_get_size (raw) * MAX (n_recipients, 1));
+  /* Translators: %s is a size ("42 MB"); %u how many recipients */
+  text = g_strdup_printf (ngettext ("Too big for certified email: %s in all for %u recipient, and providers take at "
+                                    "most 30 MB. Attach less, or send it to fewer people at a time.",
+                                    "Too big for certified email: %s in all for %u recipients, and providers take at "
+                                    "most 30 MB. Attach less, or send it to fewer people at a time.", n_recipients),
+                          size, n_recipients);
+  adw_toast_overlay_add_toast (self->toasts, casella_toast_new (text));
+  return TRUE;
+}
+
+static guint
+count_recipients (const CasellaDraft *draft)
+{
+  const char *lists[] = { draft->to, draft->cc, draft->bcc };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_autoptr(InternetAddressList) list = lists[i] ? internet_address_list_parse (NULL, lists[i]) : NULL;
+      n += list ? (guint) internet_address_list_length (list) : 0;
+    }
+  return n;
+}
+
 static void
 on_address_changed (CasellaComposer *self)
 {
   check_addresses (self, FALSE);
+  show_pec_hint (self);
   changed (self);
 }
 
@@ -457,6 +563,8 @@ send_action (GtkWidget  *widget,
     return;
   draft = casella_composer_get_draft (self);
   raw = casella_draft_to_bytes (draft);
+  if (too_big_for_pec (self, raw, count_recipients (draft)))
+    return;
   /* In the outbox first: from there on the message cannot be lost. Once
    * asked, never asked twice: a second click waits for the first. */
   self->sending = TRUE;
@@ -639,7 +747,7 @@ casella_composer_class_init (CasellaComposerClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/composer/casella-composer.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaComposer, name)
-  BIND (toasts); BIND (from_row); BIND (from_choice); BIND (to_row); BIND (cc_row); BIND (bcc_row);
+  BIND (pec_hint); BIND (toasts); BIND (from_row); BIND (from_choice); BIND (to_row); BIND (cc_row); BIND (bcc_row);
   BIND (subject_row); BIND (more_button); BIND (address_hint); BIND (body);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_from_chosen);
@@ -667,6 +775,7 @@ casella_composer_init (CasellaComposer *self)
   g_signal_connect_swapped (self->to_row, "changed", G_CALLBACK (on_address_changed), self);
   g_signal_connect_swapped (self->cc_row, "changed", G_CALLBACK (on_address_changed), self);
   g_signal_connect_swapped (self->bcc_row, "changed", G_CALLBACK (on_address_changed), self);
+  g_signal_connect_swapped (self->more_button, "notify::active", G_CALLBACK (on_more_toggled), self);
   g_signal_connect_swapped (self->subject_row, "changed", G_CALLBACK (changed), self);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->body), "changed", G_CALLBACK (changed), self);
 }
@@ -689,6 +798,7 @@ casella_composer_new (GtkApplication     *application,
       casella_address_completion_attach (rows[i], casella_mail_session_get_store (session), own);
   }
   fill (self, draft, draft_id == 0);
+  set_up_pec (self);
   if (draft == NULL || draft->to == NULL)
     gtk_widget_grab_focus (GTK_WIDGET (self->to_row));
   else
