@@ -313,7 +313,9 @@ test_pec (void)
     g_auto(CasellaTestRun) synced = cli (NULL, "sync", "--tls-ca-file", casella_test_pki_get ()->ca_file,
                                          "pec@example.test", NULL);
     g_auto(CasellaTestRun) listed = cli (NULL, "list", "pec@example.test", "INBOX", NULL);
-    g_auto(CasellaTestRun) shown = cli (NULL, "show", "pec@example.test", "INBOX", "1", NULL);
+    g_auto(CasellaTestRun) shown = cli (NULL, "show", "--tls-ca-file", casella_test_pki_get ()->ca_file,
+                                        "pec@example.test", "INBOX", "1", NULL);
+    g_auto(CasellaTestRun) unknown_ca = cli (NULL, "show", "pec@example.test", "INBOX", "1", NULL);
     g_auto(CasellaTestRun) status = cli (NULL, "pec-status", "pec@example.test", "Sent", "1", NULL);
     g_auto(CasellaTestRun) json = cli (NULL, "pec-status", "--json", "pec@example.test", "Sent", "1", NULL);
 
@@ -329,6 +331,9 @@ test_pec (void)
     g_assert_nonnull (strstr (shown.out, "Certified by: Test PEC S.p.A., 2024-12-05 10:02:03 +0100"));
     g_assert_nonnull (strstr (shown.out, "Subject: Convocazione assemblea"));
     g_assert_nonnull (strstr (shown.out, "convocata per lunedì"));
+    g_assert_nonnull (strstr (shown.out, "Signature: valid, by the provider; the message is unchanged"));
+    /* The test CA is not this computer's: not verifiable, said so. */
+    g_assert_nonnull (strstr (unknown_ca.out, "Signature: not verifiable"));
     g_assert_cmpint (status.status, ==, 0);
     g_assert_nonnull (strstr (status.out, "Accepted by your provider"));
     g_assert_nonnull (strstr (status.out, "ufficio@pec.comune.example.test: delivered"));

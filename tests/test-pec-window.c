@@ -24,6 +24,7 @@
 #include "casella-test-dovecot.h"
 #include "casella-test-gtk.h"
 #include "casella-test-pec.h"
+#include "casella-test-pki.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
 #include "casella-test-window.h"
@@ -76,6 +77,17 @@ fill_mailbox (void)
 
   letter_text = casella_test_pec_build (&letter);
   deliver ("INBOX", letter_text);
+  {
+    g_autofree char *forged_inside = casella_test_pec_original ("mario.rossi@pec.example.test", ADDRESS,
+                                                                "Sollecito di pagamento", "soll-1@pec.example.test",
+                                                                "Pagare entro oggi.");
+    CasellaTestPec changed = letter;
+
+    changed.subject = "Sollecito di pagamento", changed.msgid = "soll-1@pec.example.test";
+    changed.original = forged_inside, changed.tampered = TRUE;
+    g_free (text), text = casella_test_pec_build (&changed);
+    deliver ("INBOX", text);
+  }
   text = casella_test_pec_build (&anomaly);
   deliver ("INBOX", text);
   deliver ("Sent", sent);
@@ -222,6 +234,8 @@ test_letter (void)
   assert_banner_says (T ("Certified email (PEC)"));
   assert_banner_says ("mario.rossi@pec.example.test");
   assert_banner_says ("Aruba PEC S.p.A.");
+  assert_banner_says (T ("The provider’s signature is valid: it issued these details, and the message has not been "
+                         "changed since."));
   g_assert_true (casella_test_wait_until (text_says, "convocata per lunedì", 5000));
   g_assert_false (text_says ("Messaggio di posta certificata"));
   casella_test_window_shot (GTK_WIDGET (window), "pec", "letter");
@@ -243,6 +257,16 @@ test_letter (void)
   g_assert_cmpmem (saved, length, g_bytes_get_data (casella_reader_get_raw (window->reader), NULL), length);
   g_assert_nonnull (strstr (saved, "X-Trasporto: posta-certificata"));
   casella_test_rm_rf (dir);
+}
+
+/* Changed after the provider signed it: said plainly. */
+static void
+test_changed (void)
+{
+  casella_test_window_read (window, "Sollecito di pagamento");
+  assert_banner_says (T ("Warning: the message was changed after the provider signed it. These details cannot be "
+                         "trusted."));
+  casella_test_window_shot (GTK_WIDGET (window), "pec", "changed");
 }
 
 static void
@@ -374,6 +398,10 @@ main (int argc, char **argv)
   int status;
 
   g_setenv ("GTK_A11Y", "test", TRUE);
+  /* The system's authorities, for OpenSSL (the PEC signatures), are the
+   * test CA's: its test provider signs as a real one. */
+  g_setenv ("SSL_CERT_FILE", casella_test_pki_get ()->ca_file, TRUE);
+  g_setenv ("SSL_CERT_DIR", casella_test_pki_get ()->dir, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   casella_i18n_init ();
@@ -407,6 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/pec/1-turn-on", test_turn_on);
   g_test_add_func ("/ui/pec/2-letter", test_letter);
   g_test_add_func ("/ui/pec/3-anomaly", test_anomaly);
+  g_test_add_func ("/ui/pec/3-changed", test_changed);
   g_test_add_func ("/ui/pec/4-sent-status", test_sent_status);
   g_test_add_func ("/ui/pec/5-receipts-shown", test_receipts_shown);
   g_test_add_func ("/ui/pec/6-writing", test_writing);

@@ -13,6 +13,7 @@
 #include "casella-store.h"
 #include "casella-store-queue.h"
 #include "casella-test-pec.h"
+#include "casella-test-pki.h"
 #include "casella-test-util.h"
 
 #define PROVIDER "pec.example.test"
@@ -385,6 +386,68 @@ test_status (void)
   g_assert_cmpstr (refused->detail, ==, "troppo grande");
 }
 
+static CasellaPecSignature
+verify (const char  *text,
+        const char  *sender,
+        const char  *ca_file,
+        char       **detail)
+{
+  g_autoptr(GBytes) raw = g_bytes_new (text, strlen (text));
+
+  return casella_pec_verify (raw, sender, ca_file, detail);
+}
+
+/* The provider's seal: checked, never assumed. */
+static void
+test_signature (void)
+{
+  const char *ca = casella_test_pki_get ()->ca_file;
+  const char *provider = "posta-certificata@" PROVIDER;
+  CasellaTestPec spec = pec_of ("posta-certificata");
+  g_autofree char *text = casella_test_pec_build (&spec);
+  g_autofree char *tampered = NULL, *unsigned_text = NULL, *broken = NULL, *other = NULL, *crlf = NULL;
+  g_autofree char *detail = NULL;
+  char *p7s;
+
+  g_assert_cmpint (verify (text, provider, ca, &detail), ==, CASELLA_PEC_SIGNATURE_VERIFIED);
+  g_assert_null (detail);
+  /* As a server stores it: CRLF line ends. */
+  {
+    g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+    crlf = g_strjoinv ("\r\n", lines);
+  }
+  g_assert_cmpint (verify (crlf, provider, ca, NULL), ==, CASELLA_PEC_SIGNATURE_VERIFIED);
+  /* This computer's authorities do not know the test CA. */
+  g_assert_cmpint (verify (text, provider, NULL, &detail), ==, CASELLA_PEC_SIGNATURE_UNTRUSTED);
+  g_assert_nonnull (detail);
+  g_clear_pointer (&detail, g_free);
+  g_assert_cmpint (verify (text, "posta-certificata@other.example.test", ca, NULL), ==,
+                   CASELLA_PEC_SIGNATURE_WRONG_SIGNER);
+
+  /* Changed is changed, whether the signer is trusted or not. */
+  spec.tampered = TRUE;
+  tampered = casella_test_pec_build (&spec);
+  g_assert_cmpint (verify (tampered, provider, ca, &detail), ==, CASELLA_PEC_SIGNATURE_CHANGED);
+  g_clear_pointer (&detail, g_free);
+  g_assert_cmpint (verify (tampered, provider, NULL, NULL), ==, CASELLA_PEC_SIGNATURE_CHANGED);
+  spec.tampered = FALSE;
+  spec.not_signed = TRUE;
+  unsigned_text = casella_test_pec_build (&spec);
+  g_assert_cmpint (verify (unsigned_text, provider, ca, NULL), ==, CASELLA_PEC_SIGNATURE_NONE);
+  /* A signature part that is not one. */
+  broken = g_strdup (text);
+  p7s = strstr (broken, "filename=\"smime.p7s\"");
+  g_assert_nonnull (p7s);
+  p7s = strstr (p7s, "\n\n");
+  memcpy (p7s + 2, "AAAA!!!!", 8);
+  g_assert_cmpint (verify (broken, provider, ca, NULL), ==, CASELLA_PEC_SIGNATURE_UNREADABLE);
+  /* Signed by another provider for this one's address. */
+  spec.not_signed = FALSE;
+  spec.provider = "other.example.test";
+  other = casella_test_pec_build (&spec);
+  g_assert_cmpint (verify (other, provider, ca, NULL), ==, CASELLA_PEC_SIGNATURE_WRONG_SIGNER);
+}
+
 /* ---- the store ---- */
 
 typedef struct {
@@ -686,6 +749,7 @@ main (int    argc,
   g_test_add_func ("/pec/read/forged", test_read_forged);
   g_test_add_func ("/pec/read/rem", test_read_rem);
   g_test_add_func ("/pec/status", test_status);
+  g_test_add_func ("/pec/signature", test_signature);
   g_test_add ("/pec/store/envelope/headers-first", Fixture, GINT_TO_POINTER (FALSE), fixture_setup,
               test_store_envelope, fixture_teardown);
   g_test_add ("/pec/store/envelope/whole", Fixture, GINT_TO_POINTER (TRUE), fixture_setup,

@@ -364,19 +364,27 @@ casella_cli_list (int    argc,
 /* On a PEC account, what an envelope or receipt certifies; for an
  * envelope, the message inside to print instead (NULL: print it as it is). */
 static GMimeMessage *
-print_pec (GMimeMessage *message)
+print_pec (GMimeMessage *message,
+           GBytes       *raw,
+           const char   *ca_file)
 {
   g_autoptr(CasellaPec) pec = casella_pec_read (message);
+  g_autofree char *detail = NULL;
+  CasellaPecSignature signature;
 
   if (pec == NULL)
     return NULL;
-  casella_cli_print_pec (pec);
+  signature = casella_pec_verify (raw, pec->provider_address, ca_file, &detail);
+  casella_cli_print_pec (pec, signature, detail);
   return pec->kind == CASELLA_PEC_MESSAGE ? casella_pec_get_inner (message) : NULL;
 }
 
+/* pec: the account is PEC (its envelopes' signatures checked against
+ * the system's authorities, or ca_file's). */
 static void
-print_message (GBytes   *raw,
-               gboolean  pec)
+print_message (GBytes     *raw,
+               gboolean    pec,
+               const char *ca_file)
 {
   g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
   g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
@@ -390,7 +398,7 @@ print_message (GBytes   *raw,
       g_print ("%.*s\n", (int) g_bytes_get_size (raw), (const char *) g_bytes_get_data (raw, NULL));
       return;
     }
-  if (pec && (inner = print_pec (message)) != NULL)
+  if (pec && (inner = print_pec (message, raw, ca_file)) != NULL)
     g_set_object (&message, inner);
   from = casella_address_list_display (g_mime_message_get_from (message));
   to = casella_address_list_display (g_mime_message_get_to (message));
@@ -464,7 +472,7 @@ casella_cli_show (int    argc,
   if (raw_output)
     fwrite (g_bytes_get_data (body, NULL), 1, g_bytes_get_size (body), stdout);
   else
-    print_message (body, casella_account_get_pec (mailbox.account));
+    print_message (body, casella_account_get_pec (mailbox.account), ca_file);
   return CASELLA_CLI_EXIT_OK;
 }
 

@@ -51,8 +51,24 @@ kind_words (CasellaPecKind kind)
     }
 }
 
+static const char *
+signature_words (CasellaPecSignature signature)
+{
+  switch (signature)
+    {
+    case CASELLA_PEC_SIGNATURE_VERIFIED: return _("Signature: valid, by the provider; the message is unchanged");
+    case CASELLA_PEC_SIGNATURE_CHANGED: return _("Signature: BROKEN, the message was changed after it was signed");
+    case CASELLA_PEC_SIGNATURE_WRONG_SIGNER: return _("Signature: not by the provider it comes from");
+    case CASELLA_PEC_SIGNATURE_UNTRUSTED: return _("Signature: not verifiable, by an authority not trusted here");
+    case CASELLA_PEC_SIGNATURE_UNREADABLE: return _("Signature: unreadable");
+    case CASELLA_PEC_SIGNATURE_NONE: default: return _("Signature: none");
+    }
+}
+
 void
-casella_cli_print_pec (const CasellaPec *pec)
+casella_cli_print_pec (const CasellaPec    *pec,
+                       CasellaPecSignature  signature,
+                       const char          *detail)
 {
   const CasellaDaticert *d = pec->daticert;
 
@@ -62,7 +78,8 @@ casella_cli_print_pec (const CasellaPec *pec)
     g_print ("%s\n", _("The provider’s security check failed on this message."));
   if (d == NULL)
     {
-      g_print ("%s\n\n", _("Certified by: the provider’s data are missing"));
+      g_print ("%s\n", _("Certified by: the provider’s data are missing"));
+      g_print ("%s\n\n", signature_words (signature));
       return;
     }
   {
@@ -83,7 +100,7 @@ casella_cli_print_pec (const CasellaPec *pec)
     g_print (_("Error: %s\n"), d->error_detail);
   if (d->identifier)
     g_print (_("Identifier: %s\n"), d->identifier);
-  g_print (_("Signature: declared by the provider, not checked\n"));
+  g_print ("%s%s%s\n", signature_words (signature), detail ? " — " : "", detail ? detail : "");
   g_print ("\n");
 }
 

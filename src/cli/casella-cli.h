@@ -88,7 +88,9 @@ void casella_json_int          (CasellaJson *json, const char *key, gint64 value
 void casella_json_bool         (CasellaJson *json, const char *key, gboolean value);
 
 /* casella-cli-pec.c */
-void casella_cli_print_pec        (const CasellaPec       *pec);
+void casella_cli_print_pec        (const CasellaPec       *pec,
+                                   CasellaPecSignature     signature,
+                                   const char             *detail);
 void casella_cli_print_pec_status (const CasellaPecStatus *status,
                                    gboolean                json);
 

@@ -51,6 +51,8 @@ read_message (const unsigned char *data,
         abort ();
       if (pec->daticert != NULL)
         check_daticert (pec->daticert);
+      if (casella_pec_verify (raw, pec->provider_address, NULL, NULL) > CASELLA_PEC_SIGNATURE_UNREADABLE)
+        abort ();
       casella_pec_free (pec);
     }
   inner = casella_pec_get_inner (message);

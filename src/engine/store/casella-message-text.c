@@ -671,6 +671,7 @@ casella_prepared_message_free (CasellaPreparedMessage *prepared)
   g_clear_pointer (&prepared->raw, g_bytes_unref);
   g_clear_object (&prepared->message);
   g_clear_pointer (&prepared->pec, casella_pec_free);
+  g_free (prepared->signature_detail);
   g_free (prepared->text);
   g_free (prepared->html);
   g_clear_pointer (&prepared->attachments, g_ptr_array_unref);
@@ -708,8 +709,10 @@ prepare_in_thread (GTask        *task,
 
   prepared->raw = g_bytes_ref (prepare->raw);
   prepared->message = casella_message_parse (prepare->raw);
-  if (prepare->pec && prepared->message != NULL && (prepared->pec = casella_pec_read (prepared->message)) != NULL &&
-      prepared->pec->kind == CASELLA_PEC_MESSAGE)
+  if (prepare->pec && prepared->message != NULL && (prepared->pec = casella_pec_read (prepared->message)) != NULL)
+    prepared->signature = casella_pec_verify (prepare->raw, prepared->pec->provider_address, NULL,
+                                              &prepared->signature_detail);
+  if (prepared->pec != NULL && prepared->pec->kind == CASELLA_PEC_MESSAGE)
     {
       GMimeMessage *inner = casella_pec_get_inner (prepared->message);
 

@@ -46,6 +46,8 @@ typedef struct {
   GMimeMessage *message;       /* NULL: not MIME; the text is the raw bytes */
   CasellaPec   *pec;           /* what a certified mail provider says (PEC accounts only) */
   gboolean      inner;         /* message is the one inside a PEC envelope */
+  CasellaPecSignature signature;   /* of the provider, checked against the system's authorities */
+  char         *signature_detail;
   char         *text;          /* all of it */
   char         *html;          /* the HTML part, valid UTF-8; NULL: none */
   gsize         shown_length;  /* bytes of text to show at first (all, or a capped beginning) */

@@ -552,6 +552,7 @@ casella_pec_read (GMimeMessage *message)
   if (pec->reference == NULL && pec->daticert != NULL)
     pec->reference = g_strdup (pec->daticert->msgid);
   pec->on_behalf_of = real_sender (message, internet_address_get_name (sender));
+  pec->provider_address = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (sender)));
   return g_steal_pointer (&pec);
 }
 
@@ -562,6 +563,7 @@ casella_pec_free (CasellaPec *pec)
     return;
   g_free (pec->reference);
   g_free (pec->on_behalf_of);
+  g_free (pec->provider_address);
   casella_daticert_free (pec->daticert);
   g_free (pec);
 }

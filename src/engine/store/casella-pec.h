@@ -77,6 +77,7 @@ typedef struct {
   gboolean         security_error;  /* X-VerificaSicurezza: errore */
   char            *reference;       /* the sender's Message-ID it is about, without <> */
   char            *on_behalf_of;    /* the real sender, from "Per conto di:" or Reply-To */
+  char            *provider_address; /* who sent it: posta-certificata@… */
   CasellaDaticert *daticert;        /* NULL: none (REM, or a provider that left it out) */
 } CasellaPec;
 
@@ -101,6 +102,27 @@ gboolean         casella_pec_address_looks_certified (const char *address);
 #define CASELLA_PEC_MAX_TOTAL_SIZE (30 * 1000 * 1000)
 /* The address in a "Per conto di: mario@pec.it" display name, or NULL. */
 char            *casella_pec_on_behalf_of    (const char       *name);
+
+/* ---- the provider's signature ---- */
+
+typedef enum {
+  CASELLA_PEC_SIGNATURE_NONE,         /* not signed */
+  CASELLA_PEC_SIGNATURE_VERIFIED,     /* the provider signed it, unchanged since */
+  CASELLA_PEC_SIGNATURE_CHANGED,      /* signed, but the message is not what was signed */
+  CASELLA_PEC_SIGNATURE_UNTRUSTED,    /* signed by a certificate no trusted authority vouches for */
+  CASELLA_PEC_SIGNATURE_WRONG_SIGNER, /* signed, but not by the address it comes from */
+  CASELLA_PEC_SIGNATURE_UNREADABLE,   /* a signature that cannot be read */
+} CasellaPecSignature;
+
+/* Checks the S/MIME signature of a message as it came (raw), at the
+ * time it was signed (the provider's certificate may have expired
+ * since), against the system's authorities or those in ca_file. SHA-1
+ * is accepted: providers still sign with it, and here it is the
+ * provider's seal, not a secret. detail: why, when not verified. */
+CasellaPecSignature casella_pec_verify       (GBytes            *raw,
+                                              const char        *sender,
+                                              const char        *ca_file,
+                                              char             **detail);
 
 /* ---- where a sent message got to ---- */
 

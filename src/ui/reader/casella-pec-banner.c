@@ -2,9 +2,10 @@
  *
  * The words are the ones PEC users know (in Italian: ricevuta di
  * accettazione, di avvenuta consegna, avviso di mancata consegna, busta
- * di anomalia); the provider's codes wait under "Technical Details". The
- * signature is not checked yet, and the banner says so: never a badge
- * without a check.
+ * di anomalia); the provider's codes wait under "Technical Details". What
+ * the signature check found is said as it is: never a badge without a
+ * check, and details a changed or foreign signature cannot vouch for are
+ * marked as such.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -146,8 +147,39 @@ technical_of (const CasellaPec *pec)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* What the signature check means for the details shown. */
+static const char *
+signature_words (CasellaPecSignature signature)
+{
+  switch (signature)
+    {
+    case CASELLA_PEC_SIGNATURE_VERIFIED:
+      return _("The provider’s signature is valid: it issued these details, and the message has not been changed "
+               "since.");
+    case CASELLA_PEC_SIGNATURE_CHANGED:
+      return _("Warning: the message was changed after the provider signed it. These details cannot be trusted.");
+    case CASELLA_PEC_SIGNATURE_WRONG_SIGNER:
+      return _("Warning: it is not signed by the provider it comes from. These details cannot be trusted.");
+    case CASELLA_PEC_SIGNATURE_UNTRUSTED:
+      return _("The provider’s signature could not be checked: its certificate is not from an authority this "
+               "computer trusts. These details are as the provider declared them.");
+    case CASELLA_PEC_SIGNATURE_UNREADABLE:
+      return _("The provider’s signature cannot be read. These details are as the provider declared them.");
+    case CASELLA_PEC_SIGNATURE_NONE:
+    default:
+      return _("The provider did not sign this message. These details are as the provider declared them.");
+    }
+}
+
+static gboolean
+signature_bad (CasellaPecSignature signature)
+{
+  return signature == CASELLA_PEC_SIGNATURE_CHANGED || signature == CASELLA_PEC_SIGNATURE_WRONG_SIGNER;
+}
+
 static char *
-certified_details (const CasellaPec *pec)
+certified_details (const CasellaPec    *pec,
+                   CasellaPecSignature  signature)
 {
   const CasellaDaticert *d = pec->daticert;
   g_autofree char *when = d ? certified_when (d->date, d->zone) : NULL;
@@ -167,8 +199,7 @@ certified_details (const CasellaPec *pec)
     g_string_append_printf (text, "%s\n", to);
   if (pec->security_error)
     g_string_append (text, _("The provider reported a failed security check on this message.\n"));
-  g_string_append (text, _("The provider’s signature is not checked yet: these details are as the provider "
-                           "declared them."));
+  g_string_append (text, signature_words (signature));
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
@@ -217,22 +248,33 @@ receipt_words (const CasellaPec *pec,
 }
 
 void
-casella_pec_banner_show_certified (CasellaPecBanner *self,
-                                   const CasellaPec *pec,
-                                   const char       *subject)
+casella_pec_banner_show_certified (CasellaPecBanner    *self,
+                                   const CasellaPec    *pec,
+                                   const char          *subject,
+                                   CasellaPecSignature  signature,
+                                   const char          *detail)
 {
-  g_autofree char *technical = technical_of (pec);
+  g_autofree char *technical = NULL;
   g_autofree char *details = NULL;
   g_autofree char *words = NULL;
   const char *title = NULL;
 
   g_return_if_fail (CASELLA_IS_PEC_BANNER (self));
 
-  gtk_widget_remove_css_class (self->box, "casella-pec-warning");
+  {
+    g_autofree char *facts = technical_of (pec);
+    /* Translators: why a signature did not verify, as OpenSSL said it */
+    technical = detail ? g_strdup_printf (_("%s\nSignature check: %s"), facts, detail) : g_steal_pointer (&facts);
+  }
+  if (signature_bad (signature))
+    gtk_widget_add_css_class (self->box, "casella-pec-warning");
+  else
+    gtk_widget_remove_css_class (self->box, "casella-pec-warning");
   if (pec->kind == CASELLA_PEC_MESSAGE)
     {
-      details = certified_details (pec);
-      set_text (self, "mail-mark-important-symbolic", _("Certified email (PEC)"), details, technical);
+      details = certified_details (pec, signature);
+      set_text (self, signature_bad (signature) ? "dialog-warning-symbolic" : "mail-mark-important-symbolic",
+                _("Certified email (PEC)"), details, technical);
       gtk_widget_set_visible (self->envelope_button, TRUE);
       return;
     }
@@ -246,8 +288,10 @@ casella_pec_banner_show_certified (CasellaPecBanner *self,
       return;
     }
   words = receipt_words (pec, subject ? subject : "", &title);
-  details = g_strdup_printf ("%s\n%s", words, _("Keep this receipt: it is your legal proof."));
-  set_text (self, "mail-mark-important-symbolic", title, details, technical);
+  details = g_strdup_printf ("%s\n%s\n%s", words, signature_words (signature),
+                             _("Keep this receipt: it is your legal proof."));
+  set_text (self, signature_bad (signature) ? "dialog-warning-symbolic" : "mail-mark-important-symbolic", title,
+            details, technical);
 }
 
 static char *

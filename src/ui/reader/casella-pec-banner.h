@@ -14,10 +14,13 @@ G_BEGIN_DECLS
 #define CASELLA_TYPE_PEC_BANNER (casella_pec_banner_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaPecBanner, casella_pec_banner, CASELLA, PEC_BANNER, GtkWidget)
 
-/* An envelope, an anomaly or a receipt; subject: the message's. */
+/* An envelope, an anomaly or a receipt; subject: the message's;
+ * signature: as checked, detail: why when it did not verify. */
 void       casella_pec_banner_show_certified (CasellaPecBanner       *self,
                                               const CasellaPec       *pec,
-                                              const char             *subject);
+                                              const char             *subject,
+                                              CasellaPecSignature     signature,
+                                              const char             *detail);
 /* A message sent from a PEC account. */
 void       casella_pec_banner_show_status    (CasellaPecBanner       *self,
                                               const CasellaPecStatus *status);

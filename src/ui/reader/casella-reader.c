@@ -889,7 +889,8 @@ show_pec (CasellaReader          *self,
                               ? prepared->pec->daticert->subject
                               : inner ? g_mime_message_get_subject (inner) : NULL;
 
-      casella_pec_banner_show_certified (self->pec_banner, prepared->pec, subject);
+      casella_pec_banner_show_certified (self->pec_banner, prepared->pec, subject, prepared->signature,
+                                         prepared->signature_detail);
     }
   else if (!casella_pec_banner_get_envelope_shown (self->pec_banner))
     show_pec_status (self);
