@@ -560,9 +560,13 @@ casella_message_get_plain_text (const char  *raw,
   g_autoptr(GString) type = g_string_new (NULL);
   g_autoptr(GString) encoding = g_string_new (NULL);
   PlainHeaders headers = { type, encoding, 0, 0 };
-  const char *body = NULL, *end = raw + length;
+  const char *body = NULL, *end;
   Charset charset = CHARSET_NONE;
 
+  /* An empty body may come without any bytes behind it (NULL). */
+  if (raw == NULL || length == 0)
+    return FALSE;
+  end = raw + length;
   if (memchr (raw, '\0', length) != NULL || !read_plain_headers (raw, end, &headers, &body) ||
       headers.n_type > 1 || headers.n_encoding > 1)
     return FALSE;
