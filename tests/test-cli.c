@@ -342,6 +342,43 @@ test_pec (void)
     g_assert_nonnull (strstr (json.out, "\"state\": \"accepted\""));
     g_assert_nonnull (strstr (json.out, "\"state\": \"not-delivered\""));
   }
+  /* The proof: the message and its three receipts as the server has them. */
+  {
+    g_autofree char *dir = casella_test_make_tmpdir ("casella-cli-proof");
+    g_autofree char *into = g_build_filename (dir, "proof", NULL);
+    g_auto(CasellaTestRun) saved = cli (NULL, "pec-status", "--save-proof", into, "pec@example.test", "Sent", "1", NULL);
+    g_auto(CasellaTestRun) again = cli (NULL, "pec-status", "--save-proof", into, "pec@example.test", "Sent", "1", NULL);
+    g_autofree char *message_path = g_build_filename (into, "01-messaggio.eml", NULL);
+    g_autofree char *delivery_path = g_build_filename (into, "03-avvenuta-consegna-ufficio@pec.comune.example.test.eml",
+                                                       NULL);
+    g_autofree char *summary_path = g_build_filename (into, "summary.txt", NULL);
+    g_autofree char *message = NULL, *delivery = NULL, *summary = NULL;
+    g_autoptr(GDir) listing = NULL;
+    guint n = 0;
+
+    g_assert_cmpint (saved.status, ==, 0);
+    g_assert_nonnull (strstr (saved.out, "Saved 5 files"));
+    g_assert_true (g_file_get_contents (message_path, &message, NULL, NULL));
+    /* Byte for byte as IMAP gives it (CRLF: Dovecot keeps LF on disk). */
+    {
+      g_auto(GStrv) lines = g_strsplit (sent, "\n", -1);
+      g_autofree char *as_served = g_strjoinv ("\r\n", lines);
+
+      g_assert_cmpstr (message, ==, as_served);
+    }
+    g_assert_true (g_file_get_contents (delivery_path, &delivery, NULL, NULL));
+    g_assert_nonnull (strstr (delivery, "X-Ricevuta: avvenuta-consegna"));
+    g_assert_true (g_file_get_contents (summary_path, &summary, NULL, NULL));
+    g_assert_nonnull (strstr (summary, "ufficio@pec.comune.example.test: delivered"));
+    listing = g_dir_open (into, 0, NULL);
+    while (listing && g_dir_read_name (listing))
+      n++;
+    g_assert_cmpuint (n, ==, 5);
+    /* Never over a proof already saved. */
+    g_assert_cmpint (again.status, !=, 0);
+    g_assert_nonnull (strstr (again.err, "already there"));
+    casella_test_rm_rf (dir);
+  }
 }
 
 /* ---- export ---- */

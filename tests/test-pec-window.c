@@ -213,6 +213,12 @@ test_turn_on (void)
   g_assert_null (GINT_TO_POINTER (casella_test_window_find (window, "POSTA CERTIFICATA: Convocazione assemblea")));
 }
 
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
 /* Written whole (it is written in place, so it exists before). */
 static gboolean
 file_written (gpointer path)
@@ -293,6 +299,40 @@ test_sent_status (void)
     assert_banner_says (no_receipt);
   }
   casella_test_window_shot (GTK_WIDGET (window), "pec", "sent-status");
+
+  /* "Save Proof…": the message and each receipt unchanged, a summary. */
+  {
+    g_autofree char *dir = casella_test_make_tmpdir ("casella-pec-proof");
+    g_autofree char *folder = g_strdup_printf (T ("%s (PEC proof)"), "Richiesta documenti");
+    g_autofree char *into = g_build_filename (dir, folder, NULL);
+    g_autofree char *summary_path = g_build_filename (into, "summary.txt", NULL);
+    g_autofree char *summary = NULL;
+    CasellaStore *store = casella_window_get_store (window);
+    g_autoptr(GPtrArray) receipts = casella_store_list_pec_receipts (store, casella_reader_get_message (window->reader),
+                                                                     NULL);
+    const char *names[] = { "02-accettazione.eml", "03-avvenuta-consegna-ufficio@pec.comune.example.test.eml",
+                            "04-errore-consegna-studio@pec.example.test.eml" };
+
+    gtk_widget_activate_action (GTK_WIDGET (window->reader), "reader.save-proof", NULL);
+    casella_test_window_choose_file (dir);
+    g_assert_true (casella_test_wait_until (file_exists, summary_path, 5000));
+    g_assert_true (g_file_get_contents (summary_path, &summary, NULL, NULL));
+    g_assert_nonnull (strstr (summary, "Richiesta documenti"));
+    g_assert_nonnull (strstr (summary, "ufficio@pec.comune.example.test"));
+    g_assert_cmpuint (receipts->len, ==, 3);
+    for (guint i = 0; i < receipts->len; i++)
+      {
+        CasellaPecReceipt *receipt = g_ptr_array_index (receipts, i);
+        g_autoptr(GBytes) body = casella_store_get_body (store, receipt->message_id, NULL);
+        g_autofree char *path = g_build_filename (into, names[i], NULL);
+        g_autofree char *saved = NULL;
+        gsize length;
+
+        g_assert_true (g_file_get_contents (path, &saved, &length, NULL));
+        g_assert_cmpmem (saved, length, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      }
+    casella_test_rm_rf (dir);
+  }
 }
 
 /* Receipts, when asked for, are in the list; each says what it proves. */

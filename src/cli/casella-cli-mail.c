@@ -478,13 +478,49 @@ casella_cli_show (int    argc,
 
 /* ---- PEC ---- */
 
+static int
+save_proof (Mailbox                  *mailbox,
+            const CasellaMessageInfo *info,
+            const CasellaPecStatus   *status,
+            const char               *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autofree char *text = casella_cli_pec_status_text (status);
+  g_autofree char *summary = NULL;
+  guint missing = 0;
+
+  files = casella_store_get_pec_proof (mailbox->store, info->id, &missing, &error);
+  if (files != NULL)
+    {
+      /* Translators: summary.txt of a PEC proof; the first %s the subject, the second where it got to */
+      summary = g_strdup_printf (_("Certified email: proof of sending\n\n%s\n%s\nThe other files here are the "
+                                   "originals as the providers sent them. Keep them unchanged: they are the "
+                                   "proof.\n"), info->subject ? info->subject : "", text);
+    }
+  if (files == NULL || !casella_pec_proof_write (files, summary, dir, &error))
+    {
+      g_printerr (_("Could not save the proof: %s\n"), error->message);
+      return casella_cli_exit_code (error);
+    }
+  g_print (ngettext ("Saved %u file in %s\n", "Saved %u files in %s\n", files->len + 1), files->len + 1, dir);
+  if (missing > 0)
+    g_printerr (ngettext ("%u receipt is not downloaded yet: run “casella-cli sync --offline” first.\n",
+                          "%u receipts are not downloaded yet: run “casella-cli sync --offline” first.\n", missing),
+                missing);
+  return CASELLA_CLI_EXIT_OK;
+}
+
 int
 casella_cli_pec_status (int    argc,
                         char **argv)
 {
   gboolean json_output = FALSE;
+  g_autofree char *proof_dir = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json_output, N_("Print JSON"), NULL },
+    { "save-proof", 0, 0, G_OPTION_ARG_FILENAME, &proof_dir,
+      N_("Save the message and its receipts, unchanged, with a summary, in DIR"), N_("DIR") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("ACCOUNT [FOLDER] UID — where a PEC message you sent got "
@@ -528,7 +564,7 @@ casella_cli_pec_status (int    argc,
       return casella_cli_exit_code (error);
     }
   casella_cli_print_pec_status (status, json_output);
-  return CASELLA_CLI_EXIT_OK;
+  return proof_dir ? save_proof (&mailbox, info, status, proof_dir) : CASELLA_CLI_EXIT_OK;
 }
 
 /* ---- search ---- */

@@ -167,20 +167,34 @@ casella_cli_print_pec_status (const CasellaPecStatus *status,
       g_string_free (out.out, TRUE);
       return;
     }
+  {
+    g_autofree char *text = casella_cli_pec_status_text (status);
+    g_print ("%s", text);
+  }
+}
+
+char *
+casella_cli_pec_status_text (const CasellaPecStatus *status)
+{
+  GString *text = g_string_new (NULL);
+
   if (status->state == CASELLA_PEC_STATE_ACCEPTED)
     {
       g_autofree char *when = certified_time (status->date, NULL);
-      g_print (_("Accepted by your provider %s (%s)\n"), when, status->identifier ? status->identifier : "-");
+      g_string_append_printf (text, _("Accepted by your provider %s (%s)\n"), when,
+                              status->identifier ? status->identifier : "-");
     }
   else if (status->state == CASELLA_PEC_STATE_NOT_ACCEPTED)
-    g_print (_("Not accepted by your provider: %s\n"), status->detail ? status->detail : _("no reason given"));
+    g_string_append_printf (text, _("Not accepted by your provider: %s\n"),
+                            status->detail ? status->detail : _("no reason given"));
   else
-    g_print ("%s\n", _("No acceptance receipt yet"));
+    g_string_append_printf (text, "%s\n", _("No acceptance receipt yet"));
   for (guint i = 0; i < status->recipients->len; i++)
     {
       const CasellaPecDelivery *delivery = g_ptr_array_index (status->recipients, i);
       g_autofree char *words = state_words (delivery);
 
-      g_print ("%s: %s\n", delivery->address, words);
+      g_string_append_printf (text, "%s: %s\n", delivery->address, words);
     }
+  return g_string_free (text, FALSE);
 }

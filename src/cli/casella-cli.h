@@ -93,5 +93,6 @@ void casella_cli_print_pec        (const CasellaPec       *pec,
                                    const char             *detail);
 void casella_cli_print_pec_status (const CasellaPecStatus *status,
                                    gboolean                json);
+char *casella_cli_pec_status_text (const CasellaPecStatus *status);
 
 G_END_DECLS

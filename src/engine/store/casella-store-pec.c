@@ -11,6 +11,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
 #include "casella-gmime.h"
 #include "casella-pec.h"
 #include "casella-store-private.h"
@@ -462,4 +466,102 @@ casella_store_get_pec_status (CasellaStore  *self,
     return NULL;
   sent_to = addresses_of (info);
   return casella_pec_status_new (receipts, (const char * const *) sent_to);
+}
+
+/* ---- proof ---- */
+
+void
+casella_pec_proof_file_free (CasellaPecProofFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free (file->name);
+  g_bytes_unref (file->data);
+  g_free (file);
+}
+
+static void
+add_file (GPtrArray  *files,
+          GBytes     *data,
+          const char *kind,
+          const char *about)
+{
+  CasellaPecProofFile *file = g_new0 (CasellaPecProofFile, 1);
+  g_autofree char *safe = about ? g_strdup (about) : NULL;
+
+  if (safe != NULL)
+    g_strdelimit (safe, "/\\:*?\"<>| ", '_');
+  file->name = safe ? g_strdup_printf ("%02u-%s-%s.eml", files->len + 1, kind, safe)
+                    : g_strdup_printf ("%02u-%s.eml", files->len + 1, kind);
+  file->data = g_bytes_ref (data);
+  g_ptr_array_add (files, file);
+}
+
+GPtrArray *
+casella_store_get_pec_proof (CasellaStore  *self,
+                             gint64         message_id,
+                             guint         *missing,
+                             GError       **error)
+{
+  g_autoptr(GBytes) sent = casella_store_get_body (self, message_id, error);
+  g_autoptr(GPtrArray) receipts = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+
+  *missing = 0;
+  if (sent == NULL || (receipts = casella_store_list_pec_receipts (self, message_id, error)) == NULL)
+    return NULL;
+  files = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_pec_proof_file_free);
+  add_file (files, sent, "messaggio", NULL);
+  for (guint i = 0; i < receipts->len; i++)
+    {
+      CasellaPecReceipt *receipt = g_ptr_array_index (receipts, i);
+      g_autoptr(GBytes) body = casella_store_get_body (self, receipt->message_id, NULL);
+
+      if (body == NULL)
+        (*missing)++;
+      else
+        add_file (files, body, casella_pec_kind_to_string (receipt->kind), receipt->delivered_to);
+    }
+  return g_steal_pointer (&files);
+}
+
+static gboolean
+write_new (const char  *dir,
+           const char  *name,
+           const void  *data,
+           gsize        length,
+           GError     **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s is already there", path);
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+gboolean
+casella_pec_proof_write (GPtrArray   *files,
+                         const char  *summary,
+                         const char  *dir,
+                         GError     **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      CasellaPecProofFile *file = g_ptr_array_index (files, i);
+      gsize length;
+      const void *data = g_bytes_get_data (file->data, &length);
+
+      if (!write_new (dir, file->name, data, length, error))
+        return FALSE;
+    }
+  return summary == NULL || write_new (dir, "summary.txt", summary, strlen (summary), error);
 }

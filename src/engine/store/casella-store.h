@@ -379,6 +379,26 @@ CasellaPecStatus   *casella_store_get_pec_status    (CasellaStore        *self,
                                                      gint64               message_id,
                                                      GError             **error);
 
+/* The proof of a sent PEC message: the message and each receipt about
+ * it, byte for byte as they came (CasellaPecProofFile, the message
+ * first, receipts by time); missing: receipts whose body is not here. */
+typedef struct {
+  char   *name;       /* "02-accettazione.eml" */
+  GBytes *data;
+} CasellaPecProofFile;
+
+GPtrArray          *casella_store_get_pec_proof     (CasellaStore        *self,
+                                                     gint64               message_id,
+                                                     guint               *missing,
+                                                     GError             **error);
+void                casella_pec_proof_file_free     (CasellaPecProofFile *file);
+/* Writes the files and summary.txt into dir (made if need be), each
+ * whole or not at all; never over a file already there. */
+gboolean            casella_pec_proof_write         (GPtrArray           *files,
+                                                     const char          *summary,
+                                                     const char          *dir,
+                                                     GError             **error);
+
 CasellaMessageInfo *casella_message_info_copy       (const CasellaMessageInfo *info);
 void                casella_message_info_free       (CasellaMessageInfo  *info);
 

@@ -28,6 +28,7 @@ struct _CasellaPecBanner
   GtkLabel  *technical_text;
   GtkWidget *actions;
   GtkWidget *envelope_button;
+  GtkWidget *proof_button;
   gboolean   envelope_shown;
 };
 
@@ -261,6 +262,7 @@ casella_pec_banner_show_certified (CasellaPecBanner    *self,
 
   g_return_if_fail (CASELLA_IS_PEC_BANNER (self));
 
+  gtk_widget_set_visible (self->proof_button, FALSE);
   {
     g_autofree char *facts = technical_of (pec);
     /* Translators: why a signature did not verify, as OpenSSL said it */
@@ -353,6 +355,7 @@ casella_pec_banner_show_status (CasellaPecBanner       *self,
   else
     gtk_widget_remove_css_class (self->box, "casella-pec-warning");
   gtk_widget_set_visible (self->envelope_button, FALSE);
+  gtk_widget_set_visible (self->proof_button, TRUE);
   set_text (self, trouble ? "dialog-warning-symbolic" : "mail-send-symbolic", _("Certified email: where it got to"),
             text->str, technical->str);
 }
@@ -452,7 +455,7 @@ casella_pec_banner_class_init (CasellaPecBannerClass *klass)
                                                "/io/github/casellamail/Casella/reader/casella-pec-banner.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaPecBanner, name)
   BIND (box); BIND (icon); BIND (title); BIND (details); BIND (technical); BIND (technical_text); BIND (actions);
-  BIND (envelope_button);
+  BIND (envelope_button); BIND (proof_button);
 #undef BIND
 }
 

@@ -856,6 +856,139 @@ on_prefer_plain_changed (CasellaReader *self)
 
 /* ---- certified mail ---- */
 
+typedef struct {
+  CasellaReader *self;
+  GPtrArray     *files;     /* CasellaPecProofFile */
+  char          *summary;
+  char          *dir;
+} ProofJob;
+
+static void
+proof_job_free (ProofJob *job)
+{
+  g_object_unref (job->self);
+  g_ptr_array_unref (job->files);
+  g_free (job->summary);
+  g_free (job->dir);
+  g_free (job);
+}
+
+static void
+write_proof (GTask        *task,
+             gpointer      source,
+             gpointer      data,
+             GCancellable *cancellable)
+{
+  ProofJob *job = data;
+  GError *error = NULL;
+
+  if (casella_pec_proof_write (job->files, job->summary, job->dir, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_proof_written (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ProofJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_path_get_basename (job->dir);
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    /* Translators: a notice, %s is a folder's name */
+    notice (job->self, g_strdup_printf (_("Saved the proof in %s"), name));
+  else
+    notice (job->self, g_strdup_printf (_("Could not save %s: %s"), name, error->message));
+}
+
+/* What summary.txt says: the status as the banner shows it, then the files. */
+static char *
+proof_summary (CasellaReader *self,
+               GPtrArray     *files,
+               guint          missing)
+{
+  g_autofree char *status = casella_pec_banner_get_text (self->pec_banner);
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%s\n\n%s\n%s\n\n", _("Certified email: proof of sending"),
+                          gtk_label_get_text (self->subject), status);
+  g_string_append_printf (text, "%s\n", _("The files beside this one are the originals as the providers sent them. "
+                                         "Keep them unchanged: they are the proof."));
+  for (guint i = 0; i < files->len; i++)
+    g_string_append_printf (text, "  %s\n", ((CasellaPecProofFile *) g_ptr_array_index (files, i))->name);
+  if (missing > 0)
+    g_string_append_printf (text, ngettext ("%u receipt is not downloaded yet: save the proof again once it is.\n",
+                                            "%u receipts are not downloaded yet: save the proof again once they are.\n",
+                                            missing), missing);
+  return g_string_free (text, FALSE);
+}
+
+static void
+on_proof_folder (GtkNativeDialog *dialog,
+                 int              response,
+                 ProofJob        *job)
+{
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+
+  if (response != GTK_RESPONSE_ACCEPT || (folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))) == NULL)
+    {
+      proof_job_free (job);
+      g_object_unref (dialog);
+      return;
+    }
+  base = g_file_get_path (folder);
+  name = g_strndup (gtk_label_get_text (job->self->subject), 80);
+  g_strdelimit (name, "/\\:*?\"<>|", '_');
+  {
+    /* Translators: the folder a PEC proof is saved in, %s is the subject */
+    g_autofree char *folder_name = g_strdup_printf (_("%s (PEC proof)"), name);
+    g_free (job->dir), job->dir = g_build_filename (base, folder_name, NULL);
+  }
+  task = g_task_new (NULL, NULL, on_proof_written, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) proof_job_free);
+  g_task_run_in_thread (task, write_proof);
+  g_object_unref (dialog);
+}
+
+static void
+save_proof (GtkWidget  *widget,
+            const char *action,
+            GVariant   *parameter)
+{
+  CasellaReader *self = CASELLA_READER (widget);
+  g_autoptr(GError) error = NULL;
+  GtkFileChooserNative *dialog;
+  ProofJob *job;
+  GPtrArray *files;
+  guint missing = 0;
+
+  if (self->session == NULL || self->message_id == 0)
+    return;
+  files = casella_store_get_pec_proof (casella_mail_session_get_store (self->session), self->message_id, &missing,
+                                       &error);
+  if (files == NULL)
+    {
+      /* Translators: %s is why */
+      notice (self, g_strdup_printf (_("Could not read the proof: %s"), error->message));
+      return;
+    }
+  job = g_new0 (ProofJob, 1);
+  job->self = g_object_ref (self);
+  job->files = files;
+  job->summary = proof_summary (self, files, missing);
+  dialog = gtk_file_chooser_native_new (_("Save the Proof in a Folder"), GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_proof_folder), job);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 /* A message sent from a PEC account says where it got to. */
 static void
 show_pec_status (CasellaReader *self)
@@ -1211,6 +1344,7 @@ casella_reader_class_init (CasellaReaderClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_show_all);
   gtk_widget_class_bind_template_callback (widget_class, on_envelope_shown);
   gtk_widget_class_install_action (widget_class, "reader.save-original", NULL, save_original);
+  gtk_widget_class_install_action (widget_class, "reader.save-proof", NULL, save_proof);
 }
 
 static void
