@@ -18,6 +18,7 @@
 #include "casella-application.h"
 #include "casella-composer.h"
 #include "casella-engine.h"
+#include "casella-gmime.h"
 #include "casella-pec-banner.h"
 #include "casella-store-queue.h"
 #include "casella-test-account.h"
@@ -368,6 +369,21 @@ label_shows (gpointer text)
 }
 
 static GtkWidget *
+expander_titled (GtkWidget  *root,
+                 const char *title)
+{
+  if (GTK_IS_EXPANDER (root) && g_strcmp0 (gtk_expander_get_label (GTK_EXPANDER (root)), title) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = expander_titled (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
 entry_titled (GtkWidget  *root,
               const char *title)
 {
@@ -418,6 +434,26 @@ test_writing (void)
                                                                      "address."), 5000));
   gtk_editable_set_text (GTK_EDITABLE (to), "ufficio@pec.comune.example.test, studio@legalmail.it, anna@example.test");
   g_assert_true (casella_test_wait_until (label_shows, warning, 5000));
+  /* The receipt kind, behind Advanced, goes out as X-TipoRicevuta. */
+  {
+    GtkWidget *advanced = expander_titled (GTK_WIDGET (composer), T ("_Advanced"));
+    GtkDropDown *receipt;
+
+    g_assert_nonnull (advanced);
+    receipt = GTK_DROP_DOWN (casella_test_gtk_find_by_type (gtk_expander_get_child (GTK_EXPANDER (advanced)),
+                                                            GTK_TYPE_DROP_DOWN));
+    g_autoptr(CasellaDraft) written = NULL;
+    g_autoptr(GMimeMessage) message = NULL;
+
+    g_assert_true (gtk_widget_get_visible (advanced));
+    gtk_expander_set_expanded (GTK_EXPANDER (advanced), TRUE);
+    gtk_drop_down_set_selected (receipt, 1);
+    written = casella_composer_get_draft (composer);
+    g_assert_cmpstr (written->pec_receipt, ==, "breve");
+    g_assert_null (written->bcc);
+    message = casella_draft_to_message (written);
+    g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (message), "X-TipoRicevuta"), ==, "breve");
+  }
   casella_test_window_shot (GTK_WIDGET (composer), "pec", "composer");
 
   /* 11 MB for three: 33 MB, past the 30 the providers take. */

@@ -121,6 +121,7 @@ casella_draft_free (CasellaDraft *draft)
   g_free (draft->body);
   g_free (draft->in_reply_to);
   g_free (draft->references);
+  g_free (draft->pec_receipt);
   g_ptr_array_unref (draft->attachments);
   g_free (draft);
 }
@@ -260,6 +261,7 @@ casella_draft_new_from_message (GMimeMessage *message)
   draft->body = casella_message_get_text (message, NULL);
   draft->in_reply_to = in_reply_to ? g_mime_utils_decode_message_id (in_reply_to) : NULL;
   draft->references = g_strdup (g_mime_object_get_header (GMIME_OBJECT (message), "References"));
+  draft->pec_receipt = g_strdup (g_mime_object_get_header (GMIME_OBJECT (message), "X-TipoRicevuta"));
   for (guint i = 0; i < attachments->len; i++)
     g_ptr_array_add (draft->attachments, g_ptr_array_steal_index (attachments, i--));
   return draft;
@@ -340,6 +342,9 @@ set_thread_headers (GMimeMessage       *message,
     }
   if (draft->references != NULL)
     g_mime_object_set_header (GMIME_OBJECT (message), "References", draft->references, NULL);
+  /* The provider reads it; only the three kinds it knows go out. */
+  if (g_strcmp0 (draft->pec_receipt, "breve") == 0 || g_strcmp0 (draft->pec_receipt, "sintetica") == 0)
+    g_mime_object_set_header (GMIME_OBJECT (message), "X-TipoRicevuta", draft->pec_receipt, NULL);
 }
 
 GMimeMessage *

@@ -28,6 +28,7 @@ typedef struct {
   char      *body;          /* plain text */
   char      *in_reply_to;   /* without angle brackets */
   char      *references;    /* "<a> <b>" */
+  char      *pec_receipt;   /* PEC: the delivery receipt asked for ("breve", "sintetica"); NULL: complete */
   GPtrArray *attachments;   /* CasellaAttachment */
 } CasellaDraft;
 

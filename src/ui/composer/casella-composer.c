@@ -48,6 +48,8 @@ struct _CasellaComposer
   GtkToggleButton    *more_button;
   GtkLabel           *address_hint;
   GtkLabel           *pec_hint;
+  GtkWidget          *pec_advanced;
+  GtkDropDown        *pec_receipt;
   gboolean            pec;            /* from a certified email (PEC) account */
   GtkTextView        *body;
   GtkListBox         *attachments_list;
@@ -57,6 +59,9 @@ G_DEFINE_FINAL_TYPE (CasellaComposer, casella_composer, ADW_TYPE_WINDOW)
 
 enum { SIGNAL_QUEUED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+/* The PEC delivery receipts, as the receipt choice lists them. */
+static const char *const receipt_kinds[] = { NULL, "breve", "sintetica" };
 
 static const char *
 text_of (AdwEntryRow *row)
@@ -94,6 +99,9 @@ casella_composer_get_draft (CasellaComposer *self)
   draft->to = nonempty (text_of (self->to_row));
   draft->cc = nonempty (text_of (self->cc_row));
   draft->bcc = self->pec ? NULL : nonempty (text_of (self->bcc_row));
+  if (self->pec)
+    draft->pec_receipt = g_strdup (receipt_kinds[gtk_drop_down_get_selected (self->pec_receipt) == 1 ? 1
+                                                 : gtk_drop_down_get_selected (self->pec_receipt) == 2 ? 2 : 0]);
   draft->subject = g_strdup (text_of (self->subject_row));
   draft->body = body_text (self);
   draft->in_reply_to = g_strdup (self->in_reply_to);
@@ -264,6 +272,7 @@ static void
 set_up_pec (CasellaComposer *self)
 {
   self->pec = casella_account_get_pec (casella_mail_session_get_account (self->session));
+  gtk_widget_set_visible (self->pec_advanced, self->pec);
   if (self->pec)
     {
       gtk_button_set_label (GTK_BUTTON (self->more_button), _("Cc"));
@@ -689,6 +698,9 @@ fill (CasellaComposer    *self,
     {
       gtk_editable_set_text (GTK_EDITABLE (self->to_row), draft->to ? draft->to : "");
       gtk_editable_set_text (GTK_EDITABLE (self->cc_row), draft->cc ? draft->cc : "");
+      for (guint i = 1; i < G_N_ELEMENTS (receipt_kinds); i++)
+        if (g_strcmp0 (draft->pec_receipt, receipt_kinds[i]) == 0)
+          gtk_drop_down_set_selected (self->pec_receipt, i);
       gtk_editable_set_text (GTK_EDITABLE (self->bcc_row), draft->bcc ? draft->bcc : "");
       gtk_editable_set_text (GTK_EDITABLE (self->subject_row), draft->subject ? draft->subject : "");
       self->in_reply_to = g_strdup (draft->in_reply_to);
@@ -747,7 +759,7 @@ casella_composer_class_init (CasellaComposerClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/casellamail/Casella/composer/casella-composer.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaComposer, name)
-  BIND (pec_hint); BIND (toasts); BIND (from_row); BIND (from_choice); BIND (to_row); BIND (cc_row); BIND (bcc_row);
+  BIND (pec_hint); BIND (pec_advanced); BIND (pec_receipt); BIND (toasts); BIND (from_row); BIND (from_choice); BIND (to_row); BIND (cc_row); BIND (bcc_row);
   BIND (subject_row); BIND (more_button); BIND (address_hint); BIND (body);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_from_chosen);
@@ -776,6 +788,7 @@ casella_composer_init (CasellaComposer *self)
   g_signal_connect_swapped (self->cc_row, "changed", G_CALLBACK (on_address_changed), self);
   g_signal_connect_swapped (self->bcc_row, "changed", G_CALLBACK (on_address_changed), self);
   g_signal_connect_swapped (self->more_button, "notify::active", G_CALLBACK (on_more_toggled), self);
+  g_signal_connect_swapped (self->pec_receipt, "notify::selected", G_CALLBACK (changed), self);
   g_signal_connect_swapped (self->subject_row, "changed", G_CALLBACK (changed), self);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->body), "changed", G_CALLBACK (changed), self);
 }
