@@ -91,6 +91,22 @@ fill_mailbox (void)
   }
   text = casella_test_pec_build (&anomaly);
   deliver ("INBOX", text);
+  /* A lawyer forwards the letter, envelope and all, by PEC. */
+  {
+    g_autofree char *forward = g_strdup_printf (
+      "From: avvocato@pec.example.test\nTo: %s\nSubject: I: Convocazione assemblea\n"
+      "Date: Thu, 05 Dec 2024 11:00:00 +0100\nMessage-ID: <fwd-1@pec.example.test>\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"fwd\"\n\n--fwd\nContent-Type: text/plain; charset=utf-8\n\n"
+      "Ti inoltro la convocazione ricevuta.\n--fwd\nContent-Type: message/rfc822; name=\"postacert.eml\"\n"
+      "Content-Disposition: attachment; filename=\"postacert.eml\"\n\n%s\n--fwd--\n", ADDRESS, letter_text);
+    CasellaTestPec outer = { .kind = "posta-certificata", .provider = "pec.example.test",
+                             .sender = "avvocato@pec.example.test", .certified = (const char *[]) { ADDRESS, NULL },
+                             .subject = "I: Convocazione assemblea", .msgid = "fwd-1@pec.example.test",
+                             .original = forward };
+
+    g_free (text), text = casella_test_pec_build (&outer);
+    deliver ("INBOX", text);
+  }
   deliver ("Sent", sent);
   receipt.kind = "accettazione";
   g_free (text), text = casella_test_pec_build (&receipt);
@@ -264,6 +280,26 @@ test_letter (void)
   g_assert_cmpmem (saved, length, g_bytes_get_data (casella_reader_get_raw (window->reader), NULL), length);
   g_assert_nonnull (strstr (saved, "X-Trasporto: posta-certificata"));
   casella_test_rm_rf (dir);
+}
+
+/* A forwarded certified message opens inside the one that forwards it,
+ * and back. */
+static void
+test_forwarded (void)
+{
+  casella_test_window_read (window, "I: Convocazione assemblea");
+  assert_banner_says ("avvocato@pec.example.test");
+  g_assert_true (casella_test_wait_until (text_says, "Ti inoltro la convocazione", 5000));
+  g_assert_true (gtk_widget_is_visible (casella_test_gtk_find_button (GTK_WIDGET (banner ()),
+                                                                      T ("Open the _Forwarded Message"))));
+  gtk_widget_activate_action (GTK_WIDGET (window->reader), "reader.pec-deeper", NULL);
+  g_assert_true (casella_test_wait_until (text_says, "convocata per lunedì", 5000));
+  assert_banner_says ("mario.rossi@pec.example.test");
+  assert_banner_says (T ("This certified message was forwarded inside another: its own signature is not checked "
+                         "here. These details are as its provider declared them."));
+  casella_test_window_shot (GTK_WIDGET (window), "pec", "forwarded");
+  gtk_widget_activate_action (GTK_WIDGET (window->reader), "reader.pec-up", NULL);
+  g_assert_true (casella_test_wait_until (text_says, "Ti inoltro la convocazione", 5000));
 }
 
 /* Changed after the provider signed it: said plainly. */
@@ -512,6 +548,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/pec/2-letter", test_letter);
   g_test_add_func ("/ui/pec/3-anomaly", test_anomaly);
   g_test_add_func ("/ui/pec/3-changed", test_changed);
+  g_test_add_func ("/ui/pec/3-forwarded", test_forwarded);
   g_test_add_func ("/ui/pec/4-sent-status", test_sent_status);
   g_test_add_func ("/ui/pec/5-receipts-shown", test_receipts_shown);
   g_test_add_func ("/ui/pec/6-writing", test_writing);

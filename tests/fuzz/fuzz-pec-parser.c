@@ -51,7 +51,7 @@ read_message (const unsigned char *data,
         abort ();
       if (pec->daticert != NULL)
         check_daticert (pec->daticert);
-      if (casella_pec_verify (raw, pec->provider_address, NULL, NULL) > CASELLA_PEC_SIGNATURE_UNREADABLE)
+      if (casella_pec_verify (raw, pec->provider_address, NULL, NULL) >= CASELLA_PEC_SIGNATURE_FORWARDED)
         abort ();
       casella_pec_free (pec);
     }

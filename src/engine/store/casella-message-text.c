@@ -657,7 +657,7 @@ casella_address_list_display (InternetAddressList *list)
 typedef struct {
   GBytes  *raw;
   guint    max_shown;
-  gboolean pec;
+  int      pec_level;
 } Prepare;
 
 static void
@@ -701,6 +701,49 @@ shown_length (const char *text,
   return (gsize) (cut - text);
 }
 
+/* The envelope a message carries as an attachment (a forwarded PEC),
+ * and the letter inside it; FALSE: there is none. */
+static gboolean
+forwarded_inside (GMimeMessage  *message,
+                  CasellaPec   **pec,
+                  GMimeMessage **letter)
+{
+  g_autoptr(GMimeMessage) attached = casella_pec_get_inner (message);
+  g_autoptr(CasellaPec) facts = attached ? casella_pec_read (attached) : NULL;
+
+  if (facts == NULL || facts->kind != CASELLA_PEC_MESSAGE || (*letter = casella_pec_get_inner (attached)) == NULL)
+    return FALSE;
+  *pec = g_steal_pointer (&facts);
+  return TRUE;
+}
+
+/* Forwarded certified messages open level by level; their signatures
+ * were made over bytes this copy need not keep, so they are not checked. */
+static void
+open_forwarded (CasellaPreparedMessage *prepared,
+                guint                   levels)
+{
+  CasellaPec *pec = NULL;
+  GMimeMessage *letter = NULL;
+
+  while (prepared->pec_level < levels && forwarded_inside (prepared->message, &pec, &letter))
+    {
+      casella_pec_free (prepared->pec);
+      prepared->pec = pec;
+      g_object_unref (prepared->message);
+      prepared->message = letter;
+      prepared->signature = CASELLA_PEC_SIGNATURE_FORWARDED;
+      g_clear_pointer (&prepared->signature_detail, g_free);
+      prepared->pec_level++;
+    }
+  if (forwarded_inside (prepared->message, &pec, &letter))
+    {
+      prepared->pec_forwarded = TRUE;
+      casella_pec_free (pec);
+      g_object_unref (letter);
+    }
+}
+
 static void
 prepare_in_thread (GTask        *task,
                    gpointer      source,
@@ -713,7 +756,8 @@ prepare_in_thread (GTask        *task,
 
   prepared->raw = g_bytes_ref (prepare->raw);
   prepared->message = casella_message_parse (prepare->raw);
-  if (prepare->pec && prepared->message != NULL && (prepared->pec = casella_pec_read (prepared->message)) != NULL)
+  if (prepare->pec_level >= 0 && prepared->message != NULL &&
+      (prepared->pec = casella_pec_read (prepared->message)) != NULL)
     prepared->signature = casella_pec_verify (prepare->raw, prepared->pec->provider_address, NULL,
                                               &prepared->signature_detail);
   if (prepared->pec != NULL && prepared->pec->kind == CASELLA_PEC_MESSAGE)
@@ -725,6 +769,7 @@ prepare_in_thread (GTask        *task,
           g_object_unref (prepared->message);
           prepared->message = inner;
           prepared->inner = TRUE;
+          open_forwarded (prepared, (guint) prepare->pec_level);
         }
     }
   if (prepared->message != NULL)
@@ -749,7 +794,7 @@ prepare_in_thread (GTask        *task,
 void
 casella_message_prepare_async (GBytes              *raw,
                                guint                max_shown,
-                               gboolean             pec,
+                               int                  pec_level,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -760,7 +805,7 @@ casella_message_prepare_async (GBytes              *raw,
   g_task_set_source_tag (task, casella_message_prepare_async);
   prepare->raw = g_bytes_ref (raw);
   prepare->max_shown = max_shown;
-  prepare->pec = pec;
+  prepare->pec_level = pec_level;
   g_task_set_task_data (task, prepare, (GDestroyNotify) prepare_free);
   g_task_run_in_thread (task, prepare_in_thread);
 }

@@ -48,6 +48,8 @@ typedef struct {
   gboolean      inner;         /* message is the one inside a PEC envelope */
   CasellaPecSignature signature;   /* of the provider, checked against the system's authorities */
   char         *signature_detail;
+  guint         pec_level;     /* how many forwarded certified messages deep the one shown is */
+  gboolean      pec_forwarded; /* the message shown has a forwarded certified message inside */
   char         *text;          /* all of it */
   char         *html;          /* the HTML part, valid UTF-8; NULL: none */
   gsize         shown_length;  /* bytes of text to show at first (all, or a capped beginning) */
@@ -55,12 +57,13 @@ typedef struct {
 } CasellaPreparedMessage;
 
 /* max_shown: characters shown at first; longer texts are cut at a line
- * end near there (the rest on request). With pec (an account that is
- * PEC), a provider's envelope is read for what it certifies and the
- * message inside is the one prepared. */
+ * end near there (the rest on request). With pec_level 0 or more (an
+ * account that is PEC), a provider's envelope is read for what it
+ * certifies and the message inside is the one prepared; pec_level n
+ * goes n forwarded certified messages deeper. */
 void                    casella_message_prepare_async  (GBytes               *raw,
                                                         guint                 max_shown,
-                                                        gboolean              pec,
+                                                        int                   pec_level,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);

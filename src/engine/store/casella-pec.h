@@ -112,6 +112,7 @@ typedef enum {
   CASELLA_PEC_SIGNATURE_UNTRUSTED,    /* signed by a certificate no trusted authority vouches for */
   CASELLA_PEC_SIGNATURE_WRONG_SIGNER, /* signed, but not by the address it comes from */
   CASELLA_PEC_SIGNATURE_UNREADABLE,   /* a signature that cannot be read */
+  CASELLA_PEC_SIGNATURE_FORWARDED,    /* a certified message forwarded inside another: not checked */
 } CasellaPecSignature;
 
 /* Checks the S/MIME signature of a message as it came (raw), at the

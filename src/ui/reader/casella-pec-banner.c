@@ -29,6 +29,8 @@ struct _CasellaPecBanner
   GtkWidget *actions;
   GtkWidget *envelope_button;
   GtkWidget *proof_button;
+  GtkWidget *up_button;
+  GtkWidget *deeper_button;
   gboolean   envelope_shown;
 };
 
@@ -164,6 +166,9 @@ signature_words (CasellaPecSignature signature)
     case CASELLA_PEC_SIGNATURE_UNTRUSTED:
       return _("The provider’s signature could not be checked: its certificate is not from an authority this "
                "computer trusts. These details are as the provider declared them.");
+    case CASELLA_PEC_SIGNATURE_FORWARDED:
+      return _("This certified message was forwarded inside another: its own signature is not checked here. These "
+               "details are as its provider declared them.");
     case CASELLA_PEC_SIGNATURE_UNREADABLE:
       return _("The provider’s signature cannot be read. These details are as the provider declared them.");
     case CASELLA_PEC_SIGNATURE_NONE:
@@ -361,8 +366,18 @@ casella_pec_banner_show_status (CasellaPecBanner       *self,
 }
 
 void
+casella_pec_banner_set_levels (CasellaPecBanner *self,
+                               gboolean          deeper,
+                               gboolean          up)
+{
+  gtk_widget_set_visible (self->deeper_button, deeper);
+  gtk_widget_set_visible (self->up_button, up);
+}
+
+void
 casella_pec_banner_clear (CasellaPecBanner *self)
 {
+  casella_pec_banner_set_levels (self, FALSE, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   casella_pec_banner_set_envelope_shown (self, FALSE);
 }
@@ -455,7 +470,7 @@ casella_pec_banner_class_init (CasellaPecBannerClass *klass)
                                                "/io/github/casellamail/Casella/reader/casella-pec-banner.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaPecBanner, name)
   BIND (box); BIND (icon); BIND (title); BIND (details); BIND (technical); BIND (technical_text); BIND (actions);
-  BIND (envelope_button); BIND (proof_button);
+  BIND (envelope_button); BIND (proof_button); BIND (up_button); BIND (deeper_button);
 #undef BIND
 }
 

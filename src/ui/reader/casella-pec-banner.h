@@ -24,6 +24,11 @@ void       casella_pec_banner_show_certified (CasellaPecBanner       *self,
 /* A message sent from a PEC account. */
 void       casella_pec_banner_show_status    (CasellaPecBanner       *self,
                                               const CasellaPecStatus *status);
+/* Whether the message shown forwards a certified message (deeper) and
+ * is itself forwarded inside another (up). */
+void       casella_pec_banner_set_levels     (CasellaPecBanner       *self,
+                                              gboolean                deeper,
+                                              gboolean                up);
 void       casella_pec_banner_clear          (CasellaPecBanner       *self);
 /* The envelope on show instead of the message inside ("envelope-shown"). */
 gboolean   casella_pec_banner_get_envelope_shown (CasellaPecBanner   *self);

@@ -53,6 +53,7 @@ struct _CasellaReader
   GtkLabel           *outbox_text;
   CasellaPecBanner   *pec_banner;
   gboolean            pec_account;  /* the message on show is in a PEC account */
+  guint               pec_level;    /* forwarded certified messages opened, one inside the other */
   GtkListBox         *attachments;
   GtkWidget          *attachments_scroller;
 
@@ -1024,6 +1025,7 @@ show_pec (CasellaReader          *self,
 
       casella_pec_banner_show_certified (self->pec_banner, prepared->pec, subject, prepared->signature,
                                          prepared->signature_detail);
+      casella_pec_banner_set_levels (self->pec_banner, prepared->pec_forwarded, prepared->pec_level > 0);
     }
   else if (!casella_pec_banner_get_envelope_shown (self->pec_banner))
     show_pec_status (self);
@@ -1039,6 +1041,22 @@ show_pec (CasellaReader          *self,
 }
 
 static void show_body (CasellaReader *self, GBytes *raw);
+
+static void on_envelope_shown (CasellaReader *self);
+
+static void
+pec_level_action (GtkWidget  *widget,
+                  const char *action,
+                  GVariant   *parameter)
+{
+  CasellaReader *self = CASELLA_READER (widget);
+
+  if (g_str_equal (action, "reader.pec-deeper"))
+    self->pec_level++;
+  else if (self->pec_level > 0)
+    self->pec_level--;
+  on_envelope_shown (self);
+}
 
 static void
 on_envelope_shown (CasellaReader *self)
@@ -1083,9 +1101,10 @@ static void
 show_body (CasellaReader *self,
            GBytes        *raw)
 {
-  gboolean pec = self->pec_account && !casella_pec_banner_get_envelope_shown (self->pec_banner);
+  int level = self->pec_account && !casella_pec_banner_get_envelope_shown (self->pec_banner) ? (int) self->pec_level
+                                                                                            : -1;
 
-  casella_message_prepare_async (raw, MAX_SHOWN_CHARS, pec, self->cancellable, on_prepared, self);
+  casella_message_prepare_async (raw, MAX_SHOWN_CHARS, level, self->cancellable, on_prepared, self);
 }
 
 static void
@@ -1168,6 +1187,7 @@ casella_reader_show (CasellaReader      *self,
     }
   show_headers (self, info);
   self->pec_account = casella_account_get_pec (casella_mail_session_get_account (session));
+  self->pec_level = 0;
   self->message_id = 0;   /* the banner's notice is not about this message */
   casella_pec_banner_clear (self->pec_banner);
   self->message_id = message_id;
@@ -1345,6 +1365,8 @@ casella_reader_class_init (CasellaReaderClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_envelope_shown);
   gtk_widget_class_install_action (widget_class, "reader.save-original", NULL, save_original);
   gtk_widget_class_install_action (widget_class, "reader.save-proof", NULL, save_proof);
+  gtk_widget_class_install_action (widget_class, "reader.pec-deeper", NULL, pec_level_action);
+  gtk_widget_class_install_action (widget_class, "reader.pec-up", NULL, pec_level_action);
 }
 
 static void
