@@ -257,6 +257,27 @@ test_read_receipts (void)
     }
 }
 
+/* A short receipt ("breve") carries the data and hashes, not the message. */
+static void
+test_read_short_receipt (void)
+{
+  CasellaTestPec spec = pec_of ("avvenuta-consegna");
+  g_autofree char *text = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(CasellaPec) pec = NULL;
+
+  spec.receipt_type = "breve";
+  spec.delivered_to = certified[0];
+  text = casella_test_pec_build (&spec);
+  message = parse (text);
+  pec = casella_pec_read (message);
+  g_assert_nonnull (pec);
+  g_assert_cmpint (pec->kind, ==, CASELLA_PEC_DELIVERY);
+  g_assert_cmpstr (pec->daticert->receipt_type, ==, "breve");
+  g_assert_cmpstr (pec->daticert->delivered_to, ==, certified[0]);
+  g_assert_cmpstr (pec->reference, ==, MSGID);
+}
+
 /* Headers only count from the provider: anyone can write X-Ricevuta. */
 static void
 test_read_forged (void)
@@ -747,6 +768,7 @@ main (int    argc,
   g_test_add_func ("/pec/read/envelope", test_read_envelope);
   g_test_add_func ("/pec/read/receipts", test_read_receipts);
   g_test_add_func ("/pec/read/forged", test_read_forged);
+  g_test_add_func ("/pec/read/short-receipt", test_read_short_receipt);
   g_test_add_func ("/pec/read/rem", test_read_rem);
   g_test_add_func ("/pec/status", test_status);
   g_test_add_func ("/pec/signature", test_signature);
