@@ -632,6 +632,42 @@ test_remove_with_a_local_draft (void)
   casella_test_rm_rf (dir);
 }
 
+static gboolean
+composer_with_subject (gpointer subject)
+{
+  GtkWindow *composer = casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0);
+  g_autoptr(CasellaDraft) draft = composer ? casella_composer_get_draft (CASELLA_COMPOSER (composer)) : NULL;
+
+  return draft != NULL && g_strcmp0 (draft->subject, subject) == 0;
+}
+
+/* A draft written on the phone opens here to be finished. */
+static void
+test_draft_from_another_device (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char phone[] = "From: " ADDRESS "\r\nTo: bob@example.test\r\nSubject: Scritta sul telefono\r\n"
+                       "Message-ID: <phone-draft@example.test>\r\n\r\nDa finire a casa.\r\n";
+  GtkWindow *composer;
+  gint64 id;
+
+  g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "Drafts", phone, -1, "SD", &error));
+  casella_mail_session_refresh (window->session);
+  casella_test_window_open_folder (window, "Drafts");
+  casella_test_window_read (window, "Scritta sul telefono");
+  id = casella_test_window_find (window, "Scritta sul telefono");
+  g_signal_emit_by_name (window->message_view, "activated", id);
+  g_assert_true (casella_test_wait_until (composer_with_subject, "Scritta sul telefono", 5000));
+  composer = casella_test_gtk_wait_for_window (CASELLA_TYPE_COMPOSER, 0);
+  {
+    g_autoptr(CasellaDraft) draft = casella_composer_get_draft (CASELLA_COMPOSER (composer));
+    g_assert_nonnull (strstr (draft->body, "Da finire a casa."));
+    g_assert_nonnull (strstr (draft->to, "bob@example.test"));
+  }
+  gtk_window_destroy (composer);
+  casella_test_window_open_folder (window, "INBOX");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -670,6 +706,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/account-settings/folders-offline", test_folders_offline);
   g_test_add_func ("/ui/account-settings/alias-replies", test_alias_replies);
   g_test_add_func ("/ui/account-settings/undo-send", test_undo_send);
+  g_test_add_func ("/ui/account-settings/draft-from-another-device", test_draft_from_another_device);
   g_test_add_func ("/ui/account-settings/servers-changed", test_servers_changed);
   g_test_add_func ("/ui/account-settings/remove-with-a-local-draft", test_remove_with_a_local_draft);
   status = g_test_run ();

@@ -1506,6 +1506,112 @@ test_session_on_a_damaged_store (Fixture       *fixture,
   casella_mail_session_wait (session);
 }
 
+/* ---- drafts on the server ---- */
+
+static GBytes *
+draft_bytes (const char *subject,
+             const char *message_id)
+{
+  char *text = g_strdup_printf ("From: me@example.test\r\nTo: anna@example.test\r\nSubject: %s\r\n"
+                                "Message-ID: <%s>\r\nDate: Thu, 03 Dec 2026 10:00:00 +0000\r\n\r\nBozza.\r\n",
+                                subject, message_id);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/* The Drafts folder on the server, as "uid flags subject" lines. */
+static char *
+server_drafts (Fixture *fixture)
+{
+  return doveadm_output (fixture, "uid flags hdr.subject", "Drafts");
+}
+
+static guint
+count_in (const char *text,
+          const char *what)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, what)) != NULL; p += strlen (what))
+    n++;
+  return n;
+}
+
+/* A draft written here reaches the server's Drafts (the phone sees it);
+ * its next version replaces it there; one written elsewhere comes here;
+ * an upload cut short after the APPEND is never made twice. */
+static void
+test_drafts_on_the_server (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStoreFolder) drafts = NULL;
+  g_autoptr(CasellaMessageInfo) first = NULL, second = NULL, elsewhere = NULL;
+  g_autoptr(GBytes) v1 = draft_bytes ("Preventivo v1", "draft-1@example.test");
+  g_autoptr(GBytes) v2 = draft_bytes ("Preventivo v2", "draft-2@example.test");
+  g_autoptr(GBytes) v3 = draft_bytes ("Preventivo v3", "draft-3@example.test");
+  g_autofree char *on_server = NULL;
+  gint64 id1, id2, id3;
+
+  run_sync (fixture);
+  drafts = folder (fixture, "Drafts");
+  g_assert_cmpint (drafts->role, ==, CASELLA_FOLDER_ROLE_DRAFTS);
+
+  id1 = casella_store_save_draft (fixture->store, 0, v1, &error);
+  g_assert_no_error (error);
+  run_sync (fixture);
+  on_server = server_drafts (fixture);
+  g_assert_cmpuint (count_in (on_server, "Preventivo"), ==, 1);
+  g_assert_nonnull (strstr (on_server, "Preventivo v1"));
+  g_assert_nonnull (strstr (on_server, "\\Draft"));
+  first = casella_store_get_message (fixture->store, id1);
+  g_assert_cmpuint (first->uid, !=, 0);
+
+  /* The next version: the old one goes from the server once the new is up. */
+  id2 = casella_store_save_draft (fixture->store, id1, v2, &error);
+  g_assert_no_error (error);
+  run_sync (fixture);
+  g_free (on_server), on_server = server_drafts (fixture);
+  g_assert_cmpuint (count_in (on_server, "Preventivo"), ==, 1);
+  g_assert_nonnull (strstr (on_server, "Preventivo v2"));
+  second = casella_store_get_message (fixture->store, id2);
+  g_assert_cmpuint (second->uid, !=, 0);
+  g_assert_null (casella_store_get_message (fixture->store, id1));
+
+  /* Written on the phone: here after a sync, a draft to go on with. */
+  {
+    const char phone[] = "From: me@example.test\r\nTo: bob@example.test\r\nSubject: Dal telefono\r\n"
+                         "Message-ID: <phone-1@example.test>\r\n\r\nScritta in treno.\r\n";
+    g_assert_true (casella_test_dovecot_deliver (dovecot, fixture->user, "Drafts", phone, -1, "SD", &error));
+  }
+  run_sync (fixture);
+  elsewhere = message_by_subject (fixture, "Drafts", "Dal telefono");
+  g_assert_nonnull (elsewhere);
+  g_assert_true (elsewhere->flags & CASELLA_MESSAGE_DRAFT);
+
+  /* Cut short: the APPEND landed, the UID was never noted here. */
+  id3 = casella_store_save_draft (fixture->store, id2, v3, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_test_dovecot_deliver (dovecot, fixture->user, "Drafts", g_bytes_get_data (v3, NULL),
+                                               (gssize) g_bytes_get_size (v3), "SD", &error));
+  run_sync (fixture);
+  g_free (on_server), on_server = server_drafts (fixture);
+  g_assert_cmpuint (count_in (on_server, "Preventivo v3"), ==, 1);
+  g_assert_null (strstr (on_server, "Preventivo v2"));
+  {
+    g_autoptr(CasellaMessageInfo) third = casella_store_get_message (fixture->store, id3);
+    g_assert_cmpuint (third->uid, !=, 0);
+  }
+
+  /* Sent (or thrown away): gone from the server's Drafts too. */
+  g_assert_true (casella_store_discard_draft (fixture->store, id3, &error));
+  run_sync (fixture);
+  g_free (on_server), on_server = server_drafts (fixture);
+  g_assert_null (strstr (on_server, "Preventivo"));
+  g_assert_nonnull (strstr (on_server, "Dal telefono"));
+  assert_in_step (fixture, "Drafts", TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1546,6 +1652,7 @@ main (int argc, char **argv)
   ADD ("/sync/session/downloads-as-the-account-says", test_session_downloads_as_the_account_says);
   ADD ("/sync/session/folders-not-offline", test_session_folders_not_offline);
   ADD ("/sync/outbox", test_outbox);
+  ADD ("/sync/imap/drafts-on-the-server", test_drafts_on_the_server);
   ADD ("/sync/session", test_session);
   ADD ("/sync/session-stops-at-once", test_session_stops_at_once);
   ADD ("/sync/session-on-a-damaged-store", test_session_on_a_damaged_store);

@@ -311,8 +311,9 @@ casella_store_save_draft (CasellaStore  *self,
   drafts = find_drafts (self, error);
   if (drafts == NULL)
     goto failed;
-  /* Only a draft of ours (never one the server has) is replaced here. */
-  if (old != NULL && old->uid == 0 && !casella_store_delete_message (self, old->id, error))
+  /* The version it replaces goes; one already on the server goes there
+   * too, once the new one is up (the upload comes first in a replay). */
+  if (old != NULL && (old->flags & CASELLA_MESSAGE_DRAFT) && !delete_one (self, old, NULL, error))
     goto failed;
   info->folder_id = drafts->id;
   info->flags = CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_DRAFT;
@@ -324,6 +325,56 @@ casella_store_save_draft (CasellaStore  *self,
 failed:
   casella_store_rollback (self);
   return 0;
+}
+
+gboolean
+casella_store_discard_draft (CasellaStore  *self,
+                             gint64         id,
+                             GError       **error)
+{
+  g_autoptr(CasellaMessageInfo) draft = casella_store_get_message (self, id);
+
+  if (draft == NULL)
+    return TRUE;
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if (!delete_one (self, draft, NULL, error) || !casella_store_update_counts (self, draft->folder_id, error))
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  return casella_store_commit (self, error);
+}
+
+GArray *
+casella_store_list_drafts_to_upload (CasellaStore  *self,
+                                     gint64         folder_id,
+                                     GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL AND has_body = 1 AND (flags & ?) = ? ORDER BY id",
+    error);
+  GArray *ids;
+  int rc;
+
+  if (statement == NULL)
+    return NULL;
+  sqlite3_bind_int64 (statement, 1, folder_id);
+  sqlite3_bind_int (statement, 2, CASELLA_MESSAGE_DRAFT | CASELLA_MESSAGE_DELETED);
+  sqlite3_bind_int (statement, 3, CASELLA_MESSAGE_DRAFT);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (statement, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      g_clear_pointer (&ids, g_array_unref);
+    }
+  return ids;
 }
 
 /* ---- folders ---- */

@@ -51,6 +51,15 @@ gint64   casella_store_save_draft          (CasellaStore         *self,
                                             gint64                replaces,
                                             GBytes               *raw,
                                             GError              **error);
+/* A draft that is done with (sent, or thrown away): gone here at once,
+ * and from the server's Drafts at the next replay. */
+gboolean casella_store_discard_draft       (CasellaStore         *self,
+                                            gint64                id,
+                                            GError              **error);
+/* Drafts written here and not on the server yet, oldest first. */
+GArray  *casella_store_list_drafts_to_upload (CasellaStore       *self,
+                                            gint64                folder_id,
+                                            GError              **error);
 gint64   casella_store_local_create_folder (CasellaStore         *self,
                                             const char           *path,
                                             char                  separator,

@@ -10,6 +10,7 @@
 
 #include "casella-imap-sync-private.h"
 #include "casella-mail-error.h"
+#include "casella-store-actions.h"
 #include "casella-store-queue.h"
 
 typedef enum {
@@ -323,6 +324,53 @@ undo_one (CasellaImapSync        *self,
     }
 }
 
+/* Drafts written here go up to the server's Drafts (so the phone sees
+ * them); one already there from an interrupted upload is found by its
+ * Message-ID, never sent up twice. Before the queue: a replaced
+ * version is removed only once the new one is up. */
+static gboolean
+upload_draft (CasellaImapSync  *self,
+              gint64            folder_id,
+              gint64            id,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (self->store, id);
+  g_autoptr(GBytes) raw = casella_store_get_body (self->store, id, NULL);
+  guint32 uid = 0;
+
+  if (info == NULL || raw == NULL)
+    return TRUE;
+  if (info->message_id != NULL &&
+      !casella_imap_sync_find_message_id (self, folder_id, info->message_id, &uid, cancellable, error))
+    return FALSE;
+  if (uid == 0 &&
+      (!casella_imap_sync_append_flagged (self, folder_id, raw, CASELLA_IMAP_FLAG_SEEN | CASELLA_IMAP_FLAG_DRAFT, &uid,
+                                          cancellable, error) ||
+       (uid == 0 && info->message_id != NULL &&
+        !casella_imap_sync_find_message_id (self, folder_id, info->message_id, &uid, cancellable, error))))
+    return FALSE;
+  return uid == 0 || casella_store_set_uid (self->store, id, uid, error);
+}
+
+static gboolean
+upload_drafts (CasellaImapSync  *self,
+               GCancellable     *cancellable,
+               GError          **error)
+{
+  g_autoptr(CasellaStoreFolder) drafts = casella_store_find_folder_by_role (self->store, CASELLA_FOLDER_ROLE_DRAFTS);
+  g_autoptr(GArray) ids = NULL;
+
+  if (drafts == NULL || (drafts->flags & CASELLA_FOLDER_LOCAL))
+    return TRUE;
+  if ((ids = casella_store_list_drafts_to_upload (self->store, drafts->id, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    if (!upload_draft (self, drafts->id, g_array_index (ids, gint64, i), cancellable, error))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 casella_imap_sync_replay (CasellaImapSync  *self,
                           GCancellable     *cancellable,
@@ -336,7 +384,7 @@ casella_imap_sync_replay (CasellaImapSync  *self,
   /* One replayer at a time (the app and casella-cli): a change sent
    * twice would fail the second time and be undone here by mistake. */
   lock = casella_store_lock (self->store, "replay", TRUE, cancellable, error);
-  if (lock == NULL)
+  if (lock == NULL || !upload_drafts (self, cancellable, error))
     return FALSE;
   ops = casella_store_list_ops (self->store, error);
   if (ops == NULL)

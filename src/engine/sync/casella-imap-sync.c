@@ -539,6 +539,22 @@ casella_imap_sync_has_message_id (CasellaImapSync  *self,
                                   GCancellable     *cancellable,
                                   GError          **error)
 {
+  guint32 uid = 0;
+
+  if (!casella_imap_sync_find_message_id (self, folder_id, message_id, &uid, cancellable, error))
+    return FALSE;
+  *found = uid != 0;
+  return TRUE;
+}
+
+gboolean
+casella_imap_sync_find_message_id (CasellaImapSync  *self,
+                                   gint64            folder_id,
+                                   const char       *message_id,
+                                   guint32          *uid,
+                                   GCancellable     *cancellable,
+                                   GError          **error)
+{
   g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self->store, folder_id);
   g_auto(CasellaAwait) await = { 0 };
   g_autoptr(GArray) uids = NULL;
@@ -557,7 +573,7 @@ casella_imap_sync_has_message_id (CasellaImapSync  *self,
   uids = casella_imap_client_uid_search_finish (self->client, casella_await (&await), error);
   if (uids == NULL)
     return FALSE;
-  *found = uids->len > 0;
+  *uid = uids->len > 0 ? g_array_index (uids, guint32, uids->len - 1) : 0;
   return TRUE;
 }
 
@@ -568,22 +584,37 @@ casella_imap_sync_append (CasellaImapSync  *self,
                           GCancellable     *cancellable,
                           GError          **error)
 {
+  return casella_imap_sync_append_flagged (self, folder_id, raw, CASELLA_IMAP_FLAG_SEEN, NULL, cancellable, error);
+}
+
+gboolean
+casella_imap_sync_append_flagged (CasellaImapSync  *self,
+                                  gint64            folder_id,
+                                  GBytes           *raw,
+                                  guint             flags,
+                                  guint32          *uid,
+                                  GCancellable     *cancellable,
+                                  GError          **error)
+{
   g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (self->store, folder_id);
   g_auto(CasellaAwait) await = { 0 };
   GError *local = NULL;
+  guint32 appended;
 
   if (folder == NULL || !casella_imap_sync_ensure_connected (self, cancellable, error))
     return FALSE;
   casella_await_init (&await);
-  casella_imap_client_append_async (self->client, folder->path, raw, CASELLA_IMAP_FLAG_SEEN, NULL, cancellable,
+  casella_imap_client_append_async (self->client, folder->path, raw, flags, NULL, cancellable,
                                     casella_await_done, &await);
-  casella_imap_client_append_finish (self->client, casella_await (&await), &local);
+  appended = casella_imap_client_append_finish (self->client, casella_await (&await), &local);
   if (local != NULL)
     {
       casella_imap_sync_note_error (self, local);
       g_propagate_error (error, local);
       return FALSE;
     }
+  if (uid != NULL)
+    *uid = appended;
   return TRUE;
 }
 

@@ -78,6 +78,22 @@ GArray          *casella_imap_sync_search           (CasellaImapSync  *self,
                                                      GError          **error);
 /* Whether a folder on the server holds a message with this Message-ID
  * (without its angle brackets): a copy filed before a crash. */
+/* The UID of the newest message with this Message-ID in the folder on
+ * the server (0: none). */
+gboolean         casella_imap_sync_find_message_id  (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     const char       *message_id,
+                                                     guint32          *uid,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
+/* flags: CasellaImapFlags; uid: what the server gave it (0: it did not say). */
+gboolean         casella_imap_sync_append_flagged   (CasellaImapSync  *self,
+                                                     gint64            folder_id,
+                                                     GBytes           *raw,
+                                                     guint             flags,
+                                                     guint32          *uid,
+                                                     GCancellable     *cancellable,
+                                                     GError          **error);
 gboolean         casella_imap_sync_has_message_id   (CasellaImapSync  *self,
                                                      gint64            folder_id,
                                                      const char       *message_id,

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "casella-mail-session-writes.h"
+#include "casella-store-actions.h"
 #include "casella-store-queue.h"
 
 /* ---- a draft's id, shared by the calls that save and send it ---- */
@@ -304,7 +305,7 @@ run_queue (CasellaStore  *store,
     casella_store_outbox_delay (store, id, g_get_real_time () / G_USEC_PER_SEC + job->delay, NULL);
   if (id != 0 && job->draft->id != 0)
     {
-      casella_store_delete_message (store, job->draft->id, NULL);
+      casella_store_discard_draft (store, job->draft->id, NULL);
       job->draft->id = 0;
     }
   return id;

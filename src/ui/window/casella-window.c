@@ -301,7 +301,9 @@ on_message_activated (CasellaMessageView *view,
   CasellaStore *store = session ? casella_mail_session_get_store (session) : NULL;
   g_autoptr(CasellaMessageInfo) info = store ? casella_store_get_message (store, message_id) : NULL;
 
-  if (info != NULL && info->uid == 0 && (info->flags & CASELLA_MESSAGE_DRAFT))
+  /* A draft, written here or on another device, opens to be finished
+   * (one not downloaded yet shows in the reader, which fetches it). */
+  if (info != NULL && (info->flags & CASELLA_MESSAGE_DRAFT) && info->has_body)
     {
       g_autoptr(GBytes) raw = casella_store_get_body (store, message_id, NULL);
       g_autoptr(GMimeMessage) message = raw ? casella_message_parse (raw) : NULL;
