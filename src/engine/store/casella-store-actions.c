@@ -303,11 +303,15 @@ casella_store_save_draft (CasellaStore  *self,
 {
   g_autoptr(CasellaStoreFolder) drafts = NULL;
   g_autoptr(CasellaMessageInfo) info = casella_message_info_from_bytes (raw);
-  g_autoptr(CasellaMessageInfo) old = replaces ? casella_store_get_message (self, replaces) : NULL;
+  g_autoptr(CasellaMessageInfo) old = NULL;
   gint64 id;
 
   if (!casella_store_begin (self, error))
     return 0;
+  /* Read inside the transaction: an upload noting its UID meanwhile is
+   * either seen here (the server copy is then removed by the replay) or
+   * finds the row gone (and removes its copy itself). */
+  old = replaces ? casella_store_get_message (self, replaces) : NULL;
   drafts = find_drafts (self, error);
   if (drafts == NULL)
     goto failed;
@@ -332,12 +336,12 @@ casella_store_discard_draft (CasellaStore  *self,
                              gint64         id,
                              GError       **error)
 {
-  g_autoptr(CasellaMessageInfo) draft = casella_store_get_message (self, id);
+  g_autoptr(CasellaMessageInfo) draft = NULL;
 
-  if (draft == NULL)
-    return TRUE;
   if (!casella_store_begin (self, error))
     return FALSE;
+  if ((draft = casella_store_get_message (self, id)) == NULL)
+    return casella_store_commit (self, error);
   if (!delete_one (self, draft, NULL, error) || !casella_store_update_counts (self, draft->folder_id, error))
     {
       casella_store_rollback (self);

@@ -350,7 +350,28 @@ upload_draft (CasellaImapSync  *self,
        (uid == 0 && info->message_id != NULL &&
         !casella_imap_sync_find_message_id (self, folder_id, info->message_id, &uid, cancellable, error))))
     return FALSE;
-  return uid == 0 || casella_store_set_uid (self->store, id, uid, error);
+  if (uid == 0 || !casella_store_set_uid (self->store, id, uid, error))
+    return uid == 0;
+  /* Replaced or thrown away while it went up: its copy goes too. */
+  {
+    g_autoptr(CasellaMessageInfo) still = casella_store_get_message (self->store, id);
+    GError *local = NULL;
+
+    if (still != NULL)
+      return TRUE;
+    if (select_folder (self, folder_id, cancellable, &local) &&
+        store_flags (self, uid, "+FLAGS", CASELLA_MESSAGE_DELETED, cancellable, &local))
+      {
+        g_auto(CasellaAwait) await = { 0 };
+
+        casella_await_init (&await);
+        casella_imap_client_expunge_async (self->client, cancellable, casella_await_done, &await);
+        casella_imap_client_expunge_finish (self->client, casella_await (&await), &local);
+      }
+    if (local != NULL)
+      g_propagate_error (error, local);
+    return local == NULL;
+  }
 }
 
 static gboolean
