@@ -245,6 +245,23 @@ file_written (gpointer path)
   return g_stat (path, &info) == 0 && (gsize) info.st_size == g_bytes_get_size (casella_reader_get_raw (window->reader));
 }
 
+/* The row of the message with this subject in the list on show. */
+static CasellaMessageItem *
+item_with_subject (const char *subject)
+{
+  GListModel *list = casella_message_view_get_model (window->message_view);
+
+  for (guint i = 0; list && i < g_list_model_get_n_items (list); i++)
+    {
+      CasellaMessageItem *item = g_list_model_get_item (list, i);
+
+      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
+        return item;
+      g_object_unref (item);
+    }
+  g_error ("No row “%s”", subject);
+}
+
 static void
 test_letter (void)
 {
@@ -254,6 +271,14 @@ test_letter (void)
   gsize length;
 
   casella_test_window_read (window, "Convocazione assemblea");
+  /* The list marks the certified letter, not the anomaly. */
+  {
+    g_autoptr(CasellaMessageItem) letter = item_with_subject ("Convocazione assemblea");
+    g_autoptr(CasellaMessageItem) anomaly = item_with_subject ("Offerta imperdibile");
+
+    g_assert_true (casella_message_item_get_certified (letter));
+    g_assert_false (casella_message_item_get_certified (anomaly));
+  }
   assert_banner_says (T ("Certified email (PEC)"));
   assert_banner_says ("mario.rossi@pec.example.test");
   assert_banner_says ("Aruba PEC S.p.A.");

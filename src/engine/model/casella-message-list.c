@@ -176,6 +176,12 @@ casella_message_item_get_has_attachment (CasellaMessageItem *self)
   return self->info->has_attachment;
 }
 
+gboolean
+casella_message_item_get_certified (CasellaMessageItem *self)
+{
+  return self->info->pec_kind == CASELLA_PEC_MESSAGE;
+}
+
 gpointer
 casella_message_item_get_origin (CasellaMessageItem *self)
 {

@@ -28,6 +28,8 @@ gint64                    casella_message_item_get_date     (CasellaMessageItem 
 gboolean                  casella_message_item_get_unread   (CasellaMessageItem *self);
 gboolean                  casella_message_item_get_flagged  (CasellaMessageItem *self);
 gboolean                  casella_message_item_get_has_attachment (CasellaMessageItem *self);
+/* A letter that came by certified email (PEC), on a PEC account. */
+gboolean                  casella_message_item_get_certified     (CasellaMessageItem *self);
 /* Its list's origin (compared, never used) and the label shown with it
  * in a list of several accounts (NULL in an account's own). */
 gpointer                  casella_message_item_get_origin   (CasellaMessageItem *self);

@@ -96,6 +96,7 @@ typedef struct _CasellaMessageInfo {
   char                *preview;      /* a line of the text, once the body is here */
   gboolean             has_body;
   guint64              modseq;
+  CasellaPecKind       pec_kind;     /* what a PEC provider says it is (read for the lists only) */
 } CasellaMessageInfo;
 
 #define CASELLA_TYPE_STORE (casella_store_get_type ())

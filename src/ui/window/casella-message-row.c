@@ -35,7 +35,7 @@ struct _CasellaMessageRow
   CasellaMessageItem *item;
   GSignalGroup       *signals;
   char               *date;
-  gboolean            unread, flagged, attachment;
+  gboolean            unread, flagged, attachment, certified;
   PangoLayout        *layouts[N_TEXTS];   /* made when drawn */
   PangoLayout        *dot;
   int                 line_height;        /* 0: to be measured */
@@ -104,6 +104,13 @@ describe (CasellaMessageRow *self)
                                  casella_message_item_get_sender (self->item), subject[0] ? subject : _("No subject"),
                                  self->date, self->flagged ? _(", starred") : "",
                                  self->attachment ? _(", with attachments") : "");
+  if (self->certified)
+    {
+      /* Translators: for screen readers, after a message that came by PEC */
+      char *whole = g_strconcat (description, _(", certified email"), NULL);
+      g_free (description);
+      description = whole;
+    }
   if (to != NULL)
     {
       char *whole = g_strconcat (description, to, NULL);
@@ -119,6 +126,7 @@ read_marks (CasellaMessageRow *self)
   self->unread = casella_message_item_get_unread (self->item);
   self->flagged = casella_message_item_get_flagged (self->item);
   self->attachment = casella_message_item_get_has_attachment (self->item);
+  self->certified = casella_message_item_get_certified (self->item);
   describe (self);
 }
 
@@ -307,6 +315,9 @@ casella_message_row_snapshot (GtkWidget   *widget,
   int h = line_height (self);
   int dot_width, text_x, date_width, icons_width, right, origin_width = 0;
   GdkRGBA text, dim, accent;
+  const char *icons[3];
+  const GdkRGBA *icon_colors[3];
+  guint n_icons;
 
   if (self->item == NULL)
     return;
@@ -318,8 +329,15 @@ casella_message_row_snapshot (GtkWidget   *widget,
   dot_width = layout_width (self->dot);
   text_x = dot_width + COLUMN_SPACING;
   date_width = layout_width (self->layouts[TEXT_DATE]);
-  icons_width = (self->attachment ? ICON_SIZE : 0) + (self->flagged ? ICON_SIZE : 0) +
-                (self->attachment && self->flagged ? ICON_SPACING : 0);
+  /* The marks, right to left: starred, attachments, certified. */
+  n_icons = 0;
+  if (self->flagged)
+    icons[n_icons] = "starred-symbolic", icon_colors[n_icons++] = &accent;
+  if (self->attachment)
+    icons[n_icons] = "mail-attachment-symbolic", icon_colors[n_icons++] = &dim;
+  if (self->certified)
+    icons[n_icons] = "mail-mark-important-symbolic", icon_colors[n_icons++] = &dim;
+  icons_width = n_icons ? (int) n_icons * ICON_SIZE + (int) (n_icons - 1) * ICON_SPACING : 0;
   right = MAX (date_width, icons_width);
   /* All Inboxes: the address it came to, before the date, at most a
    * third of the row. */
@@ -336,11 +354,9 @@ casella_message_row_snapshot (GtkWidget   *widget,
   draw_text (self, snapshot, self->layouts[TEXT_DATE], width - date_width, 0, date_width, h, &dim);
   draw_text (self, snapshot, self->layouts[TEXT_SUBJECT], text_x, h + ROW_SPACING,
              width - (icons_width ? right + COLUMN_SPACING : 0) - text_x, h, &text);
-  if (self->flagged)
-    draw_icon (self, snapshot, "starred-symbolic", width - ICON_SIZE, h + ROW_SPACING + (h - ICON_SIZE) / 2, &accent);
-  if (self->attachment)
-    draw_icon (self, snapshot, "mail-attachment-symbolic", width - icons_width, h + ROW_SPACING + (h - ICON_SIZE) / 2,
-               &dim);
+  for (guint i = 0; i < n_icons; i++)
+    draw_icon (self, snapshot, icons[i], width - (int) (i + 1) * ICON_SIZE - (int) i * ICON_SPACING,
+               h + ROW_SPACING + (h - ICON_SIZE) / 2, icon_colors[i]);
   if (self->layouts[TEXT_PREVIEW] != NULL)
     draw_text (self, snapshot, self->layouts[TEXT_PREVIEW], text_x, 2 * (h + ROW_SPACING), width - text_x, h, &dim);
 
