@@ -19,6 +19,7 @@
 #include "casella-store-actions.h"
 #include "casella-store-queue.h"
 #include "casella-test-dovecot.h"
+#include "casella-test-pec.h"
 #include "casella-test-pki.h"
 #include "casella-test-proxy.h"
 #include "casella-test-smtp.h"
@@ -1506,6 +1507,50 @@ test_session_on_a_damaged_store (Fixture       *fixture,
   casella_mail_session_wait (session);
 }
 
+/* A PEC account: a receipt is status, not news; a certified letter is
+ * announced as its sender wrote it. */
+static void
+test_session_pec_receipts_not_announced (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  g_autoptr(CasellaAccount) account = session_account (fixture);
+  CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, 1 };
+  g_autoptr(CasellaMailSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaMessageInfo) newest = NULL;
+  g_autofree char *inside = casella_test_pec_original ("mario@pec.example.test", fixture->user, "Verbale",
+                                                       "verbale-1@pec.example.test", "In allegato il verbale.");
+  CasellaTestPec receipt = { .kind = "avvenuta-consegna", .provider = "example.test", .sender = fixture->user,
+                             .certified = (const char *[]) { "mario@pec.example.test", NULL }, .subject = "Domanda",
+                             .msgid = "domanda-1@example.test", .delivered_to = "mario@pec.example.test" };
+  CasellaTestPec letter = { .kind = "posta-certificata", .provider = "pec.example.test",
+                            .sender = "mario@pec.example.test", .certified = (const char *[]) { fixture->user, NULL },
+                            .subject = "Verbale", .msgid = "verbale-1@pec.example.test", .original = inside };
+  g_autofree char *receipt_text = casella_test_pec_build (&receipt);
+  g_autofree char *letter_text = casella_test_pec_build (&letter);
+  Heard heard = { 0 };
+
+  casella_account_set_pec (account, TRUE);
+  fill (fixture, "INBOX", 2);
+  session = casella_mail_session_new (account, &options, &error);
+  g_assert_no_error (error);
+  g_signal_connect (session, "new-mail", G_CALLBACK (on_new_mail), &heard);
+  casella_mail_session_start (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+  heard.new_mail = 0;
+
+  g_assert_true (casella_test_dovecot_deliver (dovecot, fixture->user, "INBOX", receipt_text, -1, NULL, &error));
+  g_assert_true (casella_test_dovecot_deliver (dovecot, fixture->user, "INBOX", letter_text, -1, NULL, &error));
+  g_assert_true (casella_test_wait_until (heard_new_mail, &heard, 10000));
+  /* Once more round, so a receipt told late would be heard too. */
+  casella_mail_session_refresh (session);
+  g_assert_true (casella_test_wait_until (is_up_to_date, session, 20000));
+  g_assert_cmpuint (heard.new_mail, ==, 1);
+  newest = casella_store_get_message (casella_mail_session_get_store (session), heard.newest);
+  g_assert_cmpstr (newest->subject, ==, "Verbale");
+  casella_mail_session_stop (session);
+}
+
 /* ---- drafts on the server ---- */
 
 static GBytes *
@@ -1653,6 +1698,7 @@ main (int argc, char **argv)
   ADD ("/sync/session/folders-not-offline", test_session_folders_not_offline);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/imap/drafts-on-the-server", test_drafts_on_the_server);
+  ADD ("/sync/session/pec-receipts-not-announced", test_session_pec_receipts_not_announced);
   ADD ("/sync/session", test_session);
   ADD ("/sync/session-stops-at-once", test_session_stops_at_once);
   ADD ("/sync/session-on-a-damaged-store", test_session_on_a_damaged_store);

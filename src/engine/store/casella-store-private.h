@@ -89,8 +89,6 @@ gboolean      casella_store_pec_note_body         (CasellaStore             *sel
                                                    gint64                    id,
                                                    const CasellaBodyFacts   *facts,
                                                    GError                  **error);
-/* Whether the lists leave PEC receipts out now. */
-gboolean      casella_store_hides_receipts        (CasellaStore             *self);
 
 /* casella-store-contacts.c: the people in the mail a message adds. */
 gboolean      casella_store_note_contacts (CasellaStore             *self,

@@ -368,6 +368,8 @@ gboolean            casella_store_set_pec_mode      (CasellaStore        *self,
                                                      GError             **error);
 gboolean            casella_store_get_pec_mode      (CasellaStore        *self);
 gboolean            casella_store_get_pec_receipts_shown (CasellaStore   *self);
+/* Whether the lists leave PEC receipts out now. */
+gboolean            casella_store_hides_receipts    (CasellaStore        *self);
 /* What the provider said the message is (NONE: not PEC, or not known). */
 CasellaPecKind      casella_store_get_pec_kind      (CasellaStore        *self,
                                                      gint64               message_id);

@@ -394,6 +394,7 @@ note_new_mail (CasellaMailSession *self,
                guint32             max_uid)
 {
   g_autoptr(GArray) uids = casella_store_list_uids (store, inbox, NULL);
+  gboolean receipts_hidden = casella_store_hides_receipts (store);
   Notice *notice;
   guint count = 0;
   gint64 newest = 0;
@@ -405,7 +406,9 @@ note_new_mail (CasellaMailSession *self,
       if (g_array_index (uids, guint32, i) <= max_uid)
         continue;
       info = casella_store_find_message (store, inbox, g_array_index (uids, guint32, i));
-      if (info != NULL && !(info->flags & CASELLA_MESSAGE_SEEN))
+      /* A PEC receipt is the status of what was sent, not news. */
+      if (info != NULL && !(info->flags & CASELLA_MESSAGE_SEEN) &&
+          !(receipts_hidden && CASELLA_PEC_KIND_IS_RECEIPT (casella_store_get_pec_kind (store, info->id))))
         count++, newest = info->id;
     }
   if (count == 0)
