@@ -722,6 +722,48 @@ test_store_toggle (Fixture       *fixture,
   g_assert_true (listed (fixture->store, fixture->inbox, accepted));
 }
 
+static guint
+count_subject (Fixture    *fixture,
+               const char *subject)
+{
+  g_autoptr(GArray) ids = casella_store_list_message_ids (fixture->store, fixture->inbox, NULL, NULL);
+  g_autoptr(GPtrArray) rows = casella_store_get_messages (fixture->store, (gint64 *) ids->data, ids->len, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    n += g_strcmp0 (((CasellaMessageInfo *) rows->pdata[i])->subject, subject) == 0;
+  return n;
+}
+
+/* A big PEC mailbox is read again in chunks; a pass cut short (the app
+ * quit, a crash) goes on the next time. */
+static void
+test_store_rescan_in_chunks (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  CasellaTestPec spec = pec_of ("posta-certificata");
+  g_autofree char *text = casella_test_pec_build (&spec);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 450; i++)
+    deliver (fixture, fixture->inbox, text, i % 2);
+  g_assert_cmpuint (count_subject (fixture, "POSTA CERTIFICATA: Richiesta documenti"), ==, 450);
+  set_pec (fixture, TRUE, FALSE);
+  g_assert_cmpuint (count_subject (fixture, "Richiesta documenti"), ==, 450);
+  set_pec (fixture, FALSE, FALSE);
+  g_assert_cmpuint (count_subject (fixture, "POSTA CERTIFICATA: Richiesta documenti"), ==, 450);
+
+  /* As a pass cut short after its first chunk leaves it. */
+  g_assert_true (casella_store_set_meta (fixture->store, "pec", "1", &error));
+  g_assert_true (casella_store_set_meta (fixture->store, "pec-rescan", "0", &error));
+  set_pec (fixture, TRUE, FALSE);
+  g_assert_cmpuint (count_subject (fixture, "Richiesta documenti"), ==, 450);
+  {
+    g_autofree char *pending = casella_store_get_meta (fixture->store, "pec-rescan");
+    g_assert_cmpstr (pending, ==, "");
+  }
+}
+
 /* A non-PEC account (or a forged sender on a PEC one) gets no
  * certified status from headers anyone can write. */
 static void
@@ -779,5 +821,7 @@ main (int    argc,
   g_test_add ("/pec/store/receipts", Fixture, NULL, fixture_setup, test_store_receipts, fixture_teardown);
   g_test_add ("/pec/store/toggle", Fixture, NULL, fixture_setup, test_store_toggle, fixture_teardown);
   g_test_add ("/pec/store/spoofing", Fixture, NULL, fixture_setup, test_store_spoofing, fixture_teardown);
+  g_test_add ("/pec/store/rescan-in-chunks", Fixture, NULL, fixture_setup, test_store_rescan_in_chunks,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -257,14 +257,39 @@ read_body_again (CasellaStore  *self,
   return casella_store_set_body_read (self, id, raw, &facts, error);
 }
 
-static gboolean
-turn_on (CasellaStore  *self,
-         GError       **error)
-{
-  g_autoptr(GArray) ids = ids_for (self,
-    "SELECT id FROM messages WHERE from_address LIKE 'posta-certificata@%' ORDER BY id", error);
+/* Mail already here is read again in chunks, each its own transaction:
+ * a big PEC mailbox never holds the store for long, and the meta key
+ * "pec-rescan" (the last id done) lets an interrupted pass go on. */
+#define RESCAN_CHUNK 200
 
-  for (guint i = 0; ids != NULL && i < ids->len; i++)
+static gboolean
+turn_on_chunk (CasellaStore  *self,
+               gboolean      *done,
+               GError       **error)
+{
+  g_autofree char *cursor = casella_store_get_meta (self, "pec-rescan");
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT id FROM messages WHERE from_address LIKE 'posta-certificata@%' AND id > ? ORDER BY id LIMIT ?", error);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *last = NULL;
+  int rc;
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, cursor ? g_ascii_strtoll (cursor, NULL, 10) : 0);
+  sqlite3_bind_int (statement, 2, RESCAN_CHUNK);
+  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (statement, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (statement);
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  for (guint i = 0; i < ids->len; i++)
     {
       gint64 id = g_array_index (ids, gint64, i);
       g_autoptr(CasellaMessageInfo) envelope = casella_store_get_message (self, id);
@@ -279,24 +304,32 @@ turn_on (CasellaStore  *self,
           (envelope->has_body && !read_body_again (self, id, error)))
         return FALSE;
     }
-  return ids != NULL;
+  *done = ids->len < RESCAN_CHUNK;
+  last = g_strdup_printf ("%" G_GINT64_FORMAT, ids->len ? g_array_index (ids, gint64, ids->len - 1) : 0);
+  return casella_store_set_meta (self, "pec-rescan", *done ? "" : last, error);
 }
 
 static gboolean
-turn_off (CasellaStore  *self,
-          GError       **error)
+turn_off_chunk (CasellaStore  *self,
+                gboolean      *done,
+                GError       **error)
 {
   sqlite3_stmt *statement = casella_store_prepare (self,
-    "SELECT message_id, envelope_from_name, envelope_from_address, envelope_subject FROM pec", error);
+    "SELECT message_id, envelope_from_name, envelope_from_address, envelope_subject FROM pec"
+    " ORDER BY message_id LIMIT ?", error);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_message_info_free);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;
 
   if (statement == NULL)
     return FALSE;
+  sqlite3_bind_int (statement, 1, RESCAN_CHUNK);
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
     {
-      CasellaMessageInfo *row = casella_store_get_message (self, sqlite3_column_int64 (statement, 0));
+      gint64 id = sqlite3_column_int64 (statement, 0);
+      CasellaMessageInfo *row = casella_store_get_message (self, id);
 
+      g_array_append_val (ids, id);
       if (row == NULL)
         continue;
       g_free (row->from_name), row->from_name = casella_store_column_text (statement, 1);
@@ -310,8 +343,16 @@ turn_off (CasellaStore  *self,
       casella_store_set_error (self, rc, error);
       return FALSE;
     }
-  if (!casella_store_exec (self, "DELETE FROM pec", error))
-    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      sqlite3_stmt *forget = casella_store_prepare (self, "DELETE FROM pec WHERE message_id = ?", error);
+
+      if (forget == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (forget, 1, g_array_index (ids, gint64, i));
+      if (!casella_store_run (self, forget, error))
+        return FALSE;
+    }
   for (guint i = 0; i < rows->len; i++)
     {
       CasellaMessageInfo *row = g_ptr_array_index (rows, i);
@@ -319,7 +360,60 @@ turn_off (CasellaStore  *self,
       if (!update_row (self, row, error) || (row->has_body && !read_body_again (self, row->id, error)))
         return FALSE;
     }
+  *done = ids->len < RESCAN_CHUNK;
+  return !*done || casella_store_set_meta (self, "pec-rescan", "", error);
+}
+
+static gboolean
+rescan_pending (CasellaStore *self)
+{
+  g_autofree char *cursor = casella_store_get_meta (self, "pec-rescan");
+
+  return cursor != NULL && cursor[0] != '\0';
+}
+
+static gboolean
+rescan (CasellaStore  *self,
+        GError       **error)
+{
+  gboolean done = FALSE;
+
+  while (!done)
+    {
+      if (!casella_store_begin (self, error))
+        return FALSE;
+      if (!(self->pec_mode ? turn_on_chunk (self, &done, error) : turn_off_chunk (self, &done, error)))
+        {
+          casella_store_rollback (self);
+          return FALSE;
+        }
+      if (!casella_store_commit (self, error))
+        return FALSE;
+    }
   return TRUE;
+}
+
+static gboolean
+recount (CasellaStore  *self,
+         GError       **error)
+{
+  g_autoptr(GArray) folders = NULL;
+
+  if (!casella_store_begin (self, error))
+    return FALSE;
+  if ((folders = ids_for (self, "SELECT id FROM folders", error)) == NULL)
+    {
+      casella_store_rollback (self);
+      return FALSE;
+    }
+  for (guint i = 0; i < folders->len; i++)
+    if (!casella_store_update_counts (self, g_array_index (folders, gint64, i), error))
+      {
+        casella_store_rollback (self);
+        return FALSE;
+      }
+  casella_store_mark_folders_changed (self);
+  return casella_store_commit (self, error);
 }
 
 gboolean
@@ -330,31 +424,25 @@ casella_store_set_pec_mode (CasellaStore  *self,
 {
   gboolean was = casella_store_get_pec_mode (self);
   gboolean shown = casella_store_get_pec_receipts_shown (self);
-  g_autoptr(GArray) folders = NULL;
 
-  if (was == pec && shown == show_receipts)
+  if (was == pec && shown == show_receipts && !rescan_pending (self))
     return TRUE;
-  if (!casella_store_begin (self, error))
-    return FALSE;
-  self->pec_mode = pec;
-  if (!casella_store_set_meta (self, "pec", pec ? "1" : "0", error) ||
-      !casella_store_set_meta (self, "pec-receipts", show_receipts ? "1" : "0", error) ||
-      (pec != was && !(pec ? turn_on (self, error) : turn_off (self, error))) ||
-      (folders = ids_for (self, "SELECT id FROM folders", error)) == NULL)
+  if (was != pec || shown != show_receipts)
     {
-      self->pec_mode = was;
-      casella_store_rollback (self);
-      return FALSE;
-    }
-  for (guint i = 0; i < folders->len; i++)
-    if (!casella_store_update_counts (self, g_array_index (folders, gint64, i), error))
-      {
-        self->pec_mode = was;
-        casella_store_rollback (self);
+      if (!casella_store_begin (self, error))
         return FALSE;
-      }
-  casella_store_mark_folders_changed (self);
-  return casella_store_commit (self, error);
+      if (!casella_store_set_meta (self, "pec", pec ? "1" : "0", error) ||
+          !casella_store_set_meta (self, "pec-receipts", show_receipts ? "1" : "0", error) ||
+          (pec != was && !casella_store_set_meta (self, "pec-rescan", "0", error)))
+        {
+          casella_store_rollback (self);
+          return FALSE;
+        }
+      if (!casella_store_commit (self, error))
+        return FALSE;
+      self->pec_mode = pec;
+    }
+  return (!rescan_pending (self) || rescan (self, error)) && recount (self, error);
 }
 
 /* ---- what a message's receipts say ---- */
