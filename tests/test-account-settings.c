@@ -74,12 +74,6 @@ deliver (const char *subject)
   g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "INBOX", message, -1, NULL, &error));
 }
 
-static gboolean
-state_is (gpointer state)
-{
-  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
-}
-
 /* The account as the file on disk has it now. */
 static gboolean
 saved_as (gpointer data)
@@ -300,12 +294,6 @@ message_with_subject (const char *subject)
 }
 
 static gboolean
-has_subject (gpointer subject)
-{
-  return message_with_subject (subject) != 0;
-}
-
-static gboolean
 reader_shows (gpointer id)
 {
   return casella_reader_get_raw (window->reader) != NULL &&
@@ -380,7 +368,7 @@ test_alias_replies (void)
     g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "INBOX", letter, -1, NULL, &error));
   }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  g_assert_true (casella_test_wait_until (has_subject, "Per l'ufficio", 30000));
+  g_assert_true (casella_test_window_wait_for (window, "Per l'ufficio", TRUE, 30000));
   id = message_with_subject ("Per l'ufficio");
   casella_window_select_message (window, window->session, id);
   g_assert_true (casella_test_wait_until (reader_shows, &id, 10000));
@@ -563,7 +551,7 @@ test_servers_changed (void)
   g_assert_cmpint (casella_account_get_incoming (casella_account_store_lookup (window->accounts, ADDRESS))->security, ==,
                    CASELLA_SECURITY_STARTTLS);
   /* A new session, on the new server. */
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
   g_assert_cmpuint (casella_account_get_incoming (casella_mail_session_get_account (window->session))->port, ==,
                     new_port);
   gtk_window_close (GTK_WINDOW (settings));
@@ -700,7 +688,7 @@ main (int argc, char **argv)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   casella_test_gtk_wait_mapped (GTK_WIDGET (window));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
 
   g_test_add_func ("/ui/account-settings/name-and-signature", test_name_and_signature);
   g_test_add_func ("/ui/account-settings/folders-offline", test_folders_offline);

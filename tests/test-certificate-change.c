@@ -23,6 +23,7 @@
 #include "casella-test-pki.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
+#include "casella-test-window.h"
 #include "casella-window-private.h"
 
 #define T(text) g_dgettext ("casella", text)
@@ -69,26 +70,6 @@ deliver (const char *subject)
                                               "\r\n\r\nCiao.\r\n", ADDRESS, subject, subject);
 
   g_assert_true (casella_test_dovecot_deliver (dovecot, ADDRESS, "INBOX", message, -1, NULL, &error));
-}
-
-static gboolean
-has_subject (gpointer subject)
-{
-  GListModel *list = casella_message_view_get_model (window->message_view);
-
-  for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
-    {
-      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
-      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-state_is (gpointer state)
-{
-  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
 }
 
 static gboolean
@@ -166,8 +147,8 @@ test_certificate_changed (void)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   casella_test_gtk_wait_mapped (GTK_WIDGET (window));
-  g_assert_true (casella_test_wait_until (has_subject, "Prima", 30000));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_true (casella_test_window_wait_for (window, "Prima", TRUE, 30000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
 
   /* Another certificate on the server, and a sign-in anew. */
   g_assert_true (casella_test_dovecot_replace_certificate (dovecot, pki->self_signed_cert, pki->self_signed_key,
@@ -177,12 +158,12 @@ test_certificate_changed (void)
   deliver ("Dopo");
   g_assert_true (casella_test_dovecot_doveadm (dovecot, (const char *[]) { "kick", ADDRESS, NULL }, NULL, NULL));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   g_assert_cmpstr (gtk_label_get_text (window->status_label), ==,
                    T ("Casella stopped connecting to your mail server: it shows an identity card (certificate) that "
                       "isn’t the one trusted before. Your mail here is safe."));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Look at the Certificate…"));
-  g_assert_true (has_subject ("Prima"));
+  g_assert_true ((casella_test_window_find (window, "Prima") != 0));
   shot (GTK_WIDGET (window), "banner");
 
   /* The old and the new, side by side. */
@@ -207,9 +188,9 @@ test_certificate_changed (void)
   gtk_widget_activate_action (GTK_WIDGET (dialog), "certificate.trust", NULL);
   g_assert_true (casella_test_wait_until (no_dialog, &dialog, 10000));
   g_assert_true (pinned_to (pki->self_signed_cert));
-  g_assert_true (casella_test_wait_until (has_subject, "Dopo", 30000));
+  g_assert_true (casella_test_window_wait_for (window, "Dopo", TRUE, 30000));
   g_assert_true (casella_test_wait_until (banner_hidden, NULL, 10000));
-  g_assert_true (has_subject ("Prima"));
+  g_assert_true ((casella_test_window_find (window, "Prima") != 0));
   shot (GTK_WIDGET (window), "trusted");
 }
 
@@ -244,7 +225,7 @@ test_certificate_expired (void)
   g_assert_true (casella_account_store_add (accounts, unpinned, &error));
   g_assert_true (casella_account_store_load (window->accounts, &error));
   casella_window_show_account (window, casella_account_get_id (unpinned));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Look at the Certificate…"));
 
   g_signal_emit_by_name (window->status_button, "clicked");

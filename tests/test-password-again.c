@@ -23,6 +23,7 @@
 #include "casella-test-script.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
+#include "casella-test-window.h"
 #include "casella-window-private.h"
 
 #define T(text) g_dgettext ("casella", text)
@@ -90,26 +91,6 @@ deliver (const char *subject)
 }
 
 static gboolean
-has_subject (gpointer subject)
-{
-  GListModel *list = casella_message_view_get_model (window->message_view);
-
-  for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
-    {
-      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
-      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-state_is (gpointer state)
-{
-  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
-}
-
-static gboolean
 banner_hidden (gpointer data)
 {
   return !gtk_revealer_get_reveal_child (window->status_revealer);
@@ -165,7 +146,7 @@ refresh_and_wait (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
   g_assert_true (casella_test_wait_until (notices_reach, GUINT_TO_POINTER (notices + 1), 20000));
   g_assert_cmpuint (rounds_tried, ==, tried);
-  g_assert_true (state_is (GINT_TO_POINTER (CASELLA_SESSION_FAILED)));
+  g_assert_true (casella_test_window_state_is (window, CASELLA_SESSION_FAILED));
 }
 
 /* A server search (what the search bar asks for what is not here). */
@@ -193,7 +174,7 @@ network_change_tries_once (void)
 
   g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
   g_assert_true (casella_test_wait_until (refused_reach, GUINT_TO_POINTER (refused + 1), 20000));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   g_assert_cmpuint (rounds_tried, ==, tried + 1);
   g_assert_cmpuint (casella_test_dovecot_count_refused (dovecot), ==, refused + 1);
 }
@@ -211,13 +192,13 @@ password_refused (void)
   /* The server drops its connections too: Casella must sign in anew. */
   g_assert_true (casella_test_dovecot_doveadm (dovecot, (const char *[]) { "kick", ADDRESS, NULL }, NULL, NULL));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   words = g_strdup_printf (T ("Casella can’t sign in to %s: the password was refused. If you changed it, enter the "
                               "new one. Your mail here is safe."), ADDRESS);
   g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
   g_assert_true (gtk_revealer_get_reveal_child (window->status_revealer));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Enter the New Password"));
-  g_assert_true (has_subject ("Prima"));
+  g_assert_true ((casella_test_window_find (window, "Prima") != 0));
   shot (GTK_WIDGET (window), "banner");
 
   /* Never again on its own: not on Refresh, not for a search. */
@@ -261,7 +242,7 @@ new_password (void)
   g_assert_true (casella_test_wait_until (widget_visible, error_label, 1000));
   kept = keyring_password (CASELLA_CREDENTIAL_INCOMING);
   g_assert_cmpstr (kept, ==, OLD_PASSWORD);
-  g_assert_true (state_is (GINT_TO_POINTER (CASELLA_SESSION_FAILED)));
+  g_assert_true (casella_test_window_state_is (window, CASELLA_SESSION_FAILED));
   shot (GTK_WIDGET (dialog), "refused");
 
   /* The right one: checked, kept for both servers, and mail comes. */
@@ -275,9 +256,9 @@ new_password (void)
   g_free (kept);
   kept = keyring_password (CASELLA_CREDENTIAL_OUTGOING);
   g_assert_cmpstr (kept, ==, NEW_PASSWORD);
-  g_assert_true (casella_test_wait_until (has_subject, "Dopo", 30000));
+  g_assert_true (casella_test_window_wait_for (window, "Dopo", TRUE, 30000));
   g_assert_true (casella_test_wait_until (banner_hidden, NULL, 10000));
-  g_assert_true (has_subject ("Prima"));
+  g_assert_true ((casella_test_window_find (window, "Prima") != 0));
   shot (GTK_WIDGET (window), "resumed");
 }
 
@@ -311,7 +292,7 @@ scripted_account (const char         *address,
   g_assert_true (casella_account_store_add (accounts, account, &error));
   g_assert_true (casella_account_store_load (window->accounts, &error));
   casella_window_show_account (window, casella_account_get_id (account));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   return g_strdup (casella_account_get_id (account));
 }
 
@@ -367,7 +348,7 @@ test_access_switched_off (void)
   failure = casella_test_script_finish (script);
   g_assert_null (failure);
   g_assert_true (casella_test_wait_until (rounds_reach, GUINT_TO_POINTER (tried + 1), 20000));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   g_assert_cmpuint (rounds_tried, ==, tried + 1);
 }
 
@@ -435,8 +416,8 @@ test_password_again (void)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   casella_test_gtk_wait_mapped (GTK_WIDGET (window));
-  g_assert_true (casella_test_wait_until (has_subject, "Prima", 30000));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_true (casella_test_window_wait_for (window, "Prima", TRUE, 30000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
   g_signal_connect (window->session, "notify::state", G_CALLBACK (on_state), NULL);
   g_assert_cmpuint (casella_test_dovecot_count_refused (dovecot), ==, 0);
 

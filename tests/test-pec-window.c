@@ -120,12 +120,6 @@ fill_mailbox (void)
   deliver ("INBOX", text);
 }
 
-static gboolean
-state_is (gpointer state)
-{
-  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
-}
-
 static CasellaPecBanner *
 banner (void)
 {
@@ -567,7 +561,7 @@ main (int argc, char **argv)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   casella_test_gtk_wait_mapped (GTK_WIDGET (window));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
 
   g_test_add_func ("/ui/pec/1-turn-on", test_turn_on);
   g_test_add_func ("/ui/pec/2-letter", test_letter);

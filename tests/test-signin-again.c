@@ -22,6 +22,7 @@
 #include "casella-test-pki.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
+#include "casella-test-window.h"
 #include "casella-window-private.h"
 
 #define T(text) g_dgettext ("casella", text)
@@ -96,26 +97,6 @@ deliver (const char *subject)
 }
 
 static gboolean
-has_subject (gpointer subject)
-{
-  GListModel *list = casella_message_view_get_model (window->message_view);
-
-  for (guint i = 0; list && i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
-    {
-      g_autoptr(CasellaMessageItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
-      if (g_strcmp0 (casella_message_item_get_subject (item), subject) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-state_is (gpointer state)
-{
-  return window->session != NULL && (int) casella_mail_session_get_state (window->session) == GPOINTER_TO_INT (state);
-}
-
-static gboolean
 banner_hidden (gpointer data)
 {
   return !gtk_revealer_get_reveal_child (window->status_revealer);
@@ -146,8 +127,8 @@ test_sign_in_again (void)
   g_assert_nonnull (window);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   casella_test_gtk_wait_mapped (GTK_WIDGET (window));
-  g_assert_true (casella_test_wait_until (has_subject, "Prima", 30000));
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_UP_TO_DATE), 30000));
+  g_assert_true (casella_test_window_wait_for (window, "Prima", TRUE, 30000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
 
   /* The provider ends the sign-in (the user changed the password). */
   casella_test_oauth2_revoke_user (server, ADDRESS);
@@ -156,29 +137,29 @@ test_sign_in_again (void)
   /* The server drops its connections too: Casella must sign in anew. */
   g_assert_true (casella_test_dovecot_doveadm (dovecot, (const char *[]) { "kick", ADDRESS, NULL }, NULL, NULL));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   words = g_strdup_printf (T ("Sign in again to %s: %s ended Casella’s sign-in, for example after a password "
                               "change. Your mail here is safe."), ADDRESS, "Testauth");
   g_assert_cmpstr (gtk_label_get_text (window->status_label), ==, words);
   g_assert_true (gtk_revealer_get_reveal_child (window->status_revealer));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Sign In Again"));
   /* The mail already here stays readable. */
-  g_assert_true (has_subject ("Prima"));
+  g_assert_true ((casella_test_window_find (window, "Prima") != 0));
   shot ("banner");
   /* An ended sign-in is not asked about again and again. */
   grants = casella_test_oauth2_count_grants (server, "refresh_token");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
-  g_assert_true (casella_test_wait_until (state_is, GINT_TO_POINTER (CASELLA_SESSION_FAILED), 20000));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_FAILED, 20000));
   g_assert_cmpuint (casella_test_oauth2_count_grants (server, "refresh_token"), ==, grants);
 
   /* Sign In Again: the browser, Allow, and the new mail arrives. */
   casella_test_oauth2_set_consent (server, CASELLA_TEST_CONSENT_ALLOW);
   g_signal_emit_by_name (window->status_button, "clicked");
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (window->status_button)), ==, T ("_Cancel"));
-  g_assert_true (casella_test_wait_until (has_subject, "Dopo", 60000));
+  g_assert_true (casella_test_window_wait_for (window, "Dopo", TRUE, 60000));
   g_assert_true (casella_test_wait_until (banner_hidden, NULL, 10000));
   g_assert_cmpuint (casella_test_stop_browsers (), >=, 1);
-  g_assert_true (has_subject ("Prima"));
+  g_assert_true ((casella_test_window_find (window, "Prima") != 0));
   after = keyring_refresh ();
   g_assert_nonnull (after);
   g_assert_cmpstr (before, !=, after);

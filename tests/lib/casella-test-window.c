@@ -62,6 +62,32 @@ casella_test_window_wait_for (CasellaWindow *window,
   return FALSE;
 }
 
+gboolean
+casella_test_window_state_is (CasellaWindow       *window,
+                              CasellaSessionState  state)
+{
+  return window->session != NULL && casella_mail_session_get_state (window->session) == state;
+}
+
+static gboolean
+state_reached (gpointer data)
+{
+  return casella_test_window_state_is (g_object_get_data (data, "casella-test-window"),
+                                       GPOINTER_TO_INT (g_object_get_data (data, "casella-test-state")));
+}
+
+gboolean
+casella_test_window_wait_state (CasellaWindow      *window,
+                                CasellaSessionState state,
+                                guint               timeout_ms)
+{
+  g_autoptr(GObject) marker = g_object_new (G_TYPE_OBJECT, NULL);
+
+  g_object_set_data (marker, "casella-test-window", window);
+  g_object_set_data (marker, "casella-test-state", GINT_TO_POINTER (state));
+  return casella_test_wait_until (state_reached, marker, timeout_ms);
+}
+
 static gboolean
 folder_open (gpointer data)
 {

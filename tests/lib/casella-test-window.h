@@ -20,6 +20,12 @@ gboolean casella_test_window_wait_for  (CasellaWindow *window,
                                         guint          timeout_ms);
 void     casella_test_window_open_folder (CasellaWindow *window,
                                           const char    *path);
+gboolean casella_test_window_state_is  (CasellaWindow       *window,
+                                        CasellaSessionState  state);
+/* Waits until the account on show is in this state. */
+gboolean casella_test_window_wait_state (CasellaWindow      *window,
+                                         CasellaSessionState state,
+                                         guint               timeout_ms);
 /* Selects the message and waits for the reader to show its body. */
 void     casella_test_window_read      (CasellaWindow *window,
                                         const char    *subject);
