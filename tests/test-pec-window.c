@@ -108,6 +108,17 @@ fill_mailbox (void)
     deliver ("INBOX", text);
   }
   deliver ("Sent", sent);
+  {
+    g_autofree char *second = casella_test_pec_original (ADDRESS, "ufficio@pec.comune.example.test",
+                                                         "Seconda richiesta", "sent-2@example.test", "Sollecito.");
+    CasellaTestPec accepted = { .kind = "accettazione", .provider = "example.test", .sender = ADDRESS,
+                                .certified = (const char *[]) { "ufficio@pec.comune.example.test", NULL },
+                                .subject = "Seconda richiesta", .msgid = "sent-2@example.test" };
+
+    deliver ("Sent", second);
+    g_free (text), text = casella_test_pec_build (&accepted);
+    deliver ("INBOX", text);
+  }
   receipt.kind = "accettazione";
   g_free (text), text = casella_test_pec_build (&receipt);
   deliver ("INBOX", text);
@@ -391,6 +402,28 @@ test_sent_status (void)
   }
 }
 
+/* A receipt that comes while the message is open updates it there. */
+static void
+test_status_updates (void)
+{
+  CasellaTestPec delivered = { .kind = "avvenuta-consegna", .provider = "example.test", .sender = ADDRESS,
+                               .certified = (const char *[]) { "ufficio@pec.comune.example.test", NULL },
+                               .subject = "Seconda richiesta", .msgid = "sent-2@example.test",
+                               .delivered_to = "ufficio@pec.comune.example.test", .receipt_type = "sintetica" };
+  g_autofree char *text = casella_test_pec_build (&delivered);
+  g_autofree char *waiting = g_strdup_printf (T ("Waiting for the delivery receipt from %s"),
+                                              "ufficio@pec.comune.example.test");
+  g_autofree char *arrived = g_strdup_printf (T ("Delivered to %s on %s"), "ufficio@pec.comune.example.test", "");
+
+  casella_test_window_open_folder (window, "Sent");
+  casella_test_window_read (window, "Seconda richiesta");
+  assert_banner_says (waiting);
+  deliver ("INBOX", text);
+  casella_mail_session_refresh (window->session);
+  assert_banner_says (arrived);
+  casella_test_window_open_folder (window, "INBOX");
+}
+
 /* Receipts, when asked for, are in the list; each says what it proves. */
 static void
 test_receipts_shown (void)
@@ -569,6 +602,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/pec/3-changed", test_changed);
   g_test_add_func ("/ui/pec/3-forwarded", test_forwarded);
   g_test_add_func ("/ui/pec/4-sent-status", test_sent_status);
+  g_test_add_func ("/ui/pec/4-status-updates", test_status_updates);
   g_test_add_func ("/ui/pec/5-receipts-shown", test_receipts_shown);
   g_test_add_func ("/ui/pec/6-writing", test_writing);
   status = g_test_run ();

@@ -54,6 +54,8 @@ struct _CasellaReader
   CasellaPecBanner   *pec_banner;
   gboolean            pec_account;  /* the message on show is in a PEC account */
   guint               pec_level;    /* forwarded certified messages opened, one inside the other */
+  gboolean            pec_status;   /* the banner says where a sent message got to */
+  GSignalGroup       *store_signals; /* on the store of the message on show */
   GtkListBox         *attachments;
   GtkWidget          *attachments_scroller;
 
@@ -1006,6 +1008,15 @@ show_pec_status (CasellaReader *self)
   status = casella_store_get_pec_status (store, self->message_id, NULL);
   if (status != NULL)
     casella_pec_banner_show_status (self->pec_banner, status);
+  self->pec_status = status != NULL;
+}
+
+/* A receipt that arrives while the message is on show updates it. */
+static void
+on_store_changed (CasellaReader *self)
+{
+  if (self->pec_status && self->message_id != 0 && self->session != NULL)
+    show_pec_status (self);
 }
 
 /* What the provider certifies, and the headers of the message shown
@@ -1188,6 +1199,8 @@ casella_reader_show (CasellaReader      *self,
   show_headers (self, info);
   self->pec_account = casella_account_get_pec (casella_mail_session_get_account (session));
   self->pec_level = 0;
+  self->pec_status = FALSE;
+  g_signal_group_set_target (self->store_signals, casella_mail_session_get_store (session));
   self->message_id = 0;   /* the banner's notice is not about this message */
   casella_pec_banner_clear (self->pec_banner);
   self->message_id = message_id;
@@ -1317,6 +1330,7 @@ casella_reader_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
+  g_clear_object (&self->store_signals);
   g_clear_pointer (&self->raw, g_bytes_unref);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
   g_clear_pointer (&self->prepared, casella_prepared_message_free);
@@ -1378,6 +1392,9 @@ casella_reader_init (CasellaReader *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->store_signals = g_signal_group_new (CASELLA_TYPE_STORE);
+  g_signal_group_connect_swapped (self->store_signals, "folder-changed", G_CALLBACK (on_store_changed), self);
+  g_signal_group_connect_swapped (self->store_signals, "folders-changed", G_CALLBACK (on_store_changed), self);
   self->settings = g_settings_new (APP_ID);
   g_signal_connect_swapped (self->settings, "changed::prefer-plain-text", G_CALLBACK (on_prefer_plain_changed), self);
   buffer = gtk_text_view_get_buffer (self->text);
