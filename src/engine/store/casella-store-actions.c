@@ -358,27 +358,13 @@ casella_store_list_drafts_to_upload (CasellaStore  *self,
   sqlite3_stmt *statement = casella_store_prepare (self,
     "SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL AND has_body = 1 AND (flags & ?) = ? ORDER BY id",
     error);
-  GArray *ids;
-  int rc;
 
   if (statement == NULL)
     return NULL;
   sqlite3_bind_int64 (statement, 1, folder_id);
   sqlite3_bind_int (statement, 2, CASELLA_MESSAGE_DRAFT | CASELLA_MESSAGE_DELETED);
   sqlite3_bind_int (statement, 3, CASELLA_MESSAGE_DRAFT);
-  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (statement, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (statement);
-  if (rc != SQLITE_DONE)
-    {
-      casella_store_set_error (self, rc, error);
-      g_clear_pointer (&ids, g_array_unref);
-    }
-  return ids;
+  return casella_store_collect_ids (self, statement, error);
 }
 
 /* ---- folders ---- */

@@ -451,8 +451,8 @@ fts_query (const char *text)
   return g_string_free (query, FALSE);
 }
 
-static GArray *
-collect_ids (CasellaStore  *self,
+GArray *
+casella_store_collect_ids (CasellaStore  *self,
              sqlite3_stmt  *statement,
              GError       **error)
 {
@@ -493,7 +493,7 @@ casella_store_list_message_ids (CasellaStore  *self,
   if (statement == NULL)
     return NULL;
   sqlite3_bind_int64 (statement, 1, folder_id);
-  return collect_ids (self, statement, error);
+  return casella_store_collect_ids (self, statement, error);
 }
 
 GArray *
@@ -624,7 +624,7 @@ search_with_operators (CasellaStore             *self,
   sqlite3_bind_int64 (statement, 1, folder_id);
   for (guint i = 0; i < texts->len; i++)
     casella_store_bind_text (statement, (int) i + 2, texts->pdata[i]);
-  ids = collect_ids (self, statement, error);
+  ids = casella_store_collect_ids (self, statement, error);
   sqlite3_finalize (statement);
   return ids;
 }
@@ -653,7 +653,7 @@ casella_store_search (CasellaStore  *self,
     return g_array_new (FALSE, FALSE, sizeof (gint64));
   casella_store_bind_text (statement, 1, match);
   sqlite3_bind_int64 (statement, 2, folder_id);
-  return collect_ids (self, statement, error);
+  return casella_store_collect_ids (self, statement, error);
 }
 
 GArray *

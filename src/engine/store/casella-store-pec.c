@@ -200,25 +200,8 @@ ids_for (CasellaStore  *self,
          GError       **error)
 {
   sqlite3_stmt *statement = casella_store_prepare (self, sql, error);
-  GArray *ids;
-  int rc;
 
-  if (statement == NULL)
-    return NULL;
-  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (statement, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (statement);
-  if (rc != SQLITE_DONE)
-    {
-      casella_store_set_error (self, rc, error);
-      g_array_unref (ids);
-      return NULL;
-    }
-  return ids;
+  return statement ? casella_store_collect_ids (self, statement, error) : NULL;
 }
 
 static gboolean
@@ -270,25 +253,15 @@ turn_on_chunk (CasellaStore  *self,
   g_autofree char *cursor = casella_store_get_meta (self, "pec-rescan");
   sqlite3_stmt *statement = casella_store_prepare (self,
     "SELECT id FROM messages WHERE from_address LIKE 'posta-certificata@%' AND id > ? ORDER BY id LIMIT ?", error);
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) ids = NULL;
   g_autofree char *last = NULL;
-  int rc;
 
   if (statement == NULL)
     return FALSE;
   sqlite3_bind_int64 (statement, 1, cursor ? g_ascii_strtoll (cursor, NULL, 10) : 0);
   sqlite3_bind_int (statement, 2, RESCAN_CHUNK);
-  while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (statement, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (statement);
-  if (rc != SQLITE_DONE)
-    {
-      casella_store_set_error (self, rc, error);
-      return FALSE;
-    }
+  if ((ids = casella_store_collect_ids (self, statement, error)) == NULL)
+    return FALSE;
   for (guint i = 0; i < ids->len; i++)
     {
       gint64 id = g_array_index (ids, gint64, i);

@@ -75,6 +75,12 @@ gboolean      casella_store_index_flush  (CasellaStore  *self,
 void          casella_store_index_forget (CasellaStore  *self);
 void          casella_store_index_write_free (gpointer   write);
 
+/* The first column of every row the statement gives, as gint64 ids
+ * (the statement reset); NULL with error on a failure. */
+GArray       *casella_store_collect_ids           (CasellaStore             *self,
+                                                   sqlite3_stmt             *statement,
+                                                   GError                  **error);
+
 /* casella-store-pec.c: a PEC envelope's row shows the message inside
  * (NULL: the row is as it came), and what the provider says is kept. */
 CasellaMessageInfo *casella_store_pec_headers     (CasellaStore             *self,
