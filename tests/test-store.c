@@ -105,14 +105,14 @@ test_migrations (Fixture       *fixture,
   CasellaStore *again;
   sqlite3 *db;
 
-  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 5);
+  g_assert_cmpint (casella_store_get_version (fixture->store), ==, 6);
   g_assert_true (casella_store_check_integrity (fixture->store, &error));
   g_clear_object (&fixture->store);
 
   /* Opening again changes nothing. */
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 5);
+  g_assert_cmpint (casella_store_get_version (again), ==, 6);
   g_object_unref (again);
 
   /* A store of version 1 (its date index without the flags, none of
@@ -129,7 +129,12 @@ test_migrations (Fixture       *fixture,
                                      "ALTER TABLE outbox DROP COLUMN copy_started;"
                                      "DROP TABLE contacts;"
                                      "DROP TABLE pec;"
-                                     "DELETE FROM meta WHERE key = 'contacts';"
+                                     "DROP INDEX messages_by_thread;"
+                                     "DROP INDEX messages_by_message_id;"
+                                     "DROP INDEX messages_by_parent;"
+                                     "DROP INDEX messages_by_subject;"
+                                     "ALTER TABLE messages DROP COLUMN thread;"
+                                     "DELETE FROM meta WHERE key IN ('contacts', 'threads');"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (1, 'INBOX', 'INBOX', 4);"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (2, 'Work', 'Work', 0);"
                                      "INSERT INTO messages (folder_id, uid, uidl, date, subject, size)"
@@ -142,7 +147,7 @@ test_migrations (Fixture       *fixture,
   sqlite3_close (db);
   again = casella_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (casella_store_get_version (again), ==, 5);
+  g_assert_cmpint (casella_store_get_version (again), ==, 6);
   g_assert_true (casella_store_check_integrity (again, &error));
   {
     g_autoptr(GArray) pop3 = casella_store_list_uids (again, 1, &error);
@@ -153,6 +158,14 @@ test_migrations (Fixture       *fixture,
     g_assert_cmpuint (imap->len, ==, 1);          /* the blank row went: the next sync fetches it whole */
     g_assert_cmpuint (g_array_index (imap, guint32, 0), ==, 7);
     g_assert_cmpuint (inbox->total, ==, 2);
+    /* The mail already there is placed in conversations, once. */
+    g_autoptr(CasellaMessageInfo) whole = NULL;
+    g_autoptr(GArray) listed = NULL;
+    g_assert_true (casella_store_build_threads (again, &error));
+    g_assert_no_error (error);
+    listed = casella_store_list_message_ids (again, 2, NULL, &error);
+    whole = casella_store_get_message (again, g_array_index (listed, gint64, 0));
+    g_assert_cmpint (whole->thread, >, 0);
   }
   g_object_unref (again);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
@@ -175,6 +188,221 @@ test_migrations (Fixture       *fixture,
   sqlite3_close (db);
   g_assert_null (casella_store_open (path, &error));
   g_assert_error (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_TOO_NEW);
+}
+
+/* ---- conversations ---- */
+
+static gint64
+add_linked (CasellaStore *store,
+            gint64        folder_id,
+            guint32       uid,
+            gint64        date,
+            const char   *subject,
+            const char   *from,
+            const char   *message_id,
+            const char   *in_reply_to,
+            const char   *references,
+            gboolean      seen)
+{
+  CasellaMessageInfo info = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  info.folder_id = folder_id;
+  info.uid = uid;
+  info.date = date;
+  info.subject = (char *) subject;
+  info.from_name = (char *) from;
+  info.from_address = (char *) "someone@example.test";
+  info.message_id = (char *) message_id;
+  info.in_reply_to = (char *) in_reply_to;
+  info.references = (char *) references;
+  info.flags = seen ? CASELLA_MESSAGE_SEEN : 0;
+  info.size = 1000;
+  id = casella_store_add_message (store, &info, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  return id;
+}
+
+static gint64
+thread_of_message (CasellaStore *store,
+                   gint64        id)
+{
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, id);
+
+  g_assert_nonnull (info);
+  return info->thread;
+}
+
+#define DAY (24 * 3600)
+
+/* A conversation of 12 messages over Inbox, Sent and Archive, added out
+ * of order (answers before what they answer), one answer linked by its
+ * subject only, a copy of one message in a second folder; beside it a
+ * conversation partly in the bin, and look-alikes that must stay apart. */
+static void
+test_conversations (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  gint64 sent = add_folder (store, "Sent", CASELLA_FOLDER_ROLE_SENT);
+  gint64 archive = add_folder (store, "Archive", CASELLA_FOLDER_ROLE_ARCHIVE);
+  gint64 trash = add_folder (store, "Trash", CASELLA_FOLDER_ROLE_TRASH);
+  const gint64 folders[3] = { inbox, sent, archive };
+  const char *const people[4] = { "Anna", NULL, "Marco", "Luca" };
+  const guint order[12] = { 0, 2, 1, 5, 4, 3, 6, 8, 7, 9, 11, 10 };
+  gint64 ids[12], copy, b1, b2, b3, alike, late, thread;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) rows = NULL, threads = NULL, in_inbox = NULL;
+  g_autoptr(GHashTable) summaries = NULL;
+  g_autoptr(GPtrArray) stacked = NULL;
+  CasellaThreadSummary *summary;
+  guint32 uid = 1;
+
+  /* Each answers the one before; the folder goes Inbox, Sent, Archive. */
+  for (guint k = 0; k < 12; k++)
+    {
+      guint i = order[k];
+      g_autofree char *id = g_strdup_printf ("cena-%u@example.test", i);
+      g_autofree char *parent = i > 0 ? g_strdup_printf ("<cena-%u@example.test>", i - 1) : NULL;
+      g_autoptr(GString) refs = g_string_new (NULL);
+
+      for (guint j = 0; j < i; j++)
+        g_string_append_printf (refs, "%s<cena-%u@example.test>", j ? " " : "", j);
+      /* Number 10 comes from a client that keeps only the subject. */
+      ids[i] = add_linked (store, folders[i % 3], uid++, 1000 * DAY + i * 3600,
+                           i == 0 ? "Cena di venerdì" : i == 10 ? "R: Cena di venerdì" : "Re: Cena di venerdì",
+                           folders[i % 3] == sent ? "Io" : people[i % 4] ? people[i % 4] : "Anna", id,
+                           i == 10 ? NULL : parent, i == 10 ? NULL : refs->str, i < 9);
+    }
+  copy = add_linked (store, archive, uid++, 1000 * DAY, "Cena di venerdì", "Anna", "cena-0@example.test", NULL, NULL, TRUE);
+
+  thread = thread_of_message (store, ids[0]);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpint (thread_of_message (store, ids[i]), ==, thread);
+  g_assert_cmpint (thread_of_message (store, copy), ==, thread);
+
+  b1 = add_linked (store, inbox, uid++, 1001 * DAY, "Preventivo", "Ditta", "prev-1@example.test", NULL, NULL, TRUE);
+  b2 = add_linked (store, sent, uid++, 1001 * DAY + 60, "Re: Preventivo", "Io", "prev-2@example.test",
+                   "<prev-1@example.test>", "<prev-1@example.test>", TRUE);
+  b3 = add_linked (store, trash, uid++, 1001 * DAY + 120, "Re: Preventivo", "Ditta", "prev-3@example.test",
+                   "<prev-2@example.test>", "<prev-1@example.test> <prev-2@example.test>", TRUE);
+  g_assert_cmpint (thread_of_message (store, b3), ==, thread_of_message (store, b1));
+  g_assert_cmpint (thread_of_message (store, b1), !=, thread);
+  /* The same subject without "Re:", and "Re:" half a year later: apart. */
+  alike = add_linked (store, inbox, uid++, 1000 * DAY + 7200, "Cena di venerdì", "Zia", "zia@example.test",
+                      NULL, NULL, TRUE);
+  late = add_linked (store, inbox, uid++, 1200 * DAY, "Re: Cena di venerdì", "Zia", "zia-2@example.test",
+                     NULL, NULL, TRUE);
+  g_assert_cmpint (thread_of_message (store, alike), !=, thread);
+  g_assert_cmpint (thread_of_message (store, late), !=, thread);
+  g_assert_cmpint (thread_of_message (store, late), !=, thread_of_message (store, alike));
+
+  /* The Inbox: one row a conversation, by its newest message there. */
+  rows = casella_store_list_conversation_ids (store, inbox, NULL, &threads, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 4);
+  g_assert_cmpint (g_array_index (rows, gint64, 0), ==, late);
+  g_assert_cmpint (g_array_index (rows, gint64, 1), ==, b1);
+  g_assert_cmpint (g_array_index (rows, gint64, 2), ==, ids[9]);
+  g_assert_cmpint (g_array_index (rows, gint64, 3), ==, alike);
+  g_assert_cmpint (g_array_index (threads, gint64, 2), ==, thread);
+
+  summaries = casella_store_get_thread_summaries (store, (gint64 *) threads->data, threads->len, inbox, &error);
+  g_assert_no_error (error);
+  summary = g_hash_table_lookup (summaries, &thread);
+  g_assert_cmpuint (summary->count, ==, 12);     /* the copy is the same message */
+  g_assert_cmpuint (summary->unread, ==, 3);
+  g_assert_cmpint (summary->newest, ==, 1000 * DAY + 11 * 3600);
+  g_assert_cmpuint (g_strv_length (summary->people), ==, 4);
+  g_assert_cmpstr (summary->people[0], ==, "Anna");
+  g_assert_cmpstr (summary->people[1], ==, "");   /* the account itself, from Sent */
+  g_assert_cmpstr (summary->people[2], ==, "Marco");
+  g_assert_cmpstr (summary->people[3], ==, "Luca");
+  /* What is in the bin is not part of the conversation in the Inbox. */
+  summary = g_hash_table_lookup (summaries, &g_array_index (threads, gint64, 1));
+  g_assert_cmpuint (summary->count, ==, 2);
+  g_clear_pointer (&summaries, g_hash_table_unref);
+  {
+    gint64 in_bin = thread_of_message (store, b3);
+    summaries = casella_store_get_thread_summaries (store, &in_bin, 1, trash, &error);
+    g_assert_cmpuint (((CasellaThreadSummary *) g_hash_table_lookup (summaries, &in_bin))->count, ==, 3);
+  }
+
+  /* The reader's stack: oldest first, each message once, the copy here. */
+  stacked = casella_store_list_thread (store, thread, inbox, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (stacked->len, ==, 12);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpint (((CasellaMessageInfo *) stacked->pdata[i])->id, ==, ids[i]);
+  g_clear_pointer (&stacked, g_ptr_array_unref);
+  stacked = casella_store_list_thread (store, thread, archive, &error);
+  g_assert_cmpint (((CasellaMessageInfo *) stacked->pdata[0])->id, ==, copy);
+
+  /* The list of conversations, as the window shows it. */
+  {
+    g_autoptr(CasellaMessageList) list = casella_message_list_new (store, inbox, NULL);
+    g_autoptr(CasellaMessageItem) item = NULL;
+    g_autoptr(GArray) row = g_array_new (FALSE, FALSE, sizeof (gint64));
+    g_autoptr(GArray) taken = NULL;
+
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 7);
+    casella_message_list_set_conversations (list, TRUE);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 4);
+    item = g_list_model_get_item (G_LIST_MODEL (list), 2);
+    g_assert_cmpint (casella_message_item_get_id (item), ==, ids[9]);
+    g_assert_cmpuint (casella_message_item_get_count (item), ==, 12);
+    g_assert_cmpstr (casella_message_item_get_people (item)[2], ==, "Marco");
+    g_assert_true (casella_message_item_get_unread (item));
+    g_clear_object (&item);
+    item = g_list_model_get_item (G_LIST_MODEL (list), 3);
+    g_assert_cmpuint (casella_message_item_get_count (item), ==, 1);
+    /* A message of the conversation finds its row; the row stands for
+     * all of the conversation's messages here. */
+    g_assert_cmpint (casella_message_list_find (list, ids[3]), ==, 2);
+    g_array_append_val (row, ids[9]);
+    taken = casella_message_list_expand (list, row);
+    g_assert_cmpuint (taken->len, ==, 4);
+    casella_message_list_hide (list, taken);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+    casella_message_list_unhide (list, taken);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 4);
+    casella_message_list_set_conversations (list, FALSE);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 7);
+  }
+
+  /* Acting on the conversation in the Inbox takes its 4 messages there. */
+  in_inbox = casella_store_list_thread_ids (store, inbox, &thread, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (in_inbox->len, ==, 4);
+  for (guint i = 0; i < in_inbox->len; i++)
+    g_assert_true (casella_store_move_message (store, g_array_index (in_inbox, gint64, i), archive, 0, &error));
+  g_clear_pointer (&rows, g_array_unref);
+  rows = casella_store_list_conversation_ids (store, inbox, NULL, NULL, &error);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_clear_pointer (&rows, g_array_unref);
+  rows = casella_store_list_conversation_ids (store, archive, NULL, NULL, &error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpint (g_array_index (rows, gint64, 0), ==, ids[11]);
+  g_assert_cmpint (b2, >, 0);
+}
+
+static void
+test_thread_subjects (void)
+{
+  const struct { const char *subject; const char *stripped; } cases[] = {
+    { "Re: Cena", "Cena" }, { "RE: R: Fwd: Cena", "Cena" }, { "Re[2]: Cena", "Cena" }, { "R: I: Cena", "Cena" },
+    { "Rif: Cena ", "Cena" }, { "AW: WG: Cena", "Cena" }, { "Cena", NULL }, { "Recipe: pasta", NULL },
+    { "Iscrizione: corso", NULL }, { "Re:", "" }, { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *stripped = casella_store_thread_subject (cases[i].subject);
+      g_assert_cmpstr (stripped, ==, cases[i].stripped);
+    }
 }
 
 /* ---- folders and messages ---- */
@@ -1442,6 +1670,8 @@ main (int argc, char **argv)
   g_test_add ("/store/model/folder-list", Fixture, NULL, fixture_setup, test_folder_list, fixture_teardown);
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
   g_test_add ("/store/contacts", Fixture, NULL, fixture_setup, test_contacts, fixture_teardown);
+  g_test_add ("/store/conversations", Fixture, NULL, fixture_setup, test_conversations, fixture_teardown);
+  g_test_add_func ("/store/thread-subjects", test_thread_subjects);
   g_test_add ("/store/model/merged-list", Fixture, NULL, fixture_setup, test_merged_list, fixture_teardown);
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);
   g_test_add ("/store/opened-at-once", Fixture, NULL, fixture_setup, test_opened_at_once, fixture_teardown);

@@ -18,11 +18,13 @@ struct _CasellaMessageItem
   GObject             parent_instance;
   gint64              id;     /* the key it is found by: never changes */
   CasellaMessageInfo *info;
+  CasellaThreadSummary *conversation; /* when the list shows conversations */
   gpointer            origin; /* its list's, compared only */
   char               *origin_label;
 };
 
-enum { ITEM_PROP_0, ITEM_PROP_UNREAD, ITEM_PROP_FLAGGED, ITEM_PROP_PREVIEW, ITEM_PROP_HAS_ATTACHMENT, N_ITEM_PROPS };
+enum { ITEM_PROP_0, ITEM_PROP_UNREAD, ITEM_PROP_FLAGGED, ITEM_PROP_PREVIEW, ITEM_PROP_HAS_ATTACHMENT, ITEM_PROP_COUNT,
+       N_ITEM_PROPS };
 static GParamSpec *item_props[N_ITEM_PROPS];
 
 G_DEFINE_FINAL_TYPE (CasellaMessageItem, casella_message_item, G_TYPE_OBJECT)
@@ -31,6 +33,7 @@ static void
 casella_message_item_finalize (GObject *object)
 {
   casella_message_info_free (CASELLA_MESSAGE_ITEM (object)->info);
+  casella_thread_summary_free (CASELLA_MESSAGE_ITEM (object)->conversation);
   g_free (CASELLA_MESSAGE_ITEM (object)->origin_label);
   G_OBJECT_CLASS (casella_message_item_parent_class)->finalize (object);
 }
@@ -57,6 +60,9 @@ casella_message_item_get_property (GObject    *object,
     case ITEM_PROP_HAS_ATTACHMENT:
       g_value_set_boolean (value, self->info->has_attachment);
       break;
+    case ITEM_PROP_COUNT:
+      g_value_set_uint (value, casella_message_item_get_count (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -77,6 +83,9 @@ casella_message_item_class_init (CasellaMessageItemClass *klass)
                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   item_props[ITEM_PROP_HAS_ATTACHMENT] = g_param_spec_boolean ("has-attachment", NULL, NULL, FALSE,
                                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The messages in its conversation (1: a message on its own). */
+  item_props[ITEM_PROP_COUNT] = g_param_spec_uint ("count", NULL, NULL, 1, G_MAXUINT, 1,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_ITEM_PROPS, item_props);
 }
 
@@ -120,6 +129,22 @@ item_update (CasellaMessageItem *self,
   casella_message_info_free (old);
 }
 
+/* What its conversation is now (taken; NULL: shown as a message). */
+static void
+item_set_conversation (CasellaMessageItem   *self,
+                       CasellaThreadSummary *conversation)
+{
+  gboolean was_unread = casella_message_item_get_unread (self);
+  guint was_count = casella_message_item_get_count (self);
+
+  casella_thread_summary_free (self->conversation);
+  self->conversation = conversation;
+  if (was_unread != casella_message_item_get_unread (self))
+    g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_UNREAD]);
+  if (was_count != casella_message_item_get_count (self))
+    g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_COUNT]);
+}
+
 const CasellaMessageInfo *
 casella_message_item_get_info (CasellaMessageItem *self)
 {
@@ -161,7 +186,27 @@ casella_message_item_get_date (CasellaMessageItem *self)
 gboolean
 casella_message_item_get_unread (CasellaMessageItem *self)
 {
+  if (self->conversation != NULL && self->conversation->count > 1)
+    return self->conversation->unread > 0;
   return !(self->info->flags & CASELLA_MESSAGE_SEEN);
+}
+
+guint
+casella_message_item_get_count (CasellaMessageItem *self)
+{
+  return self->conversation != NULL ? MAX (self->conversation->count, 1) : 1;
+}
+
+const char * const *
+casella_message_item_get_people (CasellaMessageItem *self)
+{
+  return self->conversation != NULL ? (const char * const *) self->conversation->people : NULL;
+}
+
+gint64
+casella_message_item_get_thread (CasellaMessageItem *self)
+{
+  return self->info->thread;
 }
 
 gboolean
@@ -210,6 +255,8 @@ struct _CasellaMessageList
   GQueue        recent;       /* page numbers, most recent first */
   GHashTable   *hidden;       /* gint64 ids on their way out (a move under way) */
   GArray       *dates;        /* gint64, with ids, once asked for; NULL: not read */
+  gboolean      conversations;
+  GArray       *threads;      /* gint64, each row's conversation, when rows are conversations; else NULL */
   GObject      *origin;       /* whose messages these are (an account's session) */
   char         *origin_label;
 };
@@ -254,6 +301,25 @@ forget_page (CasellaMessageList *self,
   g_hash_table_remove (self->loaded, GUINT_TO_POINTER (page + 1));
 }
 
+/* Rows of conversations learn what theirs are now. */
+static void
+summarize (CasellaMessageList *self,
+           guint               first,
+           guint               n)
+{
+  const gint64 *threads = &g_array_index (self->threads, gint64, first);
+  g_autoptr(GHashTable) summaries = casella_store_get_thread_summaries (self->store, threads, n, self->folder_id, NULL);
+
+  for (guint i = 0; summaries != NULL && i < n; i++)
+    {
+      CasellaMessageItem *item = g_hash_table_lookup (self->items, &g_array_index (self->ids, gint64, first + i));
+      gpointer summary = NULL;
+
+      if (item != NULL && threads[i] != 0 && g_hash_table_steal_extended (summaries, &threads[i], NULL, &summary))
+        item_set_conversation (item, summary);
+    }
+}
+
 /* One statement for the page; rows already made are updated in place. */
 static void
 load_page (CasellaMessageList *self,
@@ -276,6 +342,8 @@ load_page (CasellaMessageList *self,
           g_hash_table_insert (self->items, &item->id, item);
         }
     }
+  if (self->threads != NULL)
+    summarize (self, first, n);
   g_hash_table_add (self->loaded, GUINT_TO_POINTER (page + 1));
   g_queue_push_head (&self->recent, GUINT_TO_POINTER (page));
   while (self->recent.length > KEEP_PAGES)
@@ -361,7 +429,16 @@ merge_extra (CasellaMessageList *self,
 static GArray *
 read_ids (CasellaMessageList *self)
 {
-  g_autoptr(GArray) local = casella_store_list_message_ids (self->store, self->folder_id, self->query, NULL);
+  g_autoptr(GArray) local = NULL;
+
+  g_clear_pointer (&self->threads, g_array_unref);
+  if (self->conversations && (self->query == NULL || self->query[0] == '\0') && self->extra->len == 0)
+    {
+      local = casella_store_list_conversation_ids (self->store, self->folder_id, self->hidden, &self->threads, NULL);
+      if (local != NULL)
+        return g_steal_pointer (&local);
+    }
+  local = casella_store_list_message_ids (self->store, self->folder_id, self->query, NULL);
 
   if (local == NULL)
     local = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -447,6 +524,7 @@ casella_message_list_finalize (GObject *object)
   g_hash_table_unref (self->loaded);
   g_hash_table_unref (self->hidden);
   g_clear_pointer (&self->dates, g_array_unref);
+  g_clear_pointer (&self->threads, g_array_unref);
   g_clear_object (&self->origin);
   g_free (self->origin_label);
   g_queue_clear (&self->recent);
@@ -538,6 +616,8 @@ casella_message_list_hide (CasellaMessageList *self,
       g_array_remove_index (self->ids, (guint) position);
       if (self->dates != NULL)
         g_array_remove_index (self->dates, (guint) position);
+      if (self->threads != NULL)
+        g_array_remove_index (self->threads, (guint) position);
       /* Pages move with the ids: they are read again when asked for. */
       g_hash_table_remove_all (self->loaded);
       g_queue_clear (&self->recent);
@@ -560,10 +640,62 @@ int
 casella_message_list_find (CasellaMessageList *self,
                            gint64              message_id)
 {
+  g_autoptr(CasellaMessageInfo) info = NULL;
+
   for (guint i = 0; i < self->ids->len; i++)
     if (g_array_index (self->ids, gint64, i) == message_id)
       return (int) i;
+  /* Another message of a conversation here: its row. */
+  if (self->threads == NULL || (info = casella_store_get_message (self->store, message_id)) == NULL ||
+      info->thread == 0 || info->folder_id != self->folder_id)
+    return -1;
+  for (guint i = 0; i < self->threads->len; i++)
+    if (g_array_index (self->threads, gint64, i) == info->thread)
+      return (int) i;
   return -1;
+}
+
+void
+casella_message_list_set_conversations (CasellaMessageList *self,
+                                        gboolean            conversations)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  if (self->conversations == !!conversations)
+    return;
+  self->conversations = !!conversations;
+  casella_message_list_reload (self);
+}
+
+gboolean
+casella_message_list_get_conversations (CasellaMessageList *self)
+{
+  return self->conversations;
+}
+
+GArray *
+casella_message_list_expand (CasellaMessageList *self,
+                             GArray             *ids)
+{
+  g_autoptr(GArray) threads = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GHashTable) asked = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) more = NULL;
+  GArray *all = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_array_append_vals (all, ids->data, ids->len);
+  if (self->threads == NULL)
+    return all;
+  for (guint i = 0; i < ids->len; i++)
+    g_hash_table_add (asked, &g_array_index (ids, gint64, i));
+  for (guint j = 0; j < self->ids->len; j++)
+    if (g_array_index (self->threads, gint64, j) != 0 && g_hash_table_contains (asked, &g_array_index (self->ids, gint64, j)))
+      g_array_append_val (threads, g_array_index (self->threads, gint64, j));
+  more = casella_store_list_thread_ids (self->store, self->folder_id, (gint64 *) threads->data, threads->len, NULL);
+  for (guint i = 0; more != NULL && i < more->len; i++)
+    if (!g_hash_table_contains (asked, &g_array_index (more, gint64, i)) &&
+        !g_hash_table_contains (self->hidden, &g_array_index (more, gint64, i)))
+      g_array_append_val (all, g_array_index (more, gint64, i));
+  return all;
 }
 
 void

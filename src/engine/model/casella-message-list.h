@@ -28,6 +28,13 @@ gint64                    casella_message_item_get_date     (CasellaMessageItem 
 gboolean                  casella_message_item_get_unread   (CasellaMessageItem *self);
 gboolean                  casella_message_item_get_flagged  (CasellaMessageItem *self);
 gboolean                  casella_message_item_get_has_attachment (CasellaMessageItem *self);
+/* In a list of conversations: how many messages its conversation has
+ * (1: a message on its own), who wrote them in the order they first did
+ * ("" is the account itself; NULL outside conversations), and which it
+ * is (0: none yet). Unread means any of them is. */
+guint                     casella_message_item_get_count    (CasellaMessageItem *self);
+const char * const       *casella_message_item_get_people   (CasellaMessageItem *self);
+gint64                    casella_message_item_get_thread   (CasellaMessageItem *self);
 /* A letter that came by certified email (PEC), on a PEC account. */
 gboolean                  casella_message_item_get_certified     (CasellaMessageItem *self);
 /* Its list's origin (compared, never used) and the label shown with it
@@ -58,7 +65,16 @@ void                casella_message_list_hide       (CasellaMessageList *self,
                                                      GArray             *ids);
 void                casella_message_list_unhide     (CasellaMessageList *self,
                                                      GArray             *ids);
-/* The position of a message, or -1. */
+/* One row per conversation (by its newest message in the folder) while
+ * there is no query; else one per message. */
+void                casella_message_list_set_conversations (CasellaMessageList *self,
+                                                     gboolean            conversations);
+gboolean            casella_message_list_get_conversations (CasellaMessageList *self);
+/* The messages the rows of ids stand for: with conversations, every
+ * message of theirs in this folder (what a move or delete takes). */
+GArray             *casella_message_list_expand     (CasellaMessageList *self,
+                                                     GArray             *ids);
+/* The position of a message (or of its conversation's row), or -1. */
 int                 casella_message_list_find       (CasellaMessageList *self,
                                                      gint64              message_id);
 /* Whose messages these are (an account's session), told to its items;

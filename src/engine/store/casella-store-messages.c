@@ -83,7 +83,12 @@ one_message (sqlite3_stmt *statement)
   CasellaMessageInfo *info = NULL;
 
   if (statement != NULL && sqlite3_step (statement) == SQLITE_ROW)
-    info = casella_store_message_from_row (statement);
+    {
+      info = casella_store_message_from_row (statement);
+      /* Asked for with its conversation (after the usual columns). */
+      if (sqlite3_column_count (statement) > 19)
+        info->thread = sqlite3_column_int64 (statement, 19);
+    }
   if (statement != NULL)
     sqlite3_reset (statement);
   return info;
@@ -296,20 +301,25 @@ insert_message (CasellaStore              *self,
   CasellaPecKind pec_kind;
   g_autoptr(CasellaMessageInfo) shown = casella_store_pec_headers (self, info, &pec_kind);
   const CasellaMessageInfo *envelope = info;
-  sqlite3_stmt *statement = casella_store_prepare (self,
-    "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
-    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (folder_id, uid) DO NOTHING RETURNING id", error);
-  gint64 id = 0;
+  sqlite3_stmt *statement;
+  gint64 id = 0, thread;
   int rc;
 
-  if (statement == NULL)
-    return 0;
   if (shown != NULL)
     info = shown;
+  thread = casella_store_find_thread (self, info, 0, error);
+  if (thread < 0)
+    return 0;
+  statement = casella_store_prepare (self,
+    "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
+    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body, thread)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (folder_id, uid) DO NOTHING RETURNING id", error);
+  if (statement == NULL)
+    return 0;
   bind_message (statement, info);
   sqlite3_bind_int (statement, 18, body != NULL);   /* a body comes with it */
+  sqlite3_bind_int64 (statement, 19, thread);
   rc = sqlite3_step (statement);
   if (rc == SQLITE_ROW)
     id = sqlite3_column_int64 (statement, 0);
@@ -328,6 +338,7 @@ insert_message (CasellaStore              *self,
       return 0;
     }
   if (!index_message (self, id, info, body, error) || !casella_store_note_contacts (self, info, error) ||
+      !casella_store_adopt_thread (self, id, info->message_id, thread, error) ||
       !casella_store_pec_note_headers (self, id, pec_kind, envelope, error))
     return 0;
   casella_store_mark_changed (self, info->folder_id);
@@ -339,7 +350,8 @@ CasellaMessageInfo *
 casella_store_get_message (CasellaStore *self,
                            gint64        id)
 {
-  sqlite3_stmt *statement = casella_store_prepare (self, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE id = ?", NULL);
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT " MESSAGE_COLUMNS ", thread FROM messages WHERE id = ?", NULL);
 
   if (statement == NULL)
     return NULL;
@@ -370,7 +382,7 @@ load_chunk (CasellaStore  *self,
             GError       **error)
 {
   sqlite3_stmt *statement = casella_store_prepare (self,
-    "SELECT " MESSAGE_COLUMNS ", (SELECT kind FROM pec WHERE pec.message_id = messages.id) FROM messages"
+    "SELECT " MESSAGE_COLUMNS ", (SELECT kind FROM pec WHERE pec.message_id = messages.id), thread FROM messages"
     " WHERE id IN (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
   int rc;
@@ -385,6 +397,7 @@ load_chunk (CasellaStore  *self,
       CasellaMessageInfo *info = casella_store_message_from_row (statement);
 
       info->pec_kind = (CasellaPecKind) sqlite3_column_int (statement, 19);
+      info->thread = sqlite3_column_int64 (statement, 20);
       g_hash_table_insert (found, &info->id, info);
     }
   sqlite3_reset (statement);

@@ -103,6 +103,17 @@ gboolean      casella_store_note_contacts (CasellaStore             *self,
 gboolean      casella_store_contacts_flush (CasellaStore *self,
                                             GError      **error);
 void          casella_store_contacts_forget (CasellaStore *self);
+/* casella-store-threads.c: the conversation a message joins (-1: an
+ * error), and the answers that came before it joining it too. */
+gint64        casella_store_find_thread   (CasellaStore             *self,
+                                           const CasellaMessageInfo *info,
+                                           gint64                    except,
+                                           GError                  **error);
+gboolean      casella_store_adopt_thread  (CasellaStore  *self,
+                                           gint64         id,
+                                           const char    *message_id,
+                                           gint64         thread,
+                                           GError       **error);
 
 /* Binding helpers: NULL text binds NULL. */
 void          casella_store_bind_text    (sqlite3_stmt  *statement,

@@ -122,6 +122,18 @@ static const char *const migrations[] = {
   "  signed INTEGER NOT NULL DEFAULT 0,"
   "  envelope_from_name TEXT, envelope_from_address TEXT, envelope_subject TEXT);"
   "CREATE INDEX pec_by_ref ON pec (ref) WHERE ref IS NOT NULL;",
+  /* 6: conversations (casella-store-threads.c): the number in the date
+   * index, so a folder's conversations come from the index alone; the
+   * links a new message is placed by, indexed (a store with mail is
+   * placed once by casella_store_build_threads) */
+  "ALTER TABLE messages ADD COLUMN thread INTEGER NOT NULL DEFAULT 0;"
+  "DROP INDEX messages_by_date;"
+  "CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC, flags, thread);"
+  "CREATE INDEX messages_by_thread ON messages (thread);"
+  "CREATE INDEX messages_by_message_id ON messages (message_id) WHERE message_id IS NOT NULL;"
+  "CREATE INDEX messages_by_parent ON messages (in_reply_to) WHERE in_reply_to IS NOT NULL;"
+  "CREATE INDEX messages_by_subject ON messages (subject, date) WHERE in_reply_to IS NULL;"
+  "INSERT INTO meta (key, value) SELECT 'threads', '1' WHERE NOT EXISTS (SELECT 1 FROM messages);",
 };
 
 /* ---- errors ---- */

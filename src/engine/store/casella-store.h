@@ -97,7 +97,17 @@ typedef struct _CasellaMessageInfo {
   gboolean             has_body;
   guint64              modseq;
   CasellaPecKind       pec_kind;     /* what a PEC provider says it is (read for the lists only) */
+  gint64               thread;       /* its conversation (read, never written: the store places it); 0: not yet */
 } CasellaMessageInfo;
+
+/* A conversation, as its row in a list shows it. */
+typedef struct {
+  gint64  thread;
+  guint   count;     /* its messages, each once (a copy in another folder is the same) */
+  guint   unread;
+  gint64  newest;    /* the newest message's date */
+  GStrv   people;    /* who wrote, in the order they first did; "" is the account itself */
+} CasellaThreadSummary;
 
 #define CASELLA_TYPE_STORE (casella_store_get_type ())
 G_DECLARE_FINAL_TYPE (CasellaStore, casella_store, CASELLA, STORE, GObject)
@@ -402,6 +412,39 @@ gboolean            casella_pec_proof_write         (GPtrArray           *files,
                                                      const char          *dir,
                                                      GError             **error);
 
+/* Conversations: a folder's, each by its newest message there, newest
+ * first, leaving out skip's ids (gint64 keys; NULL: none; threads:
+ * each row's, or NULL); what their rows show (thread →
+ * CasellaThreadSummary, over every folder but the bin and junk, and
+ * folder_id's own); one conversation's messages oldest first (a copy in
+ * two folders once, this folder's); the ids of some conversations'
+ * messages in a folder (to move them all). */
+GArray             *casella_store_list_conversation_ids (CasellaStore   *self,
+                                                     gint64               folder_id,
+                                                     GHashTable          *skip,
+                                                     GArray             **threads,
+                                                     GError             **error);
+GHashTable         *casella_store_get_thread_summaries (CasellaStore    *self,
+                                                     const gint64        *threads,
+                                                     guint                n_threads,
+                                                     gint64               folder_id,
+                                                     GError             **error);
+GPtrArray          *casella_store_list_thread       (CasellaStore        *self,
+                                                     gint64               thread,
+                                                     gint64               folder_id,
+                                                     GError             **error);
+GArray             *casella_store_list_thread_ids   (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     const gint64        *threads,
+                                                     guint                n_threads,
+                                                     GError             **error);
+/* Places the mail of a store from before conversations, once. */
+gboolean            casella_store_build_threads     (CasellaStore        *self,
+                                                     GError             **error);
+/* "Re: R: Cena" → "Cena"; NULL when the subject has no such prefix. */
+char               *casella_store_thread_subject    (const char          *subject);
+void                casella_thread_summary_free     (CasellaThreadSummary *summary);
+
 CasellaMessageInfo *casella_message_info_copy       (const CasellaMessageInfo *info);
 void                casella_message_info_free       (CasellaMessageInfo  *info);
 
@@ -409,5 +452,6 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CasellaStoreRebuildReport, casella_store_rebui
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CasellaBodyFacts, casella_body_facts_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaStoreFolder, casella_store_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaMessageInfo, casella_message_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaThreadSummary, casella_thread_summary_free)
 
 G_END_DECLS

@@ -348,8 +348,9 @@ run_steps (CasellaImapSync  *self,
 
   if (protocol == NULL && !casella_store_set_meta (self->store, "protocol", "imap", error))
     return FALSE;
-  /* A store from before address completion: its people, once. */
-  if (!casella_store_build_contacts (self->store, error))
+  /* A store from before address completion and conversations: its
+   * people and conversations, once. */
+  if (!casella_store_build_contacts (self->store, error) || !casella_store_build_threads (self->store, error))
     return FALSE;
   if (!casella_imap_sync_ensure_connected (self, cancellable, error) ||
       !casella_imap_sync_replay (self, cancellable, error) ||

@@ -255,8 +255,9 @@ casella_pop3_sync_run (CasellaStore             *store,
   CasellaPop3SyncResult counts = { 0 };
   gboolean ok;
 
-  /* A store from before address completion: its people, once. */
-  if (!casella_store_build_contacts (store, error))
+  /* A store from before address completion and conversations: its
+   * people and conversations, once. */
+  if (!casella_store_build_contacts (store, error) || !casella_store_build_threads (store, error))
     return FALSE;
   /* The server said how often it takes a sign-in (LOGIN-DELAY): asking
    * sooner only gets refused, so it is not asked. */
