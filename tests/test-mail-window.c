@@ -635,6 +635,12 @@ scrolled_down (gpointer scroll)
 }
 
 static gboolean
+scrolled_a_step (gpointer scroll)
+{
+  return gtk_adjustment_get_value (scroll) > 50;
+}
+
+static gboolean
 scrolled_to_top (gpointer scroll)
 {
   return gtk_adjustment_get_value (scroll) == 0;
@@ -695,14 +701,11 @@ test_html_scrolls_as_one (void)
   xdotool ("key", "Home", NULL);
   g_assert_true (casella_test_wait_until (scrolled_to_top, scroll, 5000));
 
-  /* The wheel, over the message. */
+  /* The wheel, over the message: one click scrolls the reader (the
+   * reader takes it, not a round trip through the web process). */
   point_at (web, 300, 400);
-  for (guint turns = 0; turns < 10 && !scrolled_down (scroll); turns++)
-    {
-      xdotool ("click", "5", NULL);
-      casella_test_wait_until (scrolled_down, scroll, 500);
-    }
-  g_assert_true (scrolled_down (scroll));
+  xdotool ("click", "5", NULL);
+  g_assert_true (casella_test_wait_until (scrolled_a_step, scroll, 5000));
   shot (GTK_WIDGET (window), "html-long-scrolled");
 }
 

@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <adwaita.h>
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -733,6 +735,33 @@ prepare_html_page (CasellaReader *self)
   self->html_wanted = TRUE;
 }
 
+/* A mouse wheel over a message as tall as itself scrolls the reader at
+ * once: WebKit would ask its page first and hand back what the page did
+ * not use, a round trip that a busy web process makes late or loses.
+ * Smooth (touchpad) scrolling still goes through WebKit, for its
+ * momentum; so does Ctrl+wheel. */
+static gboolean
+on_html_wheel (GtkEventControllerScroll *controller,
+               double                    dx,
+               double                    dy,
+               CasellaReader            *self)
+{
+  GtkAdjustment *scroll = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->html_scroller));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  gboolean follows = FALSE;
+
+  if (self->html_view == NULL || dy == 0 || (state & GDK_CONTROL_MASK) ||
+      gtk_event_controller_scroll_get_unit (controller) != GDK_SCROLL_UNIT_WHEEL)
+    return GDK_EVENT_PROPAGATE;
+  g_object_get (self->html_view, "follows-content", &follows, NULL);
+  if (!follows)
+    return GDK_EVENT_PROPAGATE;
+  /* The step GTK's own scrolled windows take for a wheel click. */
+  gtk_adjustment_set_value (scroll, gtk_adjustment_get_value (scroll) +
+                                    dy * pow (gtk_adjustment_get_page_size (scroll), 2.0 / 3.0));
+  return GDK_EVENT_STOP;
+}
+
 /* WebKit is loaded the first time an HTML message is shown, not before. */
 static GtkWidget *
 ensure_html_view (CasellaReader *self)
@@ -1390,6 +1419,7 @@ casella_reader_init (CasellaReader *self)
   GtkGesture *click = gtk_gesture_click_new ();
   GtkEventController *key = gtk_event_controller_key_new ();
   GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkEventController *wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->store_signals = g_signal_group_new (CASELLA_TYPE_STORE);
@@ -1406,6 +1436,9 @@ casella_reader_init (CasellaReader *self)
   gtk_widget_add_controller (GTK_WIDGET (self->text), key);
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
   gtk_widget_add_controller (GTK_WIDGET (self->text), motion);
+  g_signal_connect (wheel, "scroll", G_CALLBACK (on_html_wheel), self);
+  gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+  gtk_widget_add_controller (self->html_scroller, wheel);
   casella_reader_show_nothing (self, 0);
 }
 
