@@ -553,11 +553,21 @@ casella_message_list_new (CasellaStore *store,
                           gint64        folder_id,
                           const char   *query)
 {
+  return casella_message_list_new_full (store, folder_id, query, FALSE);
+}
+
+CasellaMessageList *
+casella_message_list_new_full (CasellaStore *store,
+                               gint64        folder_id,
+                               const char   *query,
+                               gboolean      conversations)
+{
   CasellaMessageList *self = g_object_new (CASELLA_TYPE_MESSAGE_LIST, NULL);
 
   self->store = g_object_ref (store);
   self->folder_id = folder_id;
   self->query = g_strdup (query);
+  self->conversations = conversations;
   self->ids = read_ids (self);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
   return self;

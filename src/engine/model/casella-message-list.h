@@ -49,6 +49,11 @@ G_DECLARE_FINAL_TYPE (CasellaMessageList, casella_message_list, CASELLA, MESSAGE
 CasellaMessageList *casella_message_list_new        (CasellaStore       *store,
                                                      gint64              folder_id,
                                                      const char         *query);
+/* The same, one row per conversation when asked (see set_conversations). */
+CasellaMessageList *casella_message_list_new_full   (CasellaStore       *store,
+                                                     gint64              folder_id,
+                                                     const char         *query,
+                                                     gboolean            conversations);
 gint64              casella_message_list_get_folder (CasellaMessageList *self);
 void                casella_message_list_set_query  (CasellaMessageList *self,
                                                      const char         *query);

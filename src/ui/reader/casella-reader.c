@@ -27,6 +27,7 @@
 #include "casella-message-compose.h"
 #include "casella-message-text.h"
 #include "casella-pec-banner.h"
+#include "casella-conversation-strip.h"
 #include "casella-reader.h"
 #include "casella-store-queue.h"
 #include "casella-ui.h"
@@ -85,6 +86,9 @@ struct _CasellaReader
   GSettings          *settings;
   GSettings          *account_settings; /* of the session's account, */
   char               *account_settings_id; /* this one */
+  CasellaConversationStrip *earlier; /* a conversation's messages folded */
+  CasellaConversationStrip *later;   /* before and after the open one */
+  GPtrArray          *conversation; /* CasellaMessageInfo, oldest first; NULL: a message alone */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaReader, casella_reader, GTK_TYPE_WIDGET)
@@ -1044,7 +1048,15 @@ show_pec_status (CasellaReader *self)
 static void
 on_store_changed (CasellaReader *self)
 {
-  if (self->pec_status && self->message_id != 0 && self->session != NULL)
+  g_autoptr(CasellaMessageInfo) info = NULL;
+
+  if (self->message_id == 0 || self->session == NULL)
+    return;
+  /* A star given or taken (here, or on another device). */
+  info = casella_store_get_message (casella_mail_session_get_store (self->session), self->message_id);
+  if (info != NULL)
+    gtk_widget_set_visible (self->star, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
+  if (self->pec_status)
     show_pec_status (self);
 }
 
@@ -1204,14 +1216,82 @@ on_send_again (CasellaReader *self)
   gtk_widget_set_visible (self->outbox_bar, FALSE);
 }
 
+/* The conversation's other messages, folded around the open one. */
+static void
+fold_conversation (CasellaReader *self)
+{
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_message_info_free);
+  g_autoptr(GPtrArray) after = g_ptr_array_new_with_free_func ((GDestroyNotify) casella_message_info_free);
+  gboolean past = FALSE;
+
+  for (guint i = 0; self->conversation != NULL && i < self->conversation->len; i++)
+    {
+      CasellaMessageInfo *info = self->conversation->pdata[i];
+
+      if (info->id == self->message_id)
+        past = TRUE;
+      else
+        g_ptr_array_add (past ? after : before, casella_message_info_copy (info));
+    }
+  casella_conversation_strip_set_messages (self->earlier, before);
+  casella_conversation_strip_set_messages (self->later, after);
+}
+
+static void show_message (CasellaReader *self, CasellaMailSession *session, gint64 message_id);
+
+static void
+on_open_in_conversation (CasellaReader *self,
+                         gint64         message_id)
+{
+  if (self->session != NULL)
+    show_message (self, self->session, message_id);
+}
+
 void
 casella_reader_show (CasellaReader      *self,
                      CasellaMailSession *session,
                      gint64              message_id)
 {
-  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), message_id);
+  g_return_if_fail (CASELLA_IS_READER (self));
+
+  g_clear_pointer (&self->conversation, g_ptr_array_unref);
+  show_message (self, session, message_id);
+}
+
+void
+casella_reader_show_conversation (CasellaReader      *self,
+                                  CasellaMailSession *session,
+                                  gint64              thread,
+                                  gint64              folder_id)
+{
+  g_autoptr(GPtrArray) messages = casella_store_list_thread (casella_mail_session_get_store (session), thread,
+                                                             folder_id, NULL);
 
   g_return_if_fail (CASELLA_IS_READER (self));
+
+  if (messages == NULL || messages->len == 0)
+    {
+      casella_reader_show_nothing (self, 0);
+      return;
+    }
+  g_clear_pointer (&self->conversation, g_ptr_array_unref);
+  self->conversation = g_ptr_array_ref (messages);
+  /* The newest open, the others folded. */
+  show_message (self, session, ((CasellaMessageInfo *) messages->pdata[messages->len - 1])->id);
+}
+
+GPtrArray *
+casella_reader_get_conversation (CasellaReader *self)
+{
+  return self->conversation;
+}
+
+static void
+show_message (CasellaReader      *self,
+              CasellaMailSession *session,
+              gint64              message_id)
+{
+  g_autoptr(CasellaMessageInfo) info = casella_store_get_message (casella_mail_session_get_store (session), message_id);
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -1226,6 +1306,7 @@ casella_reader_show (CasellaReader      *self,
       return;
     }
   show_headers (self, info);
+  fold_conversation (self);
   self->pec_account = casella_account_get_pec (casella_mail_session_get_account (session));
   self->pec_level = 0;
   self->pec_status = FALSE;
@@ -1262,6 +1343,7 @@ casella_reader_show_nothing (CasellaReader *self,
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   self->message_id = 0;
+  g_clear_pointer (&self->conversation, g_ptr_array_unref);
   if (n_selected > 1)
     /* Translators: the reader when several messages are selected */
     title = g_strdup_printf (ngettext ("%u Message Selected", "%u Messages Selected", n_selected), n_selected);
@@ -1368,6 +1450,7 @@ casella_reader_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->account_settings);
   g_clear_pointer (&self->account_settings_id, g_free);
+  g_clear_pointer (&self->conversation, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), CASELLA_TYPE_READER);
 
   G_OBJECT_CLASS (casella_reader_parent_class)->dispose (object);
@@ -1392,12 +1475,13 @@ casella_reader_class_init (CasellaReaderClass *klass)
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (CASELLA_TYPE_PEC_BANNER);
+  g_type_ensure (CASELLA_TYPE_CONVERSATION_STRIP);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/casellamail/Casella/reader/casella-reader.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, CasellaReader, name)
   BIND (stack); BIND (nothing); BIND (subject); BIND (from); BIND (to); BIND (cc); BIND (date); BIND (star);
   BIND (text); BIND (loading); BIND (problem); BIND (problem_text); BIND (attachments); BIND (attachments_scroller);
   BIND (outbox_bar); BIND (outbox_text); BIND (pec_banner); BIND (long_bar); BIND (text_scroller); BIND (html_box); BIND (remote_bar);
-  BIND (html_scroller); BIND (page); BIND (headers);
+  BIND (html_scroller); BIND (page); BIND (headers); BIND (earlier); BIND (later);
   BIND (remote_label); BIND (show_images_button); BIND (always_button); BIND (stop_button);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_show_images);
@@ -1439,6 +1523,8 @@ casella_reader_init (CasellaReader *self)
   g_signal_connect (wheel, "scroll", G_CALLBACK (on_html_wheel), self);
   gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
   gtk_widget_add_controller (self->html_scroller, wheel);
+  g_signal_connect_swapped (self->earlier, "open-message", G_CALLBACK (on_open_in_conversation), self);
+  g_signal_connect_swapped (self->later, "open-message", G_CALLBACK (on_open_in_conversation), self);
   casella_reader_show_nothing (self, 0);
 }
 

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "casella-message-row.h"
 #include "casella-message-view.h"
@@ -26,7 +27,7 @@
 #define NATURAL_WIDTH  380   /* a stable pane, whatever the subjects */
 #define DIM_ALPHA      0.55  /* libadwaita's .dim-label */
 
-typedef enum { TEXT_SENDER, TEXT_DATE, TEXT_SUBJECT, TEXT_PREVIEW, TEXT_ORIGIN, N_TEXTS } Text;
+typedef enum { TEXT_SENDER, TEXT_DATE, TEXT_SUBJECT, TEXT_PREVIEW, TEXT_ORIGIN, TEXT_COUNT, N_TEXTS } Text;
 
 struct _CasellaMessageRow
 {
@@ -35,6 +36,8 @@ struct _CasellaMessageRow
   CasellaMessageItem *item;
   GSignalGroup       *signals;
   char               *date;
+  char               *people;             /* a conversation's, else NULL */
+  char               *count;
   gboolean            unread, flagged, attachment, certified;
   PangoLayout        *layouts[N_TEXTS];   /* made when drawn */
   PangoLayout        *dot;
@@ -58,7 +61,9 @@ text_of (CasellaMessageRow *self,
   switch (text)
     {
     case TEXT_SENDER:
-      return casella_message_item_get_sender (self->item);
+      return self->people ? self->people : casella_message_item_get_sender (self->item);
+    case TEXT_COUNT:
+      return self->count;
     case TEXT_DATE:
       return self->date;
     case TEXT_SUBJECT:
@@ -101,9 +106,18 @@ describe (CasellaMessageRow *self)
     to = g_strdup_printf (_(", to %s"), origin);
   /* Translators: a message in the list, for screen readers: "Unread, Anna Rossi, Dinner on Saturday, 14:05" */
   description = g_strdup_printf (_("%s%s, %s, %s%s%s"), self->unread ? _("Unread, ") : "",
-                                 casella_message_item_get_sender (self->item), subject[0] ? subject : _("No subject"),
+                                 text_of (self, TEXT_SENDER), subject[0] ? subject : _("No subject"),
                                  self->date, self->flagged ? _(", starred") : "",
                                  self->attachment ? _(", with attachments") : "");
+  if (self->count != NULL)
+    {
+      guint n = casella_message_item_get_count (self->item);
+      /* Translators: for screen readers, after a conversation in the list */
+      g_autofree char *count = g_strdup_printf (ngettext (", %u message", ", %u messages", n), n);
+      char *whole = g_strconcat (description, count, NULL);
+      g_free (description);
+      description = whole;
+    }
   if (self->certified)
     {
       /* Translators: for screen readers, after a message that came by PEC */
@@ -120,9 +134,43 @@ describe (CasellaMessageRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
 }
 
+/* "Anna, me, Marco": first names when there are several. */
+static char *
+people_of (CasellaMessageItem *item)
+{
+  const char * const *people = casella_message_item_get_people (item);
+  guint n = people ? g_strv_length ((char **) people) : 0;
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *who = people[i][0] ? people[i] : C_("conversation", "me");
+      const char *space = n > 1 && people[i][0] && strchr (who, '@') == NULL ? strchr (who, ' ') : NULL;
+
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append_len (text, who, space ? space - who : (gssize) -1);
+    }
+  return g_string_free (text, text->len == 0);
+}
+
+static void
+read_conversation (CasellaMessageRow *self)
+{
+  guint count = casella_message_item_get_count (self->item);
+
+  g_clear_pointer (&self->people, g_free);
+  g_clear_pointer (&self->count, g_free);
+  if (count < 2)
+    return;
+  self->people = people_of (self->item);
+  self->count = g_strdup_printf ("%u", count);
+}
+
 static void
 read_marks (CasellaMessageRow *self)
 {
+  read_conversation (self);
   self->unread = casella_message_item_get_unread (self->item);
   self->flagged = casella_message_item_get_flagged (self->item);
   self->attachment = casella_message_item_get_has_attachment (self->item);
@@ -226,6 +274,7 @@ ensure_layouts (CasellaMessageRow *self)
                                                    : NULL;
   self->layouts[TEXT_ORIGIN] = text_of (self, TEXT_ORIGIN) ? make_layout (self, text_of (self, TEXT_ORIGIN), FALSE, TRUE)
                                                            : NULL;
+  self->layouts[TEXT_COUNT] = self->count ? make_layout (self, self->count, FALSE, TRUE) : NULL;
   self->dot = gtk_widget_create_pango_layout (GTK_WIDGET (self), "●");
 }
 
@@ -313,7 +362,7 @@ casella_message_row_snapshot (GtkWidget   *widget,
   CasellaMessageRow *self = CASELLA_MESSAGE_ROW (widget);
   int width = gtk_widget_get_width (widget);
   int h = line_height (self);
-  int dot_width, text_x, date_width, icons_width, right, origin_width = 0;
+  int dot_width, text_x, date_width, icons_width, right, origin_width = 0, sender_width;
   GdkRGBA text, dim, accent;
   const char *icons[3];
   const GdkRGBA *icon_colors[3];
@@ -346,8 +395,17 @@ casella_message_row_snapshot (GtkWidget   *widget,
 
   if (self->unread)
     draw_text (self, snapshot, self->dot, 0, 0, dot_width, h, &accent);
-  draw_text (self, snapshot, self->layouts[TEXT_SENDER], text_x, 0,
-             width - right - COLUMN_SPACING - text_x - (origin_width ? origin_width + COLUMN_SPACING : 0), h, &text);
+  sender_width = width - right - COLUMN_SPACING - text_x - (origin_width ? origin_width + COLUMN_SPACING : 0);
+  /* A conversation: how many messages, just after the people. */
+  if (self->layouts[TEXT_COUNT] != NULL)
+    {
+      int count_width = layout_width (self->layouts[TEXT_COUNT]);
+
+      sender_width = MIN (sender_width - count_width - COLUMN_SPACING, layout_width (self->layouts[TEXT_SENDER]));
+      draw_text (self, snapshot, self->layouts[TEXT_COUNT], text_x + MAX (sender_width, 0) + COLUMN_SPACING, 0,
+                 count_width, h, &dim);
+    }
+  draw_text (self, snapshot, self->layouts[TEXT_SENDER], text_x, 0, sender_width, h, &text);
   if (origin_width > 0)
     draw_text (self, snapshot, self->layouts[TEXT_ORIGIN], width - date_width - COLUMN_SPACING - origin_width, 0,
                origin_width, h, &dim);
@@ -492,6 +550,8 @@ static void
 casella_message_row_finalize (GObject *object)
 {
   g_free (CASELLA_MESSAGE_ROW (object)->date);
+  g_free (CASELLA_MESSAGE_ROW (object)->people);
+  g_free (CASELLA_MESSAGE_ROW (object)->count);
 
   G_OBJECT_CLASS (casella_message_row_parent_class)->finalize (object);
 }

@@ -265,6 +265,15 @@ move_selected (CasellaWindow     *self,
   /* The rows go at once and the next message opens; the store follows
    * on the session's writer, which may wait behind a sync's batch. */
   position = first_selected_position (self, parts);
+  /* A conversation's row moves all of its messages in this folder. */
+  for (guint i = 0; i < parts->len; i++)
+    {
+      CasellaWindowPart *part = parts->pdata[i];
+      GArray *all = casella_message_list_expand (part->list, part->ids);
+
+      g_array_unref (part->ids);
+      part->ids = all;
+    }
   for (guint i = 0; i < parts->len; i++)
     casella_message_list_hide (((CasellaWindowPart *) parts->pdata[i])->list, ((CasellaWindowPart *) parts->pdata[i])->ids);
   after_removal (self, position);
@@ -506,13 +515,36 @@ any_without (GPtrArray           *parts,
   return FALSE;
 }
 
+/* Stars and read marks are a message's: with one conversation open, the
+ * message open in the reader's. */
+static void
+flag_open_message (CasellaWindow *self,
+                   GPtrArray     *parts)
+{
+  CasellaWindowPart *part = parts->len == 1 ? parts->pdata[0] : NULL;
+  GPtrArray *conversation = casella_reader_get_conversation (self->reader);
+  gint64 open = casella_reader_get_message (self->reader);
+  gboolean shown = FALSE;
+
+  if (part == NULL || part->ids->len != 1 || conversation == NULL || open == 0 ||
+      casella_reader_get_session (self->reader) != part->session)
+    return;
+  for (guint i = 0; i < conversation->len; i++)
+    shown |= ((CasellaMessageInfo *) conversation->pdata[i])->id == g_array_index (part->ids, gint64, 0);
+  if (shown)
+    g_array_index (part->ids, gint64, 0) = open;
+}
+
 /* Any selected message without the flag gets it; else all lose it. */
 static void
 toggle_flag (CasellaWindow       *self,
              CasellaMessageFlags  flag)
 {
   g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
-  gboolean add = any_without (parts, flag);
+  gboolean add;
+
+  flag_open_message (self, parts);
+  add = any_without (parts, flag);
 
   for (guint i = 0; i < parts->len; i++)
     casella_window_mark (self, ((CasellaWindowPart *) parts->pdata[i])->session,

@@ -35,7 +35,8 @@ running_sessions (CasellaWindow *self)
 }
 
 static CasellaMergedList *
-make_inboxes (GPtrArray *sessions)
+make_inboxes (GPtrArray *sessions,
+              gboolean   conversations)
 {
   CasellaMergedList *inboxes = casella_merged_list_new ();
 
@@ -49,7 +50,7 @@ make_inboxes (GPtrArray *sessions)
       /* Not synced yet: it joins when the accounts next change. */
       if (inbox == NULL)
         continue;
-      list = casella_message_list_new (store, inbox->id, NULL);
+      list = casella_message_list_new_full (store, inbox->id, NULL, conversations);
       casella_message_list_set_origin (list, G_OBJECT (session),
                                        casella_account_get_address (casella_mail_session_get_account (session)));
       casella_merged_list_add (inboxes, list);
@@ -61,7 +62,7 @@ void
 casella_window_show_all_inboxes (CasellaWindow *self)
 {
   g_autoptr(GPtrArray) sessions = running_sessions (self);
-  g_autoptr(CasellaMergedList) inboxes = make_inboxes (sessions);
+  g_autoptr(CasellaMergedList) inboxes = make_inboxes (sessions, g_settings_get_boolean (self->settings, "conversations"));
 
   g_set_object (&self->inboxes, inboxes);
   self->folder_id = 0;

@@ -208,7 +208,8 @@ casella_window_open_folder (CasellaWindow *self,
       update_title (self);
     }
   self->folder_id = folder_id;
-  messages = casella_message_list_new (store, folder_id, NULL);
+  messages = casella_message_list_new_full (store, folder_id, NULL,
+                                            g_settings_get_boolean (self->settings, "conversations"));
   casella_message_list_set_origin (messages, G_OBJECT (self->session), NULL);
   casella_message_view_set_model (self->message_view, G_LIST_MODEL (messages));
   adw_window_title_set_title (self->folder_title, casella_folder_display_name (folder));
@@ -268,6 +269,44 @@ mark_read_on_open (CasellaWindow      *self,
   casella_window_mark (self, session, ids, CASELLA_MESSAGE_SEEN, 0);
 }
 
+/* A row that is a conversation: it opens whole, and what is unread in
+ * it is read (the row showed it as one). */
+static gboolean
+show_conversation (CasellaWindow     *self,
+                   CasellaWindowPart *part,
+                   gint64             id)
+{
+  int position = casella_message_list_find (part->list, id);
+  g_autoptr(CasellaMessageItem) item = position >= 0 ? g_list_model_get_item (G_LIST_MODEL (part->list), position) : NULL;
+  g_autoptr(GArray) unread = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GPtrArray *messages;
+
+  if (item == NULL || casella_message_item_get_count (item) < 2)
+    return FALSE;
+  casella_reader_show_conversation (self->reader, part->session, casella_message_item_get_thread (item),
+                                    casella_message_list_get_folder (part->list));
+  messages = casella_reader_get_conversation (self->reader);
+  for (guint i = 0; messages != NULL && i < messages->len; i++)
+    if (!(((CasellaMessageInfo *) messages->pdata[i])->flags & CASELLA_MESSAGE_SEEN))
+      g_array_append_val (unread, ((CasellaMessageInfo *) messages->pdata[i])->id);
+  if (unread->len > 0 && g_settings_get_boolean (self->settings, "mark-read-on-open"))
+    casella_window_mark (self, part->session, unread, CASELLA_MESSAGE_SEEN, 0);
+  return TRUE;
+}
+
+/* Grouped or not: every list on show reads its rows again. */
+static void
+on_conversations_changed (CasellaWindow *self)
+{
+  gboolean on = g_settings_get_boolean (self->settings, "conversations");
+  GListModel *model = casella_message_view_get_model (self->message_view);
+
+  if (CASELLA_IS_MESSAGE_LIST (model))
+    casella_message_list_set_conversations (CASELLA_MESSAGE_LIST (model), on);
+  for (guint i = 0; self->inboxes != NULL && i < casella_merged_list_get_n_lists (self->inboxes); i++)
+    casella_message_list_set_conversations (casella_merged_list_get_list (self->inboxes, i), on);
+}
+
 /* One message shown, from its own account. */
 static void
 on_message_selection (CasellaMessageView *view,
@@ -285,6 +324,8 @@ on_message_selection (CasellaMessageView *view,
     }
   id = g_array_index (part->ids, gint64, 0);
   if (casella_reader_get_message (self->reader) == id && casella_reader_get_session (self->reader) == part->session)
+    return;
+  if (show_conversation (self, part, id))
     return;
   casella_reader_show (self->reader, part->session, id);
   mark_read_on_open (self, part->session, id);
@@ -750,9 +791,12 @@ casella_window_init (CasellaWindow *self)
   self->settings = g_settings_new (APP_ID);
   {
     g_autoptr(GAction) plain = g_settings_create_action (self->settings, "prefer-plain-text");
+    g_autoptr(GAction) conversations = g_settings_create_action (self->settings, "conversations");
 
     g_action_map_add_action (G_ACTION_MAP (self), plain);
+    g_action_map_add_action (G_ACTION_MAP (self), conversations);
   }
+  g_signal_connect_swapped (self->settings, "changed::conversations", G_CALLBACK (on_conversations_changed), self);
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
