@@ -499,6 +499,39 @@ casella_message_list_reload (CasellaMessageList *self)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix, old->len - prefix - suffix, self->ids->len - prefix - suffix);
 }
 
+/* The rows on show learn what their conversations are now: an answer
+ * filed in Sent, or one read elsewhere, changes a row in the Inbox. */
+static void
+refresh_conversations (CasellaMessageList *self)
+{
+  g_autoptr(GArray) threads = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GHashTable) summaries = NULL;
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->items);
+  while (g_hash_table_iter_next (&iter, NULL, &item))
+    if (G_OBJECT (item)->ref_count > 1 && casella_message_item_get_thread (item) != 0)
+      {
+        gint64 thread = casella_message_item_get_thread (item);
+        g_array_append_val (threads, thread);
+      }
+  if (threads->len == 0)
+    return;
+  summaries = casella_store_get_thread_summaries (self->store, (gint64 *) threads->data, threads->len,
+                                                  self->folder_id, NULL);
+  g_hash_table_iter_init (&iter, self->items);
+  while (summaries != NULL && g_hash_table_iter_next (&iter, NULL, &item))
+    {
+      gint64 thread = casella_message_item_get_thread (item);
+      gpointer summary = NULL;
+
+      if (G_OBJECT (item)->ref_count > 1 && thread != 0 &&
+          g_hash_table_steal_extended (summaries, &thread, NULL, &summary))
+        item_set_conversation (item, summary);
+    }
+}
+
 static void
 on_folder_changed (CasellaStore       *store,
                    gint64              folder_id,
@@ -506,6 +539,8 @@ on_folder_changed (CasellaStore       *store,
 {
   if (folder_id == self->folder_id)
     casella_message_list_reload (self);
+  if (self->threads != NULL)
+    refresh_conversations (self);
 }
 
 /* ---- the object ---- */

@@ -1262,7 +1262,8 @@ void
 casella_reader_show_conversation (CasellaReader      *self,
                                   CasellaMailSession *session,
                                   gint64              thread,
-                                  gint64              folder_id)
+                                  gint64              folder_id,
+                                  gint64              open_id)
 {
   g_autoptr(GPtrArray) messages = casella_store_list_thread (casella_mail_session_get_store (session), thread,
                                                              folder_id, NULL);
@@ -1276,8 +1277,7 @@ casella_reader_show_conversation (CasellaReader      *self,
     }
   g_clear_pointer (&self->conversation, g_ptr_array_unref);
   self->conversation = g_ptr_array_ref (messages);
-  /* The newest open, the others folded. */
-  show_message (self, session, ((CasellaMessageInfo *) messages->pdata[messages->len - 1])->id);
+  show_message (self, session, open_id != 0 ? open_id : ((CasellaMessageInfo *) messages->pdata[messages->len - 1])->id);
 }
 
 GPtrArray *

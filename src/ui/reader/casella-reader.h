@@ -21,12 +21,13 @@ void       casella_reader_show         (CasellaReader      *self,
                                         CasellaMailSession *session,
                                         gint64              message_id);
 /* A conversation (as casella_store_list_thread gives it from folder_id):
- * its newest message open, the others folded above and below the open
- * one; a folded one activated opens in its place. */
+ * open_id open (0: the newest), the others folded above and below it; a
+ * folded one activated opens in its place. */
 void       casella_reader_show_conversation (CasellaReader      *self,
                                              CasellaMailSession *session,
                                              gint64              thread,
-                                             gint64              folder_id);
+                                             gint64              folder_id,
+                                             gint64              open_id);
 /* The conversation on show (CasellaMessageInfo, oldest first), or NULL. */
 GPtrArray *casella_reader_get_conversation  (CasellaReader      *self);
 /* No message, or several selected. */

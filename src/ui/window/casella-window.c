@@ -269,8 +269,9 @@ mark_read_on_open (CasellaWindow      *self,
   casella_window_mark (self, session, ids, CASELLA_MESSAGE_SEEN, 0);
 }
 
-/* A row that is a conversation: it opens whole, and what is unread in
- * it is read (the row showed it as one). */
+/* A row that is a conversation: it opens whole, its newest message here
+ * (the one the row shows) open, and what is unread in it is read (the
+ * row showed it as one). */
 static gboolean
 show_conversation (CasellaWindow     *self,
                    CasellaWindowPart *part,
@@ -284,7 +285,7 @@ show_conversation (CasellaWindow     *self,
   if (item == NULL || casella_message_item_get_count (item) < 2)
     return FALSE;
   casella_reader_show_conversation (self->reader, part->session, casella_message_item_get_thread (item),
-                                    casella_message_list_get_folder (part->list));
+                                    casella_message_list_get_folder (part->list), id);
   messages = casella_reader_get_conversation (self->reader);
   for (guint i = 0; messages != NULL && i < messages->len; i++)
     if (!(((CasellaMessageInfo *) messages->pdata[i])->flags & CASELLA_MESSAGE_SEEN))
