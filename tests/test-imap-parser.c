@@ -378,6 +378,19 @@ test_envelope_and_flags (void)
   g_assert_cmpstr (e->message_id, ==, "<B27397-0100000@cac.washington.edu>");
 }
 
+/* Gmail's conversation number comes with the headers (X-GM-EXT-1). */
+static void
+test_gmail_thread (void)
+{
+  g_autoptr(CasellaImapFetch) fetch = parse_fetch ("* 3 FETCH (X-GM-THRID 1278455344230334865 UID 9 FLAGS ())\r\n");
+  g_autoptr(CasellaImapFetch) none = parse_fetch ("* 4 FETCH (UID 10 X-GM-THRID NIL)\r\n");
+
+  g_assert_cmpuint (fetch->gm_thrid, ==, G_GUINT64_CONSTANT (1278455344230334865));
+  g_assert_cmpuint (fetch->uid, ==, 9);
+  g_assert_cmpuint (none->gm_thrid, ==, 0);
+  g_assert_cmpuint (none->uid, ==, 10);
+}
+
 /* Bytes that are not UTF-8 come out repaired, not raw. */
 static void
 test_envelope_invalid_utf8 (void)
@@ -634,6 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/imap/parser/garbage-and-limits", test_garbage_and_limits);
   g_test_add_func ("/imap/parser/ten-megabyte-literal", test_ten_megabyte_literal);
   g_test_add_func ("/imap/types/envelope-and-flags", test_envelope_and_flags);
+  g_test_add_func ("/imap/types/gmail-thread", test_gmail_thread);
   g_test_add_func ("/imap/types/envelope-invalid-utf8", test_envelope_invalid_utf8);
   g_test_add_func ("/imap/types/bodystructure", test_bodystructure);
   g_test_add_func ("/imap/types/single-part", test_single_part_body);

@@ -133,7 +133,9 @@ test_migrations (Fixture       *fixture,
                                      "DROP INDEX messages_by_message_id;"
                                      "DROP INDEX messages_by_parent;"
                                      "DROP INDEX messages_by_subject;"
+                                     "DROP INDEX messages_by_gm_thread;"
                                      "ALTER TABLE messages DROP COLUMN thread;"
+                                     "ALTER TABLE messages DROP COLUMN gm_thread;"
                                      "DELETE FROM meta WHERE key IN ('contacts', 'threads');"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (1, 'INBOX', 'INBOX', 4);"
                                      "INSERT INTO folders (id, path, name, flags) VALUES (2, 'Work', 'Work', 0);"
@@ -299,6 +301,20 @@ test_conversations (Fixture       *fixture,
   g_assert_cmpint (thread_of_message (store, alike), !=, thread);
   g_assert_cmpint (thread_of_message (store, late), !=, thread);
   g_assert_cmpint (thread_of_message (store, late), !=, thread_of_message (store, alike));
+  /* Gmail says which conversation: no header needed. */
+  {
+    CasellaMessageInfo info = { .folder_id = sent, .uid = uid++, .date = 1300 * DAY, .subject = (char *) "Biglietti",
+                                .message_id = (char *) "gm-1@example.test", .gm_thread = 777 };
+    gint64 first = casella_store_add_message (store, &info, &error), second;
+
+    info.uid = uid++;
+    info.subject = (char *) "Ecco i biglietti";
+    info.message_id = (char *) "gm-2@example.test";
+    second = casella_store_add_message (store, &info, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (thread_of_message (store, first), ==, thread_of_message (store, second));
+    g_assert_cmpint (thread_of_message (store, first), !=, thread);
+  }
 
   /* The Inbox: one row a conversation, by its newest message there. */
   rows = casella_store_list_conversation_ids (store, inbox, NULL, &threads, &error);

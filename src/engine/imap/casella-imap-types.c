@@ -711,6 +711,10 @@ fetch_add_item (CasellaImapFetch       *fetch,
       if (casella_imap_value_is (key, "MODSEQ") && val->type == CASELLA_IMAP_VALUE_LIST)
         casella_imap_value_get_uint64 (val->first, &fetch->modseq);
       break;
+    case 'X':
+      if (casella_imap_value_is (key, "X-GM-THRID"))
+        casella_imap_value_get_uint64 (val, &fetch->gm_thrid);
+      break;
     case 'E':
       if (casella_imap_value_is (key, "ENVELOPE") && fetch->envelope == NULL)
         fetch->envelope = casella_imap_envelope_from_value (val);

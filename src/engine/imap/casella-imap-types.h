@@ -154,6 +154,7 @@ typedef struct {
   guint64               size;          /* RFC822.SIZE */
   gint64                internaldate;  /* seconds since the epoch, 0 if not sent */
   guint64               modseq;
+  guint64               gm_thrid;      /* Gmail's conversation (X-GM-THRID), 0 if not sent */
   CasellaImapEnvelope  *envelope;
   CasellaImapBodyPart  *body;          /* BODYSTRUCTURE or BODY */
   GPtrArray            *sections;      /* CasellaImapSection, or NULL */

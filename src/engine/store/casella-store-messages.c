@@ -312,14 +312,18 @@ insert_message (CasellaStore              *self,
     return 0;
   statement = casella_store_prepare (self,
     "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
-    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body, thread)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body, thread, gm_thread)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (folder_id, uid) DO NOTHING RETURNING id", error);
   if (statement == NULL)
     return 0;
   bind_message (statement, info);
   sqlite3_bind_int (statement, 18, body != NULL);   /* a body comes with it */
   sqlite3_bind_int64 (statement, 19, thread);
+  if (info->gm_thread != 0)
+    sqlite3_bind_int64 (statement, 20, (gint64) info->gm_thread);
+  else
+    sqlite3_bind_null (statement, 20);
   rc = sqlite3_step (statement);
   if (rc == SQLITE_ROW)
     id = sqlite3_column_int64 (statement, 0);

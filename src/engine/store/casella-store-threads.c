@@ -8,7 +8,9 @@
  * meet they become the older (smaller) one. A message with no such link
  * whose subject says "Re:" (or "R:", "Fwd:", "I:"…) joins the latest
  * message within 90 days whose subject is its own without the prefix: a
- * reply from a client that drops References. 0 is "not placed yet" (a
+ * reply from a client that drops References. Gmail says itself which
+ * conversation a message is in (X-GM-THRID): that comes first. 0 is
+ * "not placed yet" (a
  * store from before conversations, until casella_store_build_threads).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -164,6 +166,23 @@ thread_by_subject (CasellaStore  *self,
   return thread_of (self, statement, error);
 }
 
+static gint64
+thread_by_gmail (CasellaStore  *self,
+                 guint64        gm_thread,
+                 gint64         except,
+                 GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "SELECT thread FROM messages WHERE gm_thread = ? AND thread != 0 AND id != ? LIMIT 1", error);
+
+  if (statement != NULL)
+    {
+      sqlite3_bind_int64 (statement, 1, (gint64) gm_thread);
+      sqlite3_bind_int64 (statement, 2, except);
+    }
+  return thread_of (self, statement, error);
+}
+
 /* A number no conversation has had (ids are never below it either). */
 static gint64
 new_thread (CasellaStore  *self,
@@ -189,7 +208,9 @@ casella_store_find_thread (CasellaStore              *self,
   g_autofree char *subject = NULL;
   gint64 thread = 0;
 
-  if (info->message_id != NULL && info->message_id[0] != '\0')
+  if (info->gm_thread != 0)
+    thread = thread_by_gmail (self, info->gm_thread, except, error);
+  if (thread == 0 && info->message_id != NULL && info->message_id[0] != '\0')
     thread = thread_by_message_id (self, info->message_id, except, error);
   for (guint i = 0; thread == 0 && i < parents->len; i++)
     thread = thread_by_message_id (self, parents->pdata[i], except, error);
@@ -272,6 +293,7 @@ place_one (CasellaStore  *self,
   info.references = (char *) sqlite3_column_text (row, 3);
   info.subject = (char *) sqlite3_column_text (row, 4);
   info.date = sqlite3_column_int64 (row, 5);
+  info.gm_thread = (guint64) sqlite3_column_int64 (row, 6);
   thread = casella_store_find_thread (self, &info, info.id, error);
   if (thread < 0)
     return FALSE;
@@ -308,7 +330,8 @@ build_chunk (CasellaStore  *self,
   for (guint i = 0; i < ids->len; i++)
     {
       row = casella_store_prepare (self,
-        "SELECT id, message_id, in_reply_to, refs, subject, date FROM messages WHERE id = ? AND thread = 0", error);
+        "SELECT id, message_id, in_reply_to, refs, subject, date, gm_thread FROM messages WHERE id = ? AND thread = 0",
+        error);
       if (row == NULL)
         goto failed;
       sqlite3_bind_int64 (row, 1, g_array_index (ids, gint64, i));

@@ -124,9 +124,12 @@ static const char *const migrations[] = {
   "CREATE INDEX pec_by_ref ON pec (ref) WHERE ref IS NOT NULL;",
   /* 6: conversations (casella-store-threads.c): the number in the date
    * index, so a folder's conversations come from the index alone; the
-   * links a new message is placed by, indexed (a store with mail is
+   * links a new message is placed by, Gmail's own conversation among
+   * them, indexed (a store with mail is
    * placed once by casella_store_build_threads) */
   "ALTER TABLE messages ADD COLUMN thread INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE messages ADD COLUMN gm_thread INTEGER;"
+  "CREATE INDEX messages_by_gm_thread ON messages (gm_thread) WHERE gm_thread IS NOT NULL;"
   "DROP INDEX messages_by_date;"
   "CREATE INDEX messages_by_date ON messages (folder_id, date DESC, id DESC, flags, thread);"
   "CREATE INDEX messages_by_thread ON messages (thread);"

@@ -98,6 +98,7 @@ typedef struct _CasellaMessageInfo {
   guint64              modseq;
   CasellaPecKind       pec_kind;     /* what a PEC provider says it is (read for the lists only) */
   gint64               thread;       /* its conversation (read, never written: the store places it); 0: not yet */
+  guint64              gm_thread;    /* Gmail's own conversation (X-GM-THRID), 0: none */
 } CasellaMessageInfo;
 
 /* A conversation, as its row in a list shows it. */

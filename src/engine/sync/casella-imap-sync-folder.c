@@ -103,6 +103,7 @@ info_from_fetch (const CasellaImapFetch *fetch,
   info->date = envelope_date (fetch);
   info->has_attachment = fetch->body != NULL && casella_imap_body_has_attachment (fetch->body);
   info->references = references_of (fetch);
+  info->gm_thread = fetch->gm_thrid;
   if (envelope == NULL)
     return info;
   info->subject = decode_text (envelope->subject);
@@ -605,10 +606,10 @@ static char *
 header_items (CasellaImapSync          *self,
               const CasellaStoreFolder *folder)
 {
-  return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE%s%s"
+  return g_strdup_printf ("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE%s%s%s"
                           " BODY.PEEK[HEADER.FIELDS (REFERENCES)]%s)",
                           wants_whole (self, folder) ? "" : " BODYSTRUCTURE", self->condstore ? " MODSEQ" : "",
-                          wants_whole (self, folder) ? " BODY.PEEK[]" : "");
+                          self->gmail ? " X-GM-THRID" : "", wants_whole (self, folder) ? " BODY.PEEK[]" : "");
 }
 
 /* uids newest first, in FETCHes of batch_size; each is written (and

@@ -23,6 +23,7 @@ struct _CasellaImapSync
   CasellaImapClient *client;
   gboolean           qresync;       /* ENABLEd: SELECT brings what changed */
   gboolean           condstore;
+  gboolean           gmail;          /* X-GM-EXT-1: Gmail's conversations come with the headers */
   gboolean           uidplus;
   guint64            body_budget;
   CasellaImapSyncOfflineFunc offline_func; /* NULL: every folder's mail ahead */

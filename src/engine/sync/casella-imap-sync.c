@@ -52,6 +52,7 @@ enable_extensions (CasellaImapSync  *self,
 
   self->uidplus = casella_imap_client_has_capability (self->client, "UIDPLUS");
   self->condstore = casella_imap_client_has_capability (self->client, "CONDSTORE");
+  self->gmail = casella_imap_client_has_capability (self->client, "X-GM-EXT-1");
   self->qresync = FALSE;
   if (casella_imap_client_has_capability (self->client, "QRESYNC"))
     g_strv_builder_add (wanted, "QRESYNC");
