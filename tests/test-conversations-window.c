@@ -3,7 +3,8 @@
  * many, the newest date), open whole in the reader with the newest open
  * and the others folded, an older one opens in its place, a star goes on
  * the message open, moving the row moves the conversation's messages in
- * the folder, and the setting turns it all off
+ * the folder, the setting turns it all off, and an answer that arrives
+ * while it is open joins it
  *
  * Runs in English and Italian under Xvfb with a private Dovecot.
  *
@@ -321,6 +322,33 @@ test_turned_off (void)
   g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
 }
 
+static gboolean
+later_holds (gpointer data)
+{
+  return casella_conversation_strip_get_n_messages (strip ("later")) == GPOINTER_TO_UINT (data) &&
+         gtk_widget_get_visible (GTK_WIDGET (strip ("later")));
+}
+
+/* An answer that arrives while the conversation is open is folded in
+ * below the open message, and the row counts it. */
+static void
+test_answer_arrives (void)
+{
+  g_autoptr(CasellaMessageItem) item = NULL;
+
+  casella_test_window_read (window, "Re: " SUBJECT);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strip ("later"))));
+  deliver ("Sent", "From: Io <" ADDRESS ">\r\nTo: Anna Rossi <anna@example.test>\r\nSubject: Re: " SUBJECT "\r\n"
+           "Date: Mon, 23 Nov 2026 21:00:00 +0100\r\nMessage-ID: <cena-12@example.test>\r\n"
+           "In-Reply-To: <cena-11@example.test>\r\nReferences: <cena-0@example.test> <cena-11@example.test>\r\n\r\n"
+           "A venerdì!\r\n");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "refresh", NULL);
+  g_assert_true (casella_test_wait_until (later_holds, GUINT_TO_POINTER (1), 30000));
+  g_assert_nonnull (casella_test_gtk_find_label (GTK_WIDGET (strip ("later")), "A venerdì!"));
+  item = row_with_subject ("Re: " SUBJECT);
+  g_assert_cmpuint (casella_message_item_get_count (item), ==, N_MESSAGES + 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -366,6 +394,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/conversations/3-open-older", test_open_older);
   g_test_add_func ("/ui/conversations/4-move", test_move);
   g_test_add_func ("/ui/conversations/5-turned-off", test_turned_off);
+  g_test_add_func ("/ui/conversations/6-answer-arrives", test_answer_arrives);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);

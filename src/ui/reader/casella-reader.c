@@ -89,6 +89,8 @@ struct _CasellaReader
   CasellaConversationStrip *earlier; /* a conversation's messages folded */
   CasellaConversationStrip *later;   /* before and after the open one */
   GPtrArray          *conversation; /* CasellaMessageInfo, oldest first; NULL: a message alone */
+  gint64              thread;       /* the conversation's, */
+  gint64              thread_folder; /* as seen from this folder */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaReader, casella_reader, GTK_TYPE_WIDGET)
@@ -1045,6 +1047,8 @@ show_pec_status (CasellaReader *self)
 }
 
 /* A receipt that arrives while the message is on show updates it. */
+static void refresh_conversation (CasellaReader *self);
+
 static void
 on_store_changed (CasellaReader *self)
 {
@@ -1056,6 +1060,8 @@ on_store_changed (CasellaReader *self)
   info = casella_store_get_message (casella_mail_session_get_store (self->session), self->message_id);
   if (info != NULL)
     gtk_widget_set_visible (self->star, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
+  if (self->conversation != NULL)
+    refresh_conversation (self);
   if (self->pec_status)
     show_pec_status (self);
 }
@@ -1239,6 +1245,27 @@ fold_conversation (CasellaReader *self)
 
 static void show_message (CasellaReader *self, CasellaMailSession *session, gint64 message_id);
 
+/* An answer filed (or one gone) while the conversation is open: folded
+ * in where it belongs. */
+static void
+refresh_conversation (CasellaReader *self)
+{
+  g_autoptr(GPtrArray) now = casella_store_list_thread (casella_mail_session_get_store (self->session), self->thread,
+                                                        self->thread_folder, NULL);
+  gboolean same = now != NULL && now->len == self->conversation->len;
+
+  for (guint i = 0; same && i < now->len; i++)
+    same = ((CasellaMessageInfo *) now->pdata[i])->id == ((CasellaMessageInfo *) self->conversation->pdata[i])->id &&
+           ((CasellaMessageInfo *) now->pdata[i])->flags == ((CasellaMessageInfo *) self->conversation->pdata[i])->flags &&
+           g_strcmp0 (((CasellaMessageInfo *) now->pdata[i])->preview,
+                      ((CasellaMessageInfo *) self->conversation->pdata[i])->preview) == 0;
+  if (now == NULL || same)
+    return;
+  g_ptr_array_unref (self->conversation);
+  self->conversation = g_steal_pointer (&now);
+  fold_conversation (self);
+}
+
 static void
 on_open_in_conversation (CasellaReader *self,
                          gint64         message_id)
@@ -1277,6 +1304,8 @@ casella_reader_show_conversation (CasellaReader      *self,
     }
   g_clear_pointer (&self->conversation, g_ptr_array_unref);
   self->conversation = g_ptr_array_ref (messages);
+  self->thread = thread;
+  self->thread_folder = folder_id;
   show_message (self, session, open_id != 0 ? open_id : ((CasellaMessageInfo *) messages->pdata[messages->len - 1])->id);
 }
 

@@ -282,7 +282,9 @@ show_conversation (CasellaWindow     *self,
   g_autoptr(GArray) unread = g_array_new (FALSE, FALSE, sizeof (gint64));
   GPtrArray *messages;
 
-  if (item == NULL || casella_message_item_get_count (item) < 2)
+  /* Even a conversation of one so far: an answer may come while it is open. */
+  if (item == NULL || casella_message_item_get_thread (item) == 0 ||
+      !casella_message_list_get_conversations (part->list))
     return FALSE;
   casella_reader_show_conversation (self->reader, part->session, casella_message_item_get_thread (item),
                                     casella_message_list_get_folder (part->list), id);
