@@ -1,6 +1,7 @@
 /* fuzz-message-parser.c — a message as a server hands it over: header
  * facts, the readable text, HTML read as text, the preview line; and the
- * same bytes as an IMAP uid-set (VANISHED, COPYUID). Where the plain
+ * same bytes as an IMAP uid-set (VANISHED, COPYUID), as a References
+ * header and as a subject a conversation is found by. Where the plain
  * message's short path takes them, it must read what GMime reads.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -37,6 +38,17 @@ LLVMFuzzerTestOneInput (const unsigned char *data, size_t size)
   preview = casella_text_preview (html, 160);
 
   copy = g_strndup ((const char *) data, size);
+  {
+    g_autoptr(GPtrArray) ids = casella_store_header_ids (copy);
+    g_autofree char *subject = casella_store_thread_subject (copy);
+
+    for (guint i = 0; i < ids->len; i++)
+      if (((char *) ids->pdata[i])[0] == '\0' || strchr (ids->pdata[i], '>') != NULL)
+        abort ();
+    /* What is left of a subject is shorter than it. */
+    if (subject != NULL && strlen (subject) >= strlen (copy))
+      abort ();
+  }
   ranges = casella_imap_uid_set_parse (copy);
   if (ranges != NULL)
     casella_imap_uid_ranges_contain (ranges, 42);

@@ -28,8 +28,8 @@
 
 /* The ids in "<a@b> <c@d>" without their brackets, in order (a bare id
  * when there are no brackets). */
-static GPtrArray *
-ids_in (const char *text)
+GPtrArray *
+casella_store_header_ids (const char *text)
 {
   GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
   const char *p = text;
@@ -46,7 +46,8 @@ ids_in (const char *text)
         g_ptr_array_add (ids, g_strndup (p + 1, end - p - 1));
       p = end + 1;
     }
-  if (ids->len == 0 && strchr (text, '<') == NULL)
+  /* A bare id (no brackets at all): some clients write one so. */
+  if (ids->len == 0 && strpbrk (text, "<>") == NULL)
     {
       g_autofree char *bare = g_strstrip (g_strdup (text));
 
@@ -203,8 +204,8 @@ casella_store_find_thread (CasellaStore              *self,
                            gint64                     except,
                            GError                   **error)
 {
-  g_autoptr(GPtrArray) parents = ids_in (info->in_reply_to);
-  g_autoptr(GPtrArray) references = ids_in (info->references);
+  g_autoptr(GPtrArray) parents = casella_store_header_ids (info->in_reply_to);
+  g_autoptr(GPtrArray) references = casella_store_header_ids (info->references);
   g_autofree char *subject = NULL;
   gint64 thread = 0;
 

@@ -442,6 +442,8 @@ GArray             *casella_store_list_thread_ids   (CasellaStore        *self,
 /* Places the mail of a store from before conversations, once. */
 gboolean            casella_store_build_threads     (CasellaStore        *self,
                                                      GError             **error);
+/* The ids in an In-Reply-To or References header, without brackets. */
+GPtrArray          *casella_store_header_ids        (const char          *text);
 /* "Re: R: Cena" → "Cena"; NULL when the subject has no such prefix. */
 char               *casella_store_thread_subject    (const char          *subject);
 void                casella_thread_summary_free     (CasellaThreadSummary *summary);
