@@ -379,6 +379,10 @@ main (int argc, char **argv)
   g_assert_true (casella_account_store_load (accounts, &error));
   g_assert_true (casella_account_store_add (accounts, account, &error));
 
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("io.github.casellamail.Casella");
+    g_settings_set_boolean (settings, "conversations", TRUE);
+  }
   app = casella_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
