@@ -2,7 +2,8 @@
  * messages over the Inbox, Sent and Archive are one row (the people, how
  * many, the newest date), open whole in the reader with the newest open
  * and the others folded, an older one opens in its place, a star goes on
- * the message open, moving the row moves the conversation's messages in
+ * the message open, a message asked for by id opens in its conversation,
+ * moving the row moves the conversation's messages in
  * the folder, the setting turns it all off, and an answer that arrives
  * while it is open joins it
  *
@@ -275,6 +276,33 @@ test_open_older (void)
 }
 
 static gboolean
+reader_opened (gpointer data)
+{
+  return casella_reader_get_raw (window->reader) != NULL &&
+         casella_reader_get_message (window->reader) == *(gint64 *) data;
+}
+
+/* A message asked for by its id (a notification, a search) opens itself
+ * inside its conversation, whether its row was selected or not. */
+static void
+test_open_by_id (void)
+{
+  GPtrArray *messages = casella_reader_get_conversation (window->reader);
+  gint64 first = ((CasellaMessageInfo *) messages->pdata[0])->id;
+  gint64 fourth = ((CasellaMessageInfo *) messages->pdata[3])->id;
+
+  casella_window_select_message (window, window->session, first);
+  g_assert_true (casella_test_wait_until (reader_opened, &first, 10000));
+  g_assert_true (casella_test_wait_until (text_is, (gpointer) texts[0], 10000));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (strip ("earlier"))));
+  casella_test_window_read (window, "Estratto conto");
+  casella_window_select_message (window, window->session, fourth);
+  g_assert_true (casella_test_wait_until (reader_opened, &fourth, 10000));
+  g_assert_true (casella_test_wait_until (text_is, (gpointer) texts[3], 10000));
+  g_assert_cmpuint (casella_reader_get_conversation (window->reader)->len, ==, N_MESSAGES);
+}
+
+static gboolean
 inbox_holds (gpointer data)
 {
   g_autoptr(CasellaStoreFolder) inbox = casella_store_find_folder_by_role (store (), CASELLA_FOLDER_ROLE_INBOX);
@@ -381,7 +409,7 @@ main (int argc, char **argv)
 
   {
     g_autoptr(GSettings) settings = g_settings_new ("io.github.casellamail.Casella");
-    g_settings_set_boolean (settings, "conversations", TRUE);
+    g_assert_true (g_settings_get_boolean (settings, "conversations"));   /* on unless turned off */
   }
   app = casella_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
@@ -396,9 +424,10 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/conversations/1-grouped", test_grouped);
   g_test_add_func ("/ui/conversations/2-reader", test_reader);
   g_test_add_func ("/ui/conversations/3-open-older", test_open_older);
-  g_test_add_func ("/ui/conversations/4-move", test_move);
-  g_test_add_func ("/ui/conversations/5-turned-off", test_turned_off);
-  g_test_add_func ("/ui/conversations/6-answer-arrives", test_answer_arrives);
+  g_test_add_func ("/ui/conversations/4-open-by-id", test_open_by_id);
+  g_test_add_func ("/ui/conversations/5-move", test_move);
+  g_test_add_func ("/ui/conversations/6-turned-off", test_turned_off);
+  g_test_add_func ("/ui/conversations/7-answer-arrives", test_answer_arrives);
   status = g_test_run ();
 
   casella_test_dovecot_free (dovecot);

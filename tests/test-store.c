@@ -316,6 +316,25 @@ test_conversations (Fixture       *fixture,
     g_assert_cmpint (thread_of_message (store, first), !=, thread);
   }
 
+  /* A draft answer is part of its conversation in Drafts only. */
+  {
+    gint64 drafts = add_folder (store, "Drafts", CASELLA_FOLDER_ROLE_DRAFTS);
+    gint64 draft = add_linked (store, drafts, uid++, 1001 * DAY + 300, "Re: Preventivo", "Io", "prev-4@example.test",
+                               "<prev-2@example.test>", "<prev-1@example.test> <prev-2@example.test>", TRUE);
+    gint64 in_drafts = thread_of_message (store, draft);
+
+    g_assert_true (casella_store_set_flags (store, draft, CASELLA_MESSAGE_SEEN | CASELLA_MESSAGE_DRAFT, 0, &error));
+    g_assert_cmpint (in_drafts, ==, thread_of_message (store, b1));
+    stacked = casella_store_list_thread (store, in_drafts, drafts, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (stacked->len, ==, 3);
+    g_assert_cmpint (((CasellaMessageInfo *) stacked->pdata[2])->id, ==, draft);
+    g_clear_pointer (&stacked, g_ptr_array_unref);
+    stacked = casella_store_list_thread (store, in_drafts, inbox, &error);
+    g_assert_cmpuint (stacked->len, ==, 2);
+    g_clear_pointer (&stacked, g_ptr_array_unref);
+  }
+
   /* The Inbox: one row a conversation, by its newest message there. */
   rows = casella_store_list_conversation_ids (store, inbox, NULL, &threads, &error);
   g_assert_no_error (error);

@@ -383,9 +383,10 @@ casella_thread_summary_free (CasellaThreadSummary *summary)
   g_free (summary);
 }
 
-/* Mail in the bin or junk is not part of the conversation elsewhere. */
+/* Mail in the bin or junk, and drafts, are part of a conversation only in
+ * their own folder (a draft opens from Drafts to be finished). */
 #define IN_CONVERSATION \
-  "(m.flags & 24) = 0 AND (f.role NOT IN (5, 6) OR m.folder_id = ?)"
+  "(m.flags & 8) = 0 AND (((m.flags & 16) = 0 AND f.role NOT IN (5, 6)) OR m.folder_id = ?)"
 
 GHashTable *
 casella_store_get_thread_summaries (CasellaStore  *self,

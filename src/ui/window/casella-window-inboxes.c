@@ -185,6 +185,11 @@ casella_window_select_message (CasellaWindow      *self,
 {
   int position = casella_window_find_message (self, session, message_id);
 
-  if (position >= 0)
-    casella_message_view_select_position (self->message_view, (guint) position);
+  if (position < 0)
+    return;
+  self->wanted_message = message_id;
+  casella_message_view_select_position (self->message_view, (guint) position);
+  /* The row was selected already: no change told the reader. */
+  if (self->wanted_message != 0)
+    casella_window_show_selected (self);
 }

@@ -64,6 +64,7 @@ struct _CasellaWindow
   GCancellable         *search_cancellable;
   guint                 server_searches;  /* answered so far */
   gint64                pending_message;  /* to show once its folder is open */
+  gint64                wanted_message;   /* to open in the row being selected */
   CasellaOAuth2Flow    *signin_flow;      /* signing in again, while it lasts */
   GCancellable         *signin_cancellable;
   GCancellable         *export_cancellable; /* a folder being saved as mbox */
@@ -110,9 +111,13 @@ GPtrArray    *casella_window_selected_parts   (CasellaWindow *self);
 int           casella_window_find_message     (CasellaWindow      *self,
                                                CasellaMailSession *session,
                                                gint64              message_id);
+/* Selects the message's row and opens that very message, even when the
+ * row is its conversation and stands for another. */
 void          casella_window_select_message   (CasellaWindow      *self,
                                                CasellaMailSession *session,
                                                gint64              message_id);
+/* The reader follows the selection (casella-window.c). */
+void          casella_window_show_selected    (CasellaWindow *self);
 
 /* casella-window-inboxes.c: every account's Inbox in one list. */
 void          casella_window_show_all_inboxes (CasellaWindow *self);

@@ -310,10 +310,25 @@ on_conversations_changed (CasellaWindow *self)
     casella_message_list_set_conversations (casella_merged_list_get_list (self->inboxes, i), on);
 }
 
+/* The message to open for a row: the one asked for by id when it is part
+ * of the row's conversation, else the row's own. */
+static gint64
+message_to_open (CasellaWindow     *self,
+                 CasellaWindowPart *part,
+                 gint64             id)
+{
+  gint64 wanted = self->wanted_message;
+
+  self->wanted_message = 0;
+  if (wanted == 0 || wanted == id ||
+      casella_message_list_find (part->list, wanted) != casella_message_list_find (part->list, id))
+    return id;
+  return wanted;
+}
+
 /* One message shown, from its own account. */
-static void
-on_message_selection (CasellaMessageView *view,
-                      CasellaWindow      *self)
+void
+casella_window_show_selected (CasellaWindow *self)
 {
   g_autoptr(GPtrArray) parts = casella_window_selected_parts (self);
   CasellaWindowPart *part = parts->len == 1 ? parts->pdata[0] : NULL;
@@ -322,16 +337,24 @@ on_message_selection (CasellaMessageView *view,
   casella_window_update_actions (self);
   if (part == NULL || part->ids->len != 1)
     {
+      self->wanted_message = 0;
       casella_reader_show_nothing (self->reader, part ? part->ids->len : parts->len);
       return;
     }
-  id = g_array_index (part->ids, gint64, 0);
+  id = message_to_open (self, part, g_array_index (part->ids, gint64, 0));
   if (casella_reader_get_message (self->reader) == id && casella_reader_get_session (self->reader) == part->session)
     return;
   if (show_conversation (self, part, id))
     return;
   casella_reader_show (self->reader, part->session, id);
   mark_read_on_open (self, part->session, id);
+}
+
+static void
+on_message_selection (CasellaMessageView *view,
+                      CasellaWindow      *self)
+{
+  casella_window_show_selected (self);
 }
 
 /* A saved draft opens in the composer; anything else in the reader. */
