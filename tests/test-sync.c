@@ -1032,6 +1032,45 @@ test_outbox (Fixture       *fixture,
   g_assert_cmpuint (casella_test_smtp_count_refusals (sink, "nobody@example.test"), ==, 1);
 }
 
+/* A provider that files sent mail itself (Gmail, Outlook, marked in the
+ * provider database) gets the message once over SMTP and no copy from
+ * us in Sent; any other gets exactly one. */
+static void
+test_outbox_provider_files_sent (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(CasellaNetConfig) smtp = net_config (casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
+  g_autofree char *text = g_strdup_printf (outgoing, USER, "bob@example.test", "Da Gmail", "da-gmail");
+  g_autoptr(GBytes) raw = g_bytes_new (text, strlen (text));
+  g_autoptr(GArray) sent_uids = NULL, waiting = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CasellaOutboxResult) result = { 0 };
+  guint before = casella_test_smtp_get_messages (sink)->len;
+
+  g_assert_true (casella_provider_files_sent ("googlemail.com"));
+  g_assert_true (casella_provider_files_sent ("hotmail.com"));
+  g_assert_true (casella_provider_files_sent ("office365.com"));
+  g_assert_false (casella_provider_files_sent ("arubapec.it"));
+  g_assert_false (casella_provider_files_sent ("no-such-provider"));
+  g_assert_false (casella_provider_files_sent (NULL));
+
+  doveadm (fixture, "mailbox", "create", "Sent", NULL);
+  run_sync (fixture);
+  casella_store_outbox_add (fixture->store, raw, &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_outbox_send (fixture->store, smtp, USER, PASSWORD, NULL, fixture->sync,
+                                      casella_provider_files_sent ("googlemail.com"), &result, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.sent, ==, 1);
+  g_assert_true (casella_test_smtp_wait_for (sink, before + 1, 5000));
+  g_assert_cmpuint (casella_test_smtp_get_messages (sink)->len, ==, before + 1);
+  waiting = casella_store_outbox_list (fixture->store, NULL);
+  g_assert_cmpuint (waiting->len, ==, 0);
+  run_sync (fixture);
+  sent_uids = server_uids (fixture, "Sent");
+  g_assert_cmpuint (sent_uids->len, ==, 0);
+}
+
 /* ---- the session: two threads at work, the UI never waiting ---- */
 
 typedef struct {
@@ -1697,6 +1736,7 @@ main (int argc, char **argv)
   ADD ("/sync/session/downloads-as-the-account-says", test_session_downloads_as_the_account_says);
   ADD ("/sync/session/folders-not-offline", test_session_folders_not_offline);
   ADD ("/sync/outbox", test_outbox);
+  ADD ("/sync/outbox/provider-files-sent", test_outbox_provider_files_sent);
   ADD ("/sync/imap/drafts-on-the-server", test_drafts_on_the_server);
   ADD ("/sync/session/pec-receipts-not-announced", test_session_pec_receipts_not_announced);
   ADD ("/sync/session", test_session);

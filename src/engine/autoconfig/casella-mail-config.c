@@ -130,6 +130,7 @@ static const struct {
   { "password-expires", CASELLA_NEEDS_PASSWORD_EXPIRES },
   { "bridge-password", CASELLA_NEEDS_BRIDGE_PASSWORD },
   { "pec", CASELLA_NEEDS_PEC },
+  { "files-sent", CASELLA_NEEDS_FILES_SENT },
 };
 
 CasellaProviderNeeds

@@ -57,6 +57,7 @@ typedef enum {
   CASELLA_NEEDS_PASSWORD_EXPIRES      = 1 << 5,
   CASELLA_NEEDS_BRIDGE_PASSWORD       = 1 << 6,
   CASELLA_NEEDS_PEC                   = 1 << 7,   /* certified mail: envelopes and receipts */
+  CASELLA_NEEDS_FILES_SENT            = 1 << 8,   /* its SMTP files a copy in Sent itself */
 } CasellaProviderNeeds;
 
 #define CASELLA_TYPE_SERVER_CONFIG (casella_server_config_get_type ())

@@ -10,14 +10,19 @@
 #include "casella-gmime.h"
 #include "casella-mail-error.h"
 #include "casella-outbox.h"
+#include "casella-provider-db.h"
 #include "casella-smtp-client.h"
 
+/* The provider database marks them (Hints=files-sent). */
 gboolean
 casella_provider_files_sent (const char *provider_id)
 {
-  static const char *const providers[] = { "googlemail.com", "hotmail.com", "office365.com", "yahoo.com", NULL };
+  g_autoptr(CasellaMailConfig) provider = NULL;
 
-  return provider_id != NULL && g_strv_contains (providers, provider_id);
+  if (provider_id == NULL)
+    return FALSE;
+  provider = casella_provider_db_lookup_id (casella_provider_db_get_default (), provider_id);
+  return provider != NULL && (provider->needs & CASELLA_NEEDS_FILES_SENT) != 0;
 }
 
 static void
