@@ -75,6 +75,7 @@ casella_imap_client_capability_finish (CasellaImapClient  *self,
                                        GAsyncResult       *result,
                                        GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -358,6 +359,7 @@ casella_imap_client_id_finish (CasellaImapClient  *self,
                                GAsyncResult       *result,
                                GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -417,6 +419,7 @@ casella_imap_client_enable_finish (CasellaImapClient  *self,
                                    GAsyncResult       *result,
                                    GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -467,6 +470,7 @@ casella_imap_client_namespace_finish (CasellaImapClient  *self,
                                       GAsyncResult       *result,
                                       GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -536,6 +540,7 @@ casella_imap_client_list_finish (CasellaImapClient  *self,
                                  GAsyncResult       *result,
                                  GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -556,6 +561,7 @@ casella_imap_client_lsub_finish (CasellaImapClient  *self,
                                  GAsyncResult       *result,
                                  GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -678,6 +684,7 @@ casella_imap_client_status_finish (CasellaImapClient  *self,
                                    GAsyncResult       *result,
                                    GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -824,6 +831,7 @@ casella_imap_client_select_finish (CasellaImapClient  *self,
                                    GAsyncResult       *result,
                                    GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -1055,6 +1063,7 @@ casella_imap_client_uid_search_finish (CasellaImapClient  *self,
                                        GAsyncResult       *result,
                                        GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -1280,6 +1289,7 @@ casella_imap_client_uid_copy_finish (CasellaImapClient  *self,
                                      GAsyncResult       *result,
                                      GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -1492,6 +1502,7 @@ casella_imap_client_append_finish (CasellaImapClient  *self,
                                    GAsyncResult       *result,
                                    GError            **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
   return (guint32) g_task_propagate_int (G_TASK (result), error);
 }
 
