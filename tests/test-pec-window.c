@@ -555,21 +555,16 @@ test_writing (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(CasellaAccountStore) accounts = NULL;
   g_autoptr(CasellaAccount) account = NULL;
   g_autoptr(GError) error = NULL;
   CasellaApplication *app;
   int status;
 
-  g_setenv ("GTK_A11Y", "test", TRUE);
   /* The system's authorities, for OpenSSL (the PEC signatures), are the
    * test CA's: its test provider signs as a real one. */
   g_setenv ("SSL_CERT_FILE", casella_test_pki_get ()->ca_file, TRUE);
   g_setenv ("SSL_CERT_DIR", casella_test_pki_get ()->dir, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  casella_i18n_init ();
-  casella_engine_init ();
+  casella_test_window_init_gtk (&argc, &argv);
 
   casella_test_gtk_serve_notifications ();
   sink = casella_test_smtp_new ();
@@ -581,20 +576,10 @@ main (int argc, char **argv)
   fill_mailbox ();
   account = casella_test_account_new (ADDRESS, NULL, casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS),
                                       casella_test_smtp_get_port (sink, CASELLA_TEST_SMTP_SMTPS));
-  g_assert_true (casella_test_account_store_password (account, PASSWORD, &error));
-  accounts = casella_account_store_new (NULL);
-  g_assert_true (casella_account_store_load (accounts, &error));
-  g_assert_true (casella_account_store_add (accounts, account, &error));
+  casella_test_window_add_account (account, PASSWORD);
 
   app = casella_application_new ();
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = CASELLA_WINDOW (casella_test_gtk_wait_for_window (CASELLA_TYPE_WINDOW, 5000));
-  g_assert_nonnull (window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
-  casella_test_gtk_wait_mapped (GTK_WIDGET (window));
-  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
+  window = casella_test_window_start (app);
 
   g_test_add_func ("/ui/pec/1-turn-on", test_turn_on);
   g_test_add_func ("/ui/pec/2-letter", test_letter);

@@ -26,6 +26,7 @@
 #include "casella-test-script.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
+#include "casella-test-window.h"
 
 #define BIT(source) (1u << (source))
 #define T(text) g_dgettext ("casella", text)
@@ -1031,11 +1032,7 @@ main (int argc, char **argv)
 
   /* GTK's own test accessibility back end: it keeps what each widget
    * tells a screen reader, so the test can read it back. */
-  g_setenv ("GTK_A11Y", "test", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  casella_i18n_init ();
-  casella_engine_init ();
+  casella_test_window_init_gtk (&argc, &argv);
 
   resolver = casella_test_resolver_install ();
   for (guint i = 0; names[i]; i++)

@@ -172,11 +172,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   int status;
 
-  g_setenv ("GTK_A11Y", "test", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  casella_i18n_init ();
-  casella_engine_init ();
+  casella_test_window_init_gtk (&argc, &argv);
 
   world = casella_test_oauth2_world_new ();
   server = world->server;

@@ -2,9 +2,55 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <adwaita.h>
+
+#include "casella-account-store.h"
+#include "casella-engine.h"
+#include "casella-test-account.h"
 #include "casella-test-gtk.h"
 #include "casella-test-util.h"
 #include "casella-test-window.h"
+#include "casella-ui.h"
+
+void
+casella_test_window_init_gtk (int    *argc,
+                              char ***argv)
+{
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  casella_i18n_init ();
+  casella_engine_init ();
+}
+
+void
+casella_test_window_add_account (CasellaAccount *account,
+                                 const char     *password)
+{
+  g_autoptr(CasellaAccountStore) accounts = casella_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_test_account_store_password (account, password, &error));
+  g_assert_true (casella_account_store_load (accounts, &error));
+  g_assert_true (casella_account_store_add (accounts, account, &error));
+}
+
+CasellaWindow *
+casella_test_window_start (CasellaApplication *app)
+{
+  g_autoptr(GError) error = NULL;
+  CasellaWindow *window;
+
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = CASELLA_WINDOW (casella_test_gtk_wait_for_window (CASELLA_TYPE_WINDOW, 5000));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  casella_test_gtk_wait_mapped (GTK_WIDGET (window));
+  g_assert_true (casella_test_window_wait_state (window, CASELLA_SESSION_UP_TO_DATE, 30000));
+  return window;
+}
 
 gint64
 casella_test_window_find (CasellaWindow *window,

@@ -5,9 +5,21 @@
  */
 #pragma once
 
+#include "casella-application.h"
 #include "casella-window-private.h"
 
 G_BEGIN_DECLS
+
+/* A GTK test as the app runs: screen-reader labels readable, libadwaita,
+ * the language and the engine set up. */
+void     casella_test_window_init_gtk  (int    *argc,
+                                        char ***argv);
+/* The account saved, with its password in the keyring. */
+void     casella_test_window_add_account (CasellaAccount *account,
+                                          const char     *password);
+/* The app started: its window, 1280×800 on screen, with the account on
+ * show up to date. */
+CasellaWindow *casella_test_window_start (CasellaApplication *app);
 
 /* The row with this subject in the list on show; 0: none. */
 gint64   casella_test_window_find      (CasellaWindow *window,
