@@ -23,6 +23,7 @@ typedef struct
   gboolean              paused;
   gboolean              connected;
   GSource              *open_cancel;  /* watches the connect call's cancellable */
+  GTask                *connect_task; /* the subclass's connect call, until it ends */
 } CasellaLineClientPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (CasellaLineClient, casella_line_client, G_TYPE_OBJECT)
@@ -224,8 +225,12 @@ casella_line_client_fail (CasellaLineClient *self,
       casella_line_command_free (command);
     }
   casella_line_client_opened (self);
-  if (CASELLA_LINE_CLIENT_GET_CLASS (self)->failed != NULL)
-    CASELLA_LINE_CLIENT_GET_CLASS (self)->failed (self, error);
+  /* A connection lost while connecting ends the connect call too. */
+  if (priv->connect_task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&priv->connect_task);
+      g_task_return_error (task, g_error_copy (error));
+    }
 }
 
 static void
@@ -379,6 +384,53 @@ casella_line_client_open_async (CasellaLineClient  *self,
   watch_cancellable (self, greeting);
   g_queue_push_tail (&priv->queue, greeting);
   casella_net_connection_connect_async (priv->connection, cancellable, on_connected, g_object_ref (self));
+}
+
+void
+casella_line_client_connect (CasellaLineClient  *self,
+                             GTask              *task,
+                             CasellaLineCommand *greeting,
+                             GCancellable       *cancellable)
+{
+  CasellaLineClientPrivate *priv = PRIV (self);
+
+  g_return_if_fail (priv->connect_task == NULL);
+
+  priv->connect_task = task;
+  casella_line_client_open_async (self, greeting, cancellable);
+}
+
+gboolean
+casella_line_client_is_connecting (CasellaLineClient *self)
+{
+  return PRIV (self)->connect_task != NULL;
+}
+
+void
+casella_line_client_connect_done (CasellaLineClient *self,
+                                  gboolean           pipelining)
+{
+  CasellaLineClientPrivate *priv = PRIV (self);
+
+  casella_line_client_set_pipelining (self, pipelining);
+  casella_line_client_opened (self);
+  if (priv->connect_task != NULL)
+    g_task_return_boolean (g_steal_pointer (&priv->connect_task), TRUE);
+}
+
+void
+casella_line_client_connect_fail (CasellaLineClient *self,
+                                  GError            *error)
+{
+  casella_line_client_fail (self, error);
+  g_error_free (error);
+}
+
+gboolean
+casella_line_client_wants_starttls (CasellaLineClient *self)
+{
+  return casella_net_config_get_security (PRIV (self)->config) == CASELLA_SECURITY_STARTTLS &&
+         !casella_line_client_is_encrypted (self);
 }
 
 /* ---- STARTTLS ---- */
@@ -549,6 +601,7 @@ casella_line_client_finalize (GObject *object)
   CasellaLineClientPrivate *priv = PRIV (CASELLA_LINE_CLIENT (object));
 
   g_clear_pointer (&priv->config, casella_net_config_unref);
+  g_clear_object (&priv->connect_task);
   G_OBJECT_CLASS (casella_line_client_parent_class)->finalize (object);
 }
 

@@ -59,9 +59,6 @@ struct _CasellaLineClientClass
   void             (*free_reply)  (gpointer            reply);
   gsize            (*get_pending) (CasellaLineClient  *self);
   void             (*reset)       (CasellaLineClient  *self);
-  /* The connection failed; commands have had the error already. */
-  void             (*failed)      (CasellaLineClient  *self,
-                                   const GError       *error);
 };
 
 CasellaLineCommand *casella_line_command_new            (const char           *name,
@@ -77,6 +74,19 @@ void                casella_line_client_open_async      (CasellaLineClient    *s
                                                          CasellaLineCommand   *greeting,
                                                          GCancellable         *cancellable);
 void                casella_line_client_opened          (CasellaLineClient    *self);
+/* The subclass's connect call: task (taken) ends when the subclass says
+ * connect_done, or with the error of connect_fail or of a lost line. */
+void                casella_line_client_connect         (CasellaLineClient    *self,
+                                                         GTask                *task,
+                                                         CasellaLineCommand   *greeting,
+                                                         GCancellable         *cancellable);
+gboolean            casella_line_client_is_connecting   (CasellaLineClient    *self);
+void                casella_line_client_connect_done    (CasellaLineClient    *self,
+                                                         gboolean              pipelining);
+void                casella_line_client_connect_fail    (CasellaLineClient    *self,
+                                                         GError               *error);
+/* STARTTLS was asked for and the line is not encrypted yet. */
+gboolean            casella_line_client_wants_starttls  (CasellaLineClient    *self);
 void                casella_line_client_send            (CasellaLineClient    *self,
                                                          CasellaLineCommand   *command);
 void                casella_line_client_send_first      (CasellaLineClient    *self,

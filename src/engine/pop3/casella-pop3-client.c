@@ -20,7 +20,6 @@ struct _CasellaPop3Client
   GHashTable        *capabilities;   /* first word of each CAPA line, upper case */
   GStrv              sasl;           /* mechanisms from "SASL …" */
   guint              login_delay;    /* "LOGIN-DELAY n": seconds between sign-ins, 0 if none */
-  GTask             *connect_task;
 };
 
 G_DEFINE_FINAL_TYPE (CasellaPop3Client, casella_pop3_client, CASELLA_TYPE_LINE_CLIENT)
@@ -297,9 +296,7 @@ static void
 connect_fail (CasellaPop3Client *self,
               GError            *error)
 {
-  /* The failed() hook returns the error on the connect task. */
-  casella_line_client_fail (CASELLA_LINE_CLIENT (self), error);
-  g_error_free (error);
+  casella_line_client_connect_fail (CASELLA_LINE_CLIENT (self), error);
 }
 
 static void connect_after_capa (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -357,11 +354,10 @@ connect_after_capa (GObject      *source,
       connect_fail (self, error);
       return;
     }
-  if (self->connect_task == NULL)
+  if (!casella_line_client_is_connecting (client))
     return;
 
-  if (casella_net_config_get_security (casella_line_client_get_config (client)) == CASELLA_SECURITY_STARTTLS &&
-      !casella_line_client_is_encrypted (client))
+  if (casella_line_client_wants_starttls (client))
     {
       CasellaLineCommand *command;
 
@@ -378,9 +374,7 @@ connect_after_capa (GObject      *source,
       return;
     }
 
-  casella_line_client_set_pipelining (client, casella_pop3_client_has_capability (self, "PIPELINING"));
-  casella_line_client_opened (client);
-  g_task_return_boolean (g_steal_pointer (&self->connect_task), TRUE);
+  casella_line_client_connect_done (client, casella_pop3_client_has_capability (self, "PIPELINING"));
 }
 
 static gboolean
@@ -407,14 +401,12 @@ casella_pop3_client_connect_async (CasellaPop3Client   *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  CasellaLineCommand *greeting;
+  g_return_if_fail (!casella_line_client_is_connecting (CASELLA_LINE_CLIENT (self)));
 
-  g_return_if_fail (self->connect_task == NULL);
-
-  self->connect_task = new_task (self, casella_pop3_client_connect_async, cancellable, callback, user_data);
   g_clear_pointer (&self->capabilities, g_hash_table_unref);
-  greeting = casella_line_command_new ("greeting", NULL, on_greeting);
-  casella_line_client_open_async (CASELLA_LINE_CLIENT (self), greeting, cancellable);
+  casella_line_client_connect (CASELLA_LINE_CLIENT (self),
+                               new_task (self, casella_pop3_client_connect_async, cancellable, callback, user_data),
+                               casella_line_command_new ("greeting", NULL, on_greeting), cancellable);
 }
 
 gboolean
@@ -820,18 +812,6 @@ casella_pop3_client_quit_async (CasellaPop3Client   *self,
 
 /* ---- object ---- */
 
-/* A connection lost while connecting ends the connect call too. */
-static void
-pop3_failed (CasellaLineClient *client,
-             const GError      *error)
-{
-  CasellaPop3Client *self = CASELLA_POP3_CLIENT (client);
-  g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-  if (task != NULL)
-    g_task_return_error (task, g_error_copy (error));
-}
-
 static void
 casella_pop3_client_finalize (GObject *object)
 {
@@ -840,7 +820,6 @@ casella_pop3_client_finalize (GObject *object)
   casella_pop3_parser_free (self->parser);
   g_clear_pointer (&self->capabilities, g_hash_table_unref);
   g_strfreev (self->sasl);
-  g_clear_object (&self->connect_task);
 
   G_OBJECT_CLASS (casella_pop3_client_parent_class)->finalize (object);
 }
@@ -856,7 +835,6 @@ casella_pop3_client_class_init (CasellaPop3ClientClass *klass)
   line_class->free_reply = (void (*) (gpointer)) casella_pop3_reply_free;
   line_class->get_pending = pop3_get_pending;
   line_class->reset = pop3_reset;
-  line_class->failed = pop3_failed;
 }
 
 static void

@@ -20,7 +20,6 @@ struct _CasellaSmtpClient
   CasellaSmtpParser *parser;
   GHashTable        *extensions;   /* KEYWORD (upper case) -> parameters */
   GStrv              auth;         /* mechanisms, upper case */
-  GTask             *connect_task;
   CasellaSmtpBeforeDataFunc before_data;
   gpointer           before_data_data;
 };
@@ -264,9 +263,7 @@ static void
 connect_fail (CasellaSmtpClient *self,
               GError            *error)
 {
-  /* The failed() hook returns the error on the connect task. */
-  casella_line_client_fail (CASELLA_LINE_CLIENT (self), error);
-  g_error_free (error);
+  casella_line_client_connect_fail (CASELLA_LINE_CLIENT (self), error);
 }
 
 static void send_ehlo (CasellaSmtpClient *self, gboolean helo);
@@ -312,8 +309,7 @@ connect_after_ehlo (CasellaSmtpClient *self)
   CasellaLineClient *client = CASELLA_LINE_CLIENT (self);
   CasellaNetConfig *config = casella_line_client_get_config (client);
 
-  if (casella_net_config_get_security (config) == CASELLA_SECURITY_STARTTLS &&
-      !casella_line_client_is_encrypted (client))
+  if (casella_line_client_wants_starttls (client))
     {
       if (!casella_smtp_client_has_extension (self, "STARTTLS"))
         {
@@ -325,9 +321,7 @@ connect_after_ehlo (CasellaSmtpClient *self)
       return;
     }
 
-  casella_line_client_set_pipelining (client, casella_smtp_client_has_extension (self, "PIPELINING"));
-  casella_line_client_opened (client);
-  g_task_return_boolean (g_steal_pointer (&self->connect_task), TRUE);
+  casella_line_client_connect_done (client, casella_smtp_client_has_extension (self, "PIPELINING"));
 }
 
 static gboolean
@@ -337,7 +331,7 @@ on_ehlo_reply (CasellaSmtpClient  *self,
 {
   gboolean helo = g_str_equal (command->name, "HELO");
 
-  if (self->connect_task == NULL)
+  if (!casella_line_client_is_connecting (CASELLA_LINE_CLIENT (self)))
     return TRUE;
   if (!IS_OK (reply))
     {
@@ -388,13 +382,12 @@ casella_smtp_client_connect_async (CasellaSmtpClient   *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_return_if_fail (self->connect_task == NULL);
+  g_return_if_fail (!casella_line_client_is_connecting (CASELLA_LINE_CLIENT (self)));
 
-  self->connect_task = new_task (self, casella_smtp_client_connect_async, cancellable, callback, user_data);
   g_clear_pointer (&self->extensions, g_hash_table_unref);
-  casella_line_client_open_async (CASELLA_LINE_CLIENT (self),
-                                  smtp_command ("greeting", NULL, NULL, on_greeting),
-                                  cancellable);
+  casella_line_client_connect (CASELLA_LINE_CLIENT (self),
+                               new_task (self, casella_smtp_client_connect_async, cancellable, callback, user_data),
+                               smtp_command ("greeting", NULL, NULL, on_greeting), cancellable);
 }
 
 gboolean
@@ -964,18 +957,6 @@ casella_smtp_client_send_message_finish (CasellaSmtpClient  *self,
 
 /* ---- object ---- */
 
-/* A connection lost while connecting ends the connect call too. */
-static void
-smtp_failed (CasellaLineClient *client,
-             const GError      *error)
-{
-  CasellaSmtpClient *self = CASELLA_SMTP_CLIENT (client);
-  g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-
-  if (task != NULL)
-    g_task_return_error (task, g_error_copy (error));
-}
-
 static void
 casella_smtp_client_finalize (GObject *object)
 {
@@ -984,7 +965,6 @@ casella_smtp_client_finalize (GObject *object)
   casella_smtp_parser_free (self->parser);
   g_clear_pointer (&self->extensions, g_hash_table_unref);
   g_strfreev (self->auth);
-  g_clear_object (&self->connect_task);
 
   G_OBJECT_CLASS (casella_smtp_client_parent_class)->finalize (object);
 }
@@ -1000,7 +980,6 @@ casella_smtp_client_class_init (CasellaSmtpClientClass *klass)
   line_class->free_reply = (void (*) (gpointer)) casella_smtp_reply_free;
   line_class->get_pending = smtp_get_pending;
   line_class->reset = smtp_reset;
-  line_class->failed = smtp_failed;
 }
 
 static void
