@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "casella-line-buffer.h"
 #include "casella-mail-error.h"
 #include "casella-pop3-parser.h"
 
@@ -19,8 +20,7 @@
 
 struct _CasellaPop3Parser
 {
-  GByteArray       *buffer;
-  gsize             start;       /* first unconsumed byte */
+  CasellaLineBuffer input;
   gsize             max_body;
   CasellaPop3Reply *partial;     /* status read, body in progress */
   GByteArray       *body;
@@ -31,7 +31,7 @@ casella_pop3_parser_new (void)
 {
   CasellaPop3Parser *parser = g_new0 (CasellaPop3Parser, 1);
 
-  parser->buffer = g_byte_array_sized_new (4096);   /* never NULL: no arithmetic on NULL */
+  casella_line_buffer_init (&parser->input);
   parser->max_body = DEFAULT_MAX_BODY;
   return parser;
 }
@@ -49,8 +49,7 @@ casella_pop3_reply_free (CasellaPop3Reply *reply)
 void
 casella_pop3_parser_reset (CasellaPop3Parser *parser)
 {
-  g_byte_array_set_size (parser->buffer, 0);
-  parser->start = 0;
+  casella_line_buffer_reset (&parser->input);
   g_clear_pointer (&parser->partial, casella_pop3_reply_free);
   g_clear_pointer (&parser->body, g_byte_array_unref);
 }
@@ -61,7 +60,7 @@ casella_pop3_parser_free (CasellaPop3Parser *parser)
   if (parser == NULL)
     return;
   casella_pop3_parser_reset (parser);
-  g_byte_array_unref (parser->buffer);
+  casella_line_buffer_clear (&parser->input);
   g_free (parser);
 }
 
@@ -75,7 +74,7 @@ casella_pop3_parser_set_max_size (CasellaPop3Parser *parser,
 gsize
 casella_pop3_parser_get_pending (CasellaPop3Parser *parser)
 {
-  return parser->buffer->len - parser->start;
+  return casella_line_buffer_pending (&parser->input);
 }
 
 void
@@ -83,35 +82,7 @@ casella_pop3_parser_feed (CasellaPop3Parser *parser,
                           const guint8      *data,
                           gsize              length)
 {
-  if (parser->start > 0)
-    {
-      gsize rest = parser->buffer->len - parser->start;
-
-      memmove (parser->buffer->data, parser->buffer->data + parser->start, rest);
-      g_byte_array_set_size (parser->buffer, rest);
-      parser->start = 0;
-    }
-  g_byte_array_append (parser->buffer, data, length);
-}
-
-/* The next complete line (without its line end), or FALSE. */
-static gboolean
-take_line (CasellaPop3Parser  *parser,
-           const char        **line,
-           gsize              *length)
-{
-  const guint8 *begin = parser->buffer->data + parser->start;
-  gsize avail = parser->buffer->len - parser->start;
-  const guint8 *newline = avail > 0 ? memchr (begin, '\n', avail) : NULL;
-
-  if (newline == NULL)
-    return FALSE;
-  *line = (const char *) begin;
-  *length = newline - begin;
-  if (*length > 0 && begin[*length - 1] == '\r')
-    (*length)--;
-  parser->start += (newline - begin) + 1;
-  return TRUE;
+  casella_line_buffer_feed (&parser->input, data, length);
 }
 
 static CasellaPop3ParseResult
@@ -131,9 +102,9 @@ parse_status (CasellaPop3Parser  *parser,
   gsize length;
   CasellaPop3Reply *r;
 
-  if (!take_line (parser, &line, &length))
+  if (!casella_line_buffer_take_line (&parser->input, &line, &length))
     {
-      if (parser->buffer->len - parser->start > MAX_STATUS_LINE)
+      if (casella_line_buffer_pending (&parser->input) > MAX_STATUS_LINE)
         return fail (error, "status line too long");
       return CASELLA_POP3_PARSE_NEED_MORE;
     }
@@ -171,7 +142,7 @@ parse_body (CasellaPop3Parser  *parser,
   const char *line;
   gsize length;
 
-  while (take_line (parser, &line, &length))
+  while (casella_line_buffer_take_line (&parser->input, &line, &length))
     {
       if (length == 1 && line[0] == '.')
         {
@@ -186,7 +157,7 @@ parse_body (CasellaPop3Parser  *parser,
       g_byte_array_append (parser->body, (const guint8 *) line, length);
       g_byte_array_append (parser->body, (const guint8 *) "\r\n", 2);
     }
-  if (parser->buffer->len - parser->start > parser->max_body)
+  if (casella_line_buffer_pending (&parser->input) > parser->max_body)
     return fail (error, "line larger than allowed");
   return CASELLA_POP3_PARSE_NEED_MORE;
 }

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "casella-line-buffer.h"
 #include "casella-mail-error.h"
 #include "casella-smtp-parser.h"
 
@@ -18,8 +19,7 @@
 
 struct _CasellaSmtpParser
 {
-  GByteArray *buffer;
-  gsize       start;
+  CasellaLineBuffer input;
   GPtrArray  *lines;      /* texts of the reply being read */
   guint       code;
 };
@@ -29,7 +29,7 @@ casella_smtp_parser_new (void)
 {
   CasellaSmtpParser *parser = g_new0 (CasellaSmtpParser, 1);
 
-  parser->buffer = g_byte_array_sized_new (4096);   /* never NULL: no arithmetic on NULL */
+  casella_line_buffer_init (&parser->input);
   parser->lines = g_ptr_array_new_with_free_func (g_free);
   return parser;
 }
@@ -37,8 +37,7 @@ casella_smtp_parser_new (void)
 void
 casella_smtp_parser_reset (CasellaSmtpParser *parser)
 {
-  g_byte_array_set_size (parser->buffer, 0);
-  parser->start = 0;
+  casella_line_buffer_reset (&parser->input);
   g_ptr_array_set_size (parser->lines, 0);
   parser->code = 0;
 }
@@ -48,7 +47,7 @@ casella_smtp_parser_free (CasellaSmtpParser *parser)
 {
   if (parser == NULL)
     return;
-  g_byte_array_unref (parser->buffer);
+  casella_line_buffer_clear (&parser->input);
   g_ptr_array_unref (parser->lines);
   g_free (parser);
 }
@@ -66,7 +65,7 @@ casella_smtp_reply_free (CasellaSmtpReply *reply)
 gsize
 casella_smtp_parser_get_pending (CasellaSmtpParser *parser)
 {
-  return parser->buffer->len - parser->start;
+  return casella_line_buffer_pending (&parser->input);
 }
 
 void
@@ -74,15 +73,7 @@ casella_smtp_parser_feed (CasellaSmtpParser *parser,
                           const guint8      *data,
                           gsize              length)
 {
-  if (parser->start > 0)
-    {
-      gsize rest = parser->buffer->len - parser->start;
-
-      memmove (parser->buffer->data, parser->buffer->data + parser->start, rest);
-      g_byte_array_set_size (parser->buffer, rest);
-      parser->start = 0;
-    }
-  g_byte_array_append (parser->buffer, data, length);
+  casella_line_buffer_feed (&parser->input, data, length);
 }
 
 static CasellaSmtpParseResult
@@ -159,20 +150,14 @@ casella_smtp_parser_next (CasellaSmtpParser  *parser,
 {
   for (;;)
     {
-      const char *begin = (const char *) parser->buffer->data + parser->start;
-      gsize avail = parser->buffer->len - parser->start;
-      const char *newline = avail > 0 ? memchr (begin, '\n', avail) : NULL;
+      const char *begin;
       gsize length;
       guint code;
       gboolean last;
 
-      if (newline == NULL)
-        return avail > MAX_LINE ? fail (parser, error, "line too long") : CASELLA_SMTP_PARSE_NEED_MORE;
-
-      length = newline - begin;
-      parser->start += length + 1;
-      if (length > 0 && begin[length - 1] == '\r')
-        length--;
+      if (!casella_line_buffer_take_line (&parser->input, &begin, &length))
+        return casella_line_buffer_pending (&parser->input) > MAX_LINE ? fail (parser, error, "line too long")
+                                                                       : CASELLA_SMTP_PARSE_NEED_MORE;
 
       if (length < 3 || !g_ascii_isdigit (begin[0]) || !g_ascii_isdigit (begin[1]) ||
           !g_ascii_isdigit (begin[2]) || begin[0] < '2' || begin[0] > '5' ||
