@@ -329,6 +329,18 @@ pss_mb (guint *n_children)
   return kb / 1024.0;
 }
 
+static CasellaWindow *bench_window;
+
+/* The list on show has followed the setting. */
+static gboolean
+list_grouped (gpointer grouped)
+{
+  GListModel *list = casella_message_view_get_model (bench_window->message_view);
+
+  return CASELLA_IS_MESSAGE_LIST (list) &&
+         casella_message_list_get_conversations (CASELLA_MESSAGE_LIST (list)) == GPOINTER_TO_INT (grouped);
+}
+
 static gboolean
 account_open (gpointer window)
 {
@@ -390,25 +402,34 @@ measure (void)
   g_autoptr(CasellaApplication) app = casella_application_new ();
   g_autoptr(GError) error = NULL;
   CasellaWindow *window;
-  double folder_ms[ROUNDS], letter_ms[ROUNDS];
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.casellamail.Casella");
+  double folder_ms[ROUNDS], flat_ms[ROUNDS], letter_ms[ROUNDS];
 
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
-  window = open_window (app);
+  window = bench_window = open_window (app);
 
-  for (guint i = 0; i < ROUNDS; i++)
+  /* Grouped by conversation (the default) and flat, interleaved. */
+  for (guint i = 0; i < 2 * ROUNDS; i++)
     {
-      folder_ms[i] = time_until_drawn (window, select_big, big_rows_drawn);
+      gboolean grouped = i % 2 == 0;
+
+      g_settings_set_boolean (settings, "conversations", grouped);
+      g_assert_true (casella_test_wait_until (list_grouped, GINT_TO_POINTER (grouped), 5000));
+      casella_test_gtk_drain ();
+      (grouped ? folder_ms : flat_ms)[i / 2] = time_until_drawn (window, select_big, big_rows_drawn);
       g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (casella_message_view_get_model (window->message_view))),
                         ==, BIG_COUNT);
       time_until_drawn (window, select_inbox, inbox_rows_drawn);
     }
+  g_settings_set_boolean (settings, "conversations", TRUE);
   for (guint i = 0; i < ROUNDS; i++)
     {
       letter_ms[i] = time_until_drawn (window, open_letter, letter_drawn);
       time_until_drawn (window, open_note, note_drawn);
     }
   report ("100,000-message folder, click to first rows", folder_ms, ROUNDS);
+  report ("  the same, not grouped by conversation", flat_ms, ROUNDS);
   report ("1 MB message, click to its text drawn", letter_ms, ROUNDS);
   g_print ("peak memory of the process (VmHWM): %.1f MB\n", peak_mb ());
   measure_html (window);
