@@ -22,6 +22,7 @@
 #include "casella-test-pec.h"
 #include "casella-test-pki.h"
 #include "casella-test-proxy.h"
+#include "casella-test-script.h"
 #include "casella-test-smtp.h"
 #include "casella-test-util.h"
 
@@ -1071,6 +1072,82 @@ test_outbox_provider_files_sent (Fixture       *fixture,
   g_assert_cmpuint (sent_uids->len, ==, 0);
 }
 
+/* ---- Gmail's conversations, from a scripted Gmail (Dovecot has no
+ * X-GM-EXT-1) ---- */
+
+#define GM_ENVELOPE(date, subject, id) \
+  "ENVELOPE (\"" date "\" \"" subject "\" ((\"Anna\" NIL \"anna\" \"example.test\")) NIL NIL " \
+  "((NIL NIL \"io\" \"example.test\")) NIL NIL NIL \"<" id "@example.test>\")"
+#define GM_FETCH(n, thrid, date, subject, id) \
+  ">> * " n " FETCH (UID " n " FLAGS (\\\\Seen) INTERNALDATE \"" date "\" RFC822.SIZE 300 " \
+  GM_ENVELOPE (date, subject, id) " BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL " \
+  "\"7BIT\" 10 1) X-GM-THRID " thrid " BODY[HEADER.FIELDS (REFERENCES)] {2}\\r\\n\\r\\n)\\r\\n\n"
+
+/* Gmail says which messages are one conversation, headers or not: two
+ * with nothing in common but Gmail's number are one, a third apart. */
+static void
+test_gmail_conversations (void)
+{
+  const char *script =
+    "> * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR UIDPLUS X-GM-EXT-1] Gimap ready\n"
+    "<T AUTHENTICATE PLAIN\n"
+    "> $TAG OK [CAPABILITY IMAP4rev1 UIDPLUS X-GM-EXT-1] io@example.test authenticated\n"
+    "<T LIST\n"
+    "> * LIST (\\HasNoChildren) \"/\" \"INBOX\"\n"
+    "> $TAG OK Success\n"
+    "<T LSUB\n"
+    "> * LSUB (\\HasNoChildren) \"/\" \"INBOX\"\n"
+    "> $TAG OK Success\n"
+    "<T SELECT\n"
+    "> * 3 EXISTS\n"
+    "> * OK [UIDVALIDITY 7] UIDs valid\n"
+    "> * OK [UIDNEXT 4] Predicted next UID\n"
+    "> $TAG OK [READ-WRITE] INBOX selected\n"
+    "<T UID SEARCH\n"
+    "> * SEARCH 1 2 3\n"
+    "> $TAG OK SEARCH completed\n"
+    "<T UID FETCH 1:3 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE X-GM-THRID BODY.PEEK[HEADER.FIELDS (REFERENCES)])\n"
+    GM_FETCH ("3", "1500", "24-Nov-2026 10:00:00 +0000", "Biglietti pronti", "gm-3")
+    GM_FETCH ("2", "1600", "23-Nov-2026 12:00:00 +0000", "Altro discorso", "gm-2")
+    GM_FETCH ("1", "1500", "23-Nov-2026 09:00:00 +0000", "Treno per Roma", "gm-1")
+    "> $TAG OK Success\n"
+    "hang\n";
+  g_autoptr(CasellaTestScript) server = casella_test_script_new (script, TRUE);
+  g_autofree char *dir = casella_test_make_tmpdir ("casella-gmail");
+  g_autofree char *path = g_build_filename (dir, "mail.db", NULL);
+  g_autoptr(CasellaStore) store = NULL;
+  g_autoptr(CasellaImapSync) sync = NULL;
+  g_autoptr(CasellaNetConfig) config = NULL;
+  g_autoptr(CasellaStoreFolder) inbox = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 thread[3];
+  g_autofree char *failure = NULL;
+
+  g_assert_true (casella_test_script_start (server, &error));
+  config = net_config (casella_test_script_get_port (server));
+  store = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  sync = casella_imap_sync_new (store, config, "io@example.test", "gmail-password");
+  casella_imap_sync_set_body_budget (sync, 0);
+  g_assert_true (casella_imap_sync_run (sync, NULL, &error));
+  g_assert_no_error (error);
+
+  inbox = casella_store_find_folder_by_role (store, CASELLA_FOLDER_ROLE_INBOX);
+  ids = casella_store_list_message_ids (store, inbox->id, NULL, &error);
+  g_assert_cmpuint (ids->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(CasellaMessageInfo) info = casella_store_get_message (store, g_array_index (ids, gint64, i));
+      thread[i] = info->thread;
+    }
+  g_assert_cmpint (thread[0], ==, thread[2]);
+  g_assert_cmpint (thread[0], !=, thread[1]);
+  g_clear_object (&sync);
+  failure = casella_test_script_finish (server);
+  g_assert_null (failure);
+}
+
 /* ---- the session: two threads at work, the UI never waiting ---- */
 
 typedef struct {
@@ -1737,6 +1814,7 @@ main (int argc, char **argv)
   ADD ("/sync/session/folders-not-offline", test_session_folders_not_offline);
   ADD ("/sync/outbox", test_outbox);
   ADD ("/sync/outbox/provider-files-sent", test_outbox_provider_files_sent);
+  g_test_add_func ("/sync/gmail-conversations", test_gmail_conversations);
   ADD ("/sync/imap/drafts-on-the-server", test_drafts_on_the_server);
   ADD ("/sync/session/pec-receipts-not-announced", test_session_pec_receipts_not_announced);
   ADD ("/sync/session", test_session);
