@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "casella-imap-parser.h"
+#include "casella-line-buffer.h"
 #include "casella-mail-error.h"
 
 #define DEFAULT_MAX_RESPONSE (256 * 1024 * 1024)
@@ -32,8 +33,7 @@ struct _ArenaBlock
 
 struct _CasellaImapParser
 {
-  GByteArray          *buffer;
-  gsize                start;         /* first byte of the unfinished response */
+  CasellaLineBuffer    input;         /* its start: the unfinished response's first byte */
   gsize                scan;          /* where the search for a line end resumes */
   gsize                line_begin;    /* where the line being scanned begins */
   gsize                literal_left;  /* announced literal bytes not yet seen */
@@ -95,7 +95,7 @@ casella_imap_parser_new (void)
       init_char_classes ();
       g_once_init_leave (&classes_ready, 1);
     }
-  parser->buffer = g_byte_array_sized_new (65536);
+  casella_line_buffer_init (&parser->input, 65536);
   parser->max_size = DEFAULT_MAX_RESPONSE;
   parser->blocks = g_new0 (ArenaBlock, 1);
   parser->current = parser->blocks;
@@ -113,7 +113,7 @@ casella_imap_parser_free (CasellaImapParser *parser)
       next = block->next;
       g_free (block);
     }
-  g_byte_array_unref (parser->buffer);
+  casella_line_buffer_clear (&parser->input);
   g_free (parser);
 }
 
@@ -127,8 +127,8 @@ casella_imap_parser_set_max_size (CasellaImapParser *parser,
 void
 casella_imap_parser_reset (CasellaImapParser *parser)
 {
-  g_byte_array_set_size (parser->buffer, 0);
-  parser->start = parser->scan = parser->line_begin = parser->literal_left = 0;
+  casella_line_buffer_reset (&parser->input);
+  parser->scan = parser->line_begin = parser->literal_left = 0;
   arena_reset (parser);
 }
 
@@ -138,7 +138,7 @@ casella_imap_parser_reset (CasellaImapParser *parser)
 gsize
 casella_imap_parser_get_pending (CasellaImapParser *parser)
 {
-  return parser->buffer->len - parser->start;
+  return casella_line_buffer_pending (&parser->input);
 }
 
 void
@@ -146,19 +146,12 @@ casella_imap_parser_feed (CasellaImapParser *parser,
                           const guint8      *data,
                           gsize              length)
 {
-  /* Drop what earlier responses used, so the buffer holds at most one
-   * unfinished response plus what just arrived. */
-  if (parser->start > 0)
-    {
-      gsize rest = parser->buffer->len - parser->start;
+  /* What earlier responses used is dropped: the scan moves with it. */
+  gsize dropped = parser->input.start;
 
-      memmove (parser->buffer->data, parser->buffer->data + parser->start, rest);
-      g_byte_array_set_size (parser->buffer, rest);
-      parser->scan -= parser->start;
-      parser->line_begin -= parser->start;
-      parser->start = 0;
-    }
-  g_byte_array_append (parser->buffer, data, length);
+  casella_line_buffer_feed (&parser->input, data, length);
+  parser->scan -= dropped;
+  parser->line_begin -= dropped;
 }
 
 /* ---- framing ---- */
@@ -682,8 +675,8 @@ casella_imap_parser_next (CasellaImapParser    *parser,
       gsize eol;
       guint64 literal;
 
-      buf = parser->buffer->data;
-      len = parser->buffer->len;
+      buf = parser->input.bytes->data;
+      len = parser->input.bytes->len;
 
       if (parser->literal_left > 0)
         {
@@ -704,7 +697,7 @@ casella_imap_parser_next (CasellaImapParser    *parser,
       if (newline == NULL)
         {
           parser->scan = len;
-          if (len - parser->start > parser->max_size)
+          if (len - parser->input.start > parser->max_size)
             goto too_big;
           return CASELLA_IMAP_PARSE_NEED_MORE;
         }
@@ -712,7 +705,7 @@ casella_imap_parser_next (CasellaImapParser    *parser,
       eol = newline - buf;
       if (line_announces_literal (buf, parser->line_begin, eol, &literal))
         {
-          if (literal > parser->max_size || eol + 1 - parser->start + literal > parser->max_size)
+          if (literal > parser->max_size || eol + 1 - parser->input.start + literal > parser->max_size)
             goto too_big;
           parser->literal_left = literal;
           parser->scan = parser->line_begin = eol + 1;
@@ -721,7 +714,7 @@ casella_imap_parser_next (CasellaImapParser    *parser,
 
       /* A complete response: [start, eol]. */
       {
-        Cursor cursor = { parser, (char *) buf + parser->start, (char *) buf + eol + 1, 0, NULL };
+        Cursor cursor = { parser, (char *) buf + parser->input.start, (char *) buf + eol + 1, 0, NULL };
         gboolean ok;
 
         arena_reset (parser);
@@ -735,7 +728,7 @@ casella_imap_parser_next (CasellaImapParser    *parser,
                 ok = FALSE;
               }
           }
-        parser->start = parser->scan = parser->line_begin = eol + 1;
+        parser->input.start = parser->scan = parser->line_begin = eol + 1;
 
         if (!ok)
           {

@@ -10,9 +10,10 @@
 #include "casella-line-buffer.h"
 
 void
-casella_line_buffer_init (CasellaLineBuffer *self)
+casella_line_buffer_init (CasellaLineBuffer *self,
+                          gsize              reserve)
 {
-  self->bytes = g_byte_array_sized_new (4096);   /* never NULL: no arithmetic on NULL */
+  self->bytes = g_byte_array_sized_new (reserve);   /* never NULL: no arithmetic on NULL */
   self->start = 0;
 }
 

@@ -1,5 +1,5 @@
 /* casella-line-buffer.h — what a server sent and its parser has not yet
- * taken, line by line (POP3, SMTP)
+ * taken (IMAP, POP3, SMTP), line by line where the protocol is
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,7 +14,8 @@ typedef struct {
   gsize       start;   /* the first byte not yet taken */
 } CasellaLineBuffer;
 
-void     casella_line_buffer_init      (CasellaLineBuffer  *self);
+void     casella_line_buffer_init      (CasellaLineBuffer  *self,
+                                        gsize               reserve);
 void     casella_line_buffer_clear     (CasellaLineBuffer  *self);
 void     casella_line_buffer_reset     (CasellaLineBuffer  *self);
 /* Appends, dropping what was taken first: the buffer holds at most the

@@ -31,7 +31,7 @@ casella_pop3_parser_new (void)
 {
   CasellaPop3Parser *parser = g_new0 (CasellaPop3Parser, 1);
 
-  casella_line_buffer_init (&parser->input);
+  casella_line_buffer_init (&parser->input, 4096);
   parser->max_body = DEFAULT_MAX_BODY;
   return parser;
 }

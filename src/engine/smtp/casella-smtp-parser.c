@@ -29,7 +29,7 @@ casella_smtp_parser_new (void)
 {
   CasellaSmtpParser *parser = g_new0 (CasellaSmtpParser, 1);
 
-  casella_line_buffer_init (&parser->input);
+  casella_line_buffer_init (&parser->input, 4096);
   parser->lines = g_ptr_array_new_with_free_func (g_free);
   return parser;
 }
