@@ -30,6 +30,7 @@ struct _CasellaStore
   gboolean     checked;         /* quick_check ran at open (after an unclean shutdown) */
   GHashTable  *contact_notes;   /* bulk: address → counts, written at its commit */
   gboolean     pec_mode;        /* the account is certified mail (meta "pec") */
+  gint64       busy_since;      /* µs: when the lock was first found taken */
 };
 
 /* The columns casella_store_message_from_row() reads, in its order. */
