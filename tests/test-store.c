@@ -336,7 +336,7 @@ test_conversations (Fixture       *fixture,
   }
 
   /* The Inbox: one row a conversation, by its newest message there. */
-  rows = casella_store_list_conversation_ids (store, inbox, NULL, &threads, &error);
+  rows = casella_store_list_conversation_ids (store, inbox, NULL, &threads, 0, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (rows->len, ==, 4);
   g_assert_cmpint (g_array_index (rows, gint64, 0), ==, late);
@@ -415,10 +415,10 @@ test_conversations (Fixture       *fixture,
   for (guint i = 0; i < in_inbox->len; i++)
     g_assert_true (casella_store_move_message (store, g_array_index (in_inbox, gint64, i), archive, 0, &error));
   g_clear_pointer (&rows, g_array_unref);
-  rows = casella_store_list_conversation_ids (store, inbox, NULL, NULL, &error);
+  rows = casella_store_list_conversation_ids (store, inbox, NULL, NULL, 0, NULL, &error);
   g_assert_cmpuint (rows->len, ==, 3);
   g_clear_pointer (&rows, g_array_unref);
-  rows = casella_store_list_conversation_ids (store, archive, NULL, NULL, &error);
+  rows = casella_store_list_conversation_ids (store, archive, NULL, NULL, 0, NULL, &error);
   g_assert_cmpuint (rows->len, ==, 1);
   g_assert_cmpint (g_array_index (rows, gint64, 0), ==, ids[11]);
   g_assert_cmpint (b2, >, 0);
@@ -684,6 +684,129 @@ on_items_changed (GListModel *model,
   change->removed = removed;
   change->added = added;
   change->calls++;
+}
+
+static gboolean
+list_complete (gpointer list)
+{
+  return casella_message_list_is_complete (list);
+}
+
+static void
+on_complete (GObject    *list,
+             GParamSpec *pspec,
+             guint      *notified)
+{
+  (*notified)++;
+}
+
+/* A folder of 900 messages in 450 conversations (Gmail's number makes
+ * the pairs). */
+static gint64
+fill_conversations (CasellaStore *store)
+{
+  gint64 inbox = add_folder (store, "INBOX", CASELLA_FOLDER_ROLE_INBOX);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_store_begin_bulk (store, &error));
+  for (guint i = 0; i < 900; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("Ordine %u", i / 2);
+      g_autofree char *message_id = g_strdup_printf ("ordine-%u@example.test", i);
+      CasellaMessageInfo info = { .folder_id = inbox, .uid = i + 1, .date = 1000000 + i * 60,
+                                  .subject = subject, .message_id = message_id, .gm_thread = i / 2 + 1 };
+
+      g_assert_cmpint (casella_store_add_message (store, &info, &error), >, 0);
+    }
+  g_assert_true (casella_store_commit (store, &error));
+  return inbox;
+}
+
+static void
+assert_rows_are (CasellaMessageList *list,
+                 GArray             *ids)
+{
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_cmpint (casella_message_list_get_id (list, i), ==, g_array_index (ids, gint64, i));
+}
+
+/* A big folder's first conversations come at once, in their final
+ * places; the rest are added at the end once the main loop is idle, or
+ * at once when a row is looked for or the folder changes. */
+static void
+test_conversations_first (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  CasellaStore *store = fixture->store;
+  gint64 inbox = fill_conversations (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) all = casella_store_list_conversation_ids (store, inbox, NULL, NULL, 0, NULL, &error);
+  g_autoptr(GArray) first = NULL;
+  gboolean more = FALSE;
+  guint notified = 0;
+  Change change = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 450);
+  first = casella_store_list_conversation_ids (store, inbox, NULL, NULL, 256, &more, &error);
+  g_assert_true (more);
+  g_assert_cmpuint (first->len, ==, 256);
+  g_clear_pointer (&first, g_array_unref);
+  first = casella_store_list_conversation_ids (store, inbox, NULL, NULL, 450, &more, &error);
+  g_assert_false (more);   /* exactly as many as asked: none left out */
+
+  {
+    g_autoptr(CasellaMessageList) list = casella_message_list_new_full (store, inbox, NULL, TRUE);
+    g_autoptr(GArray) head = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+    g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+    g_signal_connect (list, "notify::complete", G_CALLBACK (on_complete), &notified);
+    g_assert_false (casella_message_list_is_complete (list));
+    g_array_append_vals (head, all->data, 256);
+    assert_rows_are (list, head);
+    g_assert_true (casella_test_wait_until (list_complete, list, 5000));
+    assert_rows_are (list, all);
+    g_assert_cmpuint (change.calls, ==, 1);
+    g_assert_cmpuint (change.position, ==, 256);
+    g_assert_cmpuint (change.removed, ==, 0);
+    g_assert_cmpuint (change.added, ==, 450 - 256);
+    g_assert_cmpuint (notified, ==, 1);
+  }
+  {
+    g_autoptr(CasellaMessageList) list = casella_message_list_new_full (store, inbox, NULL, TRUE);
+    g_autoptr(CasellaMessageInfo) oldest = casella_store_find_message (store, inbox, 1);
+
+    /* The oldest conversation is among the rest: looking for it reads them. */
+    g_assert_cmpint (casella_message_list_find (list, oldest->id), ==, 449);
+    g_assert_true (casella_message_list_is_complete (list));
+    assert_rows_are (list, all);
+  }
+  {
+    g_autoptr(CasellaMessageList) list = casella_message_list_new_full (store, inbox, NULL, TRUE);
+    CasellaMessageInfo info = { .folder_id = inbox, .uid = 901, .date = 2000000, .subject = (char *) "Nuovo" };
+    gint64 added = casella_store_add_message (store, &info, &error);
+
+    /* The folder changed before the rest came: all of it is read. */
+    g_assert_true (casella_message_list_is_complete (list));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 451);
+    g_assert_cmpint (casella_message_list_get_id (list, 0), ==, added);
+  }
+  {
+    /* A list let go before the rest came leaves nothing behind. */
+    CasellaMessageList *list = casella_message_list_new_full (store, inbox, NULL, TRUE);
+
+    g_assert_false (casella_message_list_is_complete (list));
+    g_object_unref (list);
+    g_assert_false (g_main_context_pending (NULL));
+  }
+  {
+    /* Not grouped: every row at once. */
+    g_autoptr(CasellaMessageList) list = casella_message_list_new_full (store, inbox, NULL, FALSE);
+
+    g_assert_true (casella_message_list_is_complete (list));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 901);
+  }
 }
 
 static void
@@ -1706,6 +1829,8 @@ main (int argc, char **argv)
   g_test_add ("/store/model/message-list", Fixture, NULL, fixture_setup, test_message_list, fixture_teardown);
   g_test_add ("/store/contacts", Fixture, NULL, fixture_setup, test_contacts, fixture_teardown);
   g_test_add ("/store/conversations", Fixture, NULL, fixture_setup, test_conversations, fixture_teardown);
+  g_test_add ("/store/model/conversations-first", Fixture, NULL, fixture_setup, test_conversations_first,
+              fixture_teardown);
   g_test_add_func ("/store/thread-subjects", test_thread_subjects);
   g_test_add ("/store/model/merged-list", Fixture, NULL, fixture_setup, test_merged_list, fixture_teardown);
   g_test_add ("/store/undo-and-drafts", Fixture, NULL, fixture_setup, test_undo_and_drafts, fixture_teardown);

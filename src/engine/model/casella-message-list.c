@@ -10,6 +10,11 @@
 
 #define PAGE 64
 #define KEEP_PAGES 16
+/* A folder opened as conversations shows this many at once; the rest
+ * are read once the main loop has nothing more urgent (the first rows
+ * drawn): a conversation's place comes from its newest message, so the
+ * first ones read are the first of the whole list. */
+#define FIRST_CONVERSATIONS 256
 
 /* ---- one row ---- */
 
@@ -259,7 +264,11 @@ struct _CasellaMessageList
   GArray       *threads;      /* gint64, each row's conversation, when rows are conversations; else NULL */
   GObject      *origin;       /* whose messages these are (an account's session) */
   char         *origin_label;
+  GSource      *rest;         /* reads the rows after the first ones; NULL: every row is here */
 };
+
+enum { PROP_0, PROP_COMPLETE, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 static void casella_message_list_model_init (GListModelInterface *iface);
 
@@ -426,15 +435,21 @@ merge_extra (CasellaMessageList *self,
   return ids;
 }
 
+/* limit: how many conversations at most (0: all); more: whether some
+ * were left out. */
 static GArray *
-read_ids (CasellaMessageList *self)
+read_ids (CasellaMessageList *self,
+          guint               limit,
+          gboolean           *more)
 {
   g_autoptr(GArray) local = NULL;
 
+  *more = FALSE;
   g_clear_pointer (&self->threads, g_array_unref);
   if (self->conversations && (self->query == NULL || self->query[0] == '\0') && self->extra->len == 0)
     {
-      local = casella_store_list_conversation_ids (self->store, self->folder_id, self->hidden, &self->threads, NULL);
+      local = casella_store_list_conversation_ids (self->store, self->folder_id, self->hidden, &self->threads,
+                                                   limit, more, NULL);
       if (local != NULL)
         return g_steal_pointer (&local);
     }
@@ -479,12 +494,19 @@ casella_message_list_reload (CasellaMessageList *self)
 {
   g_autoptr(GArray) old = self->ids;
   guint prefix = 0, suffix = 0;
+  gboolean more, was_partial;
 
   g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
 
+  was_partial = self->rest != NULL;
+  if (self->rest != NULL)
+    {
+      g_source_destroy (self->rest);
+      g_clear_pointer (&self->rest, g_source_unref);
+    }
   refresh_loaded (self);
   g_hash_table_foreach_remove (self->items, unused, NULL);
-  self->ids = read_ids (self);
+  self->ids = read_ids (self, 0, &more);
   g_clear_pointer (&self->dates, g_array_unref);
   /* Pages move with the ids: they are read again when asked for. */
   g_hash_table_remove_all (self->loaded);
@@ -497,6 +519,33 @@ casella_message_list_reload (CasellaMessageList *self)
     suffix++;
   if (old->len != self->ids->len || prefix != old->len)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix, old->len - prefix - suffix, self->ids->len - prefix - suffix);
+  if (was_partial)
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_COMPLETE]);
+}
+
+static gboolean
+read_the_rest (gpointer data)
+{
+  casella_message_list_reload (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads every row now, if some are still to come. */
+void
+casella_message_list_complete (CasellaMessageList *self)
+{
+  g_return_if_fail (CASELLA_IS_MESSAGE_LIST (self));
+
+  if (self->rest != NULL)
+    casella_message_list_reload (self);
+}
+
+gboolean
+casella_message_list_is_complete (CasellaMessageList *self)
+{
+  g_return_val_if_fail (CASELLA_IS_MESSAGE_LIST (self), FALSE);
+
+  return self->rest == NULL;
 }
 
 /* The rows on show learn what their conversations are now: an answer
@@ -550,6 +599,9 @@ casella_message_list_finalize (GObject *object)
 {
   CasellaMessageList *self = CASELLA_MESSAGE_LIST (object);
 
+  if (self->rest != NULL)
+    g_source_destroy (self->rest);
+  g_clear_pointer (&self->rest, g_source_unref);
   g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
   g_free (self->query);
@@ -568,9 +620,32 @@ casella_message_list_finalize (GObject *object)
 }
 
 static void
+casella_message_list_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_COMPLETE:
+      g_value_set_boolean (value, casella_message_list_is_complete (CASELLA_MESSAGE_LIST (object)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 casella_message_list_class_init (CasellaMessageListClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = casella_message_list_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = casella_message_list_finalize;
+  object_class->get_property = casella_message_list_get_property;
+  /* Every row is here (the first ones of a big folder come first). */
+  props[PROP_COMPLETE] = g_param_spec_boolean ("complete", NULL, NULL, TRUE,
+                                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
@@ -598,12 +673,21 @@ casella_message_list_new_full (CasellaStore *store,
                                gboolean      conversations)
 {
   CasellaMessageList *self = g_object_new (CASELLA_TYPE_MESSAGE_LIST, NULL);
+  gboolean more;
 
   self->store = g_object_ref (store);
   self->folder_id = folder_id;
   self->query = g_strdup (query);
   self->conversations = conversations;
-  self->ids = read_ids (self);
+  self->ids = read_ids (self, FIRST_CONVERSATIONS, &more);
+  if (more)
+    {
+      self->rest = g_idle_source_new ();
+      g_source_set_priority (self->rest, G_PRIORITY_LOW);
+      g_source_set_callback (self->rest, read_the_rest, self, NULL);
+      g_source_set_static_name (self->rest, "casella-message-list-rest");
+      g_source_attach (self->rest, g_main_context_get_thread_default ());
+    }
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
   return self;
 }
@@ -681,9 +765,25 @@ casella_message_list_unhide (CasellaMessageList *self,
   casella_message_list_reload (self);
 }
 
+static int find_loaded (CasellaMessageList *self, gint64 message_id);
+
 int
 casella_message_list_find (CasellaMessageList *self,
                            gint64              message_id)
+{
+  int position = find_loaded (self, message_id);
+
+  if (position < 0 && self->rest != NULL)
+    {
+      casella_message_list_complete (self);
+      position = find_loaded (self, message_id);
+    }
+  return position;
+}
+
+static int
+find_loaded (CasellaMessageList *self,
+             gint64              message_id)
 {
   g_autoptr(CasellaMessageInfo) info = NULL;
 

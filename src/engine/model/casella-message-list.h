@@ -63,6 +63,11 @@ void                casella_message_list_add_ids    (CasellaMessageList *self,
                                                      GArray             *ids);
 /* Reads the ids again; rows that stayed keep their place and objects. */
 void                casella_message_list_reload     (CasellaMessageList *self);
+/* A big folder's conversations come first as the first few rows, the
+ * rest once the thread's main loop is idle ("complete" then turns TRUE,
+ * after the rows are added at the end); complete reads them now. */
+gboolean            casella_message_list_is_complete (CasellaMessageList *self);
+void                casella_message_list_complete   (CasellaMessageList *self);
 /* Messages on their way out (a move or delete under way): gone from the
  * list at once and kept out of reloads until unhidden, which reloads
  * (a move that failed brings them back). */

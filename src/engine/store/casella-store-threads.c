@@ -576,12 +576,17 @@ thread_set_add (ThreadSet *set,
 }
 
 /* The folder's conversations newest first, each by its newest message
- * here: one pass over the date index (thread is in it). */
+ * here: one pass over the date index (thread is in it). The first
+ * limit of them (0: all) are the first of the whole list: a conversation
+ * takes its place from its newest message, the first of it the pass
+ * meets. */
 GArray *
 casella_store_list_conversation_ids (CasellaStore  *self,
                                      gint64         folder_id,
                                      GHashTable    *skip,
                                      GArray       **threads,
+                                     guint          limit,
+                                     gboolean      *more,
                                      GError       **error)
 {
   sqlite3_stmt *statement = casella_store_hides_receipts (self)
@@ -600,6 +605,8 @@ casella_store_list_conversation_ids (CasellaStore  *self,
   ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 4096);
   if (threads != NULL)
     *threads = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 4096);
+  if (more != NULL)
+    *more = FALSE;
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (statement, 0);
@@ -609,6 +616,13 @@ casella_store_list_conversation_ids (CasellaStore  *self,
         continue;
       if (thread != 0 && !thread_set_add (&seen, thread))
         continue;
+      if (limit != 0 && ids->len == limit)
+        {
+          if (more != NULL)
+            *more = TRUE;
+          rc = SQLITE_DONE;
+          break;
+        }
       g_array_append_val (ids, id);
       if (threads != NULL)
         g_array_append_val (*threads, thread);

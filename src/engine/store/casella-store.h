@@ -415,7 +415,8 @@ gboolean            casella_pec_proof_write         (GPtrArray           *files,
 
 /* Conversations: a folder's, each by its newest message there, newest
  * first, leaving out skip's ids (gint64 keys; NULL: none; threads:
- * each row's, or NULL); what their rows show (thread →
+ * each row's, or NULL), the first limit of them (0: all; more: whether
+ * there are others); what their rows show (thread →
  * CasellaThreadSummary, over every folder but the bin and junk, and
  * folder_id's own); one conversation's messages oldest first (a copy in
  * two folders once, this folder's); the ids of some conversations'
@@ -424,6 +425,8 @@ GArray             *casella_store_list_conversation_ids (CasellaStore   *self,
                                                      gint64               folder_id,
                                                      GHashTable          *skip,
                                                      GArray             **threads,
+                                                     guint                limit,
+                                                     gboolean            *more,
                                                      GError             **error);
 GHashTable         *casella_store_get_thread_summaries (CasellaStore    *self,
                                                      const gint64        *threads,
