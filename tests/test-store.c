@@ -20,6 +20,7 @@
 #include "casella-merged-list.h"
 #include "casella-store.h"
 #include "casella-store-actions.h"
+#include "casella-store-private.h"
 #include "casella-store-queue.h"
 #include "casella-test-util.h"
 
@@ -665,6 +666,25 @@ test_pending_outbox_pop3 (Fixture       *fixture,
   g_assert_true (casella_store_pop3_keep_only (store, on_server, &error));
   g_assert_false (casella_store_pop3_is_known (store, "uidl-1"));
   g_assert_true (casella_store_pop3_is_known (store, "uidl-2"));
+}
+
+/* The statement cache keeps its own copy of each text: a statement built
+ * in a buffer (address completion builds its own) is found again by
+ * its text after the buffer is gone or used for something else. */
+static void
+test_statement_cache (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  char *built = g_strdup ("SELECT 1");
+  sqlite3_stmt *first = casella_store_prepare (fixture->store, built, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  memcpy (built, "SELECT 2", 8);
+  g_assert_true (casella_store_prepare (fixture->store, "SELECT 1", &error) == first);
+  g_free (built);
+  g_assert_true (casella_store_prepare (fixture->store, "SELECT 1", &error) == first);
 }
 
 /* ---- models ---- */
@@ -1821,6 +1841,7 @@ main (int argc, char **argv)
   casella_engine_init ();
 
   g_test_add ("/store/migrations", Fixture, NULL, fixture_setup, test_migrations, fixture_teardown);
+  g_test_add ("/store/statement-cache", Fixture, NULL, fixture_setup, test_statement_cache, fixture_teardown);
   g_test_add ("/store/folders", Fixture, NULL, fixture_setup, test_folders, fixture_teardown);
   g_test_add ("/store/messages", Fixture, NULL, fixture_setup, test_messages, fixture_teardown);
   g_test_add ("/store/bodies-and-search", Fixture, NULL, fixture_setup, test_bodies_and_search, fixture_teardown);

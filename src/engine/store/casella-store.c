@@ -218,7 +218,8 @@ casella_store_prepare (CasellaStore  *self,
       casella_store_set_error (self, rc, error);
       return NULL;
     }
-  g_hash_table_insert (self->statements, (gpointer) sql, statement);
+  /* Its own copy: some texts are built in a buffer that does not last. */
+  g_hash_table_insert (self->statements, g_strdup (sql), statement);
   return statement;
 }
 
@@ -892,7 +893,7 @@ finalize_statement (gpointer statement)
 static void
 casella_store_init (CasellaStore *self)
 {
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, finalize_statement);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
   self->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->index_writes = g_ptr_array_new_with_free_func (casella_store_index_write_free);
   self->index_by_row = g_hash_table_new (g_int64_hash, g_int64_equal);
