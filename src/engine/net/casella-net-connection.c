@@ -217,12 +217,16 @@ casella_net_connection_wrap_tls (CasellaNetConnection  *self,
 
   identity = g_network_address_new (casella_net_config_get_host (self->config),
                                     casella_net_config_get_port (self->config));
-  tls = g_tls_client_connection_new (base, identity, error);
+  /* A database of our own is given as the connection is made: set later,
+   * the system's would have been loaded first (the backend reads it while
+   * the connection is made), for nothing. */
+  if (database != NULL)
+    tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()), NULL, error,
+                          "base-io-stream", base, "server-identity", identity, "database", database, NULL);
+  else
+    tls = g_tls_client_connection_new (base, identity, error);
   if (tls == NULL)
     return NULL;
-
-  if (database != NULL)
-    g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
   /* Many servers close without a TLS close_notify; that is not an attack
    * on a protocol whose replies say when they are complete. */
   g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
