@@ -337,6 +337,9 @@ fetch_into_store (CasellaImapSync       *self,
  * writer. Each is handed over as it ends, with its progress; every one
  * sent is waited for before returning, whatever failed. */
 #define FETCHES_IN_FLIGHT 2
+/* The first is short: the writer (and the window) start on the newest
+ * messages while the next, full-sized FETCH is still coming. */
+#define FIRST_FETCH 50
 
 typedef struct {
   CasellaAwait await;
@@ -368,7 +371,7 @@ fetch_all_into_store (CasellaImapSync       *self,
       while (fetch_error == NULL && batch->error == NULL && next < n_uids && flying < FETCHES_IN_FLIGHT)
         {
           Flight *flight = &flights[(head + flying++) % FETCHES_IN_FLIGHT];
-          guint n = MIN (chunk, n_uids - next);
+          guint n = MIN (next == 0 ? MIN (chunk, FIRST_FETCH) : chunk, n_uids - next);
           g_autofree char *set = casella_imap_uid_set_from_array (uids + next, n);
 
           next += n;
