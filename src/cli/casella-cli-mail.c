@@ -31,11 +31,21 @@ typedef struct {
   CasellaTokenSource  *tokens;        /* OAuth2 accounts, instead of passwords */
   GTlsDatabase        *tls_database;
   gboolean             rebuild;       /* a damaged store is made anew (sync) */
+  gboolean             asked;         /* the keyring asked, the answers not yet taken */
+  CasellaCliWait       incoming, outgoing;
 } Mailbox;
 
 static void
 mailbox_clear (Mailbox *mailbox)
 {
+  /* An answer still to come would land in a wait that is gone. */
+  if (mailbox->asked)
+    {
+      casella_cli_wait_for (&mailbox->incoming);
+      casella_cli_wait_for (&mailbox->outgoing);
+      casella_cli_wait_clear (&mailbox->incoming);
+      casella_cli_wait_clear (&mailbox->outgoing);
+    }
   g_clear_object (&mailbox->store);
   g_clear_object (&mailbox->accounts);
   g_clear_object (&mailbox->tls_database);
@@ -45,6 +55,22 @@ mailbox_clear (Mailbox *mailbox)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Mailbox, mailbox_clear)
+
+/* Both passwords asked at once: one wait on the keyring, not two; the
+ * answers are taken by mailbox_unlock. */
+static void
+mailbox_ask_keyring (Mailbox *mailbox)
+{
+  if (mailbox->asked || casella_account_get_oauth2_provider (mailbox->account) != NULL)
+    return;
+  mailbox->incoming = casella_cli_wait_new ();
+  mailbox->outgoing = casella_cli_wait_new ();
+  casella_credentials_lookup_async (mailbox->account, CASELLA_CREDENTIAL_INCOMING, NULL, casella_cli_on_done,
+                                    &mailbox->incoming);
+  casella_credentials_lookup_async (mailbox->account, CASELLA_CREDENTIAL_OUTGOING, NULL, casella_cli_on_done,
+                                    &mailbox->outgoing);
+  mailbox->asked = TRUE;
+}
 
 /* The passwords from the keyring, for talking to the servers. */
 static int
@@ -61,19 +87,12 @@ mailbox_unlock (Mailbox *mailbox)
                   error->message);
       return casella_cli_exit_code (error);
     }
-  /* Both asked at once: one wait on the keyring, not two. */
-  {
-    CasellaCliWait incoming = casella_cli_wait_new (), outgoing = casella_cli_wait_new ();
-
-    casella_credentials_lookup_async (mailbox->account, CASELLA_CREDENTIAL_INCOMING, NULL, casella_cli_on_done,
-                                      &incoming);
-    casella_credentials_lookup_async (mailbox->account, CASELLA_CREDENTIAL_OUTGOING, NULL, casella_cli_on_done,
-                                      &outgoing);
-    mailbox->password = casella_credentials_lookup_finish (casella_cli_wait_for (&incoming), &error);
-    mailbox->smtp_password = casella_credentials_lookup_finish (casella_cli_wait_for (&outgoing), NULL);
-    casella_cli_wait_clear (&incoming);
-    casella_cli_wait_clear (&outgoing);
-  }
+  mailbox_ask_keyring (mailbox);
+  mailbox->password = casella_credentials_lookup_finish (casella_cli_wait_for (&mailbox->incoming), &error);
+  mailbox->smtp_password = casella_credentials_lookup_finish (casella_cli_wait_for (&mailbox->outgoing), NULL);
+  casella_cli_wait_clear (&mailbox->incoming);
+  casella_cli_wait_clear (&mailbox->outgoing);
+  mailbox->asked = FALSE;
   if (mailbox->password == NULL)
     {
       g_printerr (_("casella-cli: no password in the keyring for %s%s%s\n"), casella_account_get_address (mailbox->account),
@@ -131,6 +150,9 @@ mailbox_open (Mailbox    *mailbox,
       g_printerr (_("No account “%s”.\n"), name);
       return CASELLA_CLI_EXIT_NOT_FOUND;
     }
+  /* The keyring answers while the store opens. */
+  if (need_password)
+    mailbox_ask_keyring (mailbox);
   mailbox->store = casella_account_open_store (mailbox->account, &error);
   if (mailbox->store == NULL && mailbox->rebuild &&
       g_error_matches (error, CASELLA_STORE_ERROR, CASELLA_STORE_ERROR_CORRUPT))
