@@ -236,6 +236,8 @@ casella_cli_sync (const char *user,
 
 /* ---- mbsync ---- */
 
+/* Every folder, as Casella syncs them (the account has five besides
+ * INBOX, all empty). */
 static char *
 mbsync_config (const char *dir,
                guint16     port,
@@ -249,7 +251,7 @@ mbsync_config (const char *dir,
     "IMAPAccount bench\nHost localhost\nPort %u\nUser %s\nPass %s\nSSLType IMAPS\nCertificateFile %s\n\n"
     "IMAPStore remote\nAccount bench\n\n"
     "MaildirStore local\nPath %s/mail/\nInbox %s/mail/INBOX\n\n"
-    "Channel bench\nFar :remote:\nNear :local:\nPatterns INBOX\nCreate Near\nSync Pull\nSyncState *\n",
+    "Channel bench\nFar :remote:\nNear :local:\nPatterns *\nCreate Near\nSync Pull\nSyncState *\n",
     fsync ? "yes" : "no", port, user, PASSWORD, casella_test_pki_get ()->ca_file, dir, dir);
 
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
