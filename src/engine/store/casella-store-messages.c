@@ -314,7 +314,7 @@ insert_message (CasellaStore              *self,
     "INSERT INTO messages (folder_id, uid, uidl, flags, date, from_name, from_address, recipients, cc, subject,"
     " message_id, in_reply_to, refs, size, has_attachment, preview, modseq, has_body, thread, gm_thread)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (folder_id, uid) DO NOTHING RETURNING id", error);
+    " ON CONFLICT (folder_id, uid) DO NOTHING", error);
   if (statement == NULL)
     return 0;
   bind_message (statement, info);
@@ -324,11 +324,17 @@ insert_message (CasellaStore              *self,
     sqlite3_bind_int64 (statement, 20, (gint64) info->gm_thread);
   else
     sqlite3_bind_null (statement, 20);
+  /* Its id from the connection, not RETURNING: that makes SQLite open a
+   * table of its own for every row (a fifth of the insert's time in a
+   * sync). No row added: the same folder and UID were there. */
   rc = sqlite3_step (statement);
-  if (rc == SQLITE_ROW)
-    id = sqlite3_column_int64 (statement, 0);
   sqlite3_reset (statement);
-  if (rc == SQLITE_DONE && info->uid != 0)
+  if (rc != SQLITE_DONE)
+    {
+      casella_store_set_error (self, rc, error);
+      return 0;
+    }
+  if (sqlite3_changes (self->db) == 0)
     {
       g_autoptr(CasellaMessageInfo) existing = casella_store_find_message (self, info->folder_id, info->uid);
 
@@ -336,11 +342,7 @@ insert_message (CasellaStore              *self,
         *existed = TRUE;
       return existing ? existing->id : 0;
     }
-  if (rc != SQLITE_ROW)
-    {
-      casella_store_set_error (self, rc, error);
-      return 0;
-    }
+  id = sqlite3_last_insert_rowid (self->db);
   if (!index_message (self, id, info, body, error) || !casella_store_note_contacts (self, info, error) ||
       !casella_store_adopt_thread (self, id, info->message_id, thread, error) ||
       !casella_store_pec_note_headers (self, id, pec_kind, envelope, error))
