@@ -242,8 +242,10 @@ casella_store_adopt_thread (CasellaStore  *self,
   if (message_id == NULL || message_id[0] == '\0')
     return TRUE;
   bracketed = g_strdup_printf ("<%s>", message_id);
+  /* Not DISTINCT, which opens a table of its own for each message
+   * placed: the few answers are told apart here. */
   statement = casella_store_prepare (self,
-    "SELECT DISTINCT thread FROM messages WHERE in_reply_to = ? AND thread != 0 AND thread != ? AND id != ?", error);
+    "SELECT thread FROM messages WHERE in_reply_to = ? AND thread != 0 AND thread != ? AND id != ?", error);
   if (statement == NULL)
     return FALSE;
   sqlite3_bind_text (statement, 1, bracketed, -1, SQLITE_TRANSIENT);
@@ -252,6 +254,12 @@ casella_store_adopt_thread (CasellaStore  *self,
   while ((rc = sqlite3_step (statement)) == SQLITE_ROW)
     {
       gint64 other = sqlite3_column_int64 (statement, 0);
+      gboolean seen = FALSE;
+
+      for (guint i = 0; i < others->len && !seen; i++)
+        seen = g_array_index (others, gint64, i) == other;
+      if (seen)
+        continue;
       g_array_append_val (others, other);
       keep = MIN (keep, other);
     }
