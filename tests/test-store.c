@@ -813,6 +813,17 @@ test_conversations_first (Fixture       *fixture,
     g_assert_cmpint (casella_message_list_get_id (list, 0), ==, added);
   }
   {
+    /* All Inboxes follows: the rest joins it when it comes. */
+    g_autoptr(CasellaMessageList) list = casella_message_list_new_full (store, inbox, NULL, TRUE);
+    g_autoptr(CasellaMergedList) merged = casella_merged_list_new ();
+    g_autoptr(GArray) now = casella_store_list_conversation_ids (store, inbox, NULL, NULL, 0, NULL, &error);
+
+    casella_merged_list_add (merged, list);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, 256);
+    g_assert_true (casella_test_wait_until (list_complete, list, 5000));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (merged)), ==, now->len);
+  }
+  {
     /* A list let go before the rest came leaves nothing behind. */
     CasellaMessageList *list = casella_message_list_new_full (store, inbox, NULL, TRUE);
 
