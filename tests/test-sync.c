@@ -304,6 +304,108 @@ test_initial_and_incremental (Fixture       *fixture,
 }
 
 /* Another client reads, expunges, delivers and renames: all seen here. */
+/* Whole messages come without an ENVELOPE: their rows are read from
+ * their own header. They must say what the server's ENVELOPE says, for
+ * headers that are folded, encoded, 8-bit, grouped, missing or odd. */
+static const char *const varied_messages[] = {
+  "From: =?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <jose@example.test>\r\n"
+  "To: Anna Rossi <anna@example.test>, bruno@example.test\r\n"
+  "Cc: \"Verdi, Carla\" <carla@example.test>\r\n"
+  "Subject: =?UTF-8?B?UHJldmVudGl2byDigqwgMjAyNw==?=\r\n"
+  "Date: Thu, 26 Nov 2026 10:15:00 +0100\r\n"
+  "Message-ID: <encoded@example.test>\r\n\r\nCiao.\r\n",
+
+  "From: Bruno <bruno@example.test>\r\n"
+  "To: undisclosed-recipients:;\r\n"
+  "Subject: Un oggetto molto lungo\r\n  che continua\r\n\tsu tre righe\r\n"
+  "Date: Fri, 27 Nov 2026 08:00:00 +0000\r\n"
+  "Message-ID: <folded@example.test>\r\n"
+  "In-Reply-To: <encoded@example.test>\r\n"
+  "References: <first@example.test>\r\n <encoded@example.test>\r\n\r\nRisposta.\r\n",
+
+  "From: Caff\xc3\xa8 Centrale <bar@example.test>\r\n"
+  "To: Team: anna@example.test, Bruno <bruno@example.test>;\r\n"
+  "Subject: Caff\xc3\xa8 alle dieci\r\n"
+  "Message-ID: <no-date@example.test>\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n\r\nA dopo.\r\n",
+
+  "Subject : Vecchia sintassi\r\n"
+  "From: nobody@example.test\r\n"
+  "Subject: Il secondo oggetto\r\n"
+  "Date: Sat, 28 Nov 2026 12:00:00 -0500\r\n\r\n"
+  "From: not-a-header@example.test\r\n",
+};
+
+static void
+assert_same_row (const CasellaMessageInfo *whole,
+                 const CasellaMessageInfo *envelope)
+{
+  g_assert_cmpstr (whole->subject, ==, envelope->subject);
+  g_assert_cmpstr (whole->from_name, ==, envelope->from_name);
+  g_assert_cmpstr (whole->from_address, ==, envelope->from_address);
+  g_assert_cmpstr (whole->to, ==, envelope->to);
+  g_assert_cmpstr (whole->cc, ==, envelope->cc);
+  g_assert_cmpint (whole->date, ==, envelope->date);
+  g_assert_cmpstr (whole->message_id, ==, envelope->message_id);
+  g_assert_cmpstr (whole->in_reply_to, ==, envelope->in_reply_to);
+  g_assert_cmpstr (whole->references, ==, envelope->references);
+  g_assert_cmpuint (whole->size, ==, envelope->size);
+  g_assert_cmpint (whole->thread, ==, envelope->thread);
+  g_assert_true (whole->has_body);
+}
+
+static void
+test_whole_messages_read_as_the_envelope (Fixture       *fixture,
+                                          gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "headers.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CasellaStore) headers = NULL;
+  g_autoptr(CasellaNetConfig) config = net_config (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaImapSync) sync = NULL;
+  g_autoptr(CasellaStoreFolder) whole_inbox = NULL, envelope_inbox = NULL;
+  g_autoptr(GArray) uids = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (varied_messages); i++)
+    g_assert_true (casella_test_dovecot_deliver (dovecot, fixture->user, "INBOX", varied_messages[i], -1, NULL,
+                                                 &error));
+  run_sync (fixture);
+  headers = casella_store_open (path, &error);
+  g_assert_no_error (error);
+  sync = casella_imap_sync_new (headers, config, fixture->user, PASSWORD);
+  casella_imap_sync_set_body_budget (sync, CASELLA_SYNC_BODIES_NONE);
+  g_assert_true (casella_imap_sync_run (sync, NULL, &error));
+
+  whole_inbox = folder (fixture, "INBOX");
+  envelope_inbox = casella_store_find_folder (headers, "INBOX");
+  uids = server_uids (fixture, "INBOX");
+  g_assert_cmpuint (uids->len, ==, G_N_ELEMENTS (varied_messages));
+  for (guint i = 0; i < uids->len; i++)
+    {
+      guint32 uid = g_array_index (uids, guint32, i);
+      g_autoptr(CasellaMessageInfo) whole = casella_store_find_message (fixture->store, whole_inbox->id, uid);
+      g_autoptr(CasellaMessageInfo) envelope = casella_store_find_message (headers, envelope_inbox->id, uid);
+
+      g_assert_nonnull (whole);
+      g_assert_nonnull (envelope);
+      g_assert_false (envelope->has_body);
+      assert_same_row (whole, envelope);
+    }
+  {
+    g_autoptr(CasellaMessageInfo) encoded = message_by_subject (fixture, "INBOX", "Preventivo € 2027");
+    g_autoptr(CasellaMessageInfo) folded = message_by_subject (fixture, "INBOX",
+                                                               "Un oggetto molto lungo che continua su tre righe");
+    g_autoptr(CasellaMessageInfo) cafe = message_by_subject (fixture, "INBOX", "Caffè alle dieci");
+
+    g_assert_nonnull (encoded);
+    g_assert_cmpstr (encoded->from_name, ==, "José García");
+    g_assert_nonnull (folded);
+    g_assert_cmpstr (folded->in_reply_to, ==, "<encoded@example.test>");
+    g_assert_nonnull (cafe);
+    g_assert_cmpint (cafe->date, !=, 0);   /* no Date: the server's own date */
+  }
+}
+
 static void
 test_other_client_changes (Fixture       *fixture,
                            gconstpointer  data)
@@ -1797,6 +1899,7 @@ main (int argc, char **argv)
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/sync/imap/initial-and-incremental", test_initial_and_incremental);
+  ADD ("/sync/imap/whole-messages-read-as-the-envelope", test_whole_messages_read_as_the_envelope);
   ADD ("/sync/imap/other-client-changes", test_other_client_changes);
   ADD ("/sync/imap/local-changes-replayed", test_local_changes_replayed);
   ADD ("/sync/imap/refused-change-undone", test_refused_change_undone);

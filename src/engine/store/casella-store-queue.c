@@ -164,6 +164,188 @@ casella_message_info_from_bytes (GBytes *raw)
   return casella_message_info_from_mime (message, g_bytes_get_size (raw));
 }
 
+/* ---- header facts without a GMimeMessage ---- */
+
+enum { FIELD_SUBJECT, FIELD_FROM, FIELD_TO, FIELD_CC, FIELD_DATE, FIELD_MESSAGE_ID, FIELD_IN_REPLY_TO,
+       FIELD_REFERENCES, N_FIELDS };
+
+static const char *const field_names[N_FIELDS] = {
+  "Subject", "From", "To", "Cc", "Date", "Message-ID", "In-Reply-To", "References",
+};
+
+static const char *
+line_end (const char *line,
+          const char *end)
+{
+  const char *newline = memchr (line, '\n', (gsize) (end - line));
+
+  return newline ? newline + 1 : end;
+}
+
+/* Which of the fields a row needs this line names, or -1. */
+static int
+field_of (const char *line,
+          const char *colon)
+{
+  gsize length = (gsize) (colon - line);
+
+  /* "Subject :" (the old syntax) is not a Subject for a server either. */
+  for (int i = 0; i < N_FIELDS; i++)
+    if (strlen (field_names[i]) == length && g_ascii_strncasecmp (line, field_names[i], length) == 0)
+      return i;
+  return -1;
+}
+
+/* The value from the colon to the field's end, each fold (the line
+ * break and the blanks after it) one space, as an ENVELOPE has it. */
+static char *
+field_value (const char *colon,
+             const char *end)
+{
+  GString *value = g_string_sized_new ((gsize) (end - colon));
+
+  for (const char *c = colon + 1; c < end; c++)
+    if (*c == '\n')
+      {
+        while (c + 1 < end && (c[1] == ' ' || c[1] == '\t'))
+          c++;
+        if (c + 1 < end)
+          g_string_append_c (value, ' ');
+      }
+    else if (*c != '\r' && *c != '\0')
+      g_string_append_c (value, *c);
+  g_strstrip (value->str);
+  return g_string_free (value, FALSE);
+}
+
+/* Each of the fields a row needs, the first of its name (as an IMAP
+ * ENVELOPE has it), read as far as the blank line that ends the header. */
+static void
+read_fields (const char *raw,
+             gsize       length,
+             char       *values[N_FIELDS])
+{
+  const char *end = raw + length;
+
+  for (const char *line = raw; line < end;)
+    {
+      const char *next = line_end (line, end), *colon;
+      int field;
+
+      if (*line == '\n' || (*line == '\r' && line + 1 < end && line[1] == '\n'))
+        return;
+      /* Folded lines belong to the field above. */
+      while (next < end && (*next == ' ' || *next == '\t'))
+        next = line_end (next, end);
+      colon = memchr (line, ':', (gsize) (line_end (line, end) - line));
+      if (colon != NULL && (field = field_of (line, colon)) >= 0 && values[field] == NULL)
+        values[field] = field_value (colon, next);
+      line = next;
+    }
+}
+
+/* As an ENVELOPE shows them: "Name <address>", groups by their members. */
+static void
+append_addresses (GString             *out,
+                  InternetAddressList *list)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *address = internet_address_list_get_address (list, i);
+      const char *name = internet_address_get_name (address), *mailbox;
+
+      if (INTERNET_ADDRESS_IS_GROUP (address))
+        {
+          append_addresses (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address)));
+          continue;
+        }
+      mailbox = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      if (name != NULL && name[0] != '\0')
+        g_string_append_printf (out, "%s <%s>", name, mailbox ? mailbox : "");
+      else
+        g_string_append (out, mailbox ? mailbox : "");
+    }
+}
+
+static char *
+addresses_display (const char *value)
+{
+  g_autoptr(InternetAddressList) list = value ? internet_address_list_parse (NULL, value) : NULL;
+  GString *out = g_string_new (NULL);
+
+  append_addresses (out, list);
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+sender_from (CasellaMessageInfo *info,
+             const char         *value)
+{
+  g_autoptr(InternetAddressList) list = value ? internet_address_list_parse (NULL, value) : NULL;
+  InternetAddress *first;
+
+  if (list == NULL || internet_address_list_length (list) == 0)
+    return;
+  first = internet_address_list_get_address (list, 0);
+  if (!INTERNET_ADDRESS_IS_MAILBOX (first))
+    return;
+  if (internet_address_get_name (first) != NULL && internet_address_get_name (first)[0] != '\0')
+    info->from_name = g_strdup (internet_address_get_name (first));
+  info->from_address = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first)));
+}
+
+/* What the server sent may be any bytes; the store holds UTF-8. */
+static void
+make_valid (char **text)
+{
+  char *valid;
+
+  if (*text == NULL || g_utf8_validate (*text, -1, NULL))
+    return;
+  valid = g_utf8_make_valid (*text, -1);
+  g_free (*text);
+  *text = valid;
+}
+
+CasellaMessageInfo *
+casella_message_info_from_header (const char *raw,
+                                  gsize       length)
+{
+  CasellaMessageInfo *info = g_new0 (CasellaMessageInfo, 1);
+  char *values[N_FIELDS] = { NULL };
+  g_autoptr(GDateTime) date = NULL;
+
+  read_fields (raw, length, values);
+  info->subject = values[FIELD_SUBJECT] ? g_mime_utils_header_decode_text (NULL, values[FIELD_SUBJECT]) : NULL;
+  sender_from (info, values[FIELD_FROM]);
+  info->to = addresses_display (values[FIELD_TO]);
+  info->cc = addresses_display (values[FIELD_CC]);
+  date = values[FIELD_DATE] ? g_mime_utils_header_decode_date (values[FIELD_DATE]) : NULL;
+  info->date = date ? g_date_time_to_unix (date) : 0;
+  info->message_id = values[FIELD_MESSAGE_ID] ? g_mime_utils_decode_message_id (values[FIELD_MESSAGE_ID]) : NULL;
+  info->in_reply_to = g_steal_pointer (&values[FIELD_IN_REPLY_TO]);
+  info->references = g_steal_pointer (&values[FIELD_REFERENCES]);
+  info->size = length;
+  for (int i = 0; i < N_FIELDS; i++)
+    g_free (values[i]);
+  make_valid (&info->subject);
+  make_valid (&info->from_name);
+  make_valid (&info->from_address);
+  make_valid (&info->to);
+  make_valid (&info->cc);
+  make_valid (&info->message_id);
+  make_valid (&info->in_reply_to);
+  make_valid (&info->references);
+  return info;
+}
+
 /* ---- outbox ---- */
 
 CasellaStoreFolder *

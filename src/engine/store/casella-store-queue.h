@@ -53,6 +53,11 @@ void        casella_pending_op_free         (CasellaPendingOp    *op);
 CasellaMessageInfo *casella_message_info_from_mime (GMimeMessage  *message,
                                                     gsize          size);
 CasellaMessageInfo *casella_message_info_from_bytes (GBytes       *raw);
+/* The same read from the header alone, without building a message (a
+ * sync of whole messages, thousands at a time); date 0 when it has none.
+ * Addresses are shown as an IMAP ENVELOPE's would be. */
+CasellaMessageInfo *casella_message_info_from_header (const char   *raw,
+                                                     gsize         length);
 
 /* ---- outbox ---- */
 
