@@ -42,7 +42,7 @@ options_for (CasellaTestHttps *https,
              guint             disabled)
 {
   CasellaAutodetectOptions *options = casella_autodetect_options_new ();
-  guint16 closed = casella_test_free_port ();
+  guint16 closed = casella_test_closed_port ();
 
   options->tls_database = g_object_ref (casella_test_pki_get ()->database);
   g_free (options->ispdb_base_url);
@@ -323,9 +323,9 @@ test_probe_starttls_only (void)
   g_autoptr(CasellaAutodetectResult) result = NULL;
   CasellaMailConfig *config;
 
-  options->probe_ports[CASELLA_PROBE_IMAPS] = casella_test_free_port ();
-  options->probe_ports[CASELLA_PROBE_POP3S] = casella_test_free_port ();
-  options->probe_ports[CASELLA_PROBE_SMTPS] = casella_test_free_port ();
+  options->probe_ports[CASELLA_PROBE_IMAPS] = casella_test_closed_port ();
+  options->probe_ports[CASELLA_PROBE_POP3S] = casella_test_closed_port ();
+  options->probe_ports[CASELLA_PROBE_SMTPS] = casella_test_closed_port ();
   result = detect ("alice@probe.test", options, NULL);
   config = best (result);
   g_assert_cmpint (((CasellaServerConfig *) config->incoming->pdata[0])->security, ==, CASELLA_SECURITY_STARTTLS);
@@ -346,7 +346,7 @@ test_probe_refused_starttls_never_used (void)
   casella_test_script_start (liar, &error);
   g_assert_no_error (error);
   /* Only the liar listens for IMAP; POP3 and SMTP work normally. */
-  options->probe_ports[CASELLA_PROBE_IMAPS] = casella_test_free_port ();
+  options->probe_ports[CASELLA_PROBE_IMAPS] = casella_test_closed_port ();
   options->probe_ports[CASELLA_PROBE_IMAP] = casella_test_script_get_port (liar);
   casella_test_resolver_add_host (resolver, "imap.liar.test", "127.0.0.1");
   casella_test_resolver_add_host (resolver, "pop.liar.test", "127.0.0.1");
@@ -375,7 +375,7 @@ test_http_untrusted (void)
   casella_test_https_start (https, &error);
   g_assert_no_error (error);
   options = options_for (https, BIT (CASELLA_SOURCE_PROBE));
-  options->https_port = casella_test_free_port ();   /* no HTTPS answers */
+  options->https_port = casella_test_closed_port ();   /* no HTTPS answers */
 
   result = detect ("frank@example.test", options, NULL);
   g_assert_cmpint (best (result)->source, ==, CASELLA_SOURCE_HTTP);

@@ -12,6 +12,7 @@
 #include "casella-test-https.h"
 #include "casella-test-pki.h"
 #include "casella-test-smtp.h"
+#include "casella-test-util.h"
 
 typedef struct {
   GIOStream        *stream;
@@ -401,6 +402,29 @@ test_https_files (void)
   g_assert_cmpstr (requests[1], ==, "GET https /nothing-here");
 }
 
+/* A port the tests count on nobody answering stays so while they run:
+ * a server of another test, picking a free port as they all do, must
+ * not land on it (the setup test once waited on such a server's
+ * silence instead of "Can't reach the server"). */
+static void
+test_closed_port_stays_closed (void)
+{
+  guint16 port = casella_test_closed_port ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocket) server = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* As a server binds (SO_REUSEADDR): refused. */
+  g_assert_false (g_socket_bind (server, address, TRUE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_clear_error (&error);
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -413,6 +437,7 @@ main (int argc, char **argv)
   g_test_add_func ("/harness/smtp/smtps", test_smtp_smtps);
   g_test_add_func ("/harness/smtp/starttls", test_smtp_starttls);
   g_test_add_func ("/harness/https/files", test_https_files);
+  g_test_add_func ("/harness/closed-port-stays-closed", test_closed_port_stays_closed);
 
   return g_test_run ();
 }

@@ -882,7 +882,7 @@ test_pinned_certificate (void)
 static void
 test_connection_refused (void)
 {
-  g_autoptr(CasellaNetConfig) config = casella_net_config_new ("127.0.0.1", casella_test_free_port (),
+  g_autoptr(CasellaNetConfig) config = casella_net_config_new ("127.0.0.1", casella_test_closed_port (),
                                                                CASELLA_SECURITY_TLS);
   g_autoptr(CasellaImapClient) client = casella_imap_client_new (config);
   g_autoptr(GAsyncResult) result = NULL;

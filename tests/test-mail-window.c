@@ -94,7 +94,7 @@ set_up_accounts (void)
   /* 100,000 messages already here, their server gone: what a person has
    * after years of mail, on a train without network. */
   g_autoptr(CasellaAccount) big = casella_test_account_new (BIG_ADDRESS, CASELLA_DEMO_NAME,
-                                                            casella_test_free_port (), casella_test_free_port ());
+                                                            casella_test_closed_port (), casella_test_closed_port ());
   g_autoptr(GError) error = NULL;
 
   casella_account_set_signature (demo, "Marco");

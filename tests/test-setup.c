@@ -125,7 +125,7 @@ options_for (CasellaTestHttps *https,
   options->deadline_ms = 5000;
   options->request_timeout_ms = 2000;
   for (guint i = 0; i < G_N_ELEMENTS (options->probe_ports); i++)
-    options->probe_ports[i] = casella_test_free_port ();   /* nothing answers a guess */
+    options->probe_ports[i] = casella_test_closed_port ();   /* nothing answers a guess */
   options->disabled = disabled;
   return options;
 }
@@ -898,7 +898,7 @@ test_untrusted_certificate (void)
 static void
 test_unreachable_server (void)
 {
-  guint16 closed = casella_test_free_port ();
+  guint16 closed = casella_test_closed_port ();
   g_autofree char *imap = imap_xml ("mail.example.test", closed);
   g_autofree char *smtp = smtp_xml ();
   g_autofree char *xml = config_xml (imap, NULL, smtp);

@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 guint16   casella_test_free_port       (void);
+guint16   casella_test_closed_port     (void);
 gboolean  casella_test_wait_for_port   (guint16      port,
                                         guint        timeout_ms,
                                         GError     **error);
