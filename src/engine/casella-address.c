@@ -70,3 +70,16 @@ casella_address_is_valid (const char *address)
   /* The top-level domain is letters (or punycode). */
   return g_ascii_isalpha (labels[n - 1][0]);
 }
+
+void
+casella_address_append_shown (GString    *out,
+                              const char *name,
+                              const char *address)
+{
+  if (out->len > 0)
+    g_string_append (out, ", ");
+  if (name != NULL && name[0] != '\0')
+    g_string_append_printf (out, "%s <%s>", name, address ? address : "");
+  else
+    g_string_append (out, address ? address : "");
+}

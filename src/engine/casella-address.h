@@ -13,5 +13,10 @@ G_BEGIN_DECLS
 char     *casella_address_get_domain     (const char *address);
 char     *casella_address_get_local_part (const char *address);
 gboolean  casella_address_is_valid       (const char *address);
+/* One address of a list as a row shows it, after those already in out:
+ * "Name <address>", or the address alone when it has no name. */
+void      casella_address_append_shown   (GString    *out,
+                                          const char *name,
+                                          const char *address);
 
 G_END_DECLS

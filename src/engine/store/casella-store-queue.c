@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "casella-address.h"
 #include "casella-gmime.h"
 #include "casella-message-text.h"
 #include "casella-store-private.h"
@@ -260,12 +261,7 @@ append_addresses (GString             *out,
           continue;
         }
       mailbox = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
-      if (out->len > 0)
-        g_string_append (out, ", ");
-      if (name != NULL && name[0] != '\0')
-        g_string_append_printf (out, "%s <%s>", name, mailbox ? mailbox : "");
-      else
-        g_string_append (out, mailbox ? mailbox : "");
+      casella_address_append_shown (out, name, mailbox);
     }
 }
 
@@ -335,14 +331,13 @@ casella_message_info_from_header (const char *raw,
   info->size = length;
   for (int i = 0; i < N_FIELDS; i++)
     g_free (values[i]);
-  make_valid (&info->subject);
-  make_valid (&info->from_name);
-  make_valid (&info->from_address);
-  make_valid (&info->to);
-  make_valid (&info->cc);
-  make_valid (&info->message_id);
-  make_valid (&info->in_reply_to);
-  make_valid (&info->references);
+  {
+    char **texts[] = { &info->subject, &info->from_name, &info->from_address, &info->to, &info->cc,
+                       &info->message_id, &info->in_reply_to, &info->references };
+
+    for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+      make_valid (texts[i]);
+  }
   return info;
 }
 

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "casella-address.h"
 #include "casella-gmime.h"
 #include "casella-imap-sync-private.h"
 #include "casella-store-queue.h"
@@ -39,12 +40,7 @@ address_display (const CasellaImapAddressList *list)
 
       if (address == NULL && name == NULL)
         continue;   /* the end of an RFC 5322 group */
-      if (out->len > 0)
-        g_string_append (out, ", ");
-      if (name != NULL && name[0] != '\0')
-        g_string_append_printf (out, "%s <%s>", name, address ? address : "");
-      else
-        g_string_append (out, address ? address : "");
+      casella_address_append_shown (out, name, address);
     }
   if (out->len == 0)
     {
