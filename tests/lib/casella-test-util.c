@@ -16,35 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Bind port 0 on loopback and hand back what the kernel chose. Another
- * process could take it before the server binds; fixtures retry then. */
-guint16
-casella_test_free_port (void)
+/* A socket bound to port 0 on loopback, never listened on; *port is
+ * what the kernel chose. */
+static GSocket *
+bind_loopback (guint16 *port)
 {
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-/* A port nobody answers on, for as long as the test runs: bound on
- * loopback and never listened on, so a connection is refused and no
- * other process (another test's server picking a free port) can take it.
- * The socket is kept until the process ends. */
-guint16
-casella_test_closed_port (void)
-{
-  static GPtrArray *held;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) bound = NULL;
@@ -56,10 +32,35 @@ casella_test_closed_port (void)
   g_assert_no_error (error);
   bound = g_socket_get_local_address (socket, &error);
   g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return socket;
+}
+
+/* Bind port 0 on loopback and hand back what the kernel chose. Another
+ * process could take it before the server binds; fixtures retry then. */
+guint16
+casella_test_free_port (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) socket = bind_loopback (&port);
+
+  return port;
+}
+
+/* A port nobody answers on, for as long as the test runs: bound and
+ * never listened on, so a connection is refused and no other process
+ * (another test's server picking a free port) can take it. The socket
+ * is kept until the process ends. */
+guint16
+casella_test_closed_port (void)
+{
+  static GPtrArray *held;
+  guint16 port;
+
   if (held == NULL)
     held = g_ptr_array_new ();
-  g_ptr_array_add (held, socket);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_ptr_array_add (held, bind_loopback (&port));
+  return port;
 }
 
 gboolean

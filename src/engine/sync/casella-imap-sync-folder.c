@@ -619,8 +619,8 @@ wants_whole (CasellaImapSync          *self,
 /* With the whole message coming, its header and structure are read here
  * (the row from its header, the body facts say whether it has
  * attachments): no ENVELOPE, BODYSTRUCTURE or size for the server to
- * make and send. Building the ENVELOPEs was a quarter of Dovecot's work
- * in a full sync, on a machine whose two cores it shares with us. */
+ * make and send. Building the ENVELOPEs was about a third of Dovecot's
+ * work in a full sync, on a machine whose two cores it shares with us. */
 static char *
 header_items (CasellaImapSync          *self,
               const CasellaStoreFolder *folder)
