@@ -1496,6 +1496,125 @@ test_session (Fixture       *fixture,
   g_assert_false (casella_mail_session_is_running (session));
 }
 
+static void
+mark_flagged_here (Fixture *fixture,
+                guint32  uid)
+{
+  g_autoptr(CasellaStoreFolder) inbox = folder (fixture, "INBOX");
+  gint64 id = casella_store_find_message (fixture->store, inbox->id, uid)->id;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (casella_store_local_mark (fixture->store, &id, 1, CASELLA_MESSAGE_FLAGGED, 0, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+server_has_folder (Fixture    *fixture,
+                   const char *name)
+{
+  const char *args[] = { "mailbox", "list", "-u", fixture->user, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  return g_strv_contains ((const char * const *) lines, name);
+}
+
+/* Folders made, renamed, deleted and subscribed to here while the sync
+ * waits for the server's folder list, asked for before they were: that
+ * list undoes none of them, and the next sync takes each to the server. */
+static void
+test_folder_changes_during_a_listing (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaStoreFolder) work = NULL, old = NULL, archive = NULL, renamed = NULL, news = NULL, kept = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "mail.db", NULL);
+  g_autoptr(GError) error = NULL;
+  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
+  g_autofree char *flags = NULL;
+  GThread *thread;
+  guint64 signed_in;
+  gint64 made;
+
+  fill (fixture, "INBOX", 2);
+  doveadm (fixture, "mailbox", "create", "Lavoro", NULL);
+  doveadm (fixture, "mailbox", "create", "Vecchia", NULL);
+  doveadm (fixture, "mailbox", "create", "Archivio", NULL);
+  run_sync (fixture);
+  work = folder (fixture, "Lavoro");
+  old = folder (fixture, "Vecchia");
+  archive = folder (fixture, "Archivio");
+  g_assert_false (archive->subscribed);
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  run.port = casella_test_proxy_get_port (proxy);
+
+  /* What a sync's server says up to the folder list: a sign-in, and one
+   * change replayed. The next sync is held right there. */
+  mark_flagged_here (fixture, 1);
+  {
+    g_autoptr(CasellaStore) measure = casella_store_open (path, &error);
+    g_autoptr(CasellaNetConfig) config = net_config (run.port);
+    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+
+    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+    g_assert_true (casella_imap_sync_replay (sync, NULL, &error));
+    g_assert_no_error (error);
+    signed_in = casella_test_proxy_get_bytes (proxy);
+  }
+  mark_flagged_here (fixture, 2);
+  doveadm (fixture, "mailbox", "create", "Nuova", NULL);
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  casella_test_proxy_stall_after (proxy, signed_in);
+  thread = g_thread_new ("listing-sync", sync_on_own_thread, &run);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  /* Held between the replay (done) and the folder list (not read yet). */
+  flags = server_flags (fixture, "INBOX", 2);
+  g_assert_nonnull (strstr (flags, "\\Flagged"));
+  g_assert_null (casella_store_find_folder (fixture->store, "Nuova"));
+
+  made = casella_store_local_create_folder (fixture->store, "Viaggi", '.', &error);
+  g_assert_no_error (error);
+  g_assert_true (casella_store_local_rename_folder (fixture->store, work->id, "Ufficio", &error));
+  g_assert_true (casella_store_local_delete_folder (fixture->store, old->id, &error));
+  g_assert_true (casella_store_local_subscribe (fixture->store, archive->id, TRUE, &error));
+  g_assert_no_error (error);
+  casella_test_proxy_release (proxy);
+  g_assert_true (casella_test_wait_until (is_done, &run, 60000));
+  g_thread_join (thread);
+  g_assert_cmpstr (run.error, ==, NULL);
+  g_assert_true (run.ok);
+
+  /* The list was read: what the server had, and every change made here. */
+  g_assert_nonnull ((news = casella_store_find_folder (fixture->store, "Nuova")));
+  g_assert_nonnull ((kept = casella_store_get_folder (fixture->store, made)));
+  g_assert_cmpstr (kept->path, ==, "Viaggi");
+  g_assert_nonnull ((renamed = casella_store_get_folder (fixture->store, work->id)));
+  g_assert_cmpstr (renamed->path, ==, "Ufficio");
+  g_assert_null (casella_store_find_folder (fixture->store, "Lavoro"));
+  g_assert_null (casella_store_find_folder (fixture->store, "Vecchia"));
+  g_clear_pointer (&archive, casella_store_folder_free);
+  archive = folder (fixture, "Archivio");
+  g_assert_true (archive->subscribed);
+
+  run_sync (fixture);
+  g_assert_true (server_has_folder (fixture, "Viaggi"));
+  g_assert_true (server_has_folder (fixture, "Ufficio"));
+  g_assert_false (server_has_folder (fixture, "Lavoro"));
+  g_assert_false (server_has_folder (fixture, "Vecchia"));
+  g_clear_pointer (&renamed, casella_store_folder_free);
+  renamed = folder (fixture, "Ufficio");
+  g_assert_cmpint (renamed->id, ==, work->id);
+  g_clear_pointer (&kept, casella_store_folder_free);
+  kept = folder (fixture, "Viaggi");
+  g_assert_cmpint (kept->id, ==, made);
+  g_free (run.error);
+}
+
 static gboolean
 has_stopped (gpointer session)
 {
@@ -1905,6 +2024,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/refused-change-undone", test_refused_change_undone);
   ADD ("/sync/imap/disconnect-at-every-stage", test_disconnect_at_every_stage);
   ADD ("/sync/imap/no-lock-while-waiting", test_no_lock_while_waiting);
+  ADD ("/sync/imap/folder-changes-during-a-listing", test_folder_changes_during_a_listing);
   ADD ("/sync/imap/uidvalidity-change", test_uidvalidity_change);
   ADD ("/sync/imap/bodies-on-demand-and-server-search", test_bodies_on_demand_and_server_search);
   ADD ("/sync/imap/body-of-a-message-new-to-the-connection", test_body_of_a_message_new_to_the_connection);

@@ -185,6 +185,21 @@ replay_expunge (CasellaImapSync         *self,
   return outcome (&local, refusal);
 }
 
+/* A server may hang up on a client whose selected folder it deletes
+ * (Dovecot: "Selected mailbox was deleted"): that folder is closed
+ * first. CLOSE expunges, which does not matter for a folder going. */
+static gboolean
+close_selected (CasellaImapSync  *self,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  g_auto(CasellaAwait) await = { 0 };
+
+  casella_await_init (&await);
+  casella_imap_client_close_async (self->client, cancellable, casella_await_done, &await);
+  return casella_imap_client_close_finish (self->client, casella_await (&await), error);
+}
+
 static ReplayResult
 mailbox_command (CasellaImapSync  *self,
                  const char       *command,
@@ -196,6 +211,9 @@ mailbox_command (CasellaImapSync  *self,
   g_auto(CasellaAwait) await = { 0 };
   GError *local = NULL;
 
+  if (g_str_equal (command, "DELETE") && g_strcmp0 (casella_imap_client_get_selected (self->client), a) == 0 &&
+      !close_selected (self, cancellable, &local))
+    return outcome (&local, refusal);
   casella_await_init (&await);
   if (g_str_equal (command, "CREATE"))
     casella_imap_client_create_async (self->client, a, cancellable, casella_await_done, &await);

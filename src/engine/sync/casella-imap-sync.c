@@ -15,6 +15,7 @@
 #include "casella-mail-error.h"
 #include "casella-secret.h"
 #include "casella-sign-in.h"
+#include "casella-store-queue.h"
 
 G_DEFINE_FINAL_TYPE (CasellaImapSync, casella_imap_sync, G_TYPE_OBJECT)
 
@@ -253,10 +254,10 @@ list_mailboxes (CasellaImapSync  *self,
 static void
 save_mailbox (CasellaImapSync          *self,
               const CasellaImapMailbox *mailbox,
+              const CasellaStoreFolder *known,
               GHashTable               *subscribed,
               GError                  **error)
 {
-  g_autoptr(CasellaStoreFolder) known = casella_store_find_folder (self->store, mailbox->name);
   CasellaStoreFolder folder = { 0 };
 
   if (known != NULL)
@@ -272,49 +273,114 @@ save_mailbox (CasellaImapSync          *self,
   casella_store_save_folder (self->store, &folder, error);
 }
 
-/* The server's folders into the store; folders gone from the server go
- * here too (a rename elsewhere looks like that: old gone, new there). */
+/* Folder changes made here and not yet replayed: the folders they are
+ * about (held as they are here), and the paths they took away (a
+ * rename's old name, a deleted folder's). A listing asked for before
+ * them knows neither. */
 static gboolean
+pending_folder_changes (CasellaImapSync  *self,
+                        GHashTable       *held,
+                        GHashTable       *gone,
+                        GError          **error)
+{
+  g_autoptr(GPtrArray) ops = casella_store_list_ops (self->store, error);
+
+  for (guint i = 0; ops && i < ops->len; i++)
+    {
+      CasellaPendingOp *op = ops->pdata[i];
+
+      switch (op->kind)
+        {
+        case CASELLA_PENDING_CREATE_FOLDER:
+        case CASELLA_PENDING_SUBSCRIBE:
+          g_hash_table_add (held, g_memdup2 (&op->folder_id, sizeof op->folder_id));
+          break;
+        case CASELLA_PENDING_RENAME_FOLDER:
+          g_hash_table_add (held, g_memdup2 (&op->folder_id, sizeof op->folder_id));
+          if (op->undo != NULL)
+            g_hash_table_add (gone, g_strdup (op->undo));
+          break;
+        case CASELLA_PENDING_DELETE_FOLDER:
+          if (op->arg != NULL)
+            g_hash_table_add (gone, g_strdup (op->arg));
+          break;
+        default:
+          break;
+        }
+    }
+  return ops != NULL;
+}
+
+/* The listed folders into the store, in one transaction with the look
+ * at what waits to be replayed: a change made here while the list was
+ * on its way is kept. Folders gone from the server go here too (a
+ * rename elsewhere looks like that: old gone, new there). */
+static gboolean
+save_folder_list (CasellaImapSync *self,
+                  GPtrArray       *mailboxes,
+                  GHashTable      *subscribed,
+                  GHashTable      *seen,
+                  GError         **error)
+{
+  g_autoptr(GHashTable) held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GHashTable) gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) folders = NULL;
+
+  if (!casella_store_begin (self->store, error))
+    return FALSE;
+  if (!pending_folder_changes (self, held, gone, error))
+    {
+      casella_store_rollback (self->store);
+      return FALSE;
+    }
+  for (guint i = 0; i < mailboxes->len; i++)
+    {
+      CasellaImapMailbox *mailbox = mailboxes->pdata[i];
+      g_autoptr(CasellaStoreFolder) known = casella_store_find_folder (self->store, mailbox->name);
+
+      g_hash_table_add (seen, g_strdup (mailbox->name));
+      if (!g_hash_table_contains (gone, mailbox->name) && !(known && g_hash_table_contains (held, &known->id)))
+        save_mailbox (self, mailbox, known, subscribed, NULL);
+    }
+  folders = casella_store_list_folders (self->store, error);
+  for (guint i = 0; folders && i < folders->len; i++)
+    {
+      CasellaStoreFolder *folder = folders->pdata[i];
+      if (!(folder->flags & CASELLA_FOLDER_LOCAL) && !g_hash_table_contains (seen, folder->path) &&
+          !g_hash_table_contains (held, &folder->id))
+        casella_store_delete_folder (self->store, folder->id, NULL);
+    }
+  return casella_store_commit (self->store, error);
+}
+
+/* The paths the server listed, or NULL. */
+static GHashTable *
 sync_folder_list (CasellaImapSync  *self,
                   GCancellable     *cancellable,
                   GError          **error)
 {
   g_autoptr(GPtrArray) mailboxes = NULL;
   g_autoptr(GPtrArray) subscribed_list = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) subscribed = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (!learn_namespace (self, cancellable, error))
-    return FALSE;
+    return NULL;
   mailboxes = list_mailboxes (self, FALSE, cancellable, error);
   subscribed_list = mailboxes ? list_mailboxes (self, TRUE, cancellable, error) : NULL;
   if (mailboxes == NULL || subscribed_list == NULL)
-    return FALSE;
+    return NULL;
   for (guint i = 0; i < subscribed_list->len; i++)
     g_hash_table_add (subscribed, ((CasellaImapMailbox *) subscribed_list->pdata[i])->name);
-  if (!casella_store_begin (self->store, error))
-    return FALSE;
-  for (guint i = 0; i < mailboxes->len; i++)
-    {
-      CasellaImapMailbox *mailbox = mailboxes->pdata[i];
-      save_mailbox (self, mailbox, subscribed, NULL);
-      g_hash_table_add (seen, mailbox->name);
-    }
-  folders = casella_store_list_folders (self->store, error);
-  for (guint i = 0; folders && i < folders->len; i++)
-    {
-      CasellaStoreFolder *folder = folders->pdata[i];
-      if (!(folder->flags & CASELLA_FOLDER_LOCAL) && !g_hash_table_contains (seen, folder->path))
-        casella_store_delete_folder (self->store, folder->id, NULL);
-    }
-  return casella_store_commit (self->store, error);
+  return save_folder_list (self, mailboxes, subscribed, seen, error) ? g_steal_pointer (&seen) : NULL;
 }
 
 /* INBOX first, then the rest as listed; folders that hold only folders
- * have no messages. */
+ * have no messages, and one made or renamed here since the listing is
+ * not on the server under that name yet. */
 static GPtrArray *
 folders_to_sync (CasellaImapSync  *self,
+                 GHashTable       *listed,
                  GError          **error)
 {
   g_autoptr(GPtrArray) all = casella_store_list_folders (self->store, error);
@@ -329,7 +395,8 @@ folders_to_sync (CasellaImapSync  *self,
         CasellaStoreFolder *folder = all->pdata[i];
         gboolean inbox = folder->role == CASELLA_FOLDER_ROLE_INBOX;
 
-        if ((folder->flags & (CASELLA_FOLDER_NOSELECT | CASELLA_FOLDER_LOCAL)) || inbox != (pass == 0))
+        if ((folder->flags & (CASELLA_FOLDER_NOSELECT | CASELLA_FOLDER_LOCAL)) || inbox != (pass == 0) ||
+            !g_hash_table_contains (listed, folder->path))
           continue;
         g_ptr_array_add (order, casella_store_folder_copy (folder));
       }
@@ -344,6 +411,7 @@ run_steps (CasellaImapSync  *self,
            GError          **error)
 {
   g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GHashTable) listed = NULL;
   guint64 budget = self->body_budget;
   g_autofree char *protocol = casella_store_get_meta (self->store, "protocol");
 
@@ -355,9 +423,9 @@ run_steps (CasellaImapSync  *self,
     return FALSE;
   if (!casella_imap_sync_ensure_connected (self, cancellable, error) ||
       !casella_imap_sync_replay (self, cancellable, error) ||
-      !sync_folder_list (self, cancellable, error))
+      (listed = sync_folder_list (self, cancellable, error)) == NULL)
     return FALSE;
-  folders = folders_to_sync (self, error);
+  folders = folders_to_sync (self, listed, error);
   if (folders == NULL)
     return FALSE;
   for (guint i = 0; i < folders->len; i++)
