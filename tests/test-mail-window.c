@@ -1164,6 +1164,13 @@ answer_folder_dialog (const char *action,
 
   g_action_group_activate_action (G_ACTION_GROUP (window), action, g_variant_new_int64 (folder_id));
   dialog = ADW_MESSAGE_DIALOG (casella_test_gtk_wait_for_window (ADW_TYPE_MESSAGE_DIALOG, 5000));
+  if (dialog == NULL)
+    {
+      g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (casella_window_get_store (window), folder_id);
+      g_test_message ("no dialog for %s; folder %" G_GINT64_FORMAT ": %s; last toast: %s", action, folder_id,
+                      folder ? folder->path : "(not in the store)",
+                      window->last_toast ? adw_toast_get_title (window->last_toast) : "(none)");
+    }
   g_assert_nonnull (dialog);
   if (name != NULL)
     gtk_editable_set_text (GTK_EDITABLE (casella_test_gtk_find_by_type (GTK_WIDGET (dialog), GTK_TYPE_ENTRY)), name);

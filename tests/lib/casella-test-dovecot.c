@@ -12,6 +12,9 @@
 #include "casella-test-util.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <grp.h>
 #include <stdio.h>
 #include <pwd.h>
@@ -423,9 +426,40 @@ casella_test_dovecot_start (CasellaTestDovecot  *self,
   return FALSE;
 }
 
-/* The running server is told to use another certificate (its provider
- * renewed it, or someone stands in between): new connections get it
- * once Dovecot has reloaded. */
+/* Pids of the server's login processes (imap-login, pop3-login…): the
+ * master's children named so. */
+static GArray *
+login_processes (CasellaTestDovecot *self)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+  const char *master = g_subprocess_get_identifier (self->process);
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *entry;
+
+  while (master != NULL && proc != NULL && (entry = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *stat_path = g_build_filename ("/proc", entry, "stat", NULL);
+      g_autofree char *cmd_path = g_build_filename ("/proc", entry, "cmdline", NULL);
+      g_autofree char *stat = NULL, *cmdline = NULL;
+      const char *after_name;
+      GPid pid = (GPid) g_ascii_strtoll (entry, NULL, 10);
+      int parent = 0;
+
+      if (pid <= 0 || !g_file_get_contents (stat_path, &stat, NULL, NULL) ||
+          (after_name = strrchr (stat, ')')) == NULL || sscanf (after_name, ") %*c %d", &parent) != 1 ||
+          parent != atoi (master) || !g_file_get_contents (cmd_path, &cmdline, NULL, NULL))
+        continue;
+      if (strstr (cmdline, "-login") != NULL)
+        g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
+/* The running server shows another certificate (its provider renewed
+ * it, or someone stands in between) to every connection from now on.
+ * A reload leaves the login processes from before serving their
+ * connections, and one may still take a new connection with the old
+ * certificate: they go, and with them every connection made before. */
 gboolean
 casella_test_dovecot_replace_certificate (CasellaTestDovecot  *self,
                                           const char          *cert_file,
@@ -433,11 +467,16 @@ casella_test_dovecot_replace_certificate (CasellaTestDovecot  *self,
                                           GError             **error)
 {
   g_autofree char *conf = NULL;
+  g_autoptr(GArray) before = login_processes (self);
 
   casella_test_dovecot_set_certificate (self, cert_file, key_file);
   conf = casella_test_dovecot_build_config (self);
-  return g_file_set_contents (self->config, conf, -1, error) &&
-         casella_test_dovecot_doveadm (self, (const char *[]) { "reload", NULL }, NULL, error);
+  if (!g_file_set_contents (self->config, conf, -1, error) ||
+      !casella_test_dovecot_doveadm (self, (const char *[]) { "reload", NULL }, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < before->len; i++)
+    kill (g_array_index (before, GPid, i), SIGTERM);
+  return TRUE;
 }
 
 void

@@ -122,16 +122,38 @@ state_reached (gpointer data)
                                        GPOINTER_TO_INT (g_object_get_data (data, "casella-test-state")));
 }
 
+static void
+note_state (CasellaMailSession *session,
+            GParamSpec         *pspec,
+            GString            *states)
+{
+  const GError *error = casella_mail_session_get_error (session);
+
+  g_string_append_printf (states, " %d%s%s%s", casella_mail_session_get_state (session), error ? " (" : "",
+                          error ? error->message : "", error ? ")" : "");
+}
+
+/* On a timeout it says which states the session went through. */
 gboolean
 casella_test_window_wait_state (CasellaWindow      *window,
                                 CasellaSessionState state,
                                 guint               timeout_ms)
 {
   g_autoptr(GObject) marker = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GString) states = g_string_new (NULL);
+  g_autoptr(CasellaMailSession) session = window->session ? g_object_ref (window->session) : NULL;
+  gulong handler = session ? g_signal_connect (session, "notify::state", G_CALLBACK (note_state), states) : 0;
+  gboolean reached;
 
   g_object_set_data (marker, "casella-test-window", window);
   g_object_set_data (marker, "casella-test-state", GINT_TO_POINTER (state));
-  return casella_test_wait_until (state_reached, marker, timeout_ms);
+  reached = casella_test_wait_until (state_reached, marker, timeout_ms);
+  if (handler != 0)
+    g_signal_handler_disconnect (session, handler);
+  if (!reached)
+    g_test_message ("state %d not reached; went through:%s; now %d", state, states->str,
+                    window->session ? (int) casella_mail_session_get_state (window->session) : -1);
+  return reached;
 }
 
 static gboolean
