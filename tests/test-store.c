@@ -832,10 +832,12 @@ test_conversations_first (Fixture       *fixture,
     g_assert_false (g_main_context_pending (NULL));
   }
   {
-    /* Not grouped: every row at once. */
+    /* Not grouped: the newest 256 messages first in the same way. */
     g_autoptr(CasellaMessageList) list = casella_message_list_new_full (store, inbox, NULL, FALSE);
 
-    g_assert_true (casella_message_list_is_complete (list));
+    g_assert_false (casella_message_list_is_complete (list));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 256);
+    g_assert_true (casella_test_wait_until (list_complete, list, 5000));
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 901);
   }
 }
@@ -914,8 +916,20 @@ test_message_list (Fixture       *fixture,
     }
   g_assert_true (casella_store_commit (store, &error));
 
+  /* The newest 256 at once, the rest once the main loop is idle. */
   list = casella_message_list_new (store, inbox, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 256);
+  g_assert_false (casella_message_list_is_complete (list));
+  g_assert_true (casella_test_wait_until (list_complete, list, 5000));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1000);
+  {
+    g_autoptr(CasellaMessageList) again = casella_message_list_new (store, inbox, NULL);
+    g_autoptr(CasellaMessageInfo) oldest = casella_store_find_message (store, inbox, 1);
+
+    /* The oldest is among the rest: looking for it reads them. */
+    g_assert_cmpint (casella_message_list_find (again, oldest->id), ==, 999);
+    g_assert_true (casella_message_list_is_complete (again));
+  }
   first = g_list_model_get_item (G_LIST_MODEL (list), 0);
   last = g_list_model_get_item (G_LIST_MODEL (list), 999);
   g_assert_cmpstr (casella_message_item_get_subject (first), ==, "Messaggio 1000");

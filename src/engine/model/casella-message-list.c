@@ -10,11 +10,12 @@
 
 #define PAGE 64
 #define KEEP_PAGES 16
-/* A folder opened as conversations shows this many at once; the rest
- * are read once the main loop has nothing more urgent (the first rows
- * drawn): a conversation's place comes from its newest message, so the
- * first ones read are the first of the whole list. */
-#define FIRST_CONVERSATIONS 256
+/* A folder shows this many rows (conversations, or messages) at once;
+ * the rest are read once the main loop has nothing more urgent (the
+ * first rows drawn). The list is newest first, and a conversation's
+ * place comes from its newest message, so the first ones read are the
+ * first of the whole list. */
+#define FIRST_ROWS 256
 
 /* ---- one row ---- */
 
@@ -435,8 +436,8 @@ merge_extra (CasellaMessageList *self,
   return ids;
 }
 
-/* limit: how many conversations at most (0: all); more: whether some
- * were left out. */
+/* limit: how many rows (conversations, or messages) at most (0: all);
+ * more: whether some were left out. */
 static GArray *
 read_ids (CasellaMessageList *self,
           guint               limit,
@@ -453,7 +454,11 @@ read_ids (CasellaMessageList *self,
       if (local != NULL)
         return g_steal_pointer (&local);
     }
-  local = casella_store_list_message_ids (self->store, self->folder_id, self->query, NULL);
+  if (self->query == NULL || self->query[0] == '\0')
+    local = casella_store_list_newest_ids (self->store, self->folder_id, self->extra->len == 0 ? limit : 0, more,
+                                           NULL);
+  else
+    local = casella_store_list_message_ids (self->store, self->folder_id, self->query, NULL);
 
   if (local == NULL)
     local = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -679,7 +684,7 @@ casella_message_list_new_full (CasellaStore *store,
   self->folder_id = folder_id;
   self->query = g_strdup (query);
   self->conversations = conversations;
-  self->ids = read_ids (self, FIRST_CONVERSATIONS, &more);
+  self->ids = read_ids (self, FIRST_ROWS, &more);
   if (more)
     {
       self->rest = g_idle_source_new ();

@@ -499,20 +499,41 @@ casella_store_list_message_ids (CasellaStore  *self,
                                 const char    *query,
                                 GError       **error)
 {
-  sqlite3_stmt *statement;
-
   if (query != NULL && query[0] != '\0')
     return casella_store_search (self, folder_id, query, error);
-  statement = casella_store_hides_receipts (self)
+  return casella_store_list_newest_ids (self, folder_id, 0, NULL, error);
+}
+
+GArray *
+casella_store_list_newest_ids (CasellaStore  *self,
+                               gint64         folder_id,
+                               guint          limit,
+                               gboolean      *more,
+                               GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_hides_receipts (self)
     ? casella_store_prepare (self,
         "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0"
-        " AND id NOT IN (SELECT message_id FROM pec WHERE kind >= 3) ORDER BY date DESC, id DESC", error)
+        " AND id NOT IN (SELECT message_id FROM pec WHERE kind >= 3) ORDER BY date DESC, id DESC LIMIT ?", error)
     : casella_store_prepare (self,
-        "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0 ORDER BY date DESC, id DESC", error);
+        "SELECT id FROM messages WHERE folder_id = ? AND (flags & 8) = 0 ORDER BY date DESC, id DESC LIMIT ?", error);
+  GArray *ids;
+
+  if (more != NULL)
+    *more = FALSE;
   if (statement == NULL)
     return NULL;
   sqlite3_bind_int64 (statement, 1, folder_id);
-  return casella_store_collect_ids (self, statement, error);
+  /* One more than asked for tells whether there are more. */
+  sqlite3_bind_int64 (statement, 2, limit == 0 ? -1 : (gint64) limit + 1);
+  ids = casella_store_collect_ids (self, statement, error);
+  if (ids != NULL && limit != 0 && ids->len > limit)
+    {
+      g_array_set_size (ids, limit);
+      if (more != NULL)
+        *more = TRUE;
+    }
+  return ids;
 }
 
 GArray *

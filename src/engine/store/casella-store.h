@@ -241,6 +241,13 @@ GArray             *casella_store_list_message_ids  (CasellaStore        *self,
                                                      gint64               folder_id,
                                                      const char          *query,
                                                      GError             **error);
+/* The first limit of them (0: all) without a query; more: whether there
+ * are others. */
+GArray             *casella_store_list_newest_ids   (CasellaStore        *self,
+                                                     gint64               folder_id,
+                                                     guint                limit,
+                                                     gboolean            *more,
+                                                     GError             **error);
 /* Someone in the account's mail, for completing addresses. */
 typedef struct {
   char *name;      /* "" when none is known */
