@@ -1086,6 +1086,79 @@ test_long_message (void)
   g_assert_false (gtk_widget_get_visible (gtk_widget_get_parent (button)));
 }
 
+typedef struct {
+  const char *text;
+  gboolean    wraps;
+} Line;
+
+/* The reader's header line with that text is laid out, whole (never cut
+ * short with "…"), on one line or wrapped as wanted. */
+static gboolean
+line_laid_out (gpointer data)
+{
+  const Line *want = data;
+  GtkWidget *label = casella_test_gtk_find_label (GTK_WIDGET (window->reader), want->text);
+  PangoLayout *layout = label ? gtk_label_get_layout (GTK_LABEL (label)) : NULL;
+
+  return label != NULL && gtk_widget_get_mapped (label) && gtk_widget_get_width (label) > 0 &&
+         gtk_label_get_wrap (GTK_LABEL (label)) == want->wraps && !pango_layout_is_ellipsized (layout) &&
+         (pango_layout_get_line_count (layout) > 1) == want->wraps;
+}
+
+/* A header line too long for its place wraps and shows all of itself; a
+ * short one stays on one line, where it costs the window one measure
+ * (a wrapping label is measured again at every layout). The window
+ * narrowed, a line that fitted wraps. */
+static void
+test_header_lines_fit (void)
+{
+  g_autoptr(GString) mail = g_string_new ("From: Segreteria <segreteria@demo.test>\r\nTo: " CASELLA_DEMO_ADDRESS);
+  g_autofree char *to = NULL;
+  const char *subject = "Convocazione dell'assemblea ordinaria dei soci per l'approvazione del bilancio "
+                        "consuntivo, del bilancio preventivo e del regolamento interno della palestra comunale";
+  const char *medium = "Orari della palestra comunale per le feste";
+  Line whole = { subject, TRUE }, short_line = { "Cena sabato?", FALSE }, one = { medium, FALSE }, wrapped = { medium, TRUE };
+
+  for (guint i = 0; i < 12; i++)
+    g_string_append_printf (mail, ", Socio Numero %u <socio%u@demo.test>", i, i);
+  g_string_append_printf (mail, "\r\nSubject: %s\r\nMessage-ID: <assemblea@demo.test>\r\n\r\nCiao a tutti.\r\n", subject);
+  deliver_to_inbox (mail);
+  g_string_assign (mail, "From: Palestra <palestra@demo.test>\r\nTo: " CASELLA_DEMO_ADDRESS "\r\n");
+  g_string_append_printf (mail, "Subject: %s\r\nMessage-ID: <orari@demo.test>\r\n\r\nEcco gli orari.\r\n", medium);
+  deliver_to_inbox (mail);
+
+  read_message (subject);
+  g_assert_true (casella_test_wait_until (line_laid_out, &whole, 5000));
+  to = g_strdup (gtk_label_get_text (GTK_LABEL (casella_test_gtk_find_label_containing (GTK_WIDGET (window->reader),
+                                                                                          "Socio Numero 11"))));
+  whole.text = to;
+  g_assert_true (casella_test_wait_until (line_laid_out, &whole, 5000));
+  shot (GTK_WIDGET (window), "header-lines");
+  read_message ("Cena sabato?");
+  g_assert_true (casella_test_wait_until (line_laid_out, &short_line, 5000));
+
+  read_message (medium);
+  g_assert_true (casella_test_wait_until (line_laid_out, &one, 5000));
+  {
+    GtkWidget *label = casella_test_gtk_find_label (GTK_WIDGET (window->reader), medium);
+    g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (label, medium);
+    int text_width = 0, narrower;
+
+    pango_layout_get_pixel_size (layout, &text_width, NULL);
+    /* The reader loses what the window loses, the panes beside it staying
+     * as they are: narrower by a bit more than the line's room to spare. */
+    narrower = 1280 - (gtk_widget_get_width (label) - text_width) - 40;
+    g_test_message ("the line: %d px of %d; the window narrowed to %d px", text_width, gtk_widget_get_width (label),
+                    narrower);
+    g_assert_cmpint (narrower, >=, 1000);   /* three panes still */
+    gtk_window_set_default_size (GTK_WINDOW (window), narrower, 800);
+  }
+  g_assert_true (casella_test_wait_until (line_laid_out, &wrapped, 5000));
+  shot (GTK_WIDGET (window), "header-lines-narrower");
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  g_assert_true (casella_test_wait_until (line_laid_out, &one, 5000));
+}
+
 static gboolean
 search_narrowed (gpointer data)
 {
@@ -1901,6 +1974,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/mail/move-and-star", test_move_and_star);
   g_test_add_func ("/ui/mail/new-mail-appears", test_new_mail_appears);
   g_test_add_func ("/ui/mail/long-message", test_long_message);
+  g_test_add_func ("/ui/mail/header-lines-fit", test_header_lines_fit);
   g_test_add_func ("/ui/mail/search", test_search);
   g_test_add_func ("/ui/mail/folders-made-renamed-deleted", test_folders_made_renamed_deleted);
   g_test_add_func ("/ui/mail/draft-kept", test_draft_kept);

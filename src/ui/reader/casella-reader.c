@@ -91,6 +91,9 @@ struct _CasellaReader
   GPtrArray          *conversation; /* CasellaMessageInfo, oldest first; NULL: a message alone */
   gint64              thread;       /* the conversation's, */
   gint64              thread_folder; /* as seen from this folder */
+  int                 fitted_width; /* the header lines were fitted for */
+  gboolean            unfitted;     /* one of them had no width yet */
+  guint               refit;        /* an idle fitting them to a new width */
 };
 
 G_DEFINE_FINAL_TYPE (CasellaReader, casella_reader, GTK_TYPE_WIDGET)
@@ -563,7 +566,76 @@ set_line (GtkLabel *label,
   g_free (text);
 }
 
+/* A wrapping label is measured over and over as the window lays out,
+ * shaping its text anew each time: the reader's header lines were most
+ * of every click's frame. A line that fits its width is set on one line
+ * (measured once); only one that does not fit wraps. One on one line
+ * shows its whole text as a tooltip when the reader narrows. */
+static gboolean
+fit_line (GtkLabel *label)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (label));
+  gboolean fits = FALSE;
 
+  if (width > 0)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (label), gtk_label_get_text (label));
+      int text_width = 0;
+
+      pango_layout_get_pixel_size (layout, &text_width, NULL);
+      fits = text_width <= width;
+    }
+  gtk_label_set_ellipsize (label, fits ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
+  gtk_label_set_wrap (label, !fits);
+  return width > 0 || !gtk_widget_get_visible (GTK_WIDGET (label));
+}
+
+/* A line not laid out yet (its width unknown) wraps, and is fitted
+ * again once it has been. */
+static void
+fit_headers (CasellaReader *self)
+{
+  GtkLabel *lines[] = { self->subject, self->from, self->to, self->cc };
+
+  self->unfitted = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    self->unfitted |= !fit_line (lines[i]);
+}
+
+static gboolean
+refit_headers (gpointer data)
+{
+  CasellaReader *self = data;
+
+  self->refit = 0;
+  fit_headers (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_line_tooltip (GtkWidget  *widget,
+                 int         x,
+                 int         y,
+                 gboolean    keyboard,
+                 GtkTooltip *tooltip)
+{
+  if (!pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, gtk_label_get_text (GTK_LABEL (widget)));
+  return TRUE;
+}
+
+static void
+offer_whole_lines (CasellaReader *self)
+{
+  GtkLabel *lines[] = { self->subject, self->from, self->to, self->cc };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      gtk_widget_set_has_tooltip (GTK_WIDGET (lines[i]), TRUE);
+      g_signal_connect (lines[i], "query-tooltip", G_CALLBACK (on_line_tooltip), NULL);
+    }
+}
 
 static void
 show_headers (CasellaReader            *self,
@@ -584,6 +656,7 @@ show_headers (CasellaReader            *self,
   set_line (self->cc, info->cc && info->cc[0] ? g_strdup_printf (_("Cc: %s"), info->cc) : NULL);
   set_line (self->date, g_strdup (date));
   gtk_widget_set_visible (self->star, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
+  fit_headers (self);
 }
 
 /* The text on show: all of it, or its beginning with the long bar. */
@@ -1466,6 +1539,7 @@ casella_reader_dispose (GObject *object)
 {
   CasellaReader *self = CASELLA_READER (object);
 
+  g_clear_handle_id (&self->refit, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -1485,13 +1559,50 @@ casella_reader_dispose (GObject *object)
   G_OBJECT_CLASS (casella_reader_parent_class)->dispose (object);
 }
 
+/* Laid out as a bin around its stack; a new width fits the header lines
+ * to it again, after this frame. */
+static GtkSizeRequestMode
+casella_reader_get_request_mode (GtkWidget *widget)
+{
+  return gtk_widget_get_request_mode (GTK_WIDGET (CASELLA_READER (widget)->stack));
+}
+
+static void
+casella_reader_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  gtk_widget_measure (GTK_WIDGET (CASELLA_READER (widget)->stack), orientation, for_size, minimum, natural,
+                      minimum_baseline, natural_baseline);
+}
+
+static void
+casella_reader_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  CasellaReader *self = CASELLA_READER (widget);
+
+  gtk_widget_allocate (GTK_WIDGET (self->stack), width, height, baseline, NULL);
+  if ((self->unfitted || (width != self->fitted_width && self->fitted_width != 0)) && self->refit == 0)
+    self->refit = g_idle_add (refit_headers, self);
+  self->fitted_width = width;
+}
+
 static void
 casella_reader_class_init (CasellaReaderClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = casella_reader_dispose;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->get_request_mode = casella_reader_get_request_mode;
+  widget_class->measure = casella_reader_measure;
+  widget_class->size_allocate = casella_reader_size_allocate;
 
   /* An e-mail address in the text was clicked: write to it. */
   signals[SIGNAL_COMPOSE_TO] = g_signal_new ("compose-to", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1552,6 +1663,7 @@ casella_reader_init (CasellaReader *self)
   g_signal_connect (wheel, "scroll", G_CALLBACK (on_html_wheel), self);
   gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
   gtk_widget_add_controller (self->html_scroller, wheel);
+  offer_whole_lines (self);
   g_signal_connect_swapped (self->earlier, "open-message", G_CALLBACK (on_open_in_conversation), self);
   g_signal_connect_swapped (self->later, "open-message", G_CALLBACK (on_open_in_conversation), self);
   casella_reader_show_nothing (self, 0);
