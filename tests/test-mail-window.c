@@ -1209,15 +1209,7 @@ test_search (void)
 static gboolean
 server_has_folder (gpointer name)
 {
-  const char *args[] = { "mailbox", "list", "-u", CASELLA_DEMO_ADDRESS, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (out, "\n", -1);
-  return g_strv_contains ((const char * const *) lines, name);
+  return casella_test_dovecot_has_folder (dovecot, CASELLA_DEMO_ADDRESS, name);
 }
 
 static gboolean

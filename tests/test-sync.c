@@ -1512,15 +1512,7 @@ static gboolean
 server_has_folder (Fixture    *fixture,
                    const char *name)
 {
-  const char *args[] = { "mailbox", "list", "-u", fixture->user, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_auto(GStrv) lines = NULL;
-
-  casella_test_dovecot_doveadm (dovecot, args, &out, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (out, "\n", -1);
-  return g_strv_contains ((const char * const *) lines, name);
+  return casella_test_dovecot_has_folder (dovecot, fixture->user, name);
 }
 
 /* Folders made, renamed, deleted and subscribed to here while the sync

@@ -711,3 +711,19 @@ casella_test_dovecot_doveadm (CasellaTestDovecot  *self,
     *output = g_steal_pointer (&out);
   return TRUE;
 }
+
+gboolean
+casella_test_dovecot_has_folder (CasellaTestDovecot *self,
+                                 const char         *user,
+                                 const char         *name)
+{
+  const char *args[] = { "mailbox", "list", "-u", user, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  casella_test_dovecot_doveadm (self, args, &out, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  return g_strv_contains ((const char * const *) lines, name);
+}

@@ -74,6 +74,10 @@ gboolean            casella_test_dovecot_doveadm         (CasellaTestDovecot  *s
                                                           const char * const  *args,
                                                           char               **output,
                                                           GError             **error);
+/* The user has a folder of that name on the server. */
+gboolean            casella_test_dovecot_has_folder      (CasellaTestDovecot  *self,
+                                                          const char          *user,
+                                                          const char          *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CasellaTestDovecot, casella_test_dovecot_free)
 
