@@ -92,7 +92,7 @@ struct _CasellaReader
   gint64              thread;       /* the conversation's, */
   gint64              thread_folder; /* as seen from this folder */
   int                 fitted_width; /* the header lines were fitted for */
-  gboolean            unfitted;     /* one of them had no width yet */
+  gboolean            fit_again;    /* after the next layout: one had no width yet, or the star came or went */
   guint               refit;        /* an idle fitting them to a new width */
 };
 
@@ -597,9 +597,9 @@ fit_headers (CasellaReader *self)
 {
   GtkLabel *lines[] = { self->subject, self->from, self->to, self->cc };
 
-  self->unfitted = FALSE;
+  self->fit_again = FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
-    self->unfitted |= !fit_line (lines[i]);
+    self->fit_again |= !fit_line (lines[i]);
 }
 
 static gboolean
@@ -637,6 +637,18 @@ offer_whole_lines (CasellaReader *self)
     }
 }
 
+/* The star shares the subject's line: the subject is fitted again to
+ * the room it leaves. */
+static void
+show_star (CasellaReader *self,
+           gboolean       starred)
+{
+  if (gtk_widget_get_visible (self->star) == starred)
+    return;
+  gtk_widget_set_visible (self->star, starred);
+  self->fit_again = TRUE;
+}
+
 static void
 show_headers (CasellaReader            *self,
               const CasellaMessageInfo *info)
@@ -655,8 +667,8 @@ show_headers (CasellaReader            *self,
   /* Translators: a header line in the reader */
   set_line (self->cc, info->cc && info->cc[0] ? g_strdup_printf (_("Cc: %s"), info->cc) : NULL);
   set_line (self->date, g_strdup (date));
-  gtk_widget_set_visible (self->star, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
   fit_headers (self);
+  show_star (self, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
 }
 
 /* The text on show: all of it, or its beginning with the long bar. */
@@ -1132,7 +1144,7 @@ on_store_changed (CasellaReader *self)
   /* A star given or taken (here, or on another device). */
   info = casella_store_get_message (casella_mail_session_get_store (self->session), self->message_id);
   if (info != NULL)
-    gtk_widget_set_visible (self->star, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
+    show_star (self, (info->flags & CASELLA_MESSAGE_FLAGGED) != 0);
   if (self->conversation != NULL)
     refresh_conversation (self);
   if (self->pec_status)
@@ -1589,7 +1601,7 @@ casella_reader_size_allocate (GtkWidget *widget,
   CasellaReader *self = CASELLA_READER (widget);
 
   gtk_widget_allocate (GTK_WIDGET (self->stack), width, height, baseline, NULL);
-  if ((self->unfitted || (width != self->fitted_width && self->fitted_width != 0)) && self->refit == 0)
+  if ((self->fit_again || (width != self->fitted_width && self->fitted_width != 0)) && self->refit == 0)
     self->refit = g_idle_add (refit_headers, self);
   self->fitted_width = width;
 }
