@@ -1607,6 +1607,91 @@ test_folder_changes_during_a_listing (Fixture       *fixture,
   g_free (run.error);
 }
 
+static void
+note_folder (CasellaImapSync *sync,
+             gint64           folder_id,
+             gint64          *last)
+{
+  *last = folder_id;
+}
+
+/* A message moved out of a folder here while the sync waits for that
+ * folder's SELECT (the server still has it there): the sync does not
+ * fetch it back into the folder it left; the next one moves it on the
+ * server. */
+static void
+test_move_during_a_select (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autofree char *path = g_build_filename (fixture->dir, "mail.db", NULL);
+  g_autoptr(CasellaStoreFolder) inbox = NULL, archive = NULL;
+  g_autoptr(CasellaMessageInfo) moved = NULL, left = NULL, now = NULL;
+  g_autoptr(GArray) uids = NULL, on_server = NULL;
+  g_autoptr(GError) error = NULL;
+  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
+  GThread *thread;
+  guint64 before_last;
+  gint64 id, last = 0;
+
+  /* The folder synced last: the one moved from. */
+  fill (fixture, "INBOX", 2);
+  g_signal_connect (fixture->sync, "folder-synced", G_CALLBACK (note_folder), &last);
+  run_sync (fixture);
+  g_signal_handlers_disconnect_by_func (fixture->sync, note_folder, &last);
+  archive = casella_store_get_folder (fixture->store, last);
+  g_assert_nonnull (archive);
+  g_assert_cmpint (archive->role, !=, CASELLA_FOLDER_ROLE_INBOX);
+  fill (fixture, archive->path, 3);
+  run_sync (fixture);
+  inbox = folder (fixture, "INBOX");
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  run.port = casella_test_proxy_get_port (proxy);
+
+  /* A sync with nothing new ends with the last folder's SELECT (QRESYNC:
+   * nothing came or went); the next one is held right before its reply. */
+  {
+    g_autoptr(CasellaStore) measure = casella_store_open (path, &error);
+    g_autoptr(CasellaNetConfig) config = net_config (run.port);
+    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+
+    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+    casella_imap_sync_set_batch_size (sync, 25);
+    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
+    g_assert_no_error (error);
+    before_last = casella_test_proxy_get_bytes (proxy) - casella_test_proxy_get_last_read (proxy);
+  }
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  casella_test_proxy_stall_after (proxy, before_last);
+  thread = g_thread_new ("select-sync", sync_on_own_thread, &run);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+
+  uids = casella_store_list_uids (fixture->store, archive->id, NULL);
+  moved = casella_store_find_message (fixture->store, archive->id, g_array_index (uids, guint32, 0));
+  id = moved->id;
+  g_assert_true (casella_store_local_move (fixture->store, &id, 1, inbox->id, NULL, &error));
+  g_assert_no_error (error);
+  casella_test_proxy_release (proxy);
+  g_assert_true (casella_test_wait_until (is_done, &run, 60000));
+  g_thread_join (thread);
+  g_assert_cmpstr (run.error, ==, NULL);
+  g_assert_true (run.ok);
+
+  /* Once, where it was put. */
+  left = casella_store_find_message (fixture->store, archive->id, moved->uid);
+  g_assert_null (left);
+  now = casella_store_get_message (fixture->store, id);
+  g_assert_cmpint (now->folder_id, ==, inbox->id);
+  run_sync (fixture);
+  assert_in_step (fixture, "INBOX", TRUE);
+  assert_in_step (fixture, archive->path, TRUE);
+  on_server = server_uids (fixture, archive->path);
+  g_assert_cmpuint (on_server->len, ==, 2);
+  g_free (run.error);
+}
+
 static gboolean
 has_stopped (gpointer session)
 {
@@ -2017,6 +2102,7 @@ main (int argc, char **argv)
   ADD ("/sync/imap/disconnect-at-every-stage", test_disconnect_at_every_stage);
   ADD ("/sync/imap/no-lock-while-waiting", test_no_lock_while_waiting);
   ADD ("/sync/imap/folder-changes-during-a-listing", test_folder_changes_during_a_listing);
+  ADD ("/sync/imap/move-during-a-select", test_move_during_a_select);
   ADD ("/sync/imap/uidvalidity-change", test_uidvalidity_change);
   ADD ("/sync/imap/bodies-on-demand-and-server-search", test_bodies_on_demand_and_server_search);
   ADD ("/sync/imap/body-of-a-message-new-to-the-connection", test_body_of_a_message_new_to_the_connection);

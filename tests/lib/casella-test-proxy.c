@@ -15,6 +15,7 @@ struct _CasellaTestProxy
   GPtrArray         *pairs;
   guint64            cut_after;
   guint64            bytes;
+  guint64            last_read;  /* what the server's last read brought */
   gboolean           cut;
   guint64            stall_at;   /* hold what the server sends past this */
   GPtrArray         *stalled;    /* Pair, each holding a ref, waiting for release */
@@ -121,6 +122,7 @@ on_read (GObject      *source,
       guint64 room = pair->proxy->cut_after - pair->proxy->bytes;
       n = (gssize) MIN ((guint64) n, room);
       pair->proxy->bytes += (guint64) n;
+      pair->proxy->last_read = (guint64) n;
     }
   pair->refs++;
   g_output_stream_write_all_async (g_io_stream_get_output_stream (to), downwards ? pair->down : pair->up, (gsize) n,
@@ -219,6 +221,12 @@ guint64
 casella_test_proxy_get_bytes (CasellaTestProxy *self)
 {
   return self->bytes;
+}
+
+guint64
+casella_test_proxy_get_last_read (CasellaTestProxy *self)
+{
+  return self->last_read;
 }
 
 void

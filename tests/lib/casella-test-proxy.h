@@ -24,6 +24,8 @@ void              casella_test_proxy_cut_after  (CasellaTestProxy *self,
                                                  guint64           bytes);
 /* Bytes the server sent through the relay since the last cut_after(). */
 guint64           casella_test_proxy_get_bytes  (CasellaTestProxy *self);
+/* Of those, what the server's last reply brought (its last read). */
+guint64           casella_test_proxy_get_last_read (CasellaTestProxy *self);
 gboolean          casella_test_proxy_was_cut    (CasellaTestProxy *self);
 /* A server gone slow mid-reply: once it has sent this many more bytes,
  * the rest is held (connections stay open) until released. */

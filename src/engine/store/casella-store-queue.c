@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "casella-address.h"
@@ -22,6 +23,22 @@ casella_pending_op_free (CasellaPendingOp *op)
   g_free (op->arg);
   g_free (op->undo);
   g_free (op);
+}
+
+gboolean
+casella_pending_op_moved_from (const CasellaPendingOp *op,
+                               gint64                 *folder_id,
+                               guint32                *uid)
+{
+  gint64 folder = 0;
+  guint old = 0;
+
+  if (op->kind != CASELLA_PENDING_MOVE || op->undo == NULL ||
+      sscanf (op->undo, "%" G_GINT64_FORMAT " %u", &folder, &old) != 2)
+    return FALSE;
+  *folder_id = folder;
+  *uid = old;
+  return TRUE;
 }
 
 gint64

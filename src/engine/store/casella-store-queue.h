@@ -48,6 +48,11 @@ gboolean    casella_store_remove_op         (CasellaStore        *self,
 gboolean    casella_store_remove_op_if_pending (CasellaStore     *self,
                                              gint64               op_id);
 void        casella_pending_op_free         (CasellaPendingOp    *op);
+/* A move's origin, from its undo: the folder, and the UID there (0: the
+ * message never was on the server). FALSE for other changes. */
+gboolean    casella_pending_op_moved_from   (const CasellaPendingOp *op,
+                                             gint64                 *folder_id,
+                                             guint32                *uid);
 
 /* Header facts of a whole message, for a row (folder_id and uid unset). */
 CasellaMessageInfo *casella_message_info_from_mime (GMimeMessage  *message,

@@ -498,6 +498,34 @@ compare_uids (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* Messages moved from this folder here, the server not told yet: it
+ * still has them in this folder, and they are not to be fetched back
+ * into it. */
+static gboolean
+drop_moved_away (CasellaImapSync  *self,
+                 gint64            folder_id,
+                 GArray           *missing,
+                 GError          **error)
+{
+  g_autoptr(GPtrArray) ops = casella_store_list_ops (self->store, error);
+  g_autoptr(GHashTable) moved = g_hash_table_new (NULL, NULL);
+
+  if (ops == NULL)
+    return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    {
+      gint64 from = 0;
+      guint32 uid = 0;
+
+      if (casella_pending_op_moved_from (ops->pdata[i], &from, &uid) && from == folder_id && uid != 0)
+        g_hash_table_add (moved, GUINT_TO_POINTER (uid));
+    }
+  for (guint i = 0; g_hash_table_size (moved) > 0 && i < missing->len; i++)
+    if (g_hash_table_contains (moved, GUINT_TO_POINTER (g_array_index (missing, guint32, i))))
+      g_array_remove_index (missing, i--);
+  return TRUE;
+}
+
 static gboolean
 find_new_and_gone (CasellaImapSync           *self,
                    const CasellaStoreFolder  *folder,
@@ -513,6 +541,8 @@ find_new_and_gone (CasellaImapSync           *self,
     return FALSE;
   g_array_sort (server, compare_uids);
   diff_uids (server, local, missing, gone);
+  if (!drop_moved_away (self, folder->id, missing, error))
+    return FALSE;
   g_array_sort (missing, compare_uids_descending);
   return casella_store_delete_uids (self->store, folder->id, (guint32 *) gone->data, gone->len, error);
 }

@@ -120,11 +120,11 @@ replay_move (CasellaImapSync         *self,
   g_autoptr(CasellaImapCopyUid) copy = NULL;
   g_auto(CasellaAwait) await = { 0 };
   gint64 old_folder = 0;
-  guint old_uid = 0;
+  guint32 old_uid = 0;
   g_autofree char *set = NULL;
   GError *local = NULL;
 
-  if (target == NULL || op->undo == NULL || sscanf (op->undo, "%" G_GINT64_FORMAT " %u", &old_folder, &old_uid) != 2)
+  if (target == NULL || !casella_pending_op_moved_from (op, &old_folder, &old_uid))
     return REPLAY_DONE;
   if (old_uid == 0)
     return REPLAY_DONE;   /* it never was on the server */
@@ -153,9 +153,9 @@ undo_move (CasellaImapSync        *self,
            const CasellaPendingOp *op)
 {
   gint64 old_folder = 0;
-  guint old_uid = 0;
+  guint32 old_uid = 0;
 
-  if (op->undo != NULL && sscanf (op->undo, "%" G_GINT64_FORMAT " %u", &old_folder, &old_uid) == 2)
+  if (casella_pending_op_moved_from (op, &old_folder, &old_uid))
     casella_store_move_message (self->store, op->message_id, old_folder, old_uid, NULL);
 }
 
