@@ -42,7 +42,7 @@ typedef struct {
 } Fixture;
 
 static guint user_counter;
-#define N_USERS 30   /* made before Dovecot starts */
+#define N_USERS 40   /* made before Dovecot starts */
 
 static CasellaNetConfig *
 net_config (guint16 port)
@@ -648,6 +648,7 @@ typedef struct {
   gboolean ok;
   char    *error;
   gint     done;
+  gint64   folder_id;   /* that folder alone; 0: a whole run */
 } StalledSync;
 
 static gpointer
@@ -667,7 +668,8 @@ sync_on_own_thread (gpointer data)
       {
         casella_imap_sync_set_body_budget (sync, ALL_BODIES);
         casella_imap_sync_set_batch_size (sync, 25);
-        run->ok = casella_imap_sync_run (sync, NULL, &error);
+        run->ok = run->folder_id != 0 ? casella_imap_sync_folder (sync, run->folder_id, NULL, &error)
+                                      : casella_imap_sync_run (sync, NULL, &error);
       }
     run->error = error ? g_strdup (error->message) : NULL;
   }
@@ -1692,6 +1694,166 @@ test_move_during_a_select (Fixture       *fixture,
   g_free (run.error);
 }
 
+/* A folder renamed or deleted here while the sync of that folder waits
+ * for its SELECT: the sync's end (the folder's new state) brings back
+ * neither the old name nor the deleted folder. */
+static void
+hold_folder_sync (Fixture          *fixture,
+                  CasellaTestProxy *proxy,
+                  StalledSync      *run,
+                  GThread         **thread)
+{
+  guint64 before_last;
+
+  /* With nothing new, the folder's sync ends with its SELECT's reply:
+   * the next one is held right before it. */
+  {
+    g_autoptr(CasellaStore) measure = casella_store_open (run->path, NULL);
+    g_autoptr(CasellaNetConfig) config = net_config (run->port);
+    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+    g_autoptr(GError) error = NULL;
+
+    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+    casella_imap_sync_set_batch_size (sync, 25);
+    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+    g_assert_true (casella_imap_sync_folder (sync, run->folder_id, NULL, &error));
+    g_assert_no_error (error);
+    before_last = casella_test_proxy_get_bytes (proxy) - casella_test_proxy_get_last_read (proxy);
+  }
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  casella_test_proxy_stall_after (proxy, before_last);
+  *thread = g_thread_new ("folder-sync", sync_on_own_thread, run);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+}
+
+static void
+let_folder_sync_end (CasellaTestProxy *proxy,
+                     StalledSync      *run,
+                     GThread          *thread)
+{
+  casella_test_proxy_release (proxy);
+  g_assert_true (casella_test_wait_until (is_done, run, 60000));
+  g_thread_join (thread);
+  g_assert_cmpstr (run->error, ==, NULL);
+  g_assert_true (run->ok);
+  g_clear_pointer (&run->error, g_free);
+}
+
+/* Held with the sync of that folder: renamed, or deleted (kind). */
+static void
+change_folder_during_its_sync (Fixture  *fixture,
+                               gboolean  rename)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autofree char *path = g_build_filename (fixture->dir, "mail.db", NULL);
+  g_autoptr(CasellaStoreFolder) work = NULL, now = NULL;
+  g_autoptr(GError) error = NULL;
+  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE, 0 };
+  GThread *thread;
+
+  fill (fixture, "Lavoro", 3);
+  run_sync (fixture);
+  work = folder (fixture, "Lavoro");
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  run.port = casella_test_proxy_get_port (proxy);
+  run.folder_id = work->id;
+
+  hold_folder_sync (fixture, proxy, &run, &thread);
+  if (rename)
+    g_assert_true (casella_store_local_rename_folder (fixture->store, work->id, "Ufficio", &error));
+  else
+    g_assert_true (casella_store_local_delete_folder (fixture->store, work->id, &error));
+  g_assert_no_error (error);
+  let_folder_sync_end (proxy, &run, thread);
+
+  g_assert_null ((now = casella_store_find_folder (fixture->store, "Lavoro")));
+  now = casella_store_get_folder (fixture->store, work->id);
+  if (rename)
+    {
+      g_assert_cmpstr (now->path, ==, "Ufficio");
+      g_assert_cmpuint (now->total, ==, 3);
+    }
+  else
+    g_assert_null (now);
+  run_sync (fixture);
+  g_assert_true (server_has_folder (fixture, "Ufficio") == rename);
+  g_assert_false (server_has_folder (fixture, "Lavoro"));
+  if (rename)
+    assert_in_step (fixture, "Ufficio", TRUE);
+}
+
+static void
+test_folder_renamed_during_its_sync (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  change_folder_during_its_sync (fixture, TRUE);
+}
+
+static void
+test_folder_deleted_during_its_sync (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  change_folder_during_its_sync (fixture, FALSE);
+}
+
+/* A folder deleted here while the sync is deep in its FETCH: what still
+ * comes for it is not written anywhere, and the sync ends well. */
+static void
+test_folder_deleted_during_its_fetch (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autofree char *scratch = g_build_filename (fixture->dir, "measure.db", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, "fetching.db", NULL);
+  g_autoptr(GError) error = NULL;
+  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE, 0 };
+  GThread *thread;
+  guint64 total;
+
+  fill (fixture, "Lavoro", 150);
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  run.port = casella_test_proxy_get_port (proxy);
+  {
+    g_autoptr(CasellaStore) measure = casella_store_open (scratch, &error);
+    g_autoptr(CasellaNetConfig) config = net_config (run.port);
+    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+
+    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+    casella_imap_sync_set_batch_size (sync, 25);
+    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
+    total = casella_test_proxy_get_bytes (proxy);
+  }
+
+  /* Halfway: deep in the FETCH of the folder's 150 messages. */
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  casella_test_proxy_stall_after (proxy, total / 2);
+  thread = g_thread_new ("fetching-sync", sync_on_own_thread, &run);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  {
+    g_autoptr(CasellaStore) here = casella_store_open (path, &error);
+    g_autoptr(CasellaStoreFolder) work = casella_store_find_folder (here, "Lavoro");
+
+    g_assert_nonnull (work);
+    g_assert_true (casella_store_local_delete_folder (here, work->id, &error));
+    g_assert_no_error (error);
+  }
+  casella_test_proxy_release (proxy);
+  g_assert_true (casella_test_wait_until (is_done, &run, 60000));
+  g_thread_join (thread);
+  g_assert_cmpstr (run.error, ==, NULL);
+  g_assert_true (run.ok);
+  {
+    g_autoptr(CasellaStore) here = casella_store_open (path, &error);
+    g_autoptr(CasellaStoreFolder) gone = casella_store_find_folder (here, "Lavoro");
+
+    g_assert_null (gone);
+    g_assert_true (casella_store_check_integrity (here, &error));
+  }
+}
+
 static gboolean
 has_stopped (gpointer session)
 {
@@ -2103,6 +2265,9 @@ main (int argc, char **argv)
   ADD ("/sync/imap/no-lock-while-waiting", test_no_lock_while_waiting);
   ADD ("/sync/imap/folder-changes-during-a-listing", test_folder_changes_during_a_listing);
   ADD ("/sync/imap/move-during-a-select", test_move_during_a_select);
+  ADD ("/sync/imap/folder-renamed-during-its-sync", test_folder_renamed_during_its_sync);
+  ADD ("/sync/imap/folder-deleted-during-its-sync", test_folder_deleted_during_its_sync);
+  ADD ("/sync/imap/folder-deleted-during-its-fetch", test_folder_deleted_during_its_fetch);
   ADD ("/sync/imap/uidvalidity-change", test_uidvalidity_change);
   ADD ("/sync/imap/bodies-on-demand-and-server-search", test_bodies_on_demand_and_server_search);
   ADD ("/sync/imap/body-of-a-message-new-to-the-connection", test_body_of_a_message_new_to_the_connection);

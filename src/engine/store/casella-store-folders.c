@@ -182,6 +182,33 @@ casella_store_save_folder (CasellaStore              *self,
 }
 
 gboolean
+casella_store_set_folder_state (CasellaStore  *self,
+                                gint64         id,
+                                guint32        uidvalidity,
+                                guint32        uidnext,
+                                guint64        highestmodseq,
+                                GError       **error)
+{
+  sqlite3_stmt *statement = casella_store_prepare (self,
+    "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ? WHERE id = ?", error);
+
+  if (statement == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (statement, 1, uidvalidity);
+  sqlite3_bind_int64 (statement, 2, uidnext);
+  sqlite3_bind_int64 (statement, 3, (gint64) highestmodseq);
+  sqlite3_bind_int64 (statement, 4, id);
+  if (!casella_store_run (self, statement, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) > 0)
+    {
+      casella_store_mark_folders_changed (self);
+      casella_store_emit_changes (self);
+    }
+  return TRUE;
+}
+
+gboolean
 casella_store_delete_folder (CasellaStore  *self,
                              gint64         id,
                              GError       **error)

@@ -197,6 +197,14 @@ CasellaStoreFolder *casella_store_find_folder_by_role (CasellaStore      *self,
 gint64              casella_store_save_folder       (CasellaStore        *self,
                                                      const CasellaStoreFolder *folder,
                                                      GError             **error);
+/* What a sync learnt of a folder, by id: one renamed here meanwhile
+ * keeps its new name, one deleted stays gone. */
+gboolean            casella_store_set_folder_state  (CasellaStore        *self,
+                                                     gint64               id,
+                                                     guint32              uidvalidity,
+                                                     guint32              uidnext,
+                                                     guint64              highestmodseq,
+                                                     GError             **error);
 gboolean            casella_store_delete_folder     (CasellaStore        *self,
                                                      gint64               id,
                                                      GError             **error);

@@ -167,7 +167,11 @@ batch_write_thread (gpointer data)
 
   if (casella_store_begin_bulk (store, &batch->writing_error))
     {
-      for (guint i = 0; i < batch->writing->len && batch->writing_error == NULL; i++)
+      /* A folder deleted here meanwhile takes nothing more: the rest of
+       * its FETCH goes by unwritten. */
+      g_autoptr(CasellaStoreFolder) folder = casella_store_get_folder (store, batch->folder_id);
+
+      for (guint i = 0; folder != NULL && i < batch->writing->len && batch->writing_error == NULL; i++)
         batch->write (batch, batch->writing->pdata[i], &batch->writing_error);
       if (batch->writing_error != NULL || !casella_store_commit (store, &batch->writing_error))
         casella_store_rollback (store);
@@ -719,7 +723,10 @@ save_state (CasellaImapSync              *self,
   folder->uidvalidity = info->uidvalidity;
   folder->uidnext = info->uidnext;
   folder->highestmodseq = info->nomodseq ? 0 : info->highestmodseq;
-  return casella_store_save_folder (self->store, folder, error) != 0 &&
+  /* By id, not as the whole folder it was when the sync began: renamed or
+   * deleted here meanwhile, it stays so. */
+  return casella_store_set_folder_state (self->store, folder->id, folder->uidvalidity, folder->uidnext,
+                                         folder->highestmodseq, error) &&
          casella_store_update_counts (self->store, folder->id, error);
 }
 
@@ -732,10 +739,14 @@ casella_imap_sync_folder_headers (CasellaImapSync     *self,
   g_autoptr(CasellaImapSelectInfo) info = casella_imap_sync_select (self, folder, TRUE, cancellable, error);
   g_autoptr(GArray) missing = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) local = NULL;
+  g_autoptr(CasellaStoreFolder) still = NULL;
   gboolean qresync_used;
 
   if (info == NULL)
     return FALSE;
+  /* Deleted here while it was being selected: nothing to bring. */
+  if ((still = casella_store_get_folder (self->store, folder->id)) == NULL)
+    return TRUE;
   /* A new UIDVALIDITY: every UID we have means another message now. */
   if (folder->uidvalidity != 0 && info->uidvalidity != folder->uidvalidity)
     {
