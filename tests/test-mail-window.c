@@ -685,9 +685,15 @@ test_html_scrolls_as_one (void)
   g_assert_cmpfloat (gtk_adjustment_get_upper (scroll), >, gtk_adjustment_get_page_size (scroll) * 2);
   shot (GTK_WIDGET (window), "html-long-top");
 
-  /* The link under the pointer says where it really goes. */
-  point_at (web, 60, 45);
-  g_assert_true (casella_test_wait_until (hovering, web, 5000));
+  /* The link under the pointer says where it really goes. A motion that
+   * comes while the web process is still busy may find no link under it
+   * (seen once in CI): the pointer moves by a pixel, as a hand's does. */
+  for (guint i = 0; i < 10 && !hovering (web); i++)
+    {
+      point_at (web, 60 + i % 2, 45);
+      casella_test_wait_until (hovering, web, 1000);
+    }
+  g_assert_true (hovering (web));
   /* A real click on it (the focus still in the header bar): the
    * browser gets it, the view stays on the message. */
   xdotool ("click", "1", NULL);
