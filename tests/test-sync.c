@@ -690,6 +690,54 @@ is_done (gpointer data)
   return g_atomic_int_get (&((StalledSync *) data)->done);
 }
 
+typedef enum { WHOLE_RUN, REPLAY_ONLY, ONE_FOLDER } Measured;
+
+/* What the server sends through the relay for a sync of the store at
+ * run->path (a whole run, a replay alone, or run->folder_id alone), and
+ * of that what its last read brought. The sync is done and gone when
+ * this returns. */
+static guint64
+measure_sync (Fixture          *fixture,
+              CasellaTestProxy *proxy,
+              StalledSync      *run,
+              const char       *store_path,
+              Measured          what,
+              guint64          *last_read)
+{
+  g_autoptr(CasellaStore) measure = casella_store_open (store_path, NULL);
+  g_autoptr(CasellaNetConfig) config = net_config (run->port);
+  g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
+  g_autoptr(GError) error = NULL;
+
+  casella_imap_sync_set_body_budget (sync, ALL_BODIES);
+  casella_imap_sync_set_batch_size (sync, 25);
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  g_assert_true (what == WHOLE_RUN ? casella_imap_sync_run (sync, NULL, &error)
+                 : what == REPLAY_ONLY ? casella_imap_sync_replay (sync, NULL, &error)
+                 : casella_imap_sync_folder (sync, run->folder_id, NULL, &error));
+  g_assert_no_error (error);
+  if (last_read != NULL)
+    *last_read = casella_test_proxy_get_last_read (proxy);
+  return casella_test_proxy_get_bytes (proxy);
+}
+
+/* The run started on a thread of its own, held once the server has sent
+ * it that many bytes. */
+static GThread *
+start_held (CasellaTestProxy *proxy,
+            StalledSync      *run,
+            guint64           bytes)
+{
+  GThread *thread;
+
+  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
+  casella_test_proxy_stall_after (proxy, bytes);
+  thread = g_thread_new ("held-sync", sync_on_own_thread, run);
+  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  g_assert_false (g_atomic_int_get (&run->done));
+  return thread;
+}
+
 /* While the sync waits on a server that has gone quiet halfway through
  * its replies, the store takes another writer at once: a draft saved
  * (as the composer does) neither waits nor fails with "busy". */
@@ -712,24 +760,10 @@ test_no_lock_while_waiting (Fixture       *fixture,
   casella_test_proxy_start (proxy, &error);
   g_assert_no_error (error);
   run.port = casella_test_proxy_get_port (proxy);
-  {
-    g_autoptr(CasellaStore) measure = casella_store_open (scratch, &error);
-    g_autoptr(CasellaNetConfig) config = net_config (run.port);
-    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
-
-    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
-    casella_imap_sync_set_batch_size (sync, 25);
-    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
-    total = casella_test_proxy_get_bytes (proxy);
-  }
+  total = measure_sync (fixture, proxy, &run, scratch, WHOLE_RUN, NULL);
 
   /* Halfway through: deep in a FETCH of headers or bodies. */
-  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-  casella_test_proxy_stall_after (proxy, total / 2);
-  thread = g_thread_new ("stalled-sync", sync_on_own_thread, &run);
-  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
-  g_assert_false (g_atomic_int_get (&run.done));
+  thread = start_held (proxy, &run, total / 2);
 
   {
     g_autoptr(CasellaStore) window = casella_store_open (path, &error);
@@ -1550,22 +1584,10 @@ test_folder_changes_during_a_listing (Fixture       *fixture,
   /* What a sync's server says up to the folder list: a sign-in, and one
    * change replayed. The next sync is held right there. */
   mark_flagged_here (fixture, 1);
-  {
-    g_autoptr(CasellaStore) measure = casella_store_open (path, &error);
-    g_autoptr(CasellaNetConfig) config = net_config (run.port);
-    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
-
-    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-    g_assert_true (casella_imap_sync_replay (sync, NULL, &error));
-    g_assert_no_error (error);
-    signed_in = casella_test_proxy_get_bytes (proxy);
-  }
+  signed_in = measure_sync (fixture, proxy, &run, path, REPLAY_ONLY, NULL);
   mark_flagged_here (fixture, 2);
   doveadm (fixture, "mailbox", "create", "Nuova", NULL);
-  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-  casella_test_proxy_stall_after (proxy, signed_in);
-  thread = g_thread_new ("listing-sync", sync_on_own_thread, &run);
-  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  thread = start_held (proxy, &run, signed_in);
   /* Held between the replay (done) and the folder list (not read yet). */
   flags = server_flags (fixture, "INBOX", 2);
   g_assert_nonnull (strstr (flags, "\\Flagged"));
@@ -1633,7 +1655,7 @@ test_move_during_a_select (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
   GThread *thread;
-  guint64 before_last;
+  guint64 before_last, last_read = 0;
   gint64 id, last = 0;
 
   /* The folder synced last: the one moved from. */
@@ -1653,22 +1675,8 @@ test_move_during_a_select (Fixture       *fixture,
 
   /* A sync with nothing new ends with the last folder's SELECT (QRESYNC:
    * nothing came or went); the next one is held right before its reply. */
-  {
-    g_autoptr(CasellaStore) measure = casella_store_open (path, &error);
-    g_autoptr(CasellaNetConfig) config = net_config (run.port);
-    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
-
-    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
-    casella_imap_sync_set_batch_size (sync, 25);
-    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
-    g_assert_no_error (error);
-    before_last = casella_test_proxy_get_bytes (proxy) - casella_test_proxy_get_last_read (proxy);
-  }
-  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-  casella_test_proxy_stall_after (proxy, before_last);
-  thread = g_thread_new ("select-sync", sync_on_own_thread, &run);
-  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  before_last = measure_sync (fixture, proxy, &run, path, WHOLE_RUN, &last_read) - last_read;
+  thread = start_held (proxy, &run, before_last);
 
   uids = casella_store_list_uids (fixture->store, archive->id, NULL);
   moved = casella_store_find_message (fixture->store, archive->id, g_array_index (uids, guint32, 0));
@@ -1703,27 +1711,12 @@ hold_folder_sync (Fixture          *fixture,
                   StalledSync      *run,
                   GThread         **thread)
 {
-  guint64 before_last;
+  guint64 last_read = 0;
+  guint64 total = measure_sync (fixture, proxy, run, run->path, ONE_FOLDER, &last_read);
 
   /* With nothing new, the folder's sync ends with its SELECT's reply:
    * the next one is held right before it. */
-  {
-    g_autoptr(CasellaStore) measure = casella_store_open (run->path, NULL);
-    g_autoptr(CasellaNetConfig) config = net_config (run->port);
-    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
-    g_autoptr(GError) error = NULL;
-
-    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
-    casella_imap_sync_set_batch_size (sync, 25);
-    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-    g_assert_true (casella_imap_sync_folder (sync, run->folder_id, NULL, &error));
-    g_assert_no_error (error);
-    before_last = casella_test_proxy_get_bytes (proxy) - casella_test_proxy_get_last_read (proxy);
-  }
-  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-  casella_test_proxy_stall_after (proxy, before_last);
-  *thread = g_thread_new ("folder-sync", sync_on_own_thread, run);
-  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  *thread = start_held (proxy, run, total - last_read);
 }
 
 static void
@@ -1815,23 +1808,10 @@ test_folder_deleted_during_its_fetch (Fixture       *fixture,
   casella_test_proxy_start (proxy, &error);
   g_assert_no_error (error);
   run.port = casella_test_proxy_get_port (proxy);
-  {
-    g_autoptr(CasellaStore) measure = casella_store_open (scratch, &error);
-    g_autoptr(CasellaNetConfig) config = net_config (run.port);
-    g_autoptr(CasellaImapSync) sync = casella_imap_sync_new (measure, config, fixture->user, PASSWORD);
-
-    casella_imap_sync_set_body_budget (sync, ALL_BODIES);
-    casella_imap_sync_set_batch_size (sync, 25);
-    casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-    g_assert_true (casella_imap_sync_run (sync, NULL, &error));
-    total = casella_test_proxy_get_bytes (proxy);
-  }
+  total = measure_sync (fixture, proxy, &run, scratch, WHOLE_RUN, NULL);
 
   /* Halfway: deep in the FETCH of the folder's 150 messages. */
-  casella_test_proxy_cut_after (proxy, G_MAXUINT64);
-  casella_test_proxy_stall_after (proxy, total / 2);
-  thread = g_thread_new ("fetching-sync", sync_on_own_thread, &run);
-  g_assert_true (casella_test_wait_until (is_stalled, proxy, 20000));
+  thread = start_held (proxy, &run, total / 2);
   {
     g_autoptr(CasellaStore) here = casella_store_open (path, &error);
     g_autoptr(CasellaStoreFolder) work = casella_store_find_folder (here, "Lavoro");
