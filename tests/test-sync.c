@@ -196,6 +196,18 @@ server_uids (Fixture    *fixture,
   return server_messages (fixture, folder, NULL);
 }
 
+/* A relay to Dovecot's IMAPS port, listening. */
+static CasellaTestProxy *
+relay_to_dovecot (void)
+{
+  CasellaTestProxy *proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(GError) error = NULL;
+
+  casella_test_proxy_start (proxy, &error);
+  g_assert_no_error (error);
+  return proxy;
+}
+
 /* ---- the store side ---- */
 
 static void
@@ -588,7 +600,7 @@ static void
 test_disconnect_at_every_stage (Fixture       *fixture,
                                 gconstpointer  data)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autoptr(GError) error = NULL;
   g_autofree char *scratch = g_build_filename (fixture->dir, "measure.db", NULL);
   guint64 total;
@@ -597,8 +609,6 @@ test_disconnect_at_every_stage (Fixture       *fixture,
 
   fill (fixture, "INBOX", 60);
   fill (fixture, "Lavoro", 20);
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
 
   /* How many bytes a whole first sync takes, measured on a scratch store. */
   {
@@ -745,21 +755,18 @@ static void
 test_no_lock_while_waiting (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autofree char *scratch = g_build_filename (fixture->dir, "measure.db", NULL);
   g_autofree char *path = g_build_filename (fixture->dir, "stalled.db", NULL);
   g_autoptr(GBytes) draft = g_bytes_new_static ("From: me@example.test\r\nSubject: draft\r\n\r\nhi\r\n", 45);
   g_autoptr(GError) error = NULL;
-  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
+  StalledSync run = { path, fixture->user, casella_test_proxy_get_port (proxy), FALSE, NULL, FALSE };
   g_autoptr(CasellaMessageInfo) kept = NULL;
   GThread *thread;
   guint64 total;
   gint64 started;
 
   fill (fixture, "INBOX", 120);
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
-  run.port = casella_test_proxy_get_port (proxy);
   total = measure_sync (fixture, proxy, &run, scratch, WHOLE_RUN, NULL);
 
   /* Halfway through: deep in a FETCH of headers or bodies. */
@@ -1558,11 +1565,11 @@ static void
 test_folder_changes_during_a_listing (Fixture       *fixture,
                                       gconstpointer  data)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autoptr(CasellaStoreFolder) work = NULL, old = NULL, archive = NULL, renamed = NULL, news = NULL, kept = NULL;
   g_autofree char *path = g_build_filename (fixture->dir, "mail.db", NULL);
   g_autoptr(GError) error = NULL;
-  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
+  StalledSync run = { path, fixture->user, casella_test_proxy_get_port (proxy), FALSE, NULL, FALSE };
   g_autofree char *flags = NULL;
   GThread *thread;
   guint64 signed_in;
@@ -1577,9 +1584,6 @@ test_folder_changes_during_a_listing (Fixture       *fixture,
   old = folder (fixture, "Vecchia");
   archive = folder (fixture, "Archivio");
   g_assert_false (archive->subscribed);
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
-  run.port = casella_test_proxy_get_port (proxy);
 
   /* What a sync's server says up to the folder list: a sign-in, and one
    * change replayed. The next sync is held right there. */
@@ -1647,13 +1651,13 @@ static void
 test_move_during_a_select (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autofree char *path = g_build_filename (fixture->dir, "mail.db", NULL);
   g_autoptr(CasellaStoreFolder) inbox = NULL, archive = NULL;
   g_autoptr(CasellaMessageInfo) moved = NULL, left = NULL, now = NULL;
   g_autoptr(GArray) uids = NULL, on_server = NULL;
   g_autoptr(GError) error = NULL;
-  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE };
+  StalledSync run = { path, fixture->user, casella_test_proxy_get_port (proxy), FALSE, NULL, FALSE };
   GThread *thread;
   guint64 before_last, last_read = 0;
   gint64 id, last = 0;
@@ -1669,9 +1673,6 @@ test_move_during_a_select (Fixture       *fixture,
   fill (fixture, archive->path, 3);
   run_sync (fixture);
   inbox = folder (fixture, "INBOX");
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
-  run.port = casella_test_proxy_get_port (proxy);
 
   /* A sync with nothing new ends with the last folder's SELECT (QRESYNC:
    * nothing came or went); the next one is held right before its reply. */
@@ -1737,19 +1738,16 @@ static void
 change_folder_during_its_sync (Fixture  *fixture,
                                gboolean  rename)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autofree char *path = g_build_filename (fixture->dir, "mail.db", NULL);
   g_autoptr(CasellaStoreFolder) work = NULL, now = NULL;
   g_autoptr(GError) error = NULL;
-  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE, 0 };
+  StalledSync run = { path, fixture->user, casella_test_proxy_get_port (proxy), FALSE, NULL, FALSE, 0 };
   GThread *thread;
 
   fill (fixture, "Lavoro", 3);
   run_sync (fixture);
   work = folder (fixture, "Lavoro");
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
-  run.port = casella_test_proxy_get_port (proxy);
   run.folder_id = work->id;
 
   hold_folder_sync (fixture, proxy, &run, &thread);
@@ -1796,18 +1794,15 @@ static void
 test_folder_deleted_during_its_fetch (Fixture       *fixture,
                                       gconstpointer  data)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autofree char *scratch = g_build_filename (fixture->dir, "measure.db", NULL);
   g_autofree char *path = g_build_filename (fixture->dir, "fetching.db", NULL);
   g_autoptr(GError) error = NULL;
-  StalledSync run = { path, fixture->user, 0, FALSE, NULL, FALSE, 0 };
+  StalledSync run = { path, fixture->user, casella_test_proxy_get_port (proxy), FALSE, NULL, FALSE, 0 };
   GThread *thread;
   guint64 total;
 
   fill (fixture, "Lavoro", 150);
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
-  run.port = casella_test_proxy_get_port (proxy);
   total = measure_sync (fixture, proxy, &run, scratch, WHOLE_RUN, NULL);
 
   /* Halfway: deep in the FETCH of the folder's 150 messages. */
@@ -1847,7 +1842,7 @@ static void
 test_session_stops_at_once (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(CasellaTestProxy) proxy = casella_test_proxy_new (casella_test_dovecot_get_port (dovecot, CASELLA_TEST_IMAPS));
+  g_autoptr(CasellaTestProxy) proxy = relay_to_dovecot ();
   g_autoptr(CasellaAccount) account = session_account (fixture);
   CasellaMailSessionOptions options = { PASSWORD, "alicepw", casella_test_pki_get ()->database, 300, ALL_BODIES };
   g_autoptr(CasellaMailSession) session = NULL;
@@ -1861,8 +1856,6 @@ test_session_stops_at_once (Fixture       *fixture,
   double took;
 
   fill (fixture, "INBOX", 200);
-  casella_test_proxy_start (proxy, &error);
-  g_assert_no_error (error);
   casella_account_get_incoming (account)->port = casella_test_proxy_get_port (proxy);
   casella_test_proxy_stall_after (proxy, 40000);   /* well into the headers */
 
